@@ -1,0 +1,202 @@
+"""Control plane: tenants, virtual time, reset, auth codes and buyer actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox import __version__
+from sandbox.api.context import current
+from sandbox.api.envelope import ControlError
+from sandbox.clock import ClockError
+from sandbox.domain.events import RuleViolation
+from sandbox.durations import InvalidDuration, InvalidInstant, iso, parse_duration, parse_instant
+from sandbox.tenants import Tenant
+from sandbox.world import World
+
+Response = tuple[dict[str, Any], int]
+
+
+def health() -> dict[str, Any]:
+    return {"status": "ok", "version": __version__, "tenants": len(current().sandbox.tenants.all())}
+
+
+def list_tenants(**_: Any) -> dict[str, Any]:
+    return {"tenants": [t.credentials() for t in current().sandbox.tenants.all()]}
+
+
+def get_default_tenant(**_: Any) -> dict[str, Any]:
+    return current().sandbox.tenants.default.credentials()
+
+
+def get_tenant(app_key: str, **_: Any) -> dict[str, Any]:
+    tenant = current().sandbox.tenants.get(app_key)
+    if tenant is None:
+        raise ControlError(404, "unknown_tenant", f"no tenant has app_key '{app_key}'")
+    return tenant.credentials()
+
+
+def create_tenant(body: dict[str, Any] | None = None, **_: Any) -> Response:
+    options = dict(body or {})
+    if "start" in options:
+        options["start"] = _instant(options["start"], "start")
+    try:
+        tenant = current().sandbox.tenants.create(**options)
+    except RuleViolation as exc:
+        raise ControlError(400, "invalid_tenant", exc.message) from exc
+    return tenant.credentials(), 201
+
+
+def _tenant() -> Tenant:
+    tenant = current().tenant
+    assert tenant is not None
+    return tenant
+
+
+def _clock_state(world: World, fired: int | None = None) -> dict[str, Any]:
+    pending = world.pending_deadlines()
+    now = world.now()
+    state: dict[str, Any] = {
+        "tenant": _tenant().app_key,
+        "now": iso(now),
+        "now_unix": int(now.timestamp()),
+        "frozen": world.clock.frozen,
+        "started_at": iso(world.started_at),
+        "pending_deadlines": len(pending),
+        "next_deadline": iso(pending[0].due) if pending else None,
+    }
+    if fired is not None:
+        state["fired"] = fired
+    return state
+
+
+def _instant(value: Any, field: str) -> Any:
+    try:
+        return parse_instant(value)
+    except InvalidInstant as exc:
+        raise ControlError(400, "invalid_instant", f"{field}: {exc}") from exc
+
+
+def get_clock(**_: Any) -> dict[str, Any]:
+    with _tenant().world.session() as world:
+        return _clock_state(world)
+
+
+def freeze_clock(body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+    at = _instant(body["at"], "at") if body and body.get("at") is not None else None
+    with _tenant().world.session() as world:
+        try:
+            world.freeze(at)
+        except ClockError as exc:
+            raise ControlError(409, "clock_backwards", str(exc)) from exc
+        return _clock_state(world)
+
+
+def advance_clock(body: dict[str, Any], **_: Any) -> dict[str, Any]:
+    by, to = body.get("by"), body.get("to")
+    if (by is None) == (to is None):
+        raise ControlError(
+            400,
+            "invalid_advance",
+            "give exactly one of 'by' (a duration such as '2h' or '3d12h') "
+            "and 'to' (an ISO 8601 instant)",
+        )
+    with _tenant().world.session() as world:
+        if by is not None:
+            try:
+                delta = parse_duration(by)
+            except InvalidDuration as exc:
+                raise ControlError(400, "invalid_duration", str(exc)) from exc
+            target = world.now() + delta
+        else:
+            target = _instant(to, "to")
+        try:
+            fired = world.advance_to(target)
+        except ClockError as exc:
+            raise ControlError(409, "clock_backwards", str(exc)) from exc
+        return _clock_state(world, fired)
+
+
+def resume_clock(**_: Any) -> dict[str, Any]:
+    with _tenant().world.session() as world:
+        world.resume()
+        return _clock_state(world)
+
+
+def reset(**_: Any) -> dict[str, Any]:
+    world = _tenant().world
+    world.reset()
+    with world.session():
+        return _clock_state(world)
+
+
+def list_deadlines(**_: Any) -> dict[str, Any]:
+    with _tenant().world.session() as world:
+        return {
+            "deadlines": [
+                {"due": iso(d.due), "rule": d.rule, "subject": d.subject}
+                for d in world.pending_deadlines()
+            ]
+        }
+
+
+def list_events(
+    after: int = 0, kind: str | None = None, subject: str | None = None, limit: int = 1000, **_: Any
+) -> dict[str, Any]:
+    with _tenant().world.session() as world:
+        picked = []
+        for recorded in world.events:
+            e = recorded.event
+            if (
+                recorded.seq <= after
+                or (kind and e.kind != kind)
+                or (subject and e.subject != subject)
+            ):
+                continue
+            picked.append(
+                {
+                    "seq": recorded.seq,
+                    "at": iso(e.at),
+                    "kind": e.kind,
+                    "subject": e.subject,
+                    "data": e.data,
+                }
+            )
+            if len(picked) >= limit:
+                break
+        return {"events": picked, "dropped": world.events_dropped}
+
+
+def create_auth_code(**_: Any) -> Response:
+    code = _tenant().world.issue_auth_code()
+    return {"auth_code": code.value, "expires_at": iso(code.expires_at)}, 201
+
+
+def _order_state(order: Any) -> dict[str, Any]:
+    sla = order.cancel_order_sla_time
+    return {
+        "id": order.id,
+        "status": order.status.value,
+        "update_time": int(order.update_time.timestamp()),
+        "is_buyer_request_cancel": order.is_buyer_request_cancel,
+        "cancel_order_sla_time": int(sla.timestamp()) if sla else None,
+    }
+
+
+def _order_action(action: Any, order_id: str, *args: Any) -> dict[str, Any]:
+    try:
+        return _order_state(action(order_id, *args))
+    except RuleViolation as exc:
+        status, kind = (
+            (404, "unknown_order") if exc.code == 25007006 else (409, "illegal_transition")
+        )
+        raise ControlError(status, kind, exc.message) from exc
+
+
+def pay_order(order_id: str, **_: Any) -> dict[str, Any]:
+    return _order_action(_tenant().world.pay_order, order_id)
+
+
+def buyer_cancel_order(
+    order_id: str, body: dict[str, Any] | None = None, **_: Any
+) -> dict[str, Any]:
+    return _order_action(_tenant().world.buyer_cancels, order_id, (body or {}).get("reason"))

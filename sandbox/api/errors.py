@@ -1,0 +1,123 @@
+"""Every error, whatever raised it, answered in the right shape: the platform's envelope on Open
+API paths, the control plane's JSON on /sandbox. Never a 500 page, never problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from sandbox.api.envelope import (
+    INTERNAL_ERROR,
+    INVALID_METHOD,
+    INVALID_PATH,
+    INVALID_REQUEST,
+    ApiError,
+    ControlError,
+    anonymous_request_id,
+    dumps,
+    failure,
+    http_status,
+)
+from sandbox.api.gateway import CONTROL_PREFIX
+from sandbox.domain.events import RuleViolation
+
+if TYPE_CHECKING:
+    import connexion
+
+    from sandbox.app import Sandbox
+
+log = logging.getLogger("sandbox")
+
+
+def _is_control(request: ConnexionRequest) -> bool:
+    path = request.url.path
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+def _request_id(request: ConnexionRequest) -> str:
+    ctx = request.scope.get("extensions", {}).get("connexion_context", {}).get("tts")
+    if ctx is not None and ctx.tenant is not None:
+        return str(ctx.tenant.world.next_request_id())
+    return anonymous_request_id()
+
+
+def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
+    def respond(
+        request: ConnexionRequest, code: int, message: str, headers: dict[str, str] | None = None
+    ) -> ConnexionResponse:
+        body = failure(_request_id(request), code, message)
+        return ConnexionResponse(
+            status_code=http_status(code, sandbox.mirror_http_status),
+            content_type="application/json",
+            body=dumps(body),
+            headers=dict(headers or {}),
+        )
+
+    def control(status: int, type_: str, message: str) -> ConnexionResponse:
+        return ConnexionResponse(
+            status_code=status,
+            content_type="application/json",
+            body=dumps(ControlError(status, type_, message).body()),
+        )
+
+    def on_api_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, ApiError)
+        if _is_control(request):
+            return control(400, "invalid_request", exc.message)
+        return respond(request, exc.code, exc.message, exc.headers)
+
+    def on_control_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, ControlError)
+        return control(exc.status, exc.type, exc.message)
+
+    def on_rule_violation(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, RuleViolation)
+        if _is_control(request):
+            return control(409, "illegal_transition", exc.message)
+        return respond(request, exc.code, exc.message)
+
+    def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, ProblemException)
+        # jsonschema appends the failing schema and instance after a blank line: keep the sentence.
+        detail = str(exc.detail or exc.title or "invalid request").split("\n\n")[0]
+        if _is_control(request):
+            return control(exc.status or 400, "invalid_request", detail)
+        if exc.status == 405:
+            return respond(
+                request, INVALID_METHOD, f"Invalid method: {request.method} {request.url.path}"
+            )
+        if exc.status == 404:
+            return respond(
+                request, INVALID_PATH, f"Invalid path: {request.method} {request.url.path}"
+            )
+        return respond(request, INVALID_REQUEST, f"Invalid request: {detail}")
+
+    def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        assert isinstance(exc, HTTPException)
+        if _is_control(request):
+            return control(exc.status_code, "invalid_request", str(exc.detail))
+        code = {404: INVALID_PATH, 405: INVALID_METHOD}.get(exc.status_code, INVALID_REQUEST)
+        return respond(request, code, f"{exc.detail}: {request.method} {request.url.path}")
+
+    def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        # A bug in the sandbox: say so in the right shape, and log it for the bug report.
+        log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        message = f"Internal error in the sandbox ({type(exc).__name__}); see the server log"
+        if _is_control(request):
+            return control(500, "internal_error", message)
+        return respond(request, INTERNAL_ERROR, message)
+
+    handlers: list[tuple[type[Exception], Any]] = [
+        (ApiError, on_api_error),
+        (ControlError, on_control_error),
+        (RuleViolation, on_rule_violation),
+        (ProblemException, on_problem),
+        (HTTPException, on_http_exception),
+        (Exception, on_unexpected),
+    ]
+    for exc_type, handler in handlers:
+        app.add_error_handler(exc_type, handler)

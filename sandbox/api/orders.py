@@ -1,0 +1,64 @@
+"""Order operations of the Open API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.api import render
+from sandbox.api.context import current
+from sandbox.api.envelope import ORDER_NOT_FOUND, ApiError, success
+from sandbox.domain.orders import Order
+from sandbox.domain.search import OrderFilter, search
+
+
+def search_orders(
+    page_size: int,
+    body: dict[str, Any] | None = None,
+    page_token: str = "",
+    sort_field: str = "create_time",
+    sort_order: str = "DESC",
+    **_: Any,
+) -> dict[str, Any]:
+    ctx = current()
+    filters = dict(body or {})
+    filters["warehouse_ids"] = tuple(filters.get("warehouse_ids", ()))
+    where = OrderFilter(**filters)
+    with ctx.world.session() as world:
+        page = search(
+            world.orders_of_shop(ctx.shop.id if ctx.shop else ""),
+            where,
+            page_size=page_size,
+            page_token=page_token,
+            sort_field=sort_field,
+            sort_order=sort_order,
+        )
+        return success(
+            world.next_request_id(),
+            {
+                "orders": [render.order_202309(o) for o in page.orders],
+                "next_page_token": page.next_page_token,
+                "total_count": page.total_count,
+            },
+        )
+
+
+def _detail(ids: list[str], renderer: Callable[[Order], dict[str, Any]]) -> dict[str, Any]:
+    ctx = current()
+    with ctx.world.session() as world:
+        shop_orders = world.orders
+        missing = [i for i in ids if i not in shop_orders]
+        if missing:
+            raise ApiError(ORDER_NOT_FOUND, f"Order not found: {', '.join(missing)}")
+        unique = list(dict.fromkeys(ids))
+        return success(
+            world.next_request_id(), {"orders": [renderer(shop_orders[i]) for i in unique]}
+        )
+
+
+def get_order_detail(ids: list[str], **_: Any) -> dict[str, Any]:
+    return _detail(ids, render.order_202309)
+
+
+def get_order_detail_202507(ids: list[str], **_: Any) -> dict[str, Any]:
+    return _detail(ids, render.order_202507)

@@ -1,0 +1,134 @@
+"""Domain objects in the Open API's field names and formats (Unix seconds, money strings)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sandbox.domain.orders import ADDRESS_HIDDEN, Order, OrderStatus, package_status
+
+_TIMES = (
+    "paid_time",
+    "rts_sla_time",
+    "rts_time",
+    "shipping_due_time",
+    "collection_due_time",
+    "collection_time",
+    "delivery_due_time",
+    "delivery_time",
+    "cancel_order_sla_time",
+    "cancel_time",
+)
+
+
+def _unix(instant: datetime | None) -> int | None:
+    return int(instant.timestamp()) if instant is not None else None
+
+
+def order_202309(order: Order) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": order.id,
+        "status": order.status.value,
+        "create_time": _unix(order.create_time),
+        "update_time": _unix(order.update_time),
+    }
+    for name in _TIMES:
+        value = _unix(getattr(order, name))
+        if value is not None:
+            out[name] = value
+    out.update(
+        {
+            "is_on_hold_order": order.status is OrderStatus.ON_HOLD,
+            "is_buyer_request_cancel": order.is_buyer_request_cancel,
+            "user_id": order.user_id,
+            "buyer_email": order.buyer_email,
+            "buyer_message": order.buyer_message,
+            "shipping_type": order.shipping_type.value,
+            "fulfillment_type": order.fulfillment_type,
+            "delivery_type": order.delivery_type,
+            "delivery_option_id": order.delivery_option_id,
+            "delivery_option_name": order.delivery_option_name,
+            "warehouse_id": order.warehouse_id,
+            "payment": vars(order.payment).copy(),
+            "recipient_address": _address(order),
+            "line_items": [_line_item(order, item) for item in order.line_items],
+        }
+    )
+    if order.cancel_reason:
+        out["cancel_reason"] = order.cancel_reason
+    if order.cancellation_initiator is not None:
+        out["cancellation_initiator"] = order.cancellation_initiator.value
+    if order.tracking_number:
+        out["tracking_number"] = order.tracking_number
+        out["shipping_provider"] = order.shipping_provider
+        out["shipping_provider_id"] = order.shipping_provider_id
+    if order.package_ids:
+        out["packages"] = [{"id": package_id} for package_id in order.package_ids]
+    return out
+
+
+# 202507 answers the 202309 shape; fields added after 202309 are not modelled yet.
+order_202507 = order_202309
+
+
+def _address(order: Order) -> dict[str, Any]:
+    a = order.recipient_address
+    if order.status in ADDRESS_HIDDEN:
+        # The platform hides the buyer's address until the remorse window is over.
+        return {
+            "region_code": a.region_code,
+            "name": "",
+            "phone_number": "",
+            "full_address": "",
+            "address_line1": "",
+            "address_line2": "",
+            "address_line3": "",
+            "address_line4": "",
+            "postal_code": "",
+            "district_info": [],
+        }
+    return {
+        "name": a.name,
+        "first_name": a.first_name,
+        "last_name": a.last_name,
+        "phone_number": a.phone_number,
+        "full_address": a.full_address,
+        "address_detail": a.address_line2,
+        "address_line1": a.address_line1,
+        "address_line2": a.address_line2,
+        "address_line3": "",
+        "address_line4": "",
+        "postal_code": a.postal_code,
+        "region_code": a.region_code,
+        "district_info": [
+            {"address_level_name": "country", "address_name": a.region_code, "address_level": "L0"},
+            {"address_level_name": "state", "address_name": a.state, "address_level": "L1"},
+            {"address_level_name": "city", "address_name": a.city, "address_level": "L3"},
+        ],
+    }
+
+
+def _line_item(order: Order, item: Any) -> dict[str, Any]:
+    out = {
+        "id": item.id,
+        "sku_id": item.sku_id,
+        "product_id": item.product_id,
+        "product_name": item.product_name,
+        "sku_name": item.sku_name,
+        "sku_image": item.sku_image,
+        "seller_sku": item.seller_sku,
+        "original_price": item.original_price,
+        "sale_price": item.sale_price,
+        "currency": item.currency,
+        "display_status": order.status.value,
+        "package_status": package_status(order),
+        "is_gift": False,
+    }
+    if item.package_id:
+        out["package_id"] = item.package_id
+        out["tracking_number"] = item.tracking_number
+        out["shipping_provider_id"] = item.shipping_provider_id
+        out["shipping_provider_name"] = item.shipping_provider_name
+    if item.cancel_reason:
+        out["cancel_reason"] = item.cancel_reason
+    return out

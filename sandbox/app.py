@@ -1,0 +1,133 @@
+"""Builds the sandbox: tenants and their worlds, and the connexion app over the OpenAPI specs."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import warnings
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+# connexion imports starlette's test client at import time, which warns about its httpx backend;
+# the sandbox does not use it on the serving path.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+
+import connexion  # noqa: E402
+import yaml  # noqa: E402
+from connexion.jsonifier import Jsonifier  # noqa: E402
+from connexion.middleware import MiddlewarePosition  # noqa: E402
+from connexion.options import SwaggerUIOptions  # noqa: E402
+from connexion.resolver import RelativeResolver  # noqa: E402
+
+from sandbox.api import errors  # noqa: E402
+from sandbox.api.gateway import CONTROL_PREFIX, Gateway  # noqa: E402
+from sandbox.auth import AuthLevel  # noqa: E402
+from sandbox.tenants import (  # noqa: E402
+    DEFAULT_ORDER_COUNT,
+    DEFAULT_REGION,
+    DEFAULT_SEED,
+    TenantRegistry,
+)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8330
+HANDLERS = "sandbox.api"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def openapi_dir() -> Path:
+    configured = os.environ.get("TTS_SANDBOX_OPENAPI_DIR")
+    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "openapi"
+
+
+@cache
+def _load_spec(name: str) -> dict[str, Any]:
+    # libyaml's loader is several times faster than the pure-Python one connexion would use.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(openapi_dir() / name, encoding="utf-8") as handle:
+        spec: dict[str, Any] = yaml.load(handle, Loader=loader)
+    return spec
+
+
+def load_spec(name: str) -> dict[str, Any]:
+    return copy.deepcopy(_load_spec(name))
+
+
+def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in spec.get("paths", {}).items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+class Sandbox:
+    """Everything one server (or one in-process test) runs: options, tenants and the app."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = DEFAULT_SEED,
+        region: str = DEFAULT_REGION,
+        order_count: int = DEFAULT_ORDER_COUNT,
+        freeze_at: datetime | None = None,
+        mirror_http_status: bool = False,
+        validate_responses: bool = False,
+    ):
+        self.mirror_http_status = mirror_http_status
+        self.validate_responses = validate_responses
+        self.tenants = TenantRegistry(
+            seed=seed,
+            region=region,
+            order_count=order_count,
+            start=freeze_at,
+            frozen=freeze_at is not None,
+        )
+        self.tiktok_spec = load_spec("tiktok-shop.yaml")
+        self.control_spec = load_spec("sandbox.yaml")
+        self.tiktok_paths = list(self.tiktok_spec["paths"])
+        self._app: connexion.FlaskApp | None = None
+
+    @property
+    def app(self) -> connexion.FlaskApp:
+        if self._app is None:
+            self._app = self._build_app()
+        return self._app
+
+    def _build_app(self) -> connexion.FlaskApp:
+        app = connexion.FlaskApp(
+            __name__,
+            jsonifier=Jsonifier(json, separators=(",", ":"), ensure_ascii=False),
+        )
+        # Keyed as connexion's routing names operations: the resolver's full dotted name.
+        levels = {
+            f"{HANDLERS}.{op['operationId']}": AuthLevel(op.get("x-tts-auth", "shop"))
+            for _, _, op in _operations(self.tiktok_spec)
+        }
+        app.add_middleware(
+            Gateway, position=MiddlewarePosition.BEFORE_SECURITY, sandbox=self, auth_levels=levels
+        )
+        ui = SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui")
+        # The control plane first: the Open API is mounted at the root and would shadow it.
+        app.add_api(
+            self.control_spec,
+            base_path=CONTROL_PREFIX,
+            name="control",
+            resolver=RelativeResolver(HANDLERS),
+            swagger_ui_options=ui,
+            validate_responses=self.validate_responses,
+        )
+        app.add_api(
+            self.tiktok_spec,
+            base_path="",
+            name="tiktok",
+            resolver=RelativeResolver(HANDLERS),
+            swagger_ui_options=ui,
+            validate_responses=self.validate_responses,
+        )
+        errors.install(app, self)
+        return app

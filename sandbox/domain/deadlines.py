@@ -1,0 +1,38 @@
+"""The platform's named time windows, one place each.
+
+Sources: the Seller Center articles in the project's seed documents and the Open API reference.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+# "Processing: orders that can be flexibly canceled one hour after the buyers' payment. Order
+# status will be updated to 'Pending Shipping' after one hour."
+REMORSE_WINDOW = timedelta(hours=1)
+
+# The shipping deadline ("the date within which the shipping needs to be confirmed"): the
+# platform's default handling time. Orders due within "Shipping within 24 hours" show on the
+# seller's to-do list; missing it is "Stocking timeout" (late shipment).
+HANDLING_TIME = timedelta(days=3)
+SHIP_WITHIN_24_HOURS = timedelta(hours=24)
+
+# After the shipping deadline the carrier must collect the parcel within this window.
+COLLECTION_WINDOW = timedelta(days=2)
+
+# Estimated delivery window from payment; past it a platform-shipped parcel is "Delayed".
+DELIVERY_WINDOW = timedelta(days=10)
+
+# A buyer's cancellation request on a paid order waits for the seller; unanswered, the platform
+# approves it automatically ("Requested cancellation: orders canceled by users need to be reviewed
+# by sellers in a timely manner").
+BUYER_CANCEL_RESPONSE_WINDOW = timedelta(hours=48)
+
+# Access tokens last 7 days, refresh tokens much longer; an auth code lasts 30 minutes, once.
+ACCESS_TOKEN_LIFETIME = timedelta(days=7)
+REFRESH_TOKEN_LIFETIME = timedelta(days=365)
+AUTH_CODE_LIFETIME = timedelta(minutes=30)
+
+# Request timestamps are accepted from 5 minutes before to 30 seconds after server (wall) time.
+TIMESTAMP_MAX_AGE = timedelta(minutes=5)
+TIMESTAMP_MAX_SKEW_AHEAD = timedelta(seconds=30)

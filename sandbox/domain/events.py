@@ -1,0 +1,51 @@
+"""What the domain answers after a rule runs: what happened, and what must happen later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class RuleViolation(Exception):
+    """A request the platform's rules do not allow in the current state (nothing is changed)."""
+
+    def __init__(self, message: str, *, code: int = 36009004):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Something that happened in a world: the spine for webhooks, journal, page and scenarios."""
+
+    at: datetime
+    kind: str
+    subject: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A timed platform rule to fire later, on the world's queue.
+
+    ``rule`` names the function in ``sandbox.domain.timed_rules`` that fires it.
+    """
+
+    due: datetime
+    rule: str
+    subject: str
+
+
+@dataclass
+class Outcome:
+    events: list[DomainEvent] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    cancel: list[tuple[str, str]] = field(default_factory=list)  # (rule, subject)
+
+    def extend(self, other: Outcome) -> Outcome:
+        self.events += other.events
+        self.deadlines += other.deadlines
+        self.cancel += other.cancel
+        return self

@@ -1,0 +1,368 @@
+"""Deterministic shop data from a seed: buyers, addresses, products and a spread of orders.
+
+Every random choice draws from the world's own ``random.Random``; Faker is re-seeded from it, so
+the same seed always yields the same shop, byte for byte.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import cache
+
+from faker import Faker
+
+from sandbox.domain.events import Deadline
+from sandbox.domain.orders import (
+    Address,
+    CancellationInitiator,
+    LineItem,
+    Order,
+    OrderStatus,
+    Payment,
+    ShippingType,
+    pay,
+)
+
+
+@dataclass(frozen=True)
+class Market:
+    region: str
+    locale: str
+    currency: str
+    tax_rate: Decimal
+    carriers: tuple[tuple[str, str], ...]  # (shipping_provider_id, name)
+
+
+MARKETS = {
+    "US": Market(
+        "US",
+        "en_US",
+        "USD",
+        Decimal("0.08"),
+        (
+            ("6617675021119438849", "USPS"),
+            ("6617675021119438850", "UPS"),
+            ("6617675021119438851", "FedEx"),
+        ),
+    ),
+    "GB": Market(
+        "GB",
+        "en_GB",
+        "GBP",
+        Decimal("0.00"),
+        (("6617675021119438861", "Royal Mail"), ("6617675021119438862", "Evri")),
+    ),
+    "DE": Market(
+        "DE",
+        "de_DE",
+        "EUR",
+        Decimal("0.00"),
+        (("6617675021119438871", "DHL"), ("6617675021119438872", "Hermes")),
+    ),
+    "FR": Market(
+        "FR",
+        "fr_FR",
+        "EUR",
+        Decimal("0.00"),
+        (("6617675021119438881", "Colissimo"), ("6617675021119438882", "Chronopost")),
+    ),
+    "ES": Market(
+        "ES",
+        "es_ES",
+        "EUR",
+        Decimal("0.00"),
+        (("6617675021119438891", "Correos"), ("6617675021119438892", "SEUR")),
+    ),
+    "MX": Market(
+        "MX",
+        "es_MX",
+        "MXN",
+        Decimal("0.00"),
+        (("6617675021119438901", "Estafeta"), ("6617675021119438902", "DHL")),
+    ),
+}
+REGIONS = tuple(MARKETS)
+
+# How a seeded shop's orders are spread over statuses (weights).
+STATUS_SPREAD: tuple[tuple[OrderStatus, int], ...] = (
+    (OrderStatus.UNPAID, 2),
+    (OrderStatus.ON_HOLD, 3),
+    (OrderStatus.AWAITING_SHIPMENT, 12),
+    (OrderStatus.AWAITING_COLLECTION, 5),
+    (OrderStatus.IN_TRANSIT, 6),
+    (OrderStatus.DELIVERED, 4),
+    (OrderStatus.COMPLETED, 6),
+    (OrderStatus.CANCELLED, 2),
+)
+
+_ADJECTIVES = (
+    "Classic",
+    "Organic",
+    "Wireless",
+    "Ceramic",
+    "Bamboo",
+    "Vintage",
+    "Compact",
+    "Insulated",
+    "Handmade",
+    "Portable",
+    "Silk",
+    "Linen",
+    "Recycled",
+    "Magnetic",
+)
+_PRODUCTS = (
+    ("Pour-Over Coffee Set", ("Black", "White")),
+    ("Yoga Mat", ("Teal", "Sand", "Grey")),
+    ("Phone Stand", ("Silver", "Space Grey")),
+    ("Water Bottle", ("500ml", "750ml", "1L")),
+    ("Desk Lamp", ("Warm", "Cool")),
+    ("Tote Bag", ("Natural", "Navy")),
+    ("Earbuds", ("Black", "White")),
+    ("Scented Candle", ("Cedar", "Lavender", "Citrus")),
+    ("Hair Clip Set", ("Pastel", "Tortoise")),
+    ("Throw Blanket", ("Oat", "Olive")),
+    ("Notebook", ("A5 Dotted", "A5 Lined")),
+    ("Sunglasses", ("Amber", "Smoke")),
+)
+_CANCEL_REASONS = (
+    "No longer needed",
+    "Need to change shipping address",
+    "Found a better price elsewhere",
+    "Ordered by mistake",
+)
+
+_faker_lock = threading.Lock()
+
+
+@cache
+def _faker(locale: str) -> Faker:
+    return Faker(locale)
+
+
+@dataclass(frozen=True)
+class Sku:
+    product_id: str
+    product_name: str
+    sku_id: str
+    sku_name: str
+    seller_sku: str
+    price: Decimal
+    image: str
+
+
+@dataclass(frozen=True)
+class Buyer:
+    user_id: str
+    email: str
+    address: Address
+
+
+def digits(rng: random.Random, count: int, lead: str = "") -> str:
+    """A numeric ID string of ``count`` digits, beginning with ``lead``."""
+    rest = count - len(lead)
+    return lead + str(rng.randrange(10 ** (rest - 1), 10**rest))
+
+
+def _catalogue(rng: random.Random, market: Market) -> list[Sku]:
+    skus: list[Sku] = []
+    for noun, variants in rng.sample(_PRODUCTS, 8):
+        product_name = f"{rng.choice(_ADJECTIVES)} {noun}"
+        product_id = digits(rng, 19, "1729")
+        base = Decimal(rng.randrange(599, 8999)) / 100
+        for index, variant in enumerate(variants):
+            price = (base + Decimal(index * 200) / 100).quantize(Decimal("0.01"))
+            code = "".join(w[0] for w in product_name.split()).upper()
+            skus.append(
+                Sku(
+                    product_id,
+                    product_name,
+                    digits(rng, 19, "1729"),
+                    variant,
+                    f"{code}-{variant.upper().replace(' ', '')}-{rng.randrange(100, 999)}",
+                    price,
+                    f"https://p16-oec-sandbox.local/img/{product_id}~tplv-o3syd03w52-origin.jpeg",
+                )
+            )
+    return skus
+
+
+def _buyers(rng: random.Random, market: Market, count: int) -> list[Buyer]:
+    with _faker_lock:
+        fake = _faker(market.locale)
+        fake.seed_instance(rng.randrange(2**32))
+        buyers = []
+        for _ in range(count):
+            first, last = fake.first_name(), fake.last_name()
+            state = (
+                fake.state_abbr()
+                if market.region == "US"
+                else getattr(fake, "county", getattr(fake, "state", fake.city))()
+            )
+            address = Address(
+                name=f"{first} {last}",
+                first_name=first,
+                last_name=last,
+                phone_number=f"({rng.randrange(200, 999)})***-**{rng.randrange(10, 99)}",
+                address_line1=fake.street_address(),
+                address_line2=fake.secondary_address()
+                if rng.random() < 0.3 and market.region == "US"
+                else "",
+                city=fake.city(),
+                state=state,
+                postal_code=fake.postcode(),
+                region_code=market.region,
+            )
+            email = (
+                f"{digits(rng, 12, 'v')}@scs2.tiktok.com"  # TikTok masks buyer e-mails like this
+            )
+            buyers.append(Buyer(digits(rng, 19, "7494"), email, address))
+    return buyers
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01")))
+
+
+def _timeline(
+    rng: random.Random, status: OrderStatus, start: datetime
+) -> tuple[datetime, datetime | None]:
+    """When a seeded order was created and paid, consistent with its status at ``start``."""
+    minutes = {
+        OrderStatus.UNPAID: (1, 50),
+        OrderStatus.ON_HOLD: (2, 55),
+        OrderStatus.AWAITING_SHIPMENT: (65, 3 * 1440),
+        OrderStatus.AWAITING_COLLECTION: (1440, 3 * 1440),
+        OrderStatus.IN_TRANSIT: (2 * 1440, 6 * 1440),
+        OrderStatus.DELIVERED: (4 * 1440, 9 * 1440),
+        OrderStatus.COMPLETED: (10 * 1440, 30 * 1440),
+        OrderStatus.CANCELLED: (1440, 20 * 1440),
+    }[status]
+    paid = start - timedelta(minutes=rng.randrange(*minutes), seconds=rng.randrange(60))
+    created = paid - timedelta(seconds=rng.randrange(20, 600))
+    if status is OrderStatus.UNPAID:
+        return paid, None
+    return created, paid
+
+
+def seed_orders(
+    rng: random.Random,
+    *,
+    region: str,
+    shop_id: str,
+    warehouse_id: str,
+    start: datetime,
+    count: int,
+) -> tuple[list[Order], list[Deadline]]:
+    """A shop's order book at ``start``, and the timed rules already running for it."""
+    market = MARKETS[region]
+    catalogue = _catalogue(rng, market)
+    buyers = _buyers(rng, market, max(1, min(count, 200)))
+    statuses = [s for s, _ in STATUS_SPREAD]
+    weights = [w for _, w in STATUS_SPREAD]
+    orders: list[Order] = []
+    pending: list[Deadline] = []
+    used: set[str] = set()
+    for _ in range(count):
+        status = rng.choices(statuses, weights)[0]
+        created, paid = _timeline(rng, status, start)
+        order_id = digits(rng, 18, "576")
+        while order_id in used:
+            order_id = digits(rng, 18, "576")
+        used.add(order_id)
+        buyer = rng.choice(buyers)
+        units = [rng.choice(catalogue) for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))]
+        items = [
+            LineItem(
+                id=digits(rng, 17, "577"),
+                sku_id=sku.sku_id,
+                product_id=sku.product_id,
+                product_name=sku.product_name,
+                sku_name=sku.sku_name,
+                seller_sku=sku.seller_sku,
+                original_price=_money(sku.price),
+                sale_price=_money(sku.price),
+                currency=market.currency,
+                sku_image=sku.image,
+            )
+            for sku in units
+        ]
+        sub_total = sum((sku.price for sku in units), Decimal(0))
+        shipping_fee = Decimal("0.00") if sub_total >= 35 else Decimal("4.99")
+        tax = (sub_total * market.tax_rate).quantize(Decimal("0.01"))
+        shipping_type = ShippingType.TIKTOK if rng.random() < 0.6 else ShippingType.SELLER
+        carrier_id, carrier = rng.choice(market.carriers)
+        order = Order(
+            id=order_id,
+            shop_id=shop_id,
+            status=OrderStatus.UNPAID,
+            create_time=created,
+            update_time=paid or created,
+            user_id=buyer.user_id,
+            buyer_email=buyer.email,
+            buyer_message=rng.choice(
+                ("", "", "", "Please leave at the door", "Gift, no invoice please")
+            ),
+            shipping_type=shipping_type,
+            delivery_option_id="7091146663229654785"
+            if shipping_type is ShippingType.TIKTOK
+            else "7091146663229654786",
+            delivery_option_name="Standard shipping",
+            warehouse_id=warehouse_id,
+            recipient_address=buyer.address,
+            payment=Payment(
+                currency=market.currency,
+                sub_total=_money(sub_total),
+                shipping_fee=_money(shipping_fee),
+                seller_discount="0.00",
+                platform_discount="0.00",
+                tax=_money(tax),
+                total_amount=_money(sub_total + shipping_fee + tax),
+                original_total_product_price=_money(sub_total),
+                original_shipping_fee=_money(shipping_fee),
+            ),
+            line_items=items,
+        )
+        if paid is not None:
+            # Replay the payment rule so seeded orders carry the same deadlines as live ones.
+            paid_outcome = pay(order, paid)
+            order.status = status
+            if status is OrderStatus.ON_HOLD:
+                pending += paid_outcome.deadlines
+        if status in (
+            OrderStatus.AWAITING_COLLECTION,
+            OrderStatus.IN_TRANSIT,
+            OrderStatus.DELIVERED,
+            OrderStatus.COMPLETED,
+        ):
+            package_id = digits(rng, 18, "1154")
+            tracking = digits(rng, 22, "9400")
+            order.package_ids = [package_id]
+            order.tracking_number = tracking
+            order.shipping_provider, order.shipping_provider_id = carrier, carrier_id
+            assert paid is not None
+            rts = paid + timedelta(hours=rng.randrange(2, 30))
+            order.rts_time = order.update_time = rts
+            if status is not OrderStatus.AWAITING_COLLECTION:
+                collected = rts + timedelta(hours=rng.randrange(2, 20))
+                order.collection_time = order.update_time = collected
+                if status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+                    delivered = collected + timedelta(days=rng.randrange(2, 4))
+                    order.delivery_time = order.update_time = delivered
+            for item in items:
+                item.package_id, item.tracking_number = package_id, tracking
+                item.shipping_provider_id, item.shipping_provider_name = carrier_id, carrier
+        if status is OrderStatus.CANCELLED:
+            order.cancel_time = (paid or created) + timedelta(minutes=rng.randrange(5, 50))
+            order.update_time = order.cancel_time
+            order.cancel_reason = rng.choice(_CANCEL_REASONS)
+            order.cancellation_initiator = CancellationInitiator.BUYER
+            for item in items:
+                item.cancel_reason = order.cancel_reason
+        orders.append(order)
+    orders.sort(key=lambda o: (o.create_time, o.id))
+    return orders, pending

@@ -1,0 +1,191 @@
+"""Tenants: apps (app_key and app_secret) with a seller, one shop, and a world of their own.
+
+A default tenant with well-known credentials exists from start-up so that a newcomer's first
+request works. Other tenants are created on the control plane; each is isolated by its
+credentials and has its own clock.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sandbox.domain.events import RuleViolation
+from sandbox.fakes import REGIONS, digits
+from sandbox.world import Shop, World, WorldProfile
+
+DEFAULT_SEED = 42
+DEFAULT_REGION = "US"
+DEFAULT_ORDER_COUNT = 40
+MAX_ORDER_COUNT = 200_000
+
+# The default tenant's documented, well-known credentials.
+DEFAULT_APP_KEY = "sandbox_app_key"
+DEFAULT_APP_SECRET = "sandbox_app_secret"
+DEFAULT_ACCESS_TOKEN = "TTP_sandbox_access_token"
+DEFAULT_REFRESH_TOKEN = "TTP_sandbox_refresh_token"
+DEFAULT_SHOP_CIPHER = "ROW_sandbox_shop_cipher"
+DEFAULT_SHOP_ID = "7495000000000000001"
+
+
+@dataclass
+class Tenant:
+    app_key: str
+    app_secret: str
+    name: str
+    world: World
+
+    @property
+    def shop(self) -> Shop:
+        return self.world.profile.shop
+
+    def credentials(self) -> dict[str, object]:
+        p = self.world.profile
+        return {
+            "name": self.name,
+            "app_key": self.app_key,
+            "app_secret": self.app_secret,
+            "access_token": p.access_token,
+            "refresh_token": p.refresh_token,
+            "seller": {"open_id": p.seller_open_id, "name": p.seller_name},
+            "shop": {
+                "id": p.shop.id,
+                "name": p.shop.name,
+                "region": p.shop.region,
+                "seller_type": p.shop.seller_type,
+                "cipher": p.shop.cipher,
+                "code": p.shop.code,
+            },
+            "seed": p.seed,
+            "order_count": p.order_count,
+        }
+
+
+def _profile(
+    seed: int,
+    region: str,
+    order_count: int,
+    *,
+    shop_id: str,
+    cipher: str,
+    access_token: str,
+    refresh_token: str,
+    name: str,
+    start: datetime | None,
+    frozen: bool,
+) -> WorldProfile:
+    rng = random.Random(f"shop:{seed}:{shop_id}")
+    shop = Shop(
+        id=shop_id,
+        name=name,
+        region=region,
+        seller_type="LOCAL",
+        cipher=cipher,
+        code=f"{region}LC{digits(rng, 5)}",
+        warehouse_id=digits(rng, 19, "7068"),
+    )
+    return WorldProfile(
+        seed=seed,
+        region=region,
+        order_count=order_count,
+        shop=shop,
+        seller_open_id=f"sandbox-{digits(rng, 12)}",
+        seller_name=name,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        start=start,
+        frozen=frozen,
+    )
+
+
+def validate_world_options(seed: object, region: object, order_count: object) -> None:
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise RuleViolation("seed must be an integer")
+    if region not in REGIONS:
+        raise RuleViolation(f"region must be one of {', '.join(REGIONS)}")
+    if (
+        not isinstance(order_count, int)
+        or isinstance(order_count, bool)
+        or not 0 <= order_count <= MAX_ORDER_COUNT
+    ):
+        raise RuleViolation(f"order_count must be an integer from 0 to {MAX_ORDER_COUNT}")
+
+
+class TenantRegistry:
+    def __init__(
+        self,
+        *,
+        seed: int = DEFAULT_SEED,
+        region: str = DEFAULT_REGION,
+        order_count: int = DEFAULT_ORDER_COUNT,
+        start: datetime | None = None,
+        frozen: bool = False,
+    ):
+        validate_world_options(seed, region, order_count)
+        self._lock = threading.Lock()
+        self._by_app_key: dict[str, Tenant] = {}
+        self._defaults = {"start": start, "frozen": frozen}
+        profile = _profile(
+            seed,
+            region,
+            order_count,
+            shop_id=DEFAULT_SHOP_ID,
+            cipher=DEFAULT_SHOP_CIPHER,
+            access_token=DEFAULT_ACCESS_TOKEN,
+            refresh_token=DEFAULT_REFRESH_TOKEN,
+            name="Sandbox Shop",
+            start=start,
+            frozen=frozen,
+        )
+        self.default = Tenant(DEFAULT_APP_KEY, DEFAULT_APP_SECRET, "default", World(profile))
+        self._by_app_key[DEFAULT_APP_KEY] = self.default
+
+    def get(self, app_key: str) -> Tenant | None:
+        return self._by_app_key.get(app_key)
+
+    def all(self) -> list[Tenant]:
+        return list(self._by_app_key.values())
+
+    def create(
+        self,
+        *,
+        name: str | None = None,
+        seed: int = DEFAULT_SEED,
+        region: str = DEFAULT_REGION,
+        order_count: int = DEFAULT_ORDER_COUNT,
+        start: datetime | None = None,
+        frozen: bool | None = None,
+    ) -> Tenant:
+        validate_world_options(seed, region, order_count)
+        # Credentials are random (they must not collide); the world inside depends on the seed only.
+        token = secrets.token_hex(8)
+        app_key = f"sbx{secrets.token_hex(6)}"
+        shop_id = "7495" + str(secrets.randbelow(10**15)).zfill(15)
+        profile = _profile(
+            seed,
+            region,
+            order_count,
+            shop_id=shop_id,
+            cipher=f"ROW_{secrets.token_urlsafe(18)}",
+            access_token=f"TTP_{secrets.token_urlsafe(30)}",
+            refresh_token=f"TTP_r_{secrets.token_urlsafe(30)}",
+            name=name or f"Sandbox Shop {token[:6]}",
+            start=start if start is not None else self._defaults["start"],  # type: ignore[arg-type]
+            frozen=bool(self._defaults["frozen"]) if frozen is None else frozen,
+        )
+        tenant = Tenant(app_key, secrets.token_hex(20), name or app_key, World(profile))
+        with self._lock:
+            self._by_app_key[app_key] = tenant
+        return tenant
+
+    def find_by_access_token(self, token: str) -> Tenant | None:
+        for tenant in self.all():
+            if token in tenant.world.grants.access:
+                return tenant
+        return None
+
+    def reprofile(self, tenant: Tenant, **changes: object) -> None:
+        tenant.world.profile = replace(tenant.world.profile, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,42 @@
+"""The timed platform rules a world's queue can fire, by name.
+
+Each entry finds its subject in the world and calls the domain rule with the instant it was due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sandbox.domain import authorization, orders
+from sandbox.domain.events import Outcome
+
+if TYPE_CHECKING:
+    from sandbox.world import World
+
+TimedRule = Callable[["World", str, datetime], Outcome]
+
+
+def _on_order(rule: Callable[[orders.Order, datetime], Outcome]) -> TimedRule:
+    def fire(world: World, order_id: str, at: datetime) -> Outcome:
+        order = world.orders.get(order_id)
+        return rule(order, at) if order is not None else Outcome()
+
+    return fire
+
+
+def _access_token_expires(world: World, value: str, at: datetime) -> Outcome:
+    return authorization.access_token_expires(world.grants, value, at)
+
+
+def _refresh_token_expires(world: World, value: str, at: datetime) -> Outcome:
+    return authorization.refresh_token_expires(world.grants, value, at)
+
+
+TIMED_RULES: dict[str, TimedRule] = {
+    "remorse_window_ends": _on_order(orders.remorse_window_ends),
+    "buyer_cancel_auto_approved": _on_order(orders.buyer_cancel_auto_approved),
+    "access_token_expires": _access_token_expires,
+    "refresh_token_expires": _refresh_token_expires,
+}

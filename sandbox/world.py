@@ -1,0 +1,253 @@
+"""One tenant's universe: its clock, its state, its queue of timed rules and its random generator.
+
+Every change goes through the world under its lock and is answered by a domain ``Outcome``: the
+events are recorded (and handed to listeners) and the deadlines put on the queue. The world is the
+only thing that moves time forward, and when it does it fires every due rule in time order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sandbox import fakes
+from sandbox.clock import VirtualClock, wall_now
+from sandbox.domain import authorization, orders
+from sandbox.domain.authorization import Grants
+from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
+from sandbox.domain.orders import Order
+
+EVENT_LOG_CAP = 100_000
+
+
+@dataclass(frozen=True)
+class Shop:
+    id: str
+    name: str
+    region: str
+    seller_type: str
+    cipher: str
+    code: str
+    warehouse_id: str
+
+
+@dataclass(frozen=True)
+class WorldProfile:
+    """Everything a world is rebuilt from on reset: same profile, same world."""
+
+    seed: int
+    region: str
+    order_count: int
+    shop: Shop
+    seller_open_id: str
+    seller_name: str
+    access_token: str
+    refresh_token: str
+    start: datetime | None = None  # None: the wall time when the world is built
+    frozen: bool = False
+
+
+@dataclass(order=True)
+class _Queued:
+    due: datetime
+    seq: int
+    rule: str = field(compare=False)
+    subject: str = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    seq: int
+    event: DomainEvent
+
+
+class World:
+    def __init__(self, profile: WorldProfile):
+        self.profile = profile
+        self.lock = threading.RLock()
+        self.listeners: list[Callable[[RecordedEvent], None]] = []
+        self._build()
+
+    # ----- building and resetting -------------------------------------------------------------
+    def _build(self) -> None:
+        p = self.profile
+        start = (p.start or wall_now()).replace(microsecond=0).astimezone(UTC)
+        self.started_at = start
+        self.clock = VirtualClock(frozen_at=start if p.frozen else None, start=start)
+        self.rng = random.Random(p.seed)
+        self.shops = {p.shop.id: p.shop}
+        self.grants = Grants()
+        self._queue: list[_Queued] = []
+        self._queued_by_key: dict[tuple[str, str], list[_Queued]] = {}
+        self._seq = itertools.count(1)
+        self._event_seq = itertools.count(1)
+        self._request_seq = itertools.count(1)
+        self.events: deque[RecordedEvent] = deque(maxlen=EVENT_LOG_CAP)
+        self.events_dropped = 0
+        seeded, pending = fakes.seed_orders(
+            self.rng,
+            region=p.region,
+            shop_id=p.shop.id,
+            warehouse_id=p.shop.warehouse_id,
+            start=start,
+            count=p.order_count,
+        )
+        self.orders: dict[str, Order] = {o.id: o for o in seeded}
+        _, _, granted = authorization.grant_pair(
+            self.grants, p.seller_open_id, start, p.access_token, p.refresh_token
+        )
+        self._apply(Outcome(deadlines=pending).extend(granted))
+
+    def reset(self) -> None:
+        with self.lock:
+            self._build()
+
+    # ----- time ------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def sync(self) -> None:
+        """Fire every rule due by the current virtual time (running clocks move on their own)."""
+        with self.lock:
+            self._fire_until(self.clock.now())
+
+    def advance_to(self, target: datetime) -> int:
+        """Move forward to ``target``, firing due rules in time order; returns how many fired."""
+        with self.lock:
+            if target < self.clock.now():
+                self.clock.set_forward(target)  # raises ClockError: time only moves forward
+            fired = self._fire_until(target)
+            self.clock.set_forward(max(target, self.clock.now()))
+            return fired
+
+    def freeze(self, at: datetime | None = None) -> None:
+        with self.lock:
+            if at is not None and at < self.clock.now():
+                self.clock.set_forward(at)  # raises ClockError before anything changes
+            self._fire_until(self.clock.now())
+            self.clock.freeze()
+            if at is not None:
+                self.advance_to(at)
+
+    def resume(self) -> None:
+        with self.lock:
+            self.clock.resume()
+
+    def pending_deadlines(self) -> list[Deadline]:
+        with self.lock:
+            live = sorted(q for q in self._queue if not q.cancelled)
+            return [Deadline(q.due, q.rule, q.subject) for q in live]
+
+    def _fire_until(self, until: datetime) -> int:
+        from sandbox.timed_rules import TIMED_RULES
+
+        fired = 0
+        while self._queue and self._queue[0].due <= until:
+            item = heapq.heappop(self._queue)
+            self._forget(item)
+            if item.cancelled:
+                continue
+            if item.due > self.clock.now():
+                self.clock.set_forward(item.due)
+            self._apply(TIMED_RULES[item.rule](self, item.subject, item.due))
+            fired += 1
+        return fired
+
+    # ----- applying outcomes -----------------------------------------------------------------
+    def _apply(self, outcome: Outcome) -> None:
+        for rule, subject in outcome.cancel:
+            for queued in self._queued_by_key.pop((rule, subject), []):
+                queued.cancelled = True
+        for deadline in outcome.deadlines:
+            queued = _Queued(deadline.due, next(self._seq), deadline.rule, deadline.subject)
+            heapq.heappush(self._queue, queued)
+            self._queued_by_key.setdefault((deadline.rule, deadline.subject), []).append(queued)
+        for event in outcome.events:
+            if len(self.events) == self.events.maxlen:
+                self.events_dropped += 1
+            recorded = RecordedEvent(next(self._event_seq), event)
+            self.events.append(recorded)
+            for listener in self.listeners:
+                listener(recorded)
+
+    def _forget(self, item: _Queued) -> None:
+        siblings = self._queued_by_key.get((item.rule, item.subject))
+        if siblings and item in siblings:
+            siblings.remove(item)
+            if not siblings:
+                del self._queued_by_key[(item.rule, item.subject)]
+
+    @contextmanager
+    def session(self) -> Iterator[World]:
+        """Hold the world's lock with every due rule fired: the way every operation starts."""
+        with self.lock:
+            self._fire_until(self.clock.now())
+            yield self
+
+    def next_request_id(self) -> str:
+        # Deterministic: derived from virtual time and a per-world counter, like the platform's
+        # timestamp-prefixed request IDs.
+        return self.clock.now().strftime("%Y%m%d%H%M%S") + f"{next(self._request_seq):020X}"
+
+    # ----- orders ----------------------------------------------------------------------------
+    def orders_of_shop(self, shop_id: str) -> list[Order]:
+        return [o for o in self.orders.values() if o.shop_id == shop_id]
+
+    def order(self, order_id: str) -> Order:
+        found = self.orders.get(order_id)
+        if found is None:
+            raise RuleViolation(f"order {order_id} not found in this shop", code=25007006)
+        return found
+
+    def pay_order(self, order_id: str) -> Order:
+        with self.session():
+            order = self.order(order_id)
+            self._apply(orders.pay(order, self.clock.now()))
+            return order
+
+    def buyer_cancels(self, order_id: str, reason: str | None = None) -> Order:
+        with self.session():
+            order = self.order(order_id)
+            at = self.clock.now()
+            outcome = (
+                orders.buyer_cancels(order, at, reason)
+                if reason
+                else orders.buyer_cancels(order, at)
+            )
+            self._apply(outcome)
+            return order
+
+    # ----- authorization ---------------------------------------------------------------------
+    def issue_auth_code(self) -> authorization.AuthCode:
+        with self.session():
+            return authorization.issue_auth_code(
+                self.grants, self.profile.seller_open_id, self.clock.now(), self.rng
+            )
+
+    def exchange_auth_code(
+        self, code: str
+    ) -> tuple[authorization.AccessToken, authorization.RefreshToken]:
+        with self.session():
+            access, refresh, outcome = authorization.exchange_auth_code(
+                self.grants, code, self.clock.now(), self.rng
+            )
+            self._apply(outcome)
+            return access, refresh
+
+    def refresh_access_token(
+        self, refresh_token: str
+    ) -> tuple[authorization.AccessToken, authorization.RefreshToken]:
+        with self.session():
+            access, refresh, outcome = authorization.refresh_access_token(
+                self.grants, refresh_token, self.clock.now(), self.rng
+            )
+            self._apply(outcome)
+            return access, refresh
