@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from connexion import context as connexion_context
 
@@ -30,3 +30,12 @@ class RequestContext:
 def current() -> RequestContext:
     ctx: RequestContext = connexion_context.context[CONTEXT_KEY]
     return ctx
+
+
+def json_object(body: Any) -> dict[str, Any]:
+    """The validated JSON body, or ``{}`` when the client sent none.
+
+    Connexion hands an omitted optional body over as its raw bytes (the schema default is not
+    decoded without a JSON content type), so anything but a dict here means "no body".
+    """
+    return dict(body) if isinstance(body, dict) else {}

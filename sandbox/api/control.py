@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox import __version__
-from sandbox.api.context import current
+from sandbox.api.context import current, json_object
 from sandbox.api.envelope import ControlError
 from sandbox.clock import ClockError
 from sandbox.domain.events import RuleViolation
@@ -36,7 +36,7 @@ def get_tenant(app_key: str, **_: Any) -> dict[str, Any]:
 
 
 def create_tenant(body: dict[str, Any] | None = None, **_: Any) -> Response:
-    options = dict(body or {})
+    options = json_object(body)
     if "start" in options:
         options["start"] = _instant(options["start"], "start")
     try:
@@ -82,7 +82,8 @@ def get_clock(**_: Any) -> dict[str, Any]:
 
 
 def freeze_clock(body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
-    at = _instant(body["at"], "at") if body and body.get("at") is not None else None
+    raw_at = json_object(body).get("at")
+    at = _instant(raw_at, "at") if raw_at is not None else None
     with _tenant().world.session() as world:
         try:
             world.freeze(at)
@@ -92,7 +93,7 @@ def freeze_clock(body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]
 
 
 def advance_clock(body: dict[str, Any], **_: Any) -> dict[str, Any]:
-    by, to = body.get("by"), body.get("to")
+    by, to = json_object(body).get("by"), json_object(body).get("to")
     if (by is None) == (to is None):
         raise ControlError(
             400,
@@ -199,4 +200,4 @@ def pay_order(order_id: str, **_: Any) -> dict[str, Any]:
 def buyer_cancel_order(
     order_id: str, body: dict[str, Any] | None = None, **_: Any
 ) -> dict[str, Any]:
-    return _order_action(_tenant().world.buyer_cancels, order_id, (body or {}).get("reason"))
+    return _order_action(_tenant().world.buyer_cancels, order_id, json_object(body).get("reason"))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.api import render
-from sandbox.api.context import current
+from sandbox.api.context import current, json_object
 from sandbox.api.envelope import ORDER_NOT_FOUND, ApiError, success
 from sandbox.domain.orders import Order
 from sandbox.domain.search import OrderFilter, search
@@ -21,7 +21,7 @@ def search_orders(
     **_: Any,
 ) -> dict[str, Any]:
     ctx = current()
-    filters = dict(body or {})
+    filters = json_object(body)
     filters["warehouse_ids"] = tuple(filters.get("warehouse_ids", ()))
     where = OrderFilter(**filters)
     with ctx.world.session() as world:
