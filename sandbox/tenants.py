@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import secrets
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sandbox.domain.events import RuleViolation
@@ -147,7 +147,8 @@ class TenantRegistry:
         return self._by_app_key.get(app_key)
 
     def all(self) -> list[Tenant]:
-        return list(self._by_app_key.values())
+        with self._lock:
+            return list(self._by_app_key.values())
 
     def create(
         self,
@@ -180,12 +181,3 @@ class TenantRegistry:
         with self._lock:
             self._by_app_key[app_key] = tenant
         return tenant
-
-    def find_by_access_token(self, token: str) -> Tenant | None:
-        for tenant in self.all():
-            if token in tenant.world.grants.access:
-                return tenant
-        return None
-
-    def reprofile(self, tenant: Tenant, **changes: object) -> None:
-        tenant.world.profile = replace(tenant.world.profile, **changes)  # type: ignore[arg-type]
