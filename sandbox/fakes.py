@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -87,6 +88,19 @@ MARKETS = {
 }
 REGIONS = tuple(MARKETS)
 
+DELIVERY_OPTIONS = {
+    ShippingType.TIKTOK: "7091146663229654785",
+    ShippingType.SELLER: "7091146663229654786",
+}
+SHIPPED = frozenset(
+    {
+        OrderStatus.AWAITING_COLLECTION,
+        OrderStatus.IN_TRANSIT,
+        OrderStatus.DELIVERED,
+        OrderStatus.COMPLETED,
+    }
+)
+
 # How a seeded shop's orders are spread over statuses (weights).
 STATUS_SPREAD: tuple[tuple[OrderStatus, int], ...] = (
     (OrderStatus.UNPAID, 2),
@@ -129,6 +143,7 @@ _PRODUCTS = (
     ("Notebook", ("A5 Dotted", "A5 Lined")),
     ("Sunglasses", ("Amber", "Smoke")),
 )
+_BUYER_MESSAGES = ("", "", "", "Please leave at the door", "Gift, no invoice please")
 _CANCEL_REASONS = (
     "No longer needed",
     "Need to change shipping address",
@@ -249,19 +264,148 @@ def _timeline(
     return created, paid
 
 
+@dataclass(frozen=True)
+class Stock:
+    """What a shop sells and who buys from it: drawn once per world from its seed."""
+
+    market: Market
+    skus: list[Sku]
+    buyers: list[Buyer]
+
+
+def shop_stock(rng: random.Random, region: str, buyer_count: int) -> Stock:
+    market = MARKETS[region]
+    return Stock(market, _catalogue(rng, market), _buyers(rng, market, max(1, buyer_count)))
+
+
+def new_order_id(rng: random.Random, taken: Iterable[str] | set[str]) -> str:
+    used = taken if isinstance(taken, set | dict) else set(taken)
+    order_id = digits(rng, 18, "576")
+    while order_id in used:
+        order_id = digits(rng, 18, "576")
+    return order_id
+
+
+def new_order(
+    rng: random.Random,
+    stock: Stock,
+    *,
+    order_id: str,
+    shop_id: str,
+    warehouse_id: str,
+    status: OrderStatus,
+    created: datetime,
+    paid: datetime | None,
+    units: list[Sku],
+    buyer: Buyer,
+    shipping_type: ShippingType,
+) -> tuple[Order, list[Deadline]]:
+    """An order at ``status`` with consistent times; its deadlines still running, if any.
+
+    Statuses past the shipment get a package, a tracking number and their milestones.
+    """
+    market = stock.market
+    items = [
+        LineItem(
+            id=digits(rng, 17, "577"),
+            sku_id=sku.sku_id,
+            product_id=sku.product_id,
+            product_name=sku.product_name,
+            sku_name=sku.sku_name,
+            seller_sku=sku.seller_sku,
+            original_price=_money(sku.price),
+            sale_price=_money(sku.price),
+            currency=market.currency,
+            sku_image=sku.image,
+        )
+        for sku in units
+    ]
+    sub_total = sum((sku.price for sku in units), Decimal(0))
+    shipping_fee = Decimal("0.00") if sub_total >= 35 else Decimal("4.99")
+    tax = (sub_total * market.tax_rate).quantize(Decimal("0.01"))
+    carrier_id, carrier = rng.choice(market.carriers)
+    order = Order(
+        id=order_id,
+        shop_id=shop_id,
+        status=OrderStatus.UNPAID,
+        create_time=created,
+        update_time=created,
+        user_id=buyer.user_id,
+        buyer_email=buyer.email,
+        buyer_message=rng.choice(
+            ("", "", "", "Please leave at the door", "Gift, no invoice please")
+        ),
+        shipping_type=shipping_type,
+        delivery_option_id=DELIVERY_OPTIONS[shipping_type],
+        delivery_option_name="Standard shipping",
+        warehouse_id=warehouse_id,
+        recipient_address=buyer.address,
+        payment=Payment(
+            currency=market.currency,
+            sub_total=_money(sub_total),
+            shipping_fee=_money(shipping_fee),
+            seller_discount="0.00",
+            platform_discount="0.00",
+            tax=_money(tax),
+            total_amount=_money(sub_total + shipping_fee + tax),
+            original_total_product_price=_money(sub_total),
+            original_shipping_fee=_money(shipping_fee),
+        ),
+        line_items=items,
+    )
+    pending: list[Deadline] = []
+    if paid is not None:
+        # Replay the payment rule so that made-up orders carry the same deadlines as live ones.
+        paid_outcome = pay(order, paid)
+        order.status = status
+        if status is OrderStatus.ON_HOLD:
+            pending += paid_outcome.deadlines
+    if status in SHIPPED:
+        assert paid is not None
+        package_id = digits(rng, 18, "1154")
+        tracking = digits(rng, 22, "9400")
+        order.package_ids = [package_id]
+        order.tracking_number = tracking
+        order.shipping_provider, order.shipping_provider_id = carrier, carrier_id
+        rts = paid + timedelta(hours=rng.randrange(2, 30))
+        order.rts_time = order.update_time = rts
+        if status is not OrderStatus.AWAITING_COLLECTION:
+            collected = rts + timedelta(hours=rng.randrange(2, 20))
+            order.collection_time = order.update_time = collected
+            if status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+                delivered = collected + timedelta(days=rng.randrange(2, 4))
+                order.delivery_time = order.update_time = delivered
+        for item in items:
+            item.package_id, item.tracking_number = package_id, tracking
+            item.shipping_provider_id, item.shipping_provider_name = carrier_id, carrier
+    if status is OrderStatus.CANCELLED:
+        order.cancel_time = (paid or created) + timedelta(minutes=rng.randrange(5, 50))
+        order.update_time = order.cancel_time
+        order.cancel_reason = rng.choice(_CANCEL_REASONS)
+        order.cancellation_initiator = CancellationInitiator.BUYER
+        for item in items:
+            item.cancel_reason = order.cancel_reason
+    return order, pending
+
+
+def random_units(rng: random.Random, stock: Stock) -> list[Sku]:
+    return [rng.choice(stock.skus) for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))]
+
+
+def random_shipping_type(rng: random.Random) -> ShippingType:
+    return ShippingType.TIKTOK if rng.random() < 0.6 else ShippingType.SELLER
+
+
 def seed_orders(
     rng: random.Random,
+    stock: Stock,
     *,
-    region: str,
     shop_id: str,
     warehouse_id: str,
     start: datetime,
     count: int,
 ) -> tuple[list[Order], list[Deadline]]:
     """A shop's order book at ``start``, and the timed rules already running for it."""
-    market = MARKETS[region]
-    catalogue = _catalogue(rng, market)
-    buyers = _buyers(rng, market, max(1, min(count, 200)))
     statuses = [s for s, _ in STATUS_SPREAD]
     weights = [w for _, w in STATUS_SPREAD]
     orders: list[Order] = []
@@ -270,99 +414,22 @@ def seed_orders(
     for _ in range(count):
         status = rng.choices(statuses, weights)[0]
         created, paid = _timeline(rng, status, start)
-        order_id = digits(rng, 18, "576")
-        while order_id in used:
-            order_id = digits(rng, 18, "576")
+        order_id = new_order_id(rng, used)
         used.add(order_id)
-        buyer = rng.choice(buyers)
-        units = [rng.choice(catalogue) for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))]
-        items = [
-            LineItem(
-                id=digits(rng, 17, "577"),
-                sku_id=sku.sku_id,
-                product_id=sku.product_id,
-                product_name=sku.product_name,
-                sku_name=sku.sku_name,
-                seller_sku=sku.seller_sku,
-                original_price=_money(sku.price),
-                sale_price=_money(sku.price),
-                currency=market.currency,
-                sku_image=sku.image,
-            )
-            for sku in units
-        ]
-        sub_total = sum((sku.price for sku in units), Decimal(0))
-        shipping_fee = Decimal("0.00") if sub_total >= 35 else Decimal("4.99")
-        tax = (sub_total * market.tax_rate).quantize(Decimal("0.01"))
-        shipping_type = ShippingType.TIKTOK if rng.random() < 0.6 else ShippingType.SELLER
-        carrier_id, carrier = rng.choice(market.carriers)
-        order = Order(
-            id=order_id,
+        order, running = new_order(
+            rng,
+            stock,
+            order_id=order_id,
             shop_id=shop_id,
-            status=OrderStatus.UNPAID,
-            create_time=created,
-            update_time=paid or created,
-            user_id=buyer.user_id,
-            buyer_email=buyer.email,
-            buyer_message=rng.choice(
-                ("", "", "", "Please leave at the door", "Gift, no invoice please")
-            ),
-            shipping_type=shipping_type,
-            delivery_option_id="7091146663229654785"
-            if shipping_type is ShippingType.TIKTOK
-            else "7091146663229654786",
-            delivery_option_name="Standard shipping",
             warehouse_id=warehouse_id,
-            recipient_address=buyer.address,
-            payment=Payment(
-                currency=market.currency,
-                sub_total=_money(sub_total),
-                shipping_fee=_money(shipping_fee),
-                seller_discount="0.00",
-                platform_discount="0.00",
-                tax=_money(tax),
-                total_amount=_money(sub_total + shipping_fee + tax),
-                original_total_product_price=_money(sub_total),
-                original_shipping_fee=_money(shipping_fee),
-            ),
-            line_items=items,
+            status=status,
+            created=created,
+            paid=paid,
+            units=random_units(rng, stock),
+            buyer=rng.choice(stock.buyers),
+            shipping_type=random_shipping_type(rng),
         )
-        if paid is not None:
-            # Replay the payment rule so seeded orders carry the same deadlines as live ones.
-            paid_outcome = pay(order, paid)
-            order.status = status
-            if status is OrderStatus.ON_HOLD:
-                pending += paid_outcome.deadlines
-        if status in (
-            OrderStatus.AWAITING_COLLECTION,
-            OrderStatus.IN_TRANSIT,
-            OrderStatus.DELIVERED,
-            OrderStatus.COMPLETED,
-        ):
-            package_id = digits(rng, 18, "1154")
-            tracking = digits(rng, 22, "9400")
-            order.package_ids = [package_id]
-            order.tracking_number = tracking
-            order.shipping_provider, order.shipping_provider_id = carrier, carrier_id
-            assert paid is not None
-            rts = paid + timedelta(hours=rng.randrange(2, 30))
-            order.rts_time = order.update_time = rts
-            if status is not OrderStatus.AWAITING_COLLECTION:
-                collected = rts + timedelta(hours=rng.randrange(2, 20))
-                order.collection_time = order.update_time = collected
-                if status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
-                    delivered = collected + timedelta(days=rng.randrange(2, 4))
-                    order.delivery_time = order.update_time = delivered
-            for item in items:
-                item.package_id, item.tracking_number = package_id, tracking
-                item.shipping_provider_id, item.shipping_provider_name = carrier_id, carrier
-        if status is OrderStatus.CANCELLED:
-            order.cancel_time = (paid or created) + timedelta(minutes=rng.randrange(5, 50))
-            order.update_time = order.cancel_time
-            order.cancel_reason = rng.choice(_CANCEL_REASONS)
-            order.cancellation_initiator = CancellationInitiator.BUYER
-            for item in items:
-                item.cancel_reason = order.cancel_reason
         orders.append(order)
+        pending += running
     orders.sort(key=lambda o: (o.create_time, o.id))
     return orders, pending

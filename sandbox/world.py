@@ -92,9 +92,10 @@ class World:
         self._request_seq = itertools.count(1)
         self.events: deque[RecordedEvent] = deque(maxlen=EVENT_LOG_CAP)
         self.events_dropped = 0
+        self.stock = fakes.shop_stock(self.rng, p.region, min(p.order_count, 200))
         seeded, pending = fakes.seed_orders(
             self.rng,
-            region=p.region,
+            self.stock,
             shop_id=p.shop.id,
             warehouse_id=p.shop.warehouse_id,
             start=start,
