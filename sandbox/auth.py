@@ -71,9 +71,7 @@ def verify(
         raise ApiError(INVALID_REQUEST, "Invalid request: app_key is missing")
     tenant = registry.get(app_key)
     if tenant is None:
-        raise ApiError(
-            INVALID_REQUEST, f"Invalid request: app_key '{app_key}' is not an app of this sandbox"
-        )
+        raise ApiError(INVALID_REQUEST, f"Invalid request: app_key '{app_key}' is not an app of this sandbox")
     given = params.get("sign", "")
     if not given:
         raise ApiError(INVALID_REQUEST, "Invalid request: sign is missing")
@@ -107,9 +105,7 @@ def verify(
     if shop is None:
         owner = next((t for t in registry.all() if t.shop.cipher == cipher), None)
         if owner is not None:
-            raise ApiError(
-                NOT_SHOP_OWNER, "The shop_cipher does not belong to a shop this token can access"
-            )
+            raise ApiError(NOT_SHOP_OWNER, "The shop_cipher does not belong to a shop this token can access")
         raise ApiError(INVALID_REQUEST, "Invalid request: shop_cipher is invalid")
     return Verified(tenant, shop)
 
@@ -125,12 +121,10 @@ def _check_timestamp(raw: str, wall_now: datetime) -> None:
     if stamp < now - deadlines.TIMESTAMP_MAX_AGE.total_seconds():
         raise ApiError(
             INVALID_REQUEST,
-            f"Invalid request: timestamp {stamp} is more than 5 minutes old "
-            f"(server time {int(now)})",
+            f"Invalid request: timestamp {stamp} is more than 5 minutes old (server time {int(now)})",
         )
     if stamp > now + deadlines.TIMESTAMP_MAX_SKEW_AHEAD.total_seconds():
         raise ApiError(
             INVALID_REQUEST,
-            f"Invalid request: timestamp {stamp} is more than 30 seconds ahead "
-            f"(server time {int(now)})",
+            f"Invalid request: timestamp {stamp} is more than 30 seconds ahead (server time {int(now)})",
         )

@@ -66,9 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_HOST,
         help=f"address to bind (default {DEFAULT_HOST}; 0.0.0.0 in Docker)",
     )
-    serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
-    )
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     serve.add_argument(
         "--seed",
         type=int,
@@ -92,8 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--http-error-status",
         action="store_true",
-        help="answer errors with a matching HTTP status instead of the platform's "
-        "HTTP 200 + error code",
+        help="answer errors with a matching HTTP status instead of the platform's HTTP 200 + error code",
     )
     serve.add_argument(
         "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
@@ -106,12 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
         "command. The timestamp is now, so run the command within 5 minutes.",
     )
     sign.add_argument("path", help="API path, e.g. /authorization/202309/shops")
-    sign.add_argument(
-        "params", nargs="*", metavar="KEY=VALUE", help="extra query parameters, e.g. ids=1,2"
-    )
-    sign.add_argument(
-        "-X", "--method", default=None, help="HTTP method (default GET, or POST with --data)"
-    )
+    sign.add_argument("params", nargs="*", metavar="KEY=VALUE", help="extra query parameters, e.g. ids=1,2")
+    sign.add_argument("-X", "--method", default=None, help="HTTP method (default GET, or POST with --data)")
     sign.add_argument("-d", "--data", default=None, help="JSON body, signed as given")
     sign.add_argument("--base-url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}")
     sign.add_argument("--app-key", default=DEFAULT_APP_KEY)
@@ -127,9 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def signed_curl(args: argparse.Namespace, timestamp: int) -> str:
     params: dict[str, str] = {"app_key": args.app_key, "timestamp": str(timestamp)}
-    cipher = args.shop_cipher or (
-        DEFAULT_SHOP_CIPHER if args.path.startswith(SHOP_SCOPED) else None
-    )
+    cipher = args.shop_cipher or (DEFAULT_SHOP_CIPHER if args.path.startswith(SHOP_SCOPED) else None)
     if cipher:
         params["shop_cipher"] = cipher
     for pair in args.params:
@@ -170,9 +161,7 @@ def serve(args: argparse.Namespace) -> int:
     clock = sandbox.tenants.default.world.clock
     built = time.perf_counter() - started
     print(f"tiktok-shop-sandbox {__version__} on {base}  (built in {built:.2f}s)")
-    print(
-        f"  clock      {'frozen at' if clock.frozen else 'running from'} {clock.now().isoformat()}"
-    )
+    print(f"  clock      {'frozen at' if clock.frozen else 'running from'} {clock.now().isoformat()}")
     print(f"  app_key      {creds['app_key']}")
     print(f"  app_secret   {creds['app_secret']}")
     print(f"  access token {creds['access_token']}   (header x-tts-access-token)")

@@ -63,9 +63,7 @@ class SignedClient:
         if shop and self.shop_cipher:
             query["shop_cipher"] = self.shop_cipher
         for key, value in (params or {}).items():
-            query[key] = (
-                ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
-            )
+            query[key] = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
         raw = b""
         if body is not None:
             raw = (
@@ -76,9 +74,7 @@ class SignedClient:
         headers = {"x-tts-access-token": self.access_token}
         if raw:
             headers["content-type"] = "application/json"
-        query["sign"] = signing.sign(
-            self.app_secret, path, query, raw, headers.get("content-type", "")
-        )
+        query["sign"] = signing.sign(self.app_secret, path, query, raw, headers.get("content-type", ""))
         return self.http.request(method, path, params=query, content=raw or None, headers=headers)
 
     def get(self, path: str, **kwargs: Any) -> Any:

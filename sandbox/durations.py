@@ -27,11 +27,7 @@ def parse_duration(text: str) -> timedelta:
             f"'{text}' is not a duration: use numbers with units w, d, h, m, s, "
             "largest first, e.g. '90m', '2h', '3d12h', '1w'"
         )
-    parts = {
-        unit: int(value)
-        for unit, value in zip(_UNITS.values(), match.groups(), strict=True)
-        if value
-    }
+    parts = {unit: int(value) for unit, value in zip(_UNITS.values(), match.groups(), strict=True) if value}
     return timedelta(**parts)
 
 
@@ -64,13 +60,9 @@ def parse_instant(value: str | int | float) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:
-        raise InvalidInstant(
-            f"'{value}' is not an ISO 8601 instant such as '2026-03-01T09:00:00Z'"
-        ) from exc
+        raise InvalidInstant(f"'{value}' is not an ISO 8601 instant such as '2026-03-01T09:00:00Z'") from exc
     if parsed.tzinfo is None:
-        raise InvalidInstant(
-            f"'{value}' has no timezone: add 'Z' or an offset, e.g. '2026-03-01T09:00:00Z'"
-        )
+        raise InvalidInstant(f"'{value}' has no timezone: add 'Z' or an offset, e.g. '2026-03-01T09:00:00Z'")
     return parsed.astimezone(UTC)
 
 

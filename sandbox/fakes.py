@@ -232,9 +232,7 @@ def _buyers(rng: random.Random, market: Market, count: int) -> list[Buyer]:
                 postal_code=fake.postcode(),
                 region_code=market.region,
             )
-            email = (
-                f"{digits(rng, 12, 'v')}@scs2.tiktok.com"  # TikTok masks buyer e-mails like this
-            )
+            email = f"{digits(rng, 12, 'v')}@scs2.tiktok.com"  # TikTok masks buyer e-mails like this
             buyers.append(Buyer(digits(rng, 19, "7494"), email, address))
     return buyers
 
@@ -243,9 +241,7 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.01")))
 
 
-def _timeline(
-    rng: random.Random, status: OrderStatus, start: datetime
-) -> tuple[datetime, datetime | None]:
+def _timeline(rng: random.Random, status: OrderStatus, start: datetime) -> tuple[datetime, datetime | None]:
     """When a seeded order was created and paid, consistent with its status at ``start``."""
     minutes = {
         OrderStatus.UNPAID: (1, 50),
@@ -332,9 +328,7 @@ def new_order(
         update_time=created,
         user_id=buyer.user_id,
         buyer_email=buyer.email,
-        buyer_message=rng.choice(
-            ("", "", "", "Please leave at the door", "Gift, no invoice please")
-        ),
+        buyer_message=rng.choice(("", "", "", "Please leave at the door", "Gift, no invoice please")),
         shipping_type=shipping_type,
         delivery_option_id=DELIVERY_OPTIONS[shipping_type],
         delivery_option_name="Standard shipping",

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sandbox import fakes
 from sandbox.clock import VirtualClock, wall_now
@@ -23,6 +24,7 @@ from sandbox.domain import authorization, orders
 from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order
+from sandbox.journal import Journal, JournalEntry
 
 EVENT_LOG_CAP = 100_000
 
@@ -74,6 +76,7 @@ class World:
         self.profile = profile
         self.lock = threading.RLock()
         self.listeners: list[Callable[[RecordedEvent], None]] = []
+        self.request_listeners: list[Callable[[JournalEntry], None]] = []
         self._build()
 
     # ----- building and resetting -------------------------------------------------------------
@@ -92,6 +95,7 @@ class World:
         self._request_seq = itertools.count(1)
         self.events: deque[RecordedEvent] = deque(maxlen=EVENT_LOG_CAP)
         self.events_dropped = 0
+        self.journal = Journal()
         self.stock = fakes.shop_stock(self.rng, p.region, min(p.order_count, 200))
         seeded, pending = fakes.seed_orders(
             self.rng,
@@ -188,10 +192,24 @@ class World:
 
     @contextmanager
     def session(self) -> Iterator[World]:
-        """Hold the world's lock with every due rule fired: the way every operation starts."""
+        """Hold the world's lock with every due rule fired: the way every operation starts.
+
+        Rules that came due during the operation (a reaction scheduled for "now") fire before the
+        lock is released.
+        """
         with self.lock:
             self._fire_until(self.clock.now())
             yield self
+            self._fire_until(self.clock.now())
+
+    def record_request(self, **fields: Any) -> JournalEntry:
+        """Journal a client request at the current virtual time and tell whoever listens."""
+        with self.session():
+            entry = JournalEntry(seq=self.journal.next_seq(), at=self.clock.now(), **fields)
+            self.journal.append(entry)
+            for listener in self.request_listeners:
+                listener(entry)
+            return entry
 
     def next_request_id(self) -> str:
         # Deterministic: derived from virtual time and a per-world counter, like the platform's
@@ -218,11 +236,7 @@ class World:
         with self.session():
             order = self.order(order_id)
             at = self.clock.now()
-            outcome = (
-                orders.buyer_cancels(order, at, reason)
-                if reason
-                else orders.buyer_cancels(order, at)
-            )
+            outcome = orders.buyer_cancels(order, at, reason) if reason else orders.buyer_cancels(order, at)
             self._apply(outcome)
             return order
 
@@ -233,9 +247,7 @@ class World:
                 self.grants, self.profile.seller_open_id, self.clock.now(), self.rng
             )
 
-    def exchange_auth_code(
-        self, code: str
-    ) -> tuple[authorization.AccessToken, authorization.RefreshToken]:
+    def exchange_auth_code(self, code: str) -> tuple[authorization.AccessToken, authorization.RefreshToken]:
         with self.session():
             access, refresh, outcome = authorization.exchange_auth_code(
                 self.grants, code, self.clock.now(), self.rng

@@ -93,9 +93,7 @@ def test_timestamp_within_the_window_is_accepted(tts):
 
 def test_missing_sign_and_unknown_app_key_are_invalid_requests(tts, http):
     now = str(int(time.time()))
-    assert (
-        error_code(http.get(SHOPS, params={"app_key": tts.app_key, "timestamp": now})) == 36009004
-    )
+    assert error_code(http.get(SHOPS, params={"app_key": tts.app_key, "timestamp": now})) == 36009004
     bad_key = SignedClient(http, app_key="nobody", app_secret="x", access_token="y")
     assert error_code(bad_key.get(SHOPS, shop=False)) == 36009004
 

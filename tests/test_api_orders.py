@@ -59,15 +59,11 @@ def test_search_filters_by_shipping_type_and_buyer(tts):
 
 
 def test_order_fields_are_real(tts):
-    order = ok(tts.post(SEARCH, {"order_status": "IN_TRANSIT"}, params={"page_size": 1}))["orders"][
-        0
-    ]
+    order = ok(tts.post(SEARCH, {"order_status": "IN_TRANSIT"}, params={"page_size": 1}))["orders"][0]
     assert re.fullmatch(r"\d{18}", order["id"])
     assert isinstance(order["create_time"], int)
     money = order["payment"]
-    assert all(
-        isinstance(money[k], str) for k in ("sub_total", "shipping_fee", "tax", "total_amount")
-    )
+    assert all(isinstance(money[k], str) for k in ("sub_total", "shipping_fee", "tax", "total_amount"))
     items = order["line_items"]
     assert items and all("quantity" not in item for item in items)  # one line item per unit
     assert sum(float(i["sale_price"]) for i in items) == pytest.approx(float(money["sub_total"]))
@@ -138,9 +134,7 @@ def test_bad_search_input_gets_the_error_envelope(tts, body, params):
 
 def test_page_token_must_keep_the_sort_of_the_first_page(tts):
     token = ok(tts.post(SEARCH, {}, params={"page_size": 5}))["next_page_token"]
-    response = tts.post(
-        SEARCH, {}, params={"page_size": 5, "page_token": token, "sort_order": "ASC"}
-    )
+    response = tts.post(SEARCH, {}, params={"page_size": 5, "page_token": token, "sort_order": "ASC"})
     assert error_code(response) == 36009004
 
 

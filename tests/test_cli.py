@@ -63,9 +63,7 @@ def test_serve_prints_base_url_and_credentials_and_the_signed_curl_works():
         command = cli("sign", "/authorization/202309/shops", "--base-url", base)
         assert command.startswith("curl ")
         if shutil.which("curl"):
-            out = subprocess.run(
-                command, shell=True, check=True, capture_output=True, text=True
-            ).stdout
+            out = subprocess.run(command, shell=True, check=True, capture_output=True, text=True).stdout
         else:  # the same request without curl
             url = command.split("'")[1]
             out = httpx.get(url, headers={"x-tts-access-token": "TTP_sandbox_access_token"}).text
@@ -108,9 +106,7 @@ def test_signed_post_from_the_cli_works():
 
 
 def search_bytes(base: str) -> bytes:
-    command = cli(
-        "sign", "/order/202309/orders/search", "page_size=100", "-d", "{}", "--base-url", base
-    )
+    command = cli("sign", "/order/202309/orders/search", "page_size=100", "-d", "{}", "--base-url", base)
     url = command.split("'")[1]
     response = httpx.post(
         url,

@@ -61,13 +61,9 @@ def test_paying_an_unpaid_order_holds_it_for_one_hour(tts, http):
 
 def test_buyer_cancel_while_on_hold_is_immediate(tts, http):
     held = next(i for i, s in statuses(tts).items() if s == "ON_HOLD")
-    result = http.post(
-        f"/sandbox/orders/{held}/buyer-cancel", json={"reason": "Ordered by mistake"}
-    )
+    result = http.post(f"/sandbox/orders/{held}/buyer-cancel", json={"reason": "Ordered by mistake"})
     assert result.json()["status"] == "CANCELLED"
-    http.post(
-        "/sandbox/clock/advance", json={"by": "2h"}
-    )  # the remorse deadline must not revive it
+    http.post("/sandbox/clock/advance", json={"by": "2h"})  # the remorse deadline must not revive it
     order = ok(tts.get("/order/202309/orders", params={"ids": [held]}))["orders"][0]
     assert order["status"] == "CANCELLED"
     assert order["cancellation_initiator"] == "BUYER"
@@ -78,9 +74,7 @@ def test_buyer_cancel_request_is_approved_when_the_seller_does_not_answer(tts, h
     waiting = next(i for i, s in statuses(tts).items() if s == "AWAITING_SHIPMENT")
     requested = http.post(f"/sandbox/orders/{waiting}/buyer-cancel").json()
     assert requested["status"] == "AWAITING_SHIPMENT" and requested["is_buyer_request_cancel"]
-    pending = ok(tts.post(SEARCH, {"is_buyer_request_cancel": True}, params={"page_size": 50}))[
-        "orders"
-    ]
+    pending = ok(tts.post(SEARCH, {"is_buyer_request_cancel": True}, params={"page_size": 50}))["orders"]
     assert [o["id"] for o in pending] == [waiting]
     http.post("/sandbox/clock/advance", json={"by": "47h"})
     assert statuses(tts)[waiting] == "AWAITING_SHIPMENT"
@@ -101,9 +95,9 @@ def test_freeze_advance_resume(http):
     assert http.get("/sandbox/clock").json()["frozen"] is False
     frozen = http.post("/sandbox/clock/freeze", json={"at": "2026-03-05T00:00:00Z"}).json()
     assert frozen == {**frozen, "frozen": True, "now": "2026-03-05T00:00:00Z"}
-    assert http.post("/sandbox/clock/advance", json={"to": "2026-03-06T12:00:00Z"}).json()[
-        "now"
-    ] == ("2026-03-06T12:00:00Z")
+    assert http.post("/sandbox/clock/advance", json={"to": "2026-03-06T12:00:00Z"}).json()["now"] == (
+        "2026-03-06T12:00:00Z"
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,9 +149,7 @@ def test_unknown_tenant_header_is_a_404(http):
 
 
 def test_two_tenants_see_different_worlds_and_clocks(tts, http):
-    other = http.post(
-        "/sandbox/tenants", json={"name": "ci-job-2", "seed": 7, "order_count": 5}
-    ).json()
+    other = http.post("/sandbox/tenants", json={"name": "ci-job-2", "seed": 7, "order_count": 5}).json()
     assert other["app_key"] != tts.app_key and other["shop"]["cipher"] != tts.shop_cipher
     as_other = {"X-Sandbox-Tenant": other["app_key"]}
     http.post("/sandbox/clock/advance", json={"by": "5d"}, headers=as_other)

@@ -25,9 +25,7 @@ def run(seed: int) -> list[bytes]:
                 break
         http.post("/sandbox/clock/advance", json={"by": "2h"})
         pages.append(
-            tts.post(
-                SEARCH, {"order_status": "AWAITING_SHIPMENT"}, params={"page_size": 100}
-            ).content
+            tts.post(SEARCH, {"order_status": "AWAITING_SHIPMENT"}, params={"page_size": 100}).content
         )
     return pages
 

@@ -98,8 +98,7 @@ def advance_clock(body: dict[str, Any], **_: Any) -> dict[str, Any]:
         raise ControlError(
             400,
             "invalid_advance",
-            "give exactly one of 'by' (a duration such as '2h' or '3d12h') "
-            "and 'to' (an ISO 8601 instant)",
+            "give exactly one of 'by' (a duration such as '2h' or '3d12h') and 'to' (an ISO 8601 instant)",
         )
     with _tenant().world.session() as world:
         if by is not None:
@@ -134,8 +133,7 @@ def list_deadlines(**_: Any) -> dict[str, Any]:
     with _tenant().world.session() as world:
         return {
             "deadlines": [
-                {"due": iso(d.due), "rule": d.rule, "subject": d.subject}
-                for d in world.pending_deadlines()
+                {"due": iso(d.due), "rule": d.rule, "subject": d.subject} for d in world.pending_deadlines()
             ]
         }
 
@@ -147,11 +145,7 @@ def list_events(
         picked = []
         for recorded in world.events:
             e = recorded.event
-            if (
-                recorded.seq <= after
-                or (kind and e.kind != kind)
-                or (subject and e.subject != subject)
-            ):
+            if recorded.seq <= after or (kind and e.kind != kind) or (subject and e.subject != subject):
                 continue
             picked.append(
                 {
@@ -187,9 +181,7 @@ def _order_action(action: Any, order_id: str, *args: Any) -> dict[str, Any]:
     try:
         return _order_state(action(order_id, *args))
     except RuleViolation as exc:
-        status, kind = (
-            (404, "unknown_order") if exc.code == 25007006 else (409, "illegal_transition")
-        )
+        status, kind = (404, "unknown_order") if exc.code == 25007006 else (409, "illegal_transition")
         raise ControlError(status, kind, exc.message) from exc
 
 
@@ -197,7 +189,5 @@ def pay_order(order_id: str, **_: Any) -> dict[str, Any]:
     return _order_action(_tenant().world.pay_order, order_id)
 
 
-def buyer_cancel_order(
-    order_id: str, body: dict[str, Any] | None = None, **_: Any
-) -> dict[str, Any]:
+def buyer_cancel_order(order_id: str, body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
     return _order_action(_tenant().world.buyer_cancels, order_id, json_object(body).get("reason"))

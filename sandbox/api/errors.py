@@ -87,13 +87,9 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
         if _is_control(request):
             return control(exc.status or 400, "invalid_request", detail)
         if exc.status == 405:
-            return respond(
-                request, INVALID_METHOD, f"Invalid method: {request.method} {request.url.path}"
-            )
+            return respond(request, INVALID_METHOD, f"Invalid method: {request.method} {request.url.path}")
         if exc.status == 404:
-            return respond(
-                request, INVALID_PATH, f"Invalid path: {request.method} {request.url.path}"
-            )
+            return respond(request, INVALID_PATH, f"Invalid path: {request.method} {request.url.path}")
         return respond(request, INVALID_REQUEST, f"Invalid request: {detail}")
 
     def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

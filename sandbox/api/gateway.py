@@ -10,6 +10,7 @@ replayed to the rest of the stack.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -20,6 +21,7 @@ from sandbox.api.context import CONTEXT_KEY, RequestContext
 from sandbox.api.envelope import (
     INVALID_PATH,
     INVALID_REQUEST,
+    INVALID_SIGN,
     UNKNOWN_VERSION,
     ApiError,
     ControlError,
@@ -29,14 +31,18 @@ from sandbox.api.envelope import (
     http_status,
 )
 from sandbox.clock import wall_now
+from sandbox.journal import BODY_CAP
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
+    from sandbox.tenants import Tenant
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 TENANT_HEADER = "x-sandbox-tenant"
 CONTROL_PREFIX = "/sandbox"
 _VERSIONED_PATH = re.compile(r"^/([a-z_]+)/(\d{6})/")
+_VERSION_SUFFIX = re.compile(r"_\d{6}$")
+_ENVELOPE_CODE = re.compile(rb'^\{"code":(-?\d+)')
 
 
 class Gateway:
@@ -64,19 +70,21 @@ class Gateway:
             await self._unknown_path(scope, send)
             return
         level = self.auth_levels.get(operation_id, auth.AuthLevel.SHOP)
-        if level is auth.AuthLevel.APP:
-            _set_context(scope, RequestContext(self.sandbox))
-            await self.app(scope, receive, send)
-            return
         try:
             body = await _read_body(receive)
         except ApiError as error:
             await self._send_error(send, error)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        params = dict(
-            parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        )
+        query = scope.get("query_string", b"").decode("latin-1")
+        params = dict(parse_qsl(query, keep_blank_values=True))
+        request = _Request(operation_id, scope["method"], path, params, body)
+        if level is auth.AuthLevel.APP:
+            _set_context(scope, RequestContext(self.sandbox))
+            capture = _Capture(send)
+            await self.app(scope, _replay(body, receive), capture)
+            request.record(self.sandbox.tenants.get(params.get("app_key", "")), capture)
+            return
         try:
             verified = auth.verify(
                 self.sandbox.tenants,
@@ -90,10 +98,14 @@ class Gateway:
             )
         except ApiError as error:
             tenant = self.sandbox.tenants.get(params.get("app_key", ""))
-            await self._send_error(send, error, tenant.world.next_request_id() if tenant else None)
+            capture = _Capture(send)
+            await self._send_error(capture, error, tenant.world.next_request_id() if tenant else None)
+            request.record(tenant, capture, signature_ok=error.code != INVALID_SIGN)
             return
         _set_context(scope, RequestContext(self.sandbox, verified.tenant, verified.shop))
-        await self.app(scope, _replay(body, receive), send)
+        capture = _Capture(send)
+        await self.app(scope, _replay(body, receive), capture)
+        request.record(verified.tenant, capture)
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
@@ -130,8 +142,7 @@ class Gateway:
             versions = ", ".join(sorted(self.categories[match.group(1)]))
             error = ApiError(
                 UNKNOWN_VERSION,
-                f"Unknown API version {match.group(2)} for {match.group(1)}; "
-                f"this sandbox serves {versions}",
+                f"Unknown API version {match.group(2)} for {match.group(1)}; this sandbox serves {versions}",
             )
         else:
             error = ApiError(INVALID_PATH, f"Invalid path: {scope['method']} {scope['path']}")
@@ -141,6 +152,55 @@ class Gateway:
         body = failure(request_id or anonymous_request_id(), error.code, error.message)
         status = http_status(error.code, self.sandbox.mirror_http_status)
         await _send_json(send, status, body, error.headers)
+
+
+def operation_name(operation_id: str) -> str:
+    """``sandbox.api.orders.get_order_detail_202507`` -> ``get_order_detail``: one name per
+    operation across its versions, as scenarios refer to it."""
+    return _VERSION_SUFFIX.sub("", operation_id.rsplit(".", 1)[-1])
+
+
+class _Capture:
+    """Passes a response through, keeping its status and envelope code for the journal."""
+
+    def __init__(self, send: Send):
+        self.send = send
+        self.status = 0
+        self.code: int | None = None
+        self._first_body = True
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif message["type"] == "http.response.body" and self._first_body:
+            self._first_body = False
+            match = _ENVELOPE_CODE.match(message.get("body", b""))
+            self.code = int(match.group(1)) if match else None
+        await self.send(message)
+
+
+@dataclass
+class _Request:
+    operation_id: str
+    method: str
+    path: str
+    params: dict[str, str]
+    body: bytes
+
+    def record(self, tenant: Tenant | None, capture: _Capture, *, signature_ok: bool = True) -> None:
+        if tenant is None:
+            return  # no app to file it under
+        tenant.world.record_request(
+            wall=wall_now(),
+            operation=operation_name(self.operation_id),
+            method=self.method,
+            path=self.path,
+            query={k: v for k, v in self.params.items() if k != "sign"},
+            body=self.body[:BODY_CAP].decode("utf-8", "replace"),
+            status=capture.status,
+            code=capture.code,
+            signature_ok=signature_ok,
+        )
 
 
 def _set_context(scope: Scope, ctx: RequestContext) -> None:
@@ -157,9 +217,7 @@ async def _read_body(receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise ApiError(
-                INVALID_REQUEST, f"Invalid request: body larger than {MAX_BODY_BYTES} bytes"
-            )
+            raise ApiError(INVALID_REQUEST, f"Invalid request: body larger than {MAX_BODY_BYTES} bytes")
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
@@ -179,9 +237,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _send_json(
-    send: Send, status: int, body: Any, headers: dict[str, str] | None = None
-) -> None:
+async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
     raw = dumps(body)
     header_list = [
         (b"content-type", b"application/json"),

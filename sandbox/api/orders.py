@@ -51,9 +51,7 @@ def _detail(ids: list[str], renderer: Callable[[Order], dict[str, Any]]) -> dict
         if missing:
             raise ApiError(ORDER_NOT_FOUND, f"Order not found: {', '.join(missing)}")
         unique = list(dict.fromkeys(ids))
-        return success(
-            world.next_request_id(), {"orders": [renderer(shop_orders[i]) for i in unique]}
-        )
+        return success(world.next_request_id(), {"orders": [renderer(shop_orders[i]) for i in unique]})
 
 
 def get_order_detail(ids: list[str], **_: Any) -> dict[str, Any]:

@@ -47,9 +47,7 @@ def get_access_token(app_key: str, app_secret: str, auth_code: str, **_: Any) ->
     return success(tenant.world.next_request_id(), _token_data(tenant, access, refresh))
 
 
-def refresh_access_token(
-    app_key: str, app_secret: str, refresh_token: str, **_: Any
-) -> dict[str, Any]:
+def refresh_access_token(app_key: str, app_secret: str, refresh_token: str, **_: Any) -> dict[str, Any]:
     tenant = _tenant(app_key, app_secret)
     access, refresh = tenant.world.refresh_access_token(refresh_token)
     return success(tenant.world.next_request_id(), _token_data(tenant, access, refresh))

@@ -24,9 +24,7 @@ class OrderStatus(StrEnum):
 
 
 # Statuses in which the parcel has not left the seller: a buyer may still cancel.
-BEFORE_SHIPMENT = frozenset(
-    {OrderStatus.UNPAID, OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT}
-)
+BEFORE_SHIPMENT = frozenset({OrderStatus.UNPAID, OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT})
 # Statuses with the recipient address hidden from the seller.
 ADDRESS_HIDDEN = frozenset({OrderStatus.UNPAID, OrderStatus.ON_HOLD})
 
@@ -157,9 +155,7 @@ def set_shipping_deadlines(order: Order, paid_at: datetime) -> None:
 def pay(order: Order, at: datetime) -> Outcome:
     """The buyer pays: the order is ON_HOLD for the remorse window, then awaits shipment."""
     if order.status is not OrderStatus.UNPAID:
-        raise RuleViolation(
-            f"order {order.id} is {order.status.value}, only an UNPAID order can be paid"
-        )
+        raise RuleViolation(f"order {order.id} is {order.status.value}, only an UNPAID order can be paid")
     order.paid_time = at
     set_shipping_deadlines(order, at)
     return Outcome(
