@@ -23,12 +23,15 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 
 from sandbox.api import errors  # noqa: E402
-from sandbox.api.gateway import CONTROL_PREFIX, Gateway  # noqa: E402
+from sandbox.api.gateway import CONTROL_PREFIX, Gateway, operation_name  # noqa: E402
 from sandbox.auth import AuthLevel  # noqa: E402
+from sandbox.scenarios import Scenario, parse_scenario  # noqa: E402
+from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
 from sandbox.tenants import (  # noqa: E402
     DEFAULT_ORDER_COUNT,
     DEFAULT_REGION,
     DEFAULT_SEED,
+    Tenant,
     TenantRegistry,
 )
 
@@ -93,6 +96,31 @@ class Sandbox:
         self._app: connexion.FlaskApp | None = None
 
     @property
+    def operations(self) -> set[str]:
+        """Open API operation names, as scenarios refer to them (``get_order_detail``)."""
+        return {
+            operation_name(f"{HANDLERS}.{op['operationId']}") for _, _, op in _operations(self.tiktok_spec)
+        }
+
+    def tenant(self, app_key: str | None = None) -> Tenant:
+        found = self.tenants.get(app_key) if app_key else self.tenants.default
+        if found is None:
+            raise KeyError(f"no tenant has app_key '{app_key}'")
+        return found
+
+    def parse_scenario(self, text: str | bytes, source: str = "<scenario>") -> Scenario:
+        return parse_scenario(text, source, operations=self.operations)
+
+    def load_scenario(self, source: str | Path, *, tenant: str | None = None) -> ScenarioRun:
+        """Load a scenario (a file path or YAML text) into a tenant (default: the default tenant).
+
+        Raises ``ScenarioError`` (with file, line, column and path) for an invalid scenario, and
+        ``RuleViolation`` when it cannot join the tenant's current world; neither changes anything.
+        """
+        text, name = load_scenario_source(source)
+        return self.tenant(tenant).world.load_scenario(self.parse_scenario(text, name))
+
+    @property
     def app(self) -> connexion.FlaskApp:
         if self._app is None:
             self._app = self._build_app()
@@ -131,3 +159,11 @@ class Sandbox:
         )
         errors.install(app, self)
         return app
+
+
+def load_scenario_source(source: str | Path) -> tuple[str, str]:
+    """(text, name for error messages) from a path or from YAML text."""
+    if isinstance(source, Path) or ("\n" not in source and source.endswith((".yaml", ".yml"))):
+        path = Path(source)
+        return path.read_text(encoding="utf-8"), str(path)
+    return source, "<scenario>"

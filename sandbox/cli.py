@@ -8,6 +8,8 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from sandbox import __version__, signing
@@ -95,6 +97,43 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
     )
+    serve.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="load this YAML scenario into the default tenant at start (repeatable; at most one of "
+        "them may have a setup, which replaces the default world)",
+    )
+
+    scenario = commands.add_parser(
+        "scenario",
+        help="validate or run YAML scenarios without a server",
+        description="Work with YAML scenarios (see scenarios/README.md) without starting a server.",
+    )
+    scenario_commands = scenario.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
+    validate = scenario_commands.add_parser(
+        "validate",
+        help="check scenario files; print each problem with file:line:column",
+        description="Check scenario files against the schema and the sandbox's names (orders, actions, "
+        "operations, events). Exit status 1 if any is invalid.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    run = scenario_commands.add_parser(
+        "run",
+        help="run a scenario headless in virtual time and print its timeline",
+        description="Load the scenario into a fresh in-process sandbox, advance its clock with no client "
+        "calling, and print what fired and how the expectations ended. Expectations that "
+        "need a client fail, which shows when the client would have had to act.",
+    )
+    run.add_argument("file", metavar="FILE")
+    run.add_argument(
+        "--until",
+        default=None,
+        metavar="DURATION",
+        help="how far to advance from the scenario's start (default: its `until`, else 7d)",
+    )
+    run.add_argument("--json", action="store_true", help="print the full report as JSON")
 
     sign = commands.add_parser(
         "sign",
@@ -146,6 +185,13 @@ def serve(args: argparse.Namespace) -> int:
     from sandbox.app import Sandbox
 
     started = time.perf_counter()
+    problem = _port_problem(args.host, args.port)
+    if problem:
+        print(
+            f"tts-sandbox: cannot listen on {args.host}:{args.port}: {problem}; choose another with --port",
+            file=sys.stderr,
+        )
+        return 2
     sandbox = Sandbox(
         seed=args.seed,
         region=args.region,
@@ -153,6 +199,9 @@ def serve(args: argparse.Namespace) -> int:
         freeze_at=args.freeze_at,
         mirror_http_status=args.http_error_status,
     )
+    runs = _load_scenarios(sandbox, args.scenario)
+    if runs is None:
+        return 2
     app = sandbox.app
     base = f"http://{args.host}:{args.port}"
     creds = sandbox.tenants.default.credentials()
@@ -161,11 +210,15 @@ def serve(args: argparse.Namespace) -> int:
     clock = sandbox.tenants.default.world.clock
     built = time.perf_counter() - started
     print(f"tiktok-shop-sandbox {__version__} on {base}  (built in {built:.2f}s)")
-    print(f"  clock      {'frozen at' if clock.frozen else 'running from'} {clock.now().isoformat()}")
+    print(f"  clock        {'frozen at' if clock.frozen else 'running from'} {clock.now().isoformat()}")
     print(f"  app_key      {creds['app_key']}")
     print(f"  app_secret   {creds['app_secret']}")
     print(f"  access token {creds['access_token']}   (header x-tts-access-token)")
     print(f"  shop_cipher  {shop['cipher']}   (shop {shop['id']}, {shop['region']})")
+    for run, path in runs:
+        print(
+            f"  scenario     {run.scenario.name} ({path}), report at {base}/sandbox/scenarios/{run.scenario.name}"
+        )
     print(f"  Open API docs  {base}/ui/    control plane  {base}/sandbox/ui/")
     print("  First call:  tts-sandbox sign /authorization/202309/shops   (prints a signed curl)")
     sys.stdout.flush()
@@ -173,10 +226,135 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port_problem(host: str, port: int) -> str:
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return ""
+
+
+def _load_scenarios(sandbox: Any, files: list[str]) -> list[tuple[Any, str]] | None:
+    from sandbox.domain.events import RuleViolation
+    from sandbox.scenarios import ScenarioError
+
+    with_setup = [f for f in files if _has_setup(sandbox, f)]
+    if len(with_setup) > 1:
+        print(
+            f"tts-sandbox: only one scenario may have a setup (each starts a fresh world): "
+            f"{', '.join(with_setup)}",
+            file=sys.stderr,
+        )
+        return None
+    runs = []
+    # The one with a setup first: it replaces the world the others then join.
+    for path in with_setup + [f for f in files if f not in with_setup]:
+        try:
+            runs.append((sandbox.load_scenario(Path(path)), path))
+        except OSError as exc:
+            print(f"tts-sandbox: cannot read scenario {path}: {exc.strerror}", file=sys.stderr)
+            return None
+        except (ScenarioError, RuleViolation) as exc:
+            print(f"tts-sandbox: cannot load scenario: {exc}", file=sys.stderr)
+            return None
+    return runs
+
+
+def _has_setup(sandbox: Any, path: str) -> bool:
+    try:
+        return sandbox.parse_scenario(Path(path).read_text(encoding="utf-8"), path).setup is not None
+    except Exception:
+        return False  # reported when it is loaded
+
+
+def scenario_validate(files: list[str]) -> int:
+    from sandbox.app import Sandbox
+    from sandbox.scenarios import ScenarioError
+
+    sandbox = Sandbox(order_count=0)
+    failed = 0
+    for path in files:
+        try:
+            scenario = sandbox.parse_scenario(Path(path).read_bytes(), path)
+        except OSError as exc:
+            print(f"{path}: cannot read: {exc.strerror}")
+            failed += 1
+        except ScenarioError as exc:
+            print(exc)
+            failed += 1
+        else:
+            print(
+                f"{path}: ok (scenario {scenario.name}: {len(scenario.orders)} orders, "
+                f"{len(scenario.steps)} steps, {len(scenario.expectations)} expectations)"
+            )
+    return 1 if failed else 0
+
+
+def describe_timeline_entry(entry: dict[str, Any]) -> str:
+    detail = f"  ({entry['detail']})" if entry.get("detail") else ""
+    if "event" in entry:
+        data = ", ".join(f"{k}={v}" for k, v in entry["data"].items())
+        return f"{entry['order']}: {entry['event']}" + (f" ({data})" if data else "")
+    if "expectation" in entry:
+        return f"expectation '{entry['expectation']}' {entry['result']}{detail}"
+    if "action" in entry:
+        args = ", ".join(f"{k}={v}" for k, v in entry["args"].items())
+        return f"step '{entry['step']}': {entry['action']}({args}) {entry['result']}{detail}"
+    return f"{entry['step']}"
+
+
+def scenario_run(args: argparse.Namespace) -> int:
+    import json
+
+    from sandbox.app import Sandbox
+    from sandbox.durations import InvalidDuration, iso, parse_duration
+    from sandbox.scenarios import ScenarioError
+
+    sandbox = Sandbox(order_count=0)
+    try:
+        run = sandbox.load_scenario(Path(args.file))
+    except OSError as exc:
+        print(f"{args.file}: cannot read: {exc.strerror}", file=sys.stderr)
+        return 1
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        span = parse_duration(args.until) if args.until else (run.scenario.until or parse_duration("7d"))
+    except InvalidDuration as exc:
+        print(f"--until: {exc}", file=sys.stderr)
+        return 2
+    world = sandbox.tenants.default.world
+    world.advance_to(run.start + span)
+    report = run.report()
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"scenario {report['name']}: from {report['started_at']} to {iso(run.start + span)}")
+    for name, ids in report["orders"].items():
+        print(f"  order {name}: {ids['order_id']} ({ids['status']})")
+    for entry in report["timeline"]:
+        print(f"  {entry['at']}  {describe_timeline_entry(entry)}")
+    for item in report["pending"]:
+        print(f"  {item['due']}  pending: {item['step']}")
+    summary = report["summary"]
+    print("expectations: " + ", ".join(f"{v} {k}" for k, v in summary.items()))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "scenario":
+        if args.scenario_command == "validate":
+            return scenario_validate(args.files)
+        return scenario_run(args)
     if args.command == "sign":
         print(signed_curl(args, int(time.time())))
         return 0

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sandbox.domain import authorization, orders
 from sandbox.domain.events import Outcome
+from sandbox.scenarios.engine import END_RULE, EXPECTATION_RULE, SEP, STEP_RULE
 
 if TYPE_CHECKING:
     from sandbox.world import World
@@ -34,7 +35,27 @@ def _refresh_token_expires(world: World, value: str, at: datetime) -> Outcome:
     return authorization.refresh_token_expires(world.grants, value, at)
 
 
+def _scenario_step(world: World, subject: str, at: datetime) -> Outcome:
+    name, index, occurrence = subject.split(SEP)
+    run = world.scenarios.get(name)
+    return run.fire_step(int(index), int(occurrence), at) if run else Outcome()
+
+
+def _scenario_expectation_due(world: World, subject: str, at: datetime) -> Outcome:
+    name, index = subject.split(SEP)
+    run = world.scenarios.get(name)
+    return run.expectation_due(int(index), at) if run else Outcome()
+
+
+def _scenario_ends(world: World, name: str, at: datetime) -> Outcome:
+    run = world.scenarios.get(name)
+    return run.end(at) if run else Outcome()
+
+
 TIMED_RULES: dict[str, TimedRule] = {
+    STEP_RULE: _scenario_step,
+    EXPECTATION_RULE: _scenario_expectation_due,
+    END_RULE: _scenario_ends,
     "remorse_window_ends": _on_order(orders.remorse_window_ends),
     "buyer_cancel_auto_approved": _on_order(orders.buyer_cancel_auto_approved),
     "access_token_expires": _access_token_expires,

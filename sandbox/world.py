@@ -14,8 +14,8 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandbox import fakes
@@ -25,6 +25,8 @@ from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order
 from sandbox.journal import Journal, JournalEntry
+from sandbox.scenarios.engine import ScenarioRun
+from sandbox.scenarios.model import Scenario
 
 EVENT_LOG_CAP = 100_000
 
@@ -77,6 +79,9 @@ class World:
         self.lock = threading.RLock()
         self.listeners: list[Callable[[RecordedEvent], None]] = []
         self.request_listeners: list[Callable[[JournalEntry], None]] = []
+        # Scenarios loaded into this world, with their start as an offset from the world's start:
+        # a reset rebuilds the world and runs them again from the same instants.
+        self.loaded: list[tuple[Scenario, timedelta]] = []
         self._build()
 
     # ----- building and resetting -------------------------------------------------------------
@@ -109,7 +114,10 @@ class World:
         _, _, granted = authorization.grant_pair(
             self.grants, p.seller_open_id, start, p.access_token, p.refresh_token
         )
-        self._apply(Outcome(deadlines=pending).extend(granted))
+        self.scenarios: dict[str, ScenarioRun] = {}
+        self.apply(Outcome(deadlines=pending).extend(granted))
+        for scenario, offset in self.loaded:
+            self._attach(scenario, start + offset)
 
     def reset(self) -> None:
         with self.lock:
@@ -162,12 +170,12 @@ class World:
                 continue
             if item.due > self.clock.now():
                 self.clock.set_forward(item.due)
-            self._apply(TIMED_RULES[item.rule](self, item.subject, item.due))
+            self.apply(TIMED_RULES[item.rule](self, item.subject, item.due))
             fired += 1
         return fired
 
     # ----- applying outcomes -----------------------------------------------------------------
-    def _apply(self, outcome: Outcome) -> None:
+    def apply(self, outcome: Outcome) -> None:
         for rule, subject in outcome.cancel:
             for queued in self._queued_by_key.pop((rule, subject), []):
                 queued.cancelled = True
@@ -182,6 +190,11 @@ class World:
             self.events.append(recorded)
             for listener in self.listeners:
                 listener(recorded)
+            for run in list(self.scenarios.values()):
+                run.on_event(recorded)
+
+    def cancel(self, rule: str, subject: str) -> None:
+        self.apply(Outcome(cancel=[(rule, subject)]))
 
     def _forget(self, item: _Queued) -> None:
         siblings = self._queued_by_key.get((item.rule, item.subject))
@@ -209,7 +222,55 @@ class World:
             self.journal.append(entry)
             for listener in self.request_listeners:
                 listener(entry)
+            for run in list(self.scenarios.values()):
+                run.on_request(entry)
             return entry
+
+    # ----- scenarios -------------------------------------------------------------------------
+    def load_scenario(self, scenario: Scenario) -> ScenarioRun:
+        """Load a validated scenario. One with ``setup`` starts a fresh world (and drops the
+        scenarios loaded before); one without joins the current world from now on."""
+        with self.lock:
+            if scenario.setup is not None:
+                s = scenario.setup
+                self.profile = replace(
+                    self.profile,
+                    seed=s.seed,
+                    region=s.region,
+                    order_count=s.background_orders,
+                    start=s.start,
+                    frozen=s.frozen,
+                )
+                self.loaded = [(scenario, timedelta(0))]
+                self._build()
+                return self.scenarios[scenario.name]
+            self._fire_until(self.clock.now())
+            now = self.clock.now()
+            if scenario.name in self.scenarios:
+                raise RuleViolation(
+                    f"a scenario named '{scenario.name}' is already loaded: reset the tenant, "
+                    "or give this one a setup to start a fresh world"
+                )
+            for step in scenario.steps:
+                if isinstance(step.at, datetime) and step.at < now:
+                    raise RuleViolation(
+                        f"step '{step.name}' is due at {step.at.isoformat()}, before the world's "
+                        f"current time {now.isoformat()}"
+                    )
+            self.loaded.append((scenario, now - self.started_at))
+            return self._attach(scenario, now)
+
+    def _attach(self, scenario: Scenario, start: datetime) -> ScenarioRun:
+        run = ScenarioRun(scenario, self, start)
+        self.scenarios[scenario.name] = run
+        self.apply(run.attach())
+        return run
+
+    def unload_scenarios(self) -> None:
+        """Drop every scenario and go back to the tenant's plain seeded world."""
+        with self.lock:
+            self.loaded = []
+            self._build()
 
     def next_request_id(self) -> str:
         # Deterministic: derived from virtual time and a per-world counter, like the platform's
@@ -229,7 +290,7 @@ class World:
     def pay_order(self, order_id: str) -> Order:
         with self.session():
             order = self.order(order_id)
-            self._apply(orders.pay(order, self.clock.now()))
+            self.apply(orders.pay(order, self.clock.now()))
             return order
 
     def buyer_cancels(self, order_id: str, reason: str | None = None) -> Order:
@@ -237,7 +298,7 @@ class World:
             order = self.order(order_id)
             at = self.clock.now()
             outcome = orders.buyer_cancels(order, at, reason) if reason else orders.buyer_cancels(order, at)
-            self._apply(outcome)
+            self.apply(outcome)
             return order
 
     # ----- authorization ---------------------------------------------------------------------
@@ -252,7 +313,7 @@ class World:
             access, refresh, outcome = authorization.exchange_auth_code(
                 self.grants, code, self.clock.now(), self.rng
             )
-            self._apply(outcome)
+            self.apply(outcome)
             return access, refresh
 
     def refresh_access_token(
@@ -262,5 +323,5 @@ class World:
             access, refresh, outcome = authorization.refresh_access_token(
                 self.grants, refresh_token, self.clock.now(), self.rng
             )
-            self._apply(outcome)
+            self.apply(outcome)
             return access, refresh

@@ -54,14 +54,15 @@ class ApiError(Exception):
 class ControlError(Exception):
     """A control-plane error: what was wrong and how to fix it."""
 
-    def __init__(self, status: int, type_: str, message: str):
+    def __init__(self, status: int, type_: str, message: str, details: dict[str, Any] | None = None):
         super().__init__(message)
         self.status = status
         self.type = type_
         self.message = message
+        self.details = details or {}
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"type": self.type, "message": self.message}}
+        return {"error": {"type": self.type, "message": self.message, **self.details}}
 
 
 def anonymous_request_id() -> str:

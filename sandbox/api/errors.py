@@ -72,7 +72,9 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
 
     def on_control_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, ControlError)
-        return control(exc.status, exc.type, exc.message)
+        return ConnexionResponse(
+            status_code=exc.status, content_type="application/json", body=dumps(exc.body())
+        )
 
     def on_rule_violation(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, RuleViolation)

@@ -49,3 +49,16 @@ class Outcome:
         self.deadlines += other.deadlines
         self.cancel += other.cancel
         return self
+
+
+# Every kind of domain event, with the data fields it carries. The subject is the order ID for
+# order events and the seller's open_id for authorization events. Scenarios may react to any of
+# them and filter on their data fields.
+EVENT_KINDS: dict[str, tuple[str, ...]] = {
+    "order.status_changed": ("from", "to"),
+    "order.buyer_cancel_requested": ("reason",),
+    "authorization.token_issued": ("access_token_expires_at",),
+    "authorization.token_refreshed": ("access_token_expires_at",),
+    "authorization.access_token_expired": (),
+    "authorization.refresh_token_expired": (),
+}

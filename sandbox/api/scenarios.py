@@ -1,0 +1,70 @@
+"""Control plane: load scenarios, read their timelines and expectations reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.api.context import current
+from sandbox.api.envelope import ControlError
+from sandbox.domain.events import RuleViolation
+from sandbox.scenarios import ScenarioError
+from sandbox.scenarios.engine import ScenarioRun
+
+
+def _world() -> Any:
+    tenant = current().tenant
+    assert tenant is not None
+    return tenant.world
+
+
+def load_scenario(body: Any = None, source: str = "<request>", **_: Any) -> tuple[dict[str, Any], int]:
+    text = body if isinstance(body, str | bytes) else ""
+    if not text:
+        raise ControlError(
+            400,
+            "invalid_scenario",
+            "the request body is empty: send the scenario's YAML",
+            {"file": source, "line": 1, "column": 1, "path": "", "expected": "a YAML scenario"},
+        )
+    sandbox = current().sandbox
+    try:
+        scenario = sandbox.parse_scenario(text, source)
+    except ScenarioError as exc:
+        raise ControlError(400, "invalid_scenario", str(exc), exc.as_dict()) from exc
+    world = _world()
+    try:
+        run = world.load_scenario(scenario)
+    except RuleViolation as exc:
+        raise ControlError(409, "scenario_conflict", exc.message) from exc
+    with world.session():
+        return run.report(), 201
+
+
+def _run(name: str) -> ScenarioRun:
+    run: ScenarioRun | None = _world().scenarios.get(name)
+    if run is None:
+        loaded = ", ".join(sorted(_world().scenarios)) or "none"
+        raise ControlError(
+            404, "unknown_scenario", f"no scenario named '{name}' is loaded (loaded: {loaded})"
+        )
+    return run
+
+
+def list_scenarios(**_: Any) -> dict[str, Any]:
+    with _world().session() as world:
+        return {"scenarios": [run.report() for run in world.scenarios.values()]}
+
+
+def get_scenario(name: str, **_: Any) -> dict[str, Any]:
+    with _world().session():
+        return _run(name).report()
+
+
+def get_scenario_junit(name: str, **_: Any) -> tuple[str, int, dict[str, str]]:
+    with _world().session():
+        return _run(name).junit(), 200, {"Content-Type": "application/xml"}
+
+
+def unload_scenarios(**_: Any) -> tuple[dict[str, Any], int]:
+    _world().unload_scenarios()
+    return {"scenarios": []}, 200

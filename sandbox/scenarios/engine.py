@@ -1,0 +1,339 @@
+"""A scenario running in a world: its orders placed, its steps on the world's queue, its reactions
+to domain events and client calls, and its expectations judged in virtual time.
+
+Everything here runs under the world's lock, called by the world.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
+
+from sandbox import fakes
+from sandbox.domain.events import Deadline, Outcome, RuleViolation
+from sandbox.domain.orders import OrderStatus
+from sandbox.durations import format_duration, iso
+from sandbox.scenarios.actions import ACTIONS
+from sandbox.scenarios.model import Expectation, OrderDecl, Scenario, Step, Trigger
+
+if TYPE_CHECKING:
+    from sandbox.journal import JournalEntry
+    from sandbox.world import RecordedEvent, World
+
+STEP_RULE = "scenario_step"
+EXPECTATION_RULE = "scenario_expectation_due"
+END_RULE = "scenario_ends"
+SEP = "|"
+
+# How long before the scenario start a declared order was placed, when it does not say.
+DEFAULT_AGE = {
+    OrderStatus.UNPAID: timedelta(minutes=10),
+    OrderStatus.ON_HOLD: timedelta(minutes=20),
+    OrderStatus.AWAITING_SHIPMENT: timedelta(hours=3),
+}
+
+
+@dataclass
+class ExpectationState:
+    spec: Expectation
+    status: str = "pending"  # pending, passed, failed, skipped
+    armed_at: datetime | None = None
+    due: datetime | None = None
+    met_at: datetime | None = None
+    reason: str = ""
+
+
+class ScenarioRun:
+    def __init__(self, scenario: Scenario, world: World, start: datetime):
+        self.scenario = scenario
+        self.world = world
+        self.start = start
+        self.ends_at = start + scenario.until if scenario.until else None
+        self.ended = False
+        self.refs: dict[str, str] = {}  # declared name -> order ID
+        self._names: dict[str, str] = {}  # order ID -> declared name
+        self.timeline: list[dict[str, Any]] = []
+        self.reactions: dict[int, int] = {}
+        self.expectations = [ExpectationState(e) for e in scenario.expectations]
+
+    # ----- loading ---------------------------------------------------------------------------
+    def attach(self) -> Outcome:
+        """Place the orders and arm the steps; answers the deadlines to queue."""
+        outcome = Outcome()
+        for decl in self.scenario.orders:
+            outcome.extend(self._place(decl))
+        for step in self.scenario.steps:
+            if step.at is not None:
+                first = self.start + step.at if isinstance(step.at, timedelta) else step.at
+                outcome.deadlines += self._occurrences(step, first)
+        for state in self.expectations:
+            if state.spec.after is None:
+                outcome.deadlines += self._arm(state, self.start)
+        if self.ends_at is not None:
+            outcome.deadlines.append(Deadline(self.ends_at, END_RULE, self.scenario.name))
+        return outcome
+
+    def _place(self, decl: OrderDecl) -> Outcome:
+        world, rng = self.world, self.world.rng
+        stock = world.stock
+        age = decl.age if decl.age is not None else DEFAULT_AGE[decl.status]
+        created = self.start - age
+        paid = None if decl.status is OrderStatus.UNPAID else created + min(timedelta(minutes=2), age / 2)
+        units: list[fakes.Sku] = []
+        for item in decl.line_items:
+            base = rng.choice(stock.skus)
+            sku = replace(
+                base,
+                product_name=item.product_name or base.product_name,
+                sku_name=item.sku_name if item.sku_name is not None else base.sku_name,
+                seller_sku=item.seller_sku or base.seller_sku,
+                price=Decimal(item.price) if item.price else base.price,
+            )
+            units += [sku] * item.quantity
+        buyer = rng.choice(stock.buyers)
+        if decl.buyer:
+            overrides = dict(decl.buyer)
+            if "name" in overrides:
+                first, _, last = overrides["name"].partition(" ")
+                overrides.update(first_name=first, last_name=last)
+            buyer = replace(buyer, address=replace(buyer.address, **overrides))
+        shop = world.profile.shop
+        order, running = fakes.new_order(
+            rng,
+            stock,
+            order_id=fakes.new_order_id(rng, world.orders),
+            shop_id=shop.id,
+            warehouse_id=shop.warehouse_id,
+            status=decl.status,
+            created=created,
+            paid=paid,
+            units=units or fakes.random_units(rng, stock),
+            buyer=buyer,
+            shipping_type=decl.shipping_type or fakes.random_shipping_type(rng),
+        )
+        world.orders[order.id] = order
+        self.refs[decl.name] = order.id
+        self._names[order.id] = decl.name
+        return Outcome(deadlines=running)
+
+    def _occurrences(self, step: Step, first: datetime) -> list[Deadline]:
+        return [
+            Deadline(
+                first + k * step.repeat_every,
+                STEP_RULE,
+                SEP.join((self.scenario.name, str(step.index), str(k))),
+            )
+            for k in range(step.repeat_count)
+        ]
+
+    def _arm(self, state: ExpectationState, at: datetime) -> list[Deadline]:
+        state.armed_at = at
+        if state.spec.kind != "within" or state.spec.within is None:
+            return []
+        state.due = at + state.spec.within
+        return [Deadline(state.due, EXPECTATION_RULE, SEP.join((self.scenario.name, str(state.spec.index))))]
+
+    # ----- firing ----------------------------------------------------------------------------
+    def fire_step(self, index: int, occurrence: int, at: datetime) -> Outcome:
+        step = self.scenario.steps[index]
+        for call in step.actions:
+            action = ACTIONS[call.action]
+            args = {k: (self.refs[v] if k in action.order_args else v) for k, v in call.args.items()}
+            entry: dict[str, Any] = {
+                "at": iso(at),
+                "step": step.name,
+                "action": call.action,
+                "args": dict(call.args),
+            }
+            if step.repeat_count > 1:
+                entry["repetition"] = occurrence + 1
+            # Listed before the events it causes, completed once applied.
+            self.timeline.append(entry)
+            try:
+                self.world.apply(action.apply(self.world, args, at))
+                entry["result"] = "done"
+            except RuleViolation as exc:
+                entry.update(result="skipped", detail=exc.message)
+        return Outcome()
+
+    def expectation_due(self, index: int, at: datetime) -> Outcome:
+        state = self.expectations[index]
+        if state.status == "pending":
+            spec = state.spec
+            state.status = "failed"
+            about = f" mentioning order '{spec.order}'" if spec.order else ""
+            since = f"{spec.after.describe()}" if spec.after else "the scenario start"
+            within = format_duration(spec.within) if spec.within else ""
+            state.reason = f"no successful {spec.operation} call{about} within {within} of {since}"
+            self._note_expectation(state, at)
+        return Outcome()
+
+    def end(self, at: datetime) -> Outcome:
+        self.ended = True
+        for state in self.expectations:
+            if state.status != "pending":
+                continue
+            if state.spec.kind == "never" and state.armed_at is not None:
+                state.status, state.met_at = "passed", at
+                state.reason = f"no {state.spec.operation} call until the scenario ended"
+            elif state.armed_at is None:
+                state.status = "skipped"
+                state.reason = (
+                    f"{state.spec.after.describe() if state.spec.after else 'trigger'} never happened"
+                )
+            else:
+                continue
+            self._note_expectation(state, at)
+        self.timeline.append({"at": iso(at), "step": "scenario ends", "result": "done"})
+        return Outcome()
+
+    def _note_expectation(self, state: ExpectationState, at: datetime) -> None:
+        self.timeline.append(
+            {"at": iso(at), "expectation": state.spec.name, "result": state.status, "detail": state.reason}
+        )
+
+    # ----- reacting --------------------------------------------------------------------------
+    def _matches(
+        self, trigger: Trigger, *, event: RecordedEvent | None = None, request: JournalEntry | None = None
+    ) -> bool:
+        if event is not None:
+            e = event.event
+            if trigger.event != e.kind:
+                return False
+            if trigger.order is not None and e.subject != self.refs[trigger.order]:
+                return False
+            return all(str(e.data.get(k)) == v for k, v in trigger.where.items())
+        assert request is not None
+        if trigger.client_calls != request.operation or not request.succeeded:
+            return False
+        return trigger.order is None or request.mentions(self._identifiers(trigger.order))
+
+    def _identifiers(self, name: str) -> list[str]:
+        order = self.world.orders[self.refs[name]]
+        return [order.id, *order.package_ids, order.tracking_number]
+
+    def _triggered(self, at: datetime, **happening: Any) -> None:
+        outcome = Outcome()
+        for step in self.scenario.steps:
+            if step.when is None or self.reactions.get(step.index, 0) >= step.times:
+                continue
+            if self._matches(step.when, **happening):
+                self.reactions[step.index] = self.reactions.get(step.index, 0) + 1
+                outcome.deadlines += self._occurrences(step, at + step.after)
+        for state in self.expectations:
+            if (
+                state.armed_at is None
+                and state.spec.after is not None
+                and self._matches(state.spec.after, **happening)
+            ):
+                outcome.deadlines += self._arm(state, at)
+        if outcome.deadlines:
+            self.world.apply(outcome)
+
+    def on_event(self, recorded: RecordedEvent) -> None:
+        if self.ended:
+            return
+        event = recorded.event
+        name = self._names.get(event.subject)
+        if name is not None:
+            self.timeline.append(
+                {"at": iso(event.at), "event": event.kind, "order": name, "data": dict(event.data)}
+            )
+        self._triggered(event.at, event=recorded)
+
+    def on_request(self, entry: JournalEntry) -> None:
+        if self.ended:
+            return
+        for state in self.expectations:
+            spec = state.spec
+            if state.status != "pending" or state.armed_at is None or spec.operation != entry.operation:
+                continue
+            if spec.order is not None and not entry.mentions(self._identifiers(spec.order)):
+                continue
+            if spec.kind == "within" and entry.succeeded:
+                state.status, state.met_at = "passed", entry.at
+                state.reason = f"{entry.method} {entry.path} at {iso(entry.at)}"
+                self.world.cancel(EXPECTATION_RULE, SEP.join((self.scenario.name, str(spec.index))))
+                self._note_expectation(state, entry.at)
+            elif spec.kind == "never":
+                # An attempt counts, even one the platform refused: the client tried.
+                state.status, state.met_at = "failed", entry.at
+                state.reason = f"the client called {entry.method} {entry.path} at {iso(entry.at)}"
+                self._note_expectation(state, entry.at)
+        self._triggered(entry.at, request=entry)
+
+    # ----- reporting -------------------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        orders = {}
+        for name, order_id in self.refs.items():
+            order = self.world.orders[order_id]
+            orders[name] = {
+                "order_id": order.id,
+                "status": order.status.value,
+                "package_ids": list(order.package_ids),
+                "tracking_numbers": [order.tracking_number] if order.tracking_number else [],
+            }
+        prefix = self.scenario.name + SEP
+        pending = []
+        for deadline in self.world.pending_deadlines():
+            if deadline.rule == STEP_RULE and deadline.subject.startswith(prefix):
+                index = int(deadline.subject.split(SEP)[1])
+                pending.append({"due": iso(deadline.due), "step": self.scenario.steps[index].name})
+        expectations = [
+            {
+                "name": s.spec.name,
+                "status": s.status,
+                "reason": s.reason,
+                "kind": "client_calls" if s.spec.kind == "within" else "client_never_calls",
+                "operation": s.spec.operation,
+                "order": s.spec.order,
+                "armed_at": iso(s.armed_at) if s.armed_at else None,
+                "due": iso(s.due) if s.due else None,
+                "met_at": iso(s.met_at) if s.met_at else None,
+            }
+            for s in self.expectations
+        ]
+        summary = {
+            k: sum(1 for s in self.expectations if s.status == k)
+            for k in ("passed", "failed", "pending", "skipped")
+        }
+        return {
+            "name": self.scenario.name,
+            "description": self.scenario.description,
+            "source": self.scenario.source,
+            "state": "ended" if self.ended else "running",
+            "started_at": iso(self.start),
+            "ends_at": iso(self.ends_at) if self.ends_at else None,
+            "orders": orders,
+            "timeline": list(self.timeline),
+            "pending": pending,
+            "expectations": expectations,
+            "summary": summary,
+        }
+
+    def junit(self) -> str:
+        suite = ElementTree.Element(
+            "testsuite", name=f"scenario {self.scenario.name}", tests=str(len(self.expectations))
+        )
+        counts = {"failures": 0, "skipped": 0}
+        for state in self.expectations:
+            case = ElementTree.SubElement(
+                suite, "testcase", classname=f"scenario.{self.scenario.name}", name=state.spec.name
+            )
+            if state.status == "failed":
+                counts["failures"] += 1
+                ElementTree.SubElement(case, "failure", message=state.reason).text = state.reason
+            elif state.status in ("pending", "skipped"):
+                counts["skipped"] += 1
+                ElementTree.SubElement(case, "skipped", message=state.reason or "still pending")
+        suite.set("failures", str(counts["failures"]))
+        suite.set("skipped", str(counts["skipped"]))
+        suite.set("errors", "0")
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            + ElementTree.tostring(suite, encoding="unicode")
+            + "\n"
+        )

@@ -1,0 +1,452 @@
+"""From YAML text to a validated ``Scenario``, or one precise error: file, line and column, the
+path in the document, what was found and what was expected. Nothing here touches a world."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from sandbox.domain.deadlines import REMORSE_WINDOW
+from sandbox.domain.events import EVENT_KINDS
+from sandbox.domain.orders import OrderStatus, ShippingType
+from sandbox.durations import InvalidDuration, InvalidInstant, parse_duration, parse_instant
+from sandbox.scenarios.actions import ACTIONS
+from sandbox.scenarios.model import (
+    ActionCall,
+    Expectation,
+    LineItemDecl,
+    OrderDecl,
+    Scenario,
+    Setup,
+    Step,
+    Trigger,
+)
+from sandbox.scenarios.schema import build_schema
+
+MAX_SCENARIO_BYTES = 1024 * 1024
+Path = Sequence[str | int]
+
+
+@dataclass
+class ScenarioError(Exception):
+    source: str
+    line: int
+    column: int
+    path: str
+    message: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}:{self.column}"
+        return f"{where}: at {self.path or 'the top'}: {self.message} (expected {self.expected})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.source,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+            "expected": self.expected,
+        }
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: instants stay strings, as the schema says."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(build_schema())
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Document:
+    """The YAML node tree, to find where in the file a path points."""
+
+    def __init__(self, source: str, root: yaml.Node | None):
+        self.source = source
+        self.root = root
+
+    def node(self, path: Path, *, key: bool = False) -> yaml.Node | None:
+        node = self.root
+        for index, part in enumerate(path):
+            last = index == len(path) - 1
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if key_node.value == str(part):
+                        node = key_node if (key and last) else value_node
+                        break
+                else:
+                    return node
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+            else:
+                return node
+        return node
+
+    def error(self, path: Path, message: str, expected: str, *, key: bool = False) -> ScenarioError:
+        node = self.node(path, key=key)
+        mark = node.start_mark if node is not None else None
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return ScenarioError(self.source, line, column, dotted(path), message, expected)
+
+
+def _compose(text: str, source: str) -> tuple[_Document, Any]:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise ScenarioError(source, 1, 1, "", "the document is empty", "a scenario mapping")
+        _refuse_duplicate_keys(root, source, [])
+        return _Document(source, root), loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        raise ScenarioError(source, line, column, "", f"YAML syntax error: {problem}", "valid YAML") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, 1, 1, "", f"YAML error: {exc}", "valid YAML") from None
+    finally:
+        loader.dispose()
+
+
+def _refuse_duplicate_keys(node: yaml.Node, source: str, path: list[str | int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                mark = key_node.start_mark
+                raise ScenarioError(
+                    source,
+                    mark.line + 1,
+                    mark.column + 1,
+                    dotted([*path, key]),
+                    f"key '{key}' appears twice",
+                    "each key once",
+                )
+            seen.add(key)
+            _refuse_duplicate_keys(value_node, source, [*path, key])
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_duplicate_keys(item, source, [*path, index])
+
+
+def _describe_type(value: Any) -> str:
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
+
+
+def _schema_error(doc: _Document, error: ValidationError) -> ScenarioError:
+    path = list(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(schema.get("properties", {}))
+        unexpected = [k for k in error.instance if k not in allowed]
+        name = unexpected[0] if unexpected else "?"
+        return doc.error(
+            [*path, name],
+            f"unknown key '{name}'",
+            f"one of: {', '.join(sorted(allowed))}" if allowed else "no other keys",
+            key=True,
+        )
+    if "propertyNames" in error.schema_path:
+        # A key that is not allowed: an action name, or an order name of the wrong form.
+        bad = error.instance
+        names = error.validator_value if kind == "enum" else None
+        if names:
+            return doc.error([*path, bad], f"unknown action '{bad}'", f"one of: {', '.join(names)}", key=True)
+        return doc.error(
+            [*path, bad], f"'{bad}' is not a valid name", "lowercase letters, digits, '-' and '_'", key=True
+        )
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        return doc.error(path, f"'{missing}' is missing", f"a '{missing}' key here")
+    if kind == "type":
+        expected = error.validator_value
+        wanted = " or ".join(expected) if isinstance(expected, list) else expected
+        return doc.error(path, f"found {_describe_type(error.instance)}", f"a value of type {wanted}")
+    if kind in ("enum",):
+        return doc.error(
+            path,
+            f"'{error.instance}' is not allowed",
+            f"one of: {', '.join(map(str, error.validator_value))}",
+        )
+    if kind == "pattern":
+        if error.validator_value == build_schema()["properties"]["until"]["pattern"]:
+            return doc.error(
+                path,
+                f"'{error.instance}' is not a duration",
+                "a duration such as 90m, 2h, 3d12h or 1w (never negative)",
+            )
+        return doc.error(
+            path, f"'{error.instance}' does not have the right form", f"text matching {error.validator_value}"
+        )
+    if kind == "oneOf":
+        choices = [" and ".join(alt.get("required", [])) for alt in error.validator_value]
+        return doc.error(
+            path,
+            "this needs exactly one of the alternatives",
+            "exactly one of: " + "; ".join(f"`{c}`" for c in choices),
+        )
+    if kind in (
+        "minimum",
+        "maximum",
+        "minItems",
+        "maxItems",
+        "minLength",
+        "maxLength",
+        "minProperties",
+        "maxProperties",
+    ):
+        return doc.error(path, error.message, f"{kind} {error.validator_value}")
+    return doc.error(path, error.message, f"a value valid for '{kind}'")
+
+
+def parse_scenario(text: str | bytes, source: str = "<scenario>", *, operations: Iterable[str]) -> Scenario:
+    """Parse and fully validate a scenario. ``operations``: the Open API operation names."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_SCENARIO_BYTES:
+            raise ScenarioError(source, 1, 1, "", "the scenario is larger than 1 MiB", "a smaller file")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError(source, 1, 1, "", "the file is not UTF-8 text", "UTF-8 YAML") from None
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(source, 1, 1, "", "the scenario is larger than 1 MiB", "a smaller file")
+    doc, data = _compose(text, source)
+    if not isinstance(data, dict):
+        raise doc.error([], f"the document is {_describe_type(data)}", "a mapping with a 'scenario' key")
+    error = best_match(_validator().iter_errors(data))
+    if error is not None:
+        raise _schema_error(doc, error)
+    return _Builder(doc, data, text, set(operations)).build()
+
+
+class _Builder:
+    """Semantic checks the schema cannot express, then the model."""
+
+    def __init__(self, doc: _Document, data: dict[str, Any], text: str, operations: set[str]):
+        self.doc = doc
+        self.data = data
+        self.text = text
+        self.operations = operations
+        self.order_names = set(data.get("orders", {}))
+
+    def duration(self, value: str, path: Path) -> timedelta:
+        try:
+            return parse_duration(value)
+        except InvalidDuration as exc:  # the schema's pattern already caught most
+            raise self.doc.error(path, str(exc), "a duration such as 90m or 3d12h") from None
+
+    @staticmethod
+    def instant_or_none(raw: str) -> datetime | None:
+        try:
+            return parse_instant(raw)
+        except InvalidInstant:
+            return None
+
+    def order_ref(self, name: Any, path: Path) -> str:
+        if name not in self.order_names:
+            declared = ", ".join(sorted(self.order_names)) or "none declared"
+            raise self.doc.error(
+                path, f"no order named '{name}'", f"a name declared under orders ({declared})"
+            )
+        return str(name)
+
+    def operation(self, name: str, path: Path) -> str:
+        if name not in self.operations:
+            raise self.doc.error(
+                path,
+                f"unknown operation '{name}'",
+                f"an Open API operation name: {', '.join(sorted(self.operations))}",
+            )
+        return name
+
+    def build(self) -> Scenario:
+        d = self.data
+        setup = self.setup(d["setup"]) if "setup" in d else None
+        orders = tuple(self.order(name, spec) for name, spec in d.get("orders", {}).items())
+        steps = tuple(self.step(i, s, setup) for i, s in enumerate(d.get("steps", [])))
+        expectations = tuple(self.expectation(i, e) for i, e in enumerate(d.get("expect", [])))
+        until = self.duration(d["until"], ["until"]) if "until" in d else None
+        return Scenario(
+            name=d["scenario"],
+            description=d.get("description", ""),
+            source=self.doc.source,
+            setup=setup,
+            orders=orders,
+            steps=steps,
+            expectations=expectations,
+            until=until,
+            text=self.text,
+        )
+
+    def setup(self, spec: dict[str, Any]) -> Setup:
+        start = None
+        if "start" in spec:
+            try:
+                start = parse_instant(spec["start"])
+            except InvalidInstant as exc:
+                raise self.doc.error(
+                    ["setup", "start"], str(exc), "an ISO 8601 instant with a timezone"
+                ) from None
+        return Setup(
+            start=start,
+            frozen=spec.get("frozen", True),
+            seed=spec.get("seed", 42),
+            region=spec.get("region", "US"),
+            background_orders=spec.get("background_orders", 0),
+        )
+
+    def order(self, name: str, spec: dict[str, Any]) -> OrderDecl:
+        path: list[str | int] = ["orders", name]
+        age = self.duration(spec["age"], [*path, "age"]) if "age" in spec else None
+        if spec["status"] == OrderStatus.ON_HOLD and age is not None and age >= REMORSE_WINDOW:
+            raise self.doc.error(
+                [*path, "age"],
+                f"an ON_HOLD order placed {spec['age']} ago has left its one-hour remorse window",
+                "an age under 1h, or status AWAITING_SHIPMENT",
+            )
+        items = tuple(
+            LineItemDecl(
+                i.get("product_name"),
+                i.get("sku_name"),
+                i.get("seller_sku"),
+                i.get("price"),
+                i.get("quantity", 1),
+            )
+            for i in spec.get("line_items", [])
+        )
+        return OrderDecl(
+            name=name,
+            status=OrderStatus(spec["status"]),
+            shipping_type=ShippingType(spec["shipping_type"]) if "shipping_type" in spec else None,
+            age=age,
+            line_items=items,
+            buyer=dict(spec.get("buyer", {})),
+        )
+
+    def trigger(self, spec: dict[str, Any], path: Path) -> Trigger:
+        order = self.order_ref(spec["order"], [*path, "order"]) if "order" in spec else None
+        where = {k: str(v) for k, v in spec.items() if k not in ("event", "client_calls", "order")}
+        if "event" in spec:
+            fields = EVENT_KINDS[spec["event"]]
+            for key in where:
+                if key not in fields:
+                    raise self.doc.error(
+                        [*path, key],
+                        f"event {spec['event']} has no field '{key}'",
+                        f"one of: {', '.join(fields) or 'no fields'}",
+                        key=True,
+                    )
+            return Trigger(event=spec["event"], order=order, where=where)
+        if where:
+            key = next(iter(where))
+            raise self.doc.error(
+                [*path, key], f"unknown key '{key}'", "event, client_calls or order", key=True
+            )
+        return Trigger(
+            client_calls=self.operation(spec["client_calls"], [*path, "client_calls"]), order=order
+        )
+
+    def step(self, index: int, spec: dict[str, Any], setup: Setup | None) -> Step:
+        path: list[str | int] = ["steps", index]
+        if ("at" in spec) == ("when" in spec):
+            raise self.doc.error(
+                path,
+                "a step needs a time or a trigger",
+                "exactly one of `at` (a time) and `when` (a trigger)",
+            )
+        at: timedelta | datetime | None = None
+        if "at" in spec:
+            if "after" in spec:
+                raise self.doc.error(
+                    [*path, "after"], "`after` delays a `when` step", "the delay folded into `at`", key=True
+                )
+            raw = spec["at"]
+            try:
+                at = parse_duration(raw)
+            except InvalidDuration:
+                at = self.instant_or_none(raw)
+                if at is None:
+                    raise self.doc.error(
+                        [*path, "at"],
+                        f"'{raw}' is neither a duration nor an instant",
+                        "a duration after the start (2h, 3d) or an ISO 8601 instant",
+                    ) from None
+                if setup and setup.start and at < setup.start:
+                    raise self.doc.error(
+                        [*path, "at"],
+                        f"{raw} is before the scenario starts",
+                        f"an instant at or after {setup.start.isoformat()}",
+                    )
+        actions = []
+        for i, item in enumerate(spec["do"]):
+            ((name, args),) = item.items()
+            for arg in ACTIONS[name].order_args:
+                self.order_ref(args[arg], [*path, "do", i, name, arg])
+            actions.append(ActionCall(name, dict(args)))
+        repeat = spec.get("repeat", {})
+        return Step(
+            index=index,
+            name=spec.get("name", f"step {index + 1}"),
+            at=at,
+            when=self.trigger(spec["when"], [*path, "when"]) if "when" in spec else None,
+            after=self.duration(spec["after"], [*path, "after"]) if "after" in spec else timedelta(0),
+            times=spec.get("times", 1),
+            repeat_count=repeat.get("count", 1),
+            repeat_every=self.duration(repeat["every"], [*path, "repeat", "every"])
+            if repeat
+            else timedelta(0),
+            actions=tuple(actions),
+        )
+
+    def expectation(self, index: int, spec: dict[str, Any]) -> Expectation:
+        path: list[str | int] = ["expect", index]
+        kind = "within" if "client_calls" in spec else "never"
+        op_key = "client_calls" if kind == "within" else "client_never_calls"
+        if kind == "never" and "within" in spec:
+            raise self.doc.error(
+                [*path, "within"],
+                "`within` applies to client_calls",
+                "no `within` on a client_never_calls expectation",
+                key=True,
+            )
+        return Expectation(
+            index=index,
+            name=spec["name"],
+            kind=kind,
+            operation=self.operation(spec[op_key], [*path, op_key]),
+            order=self.order_ref(spec["order"], [*path, "order"]) if "order" in spec else None,
+            within=self.duration(spec["within"], [*path, "within"]) if "within" in spec else None,
+            after=self.trigger(spec["after"], [*path, "after"]) if "after" in spec else None,
+        )
