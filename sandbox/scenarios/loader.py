@@ -53,7 +53,7 @@ class ScenarioError(Exception):
             "line": self.line,
             "column": self.column,
             "path": self.path,
-            "message": self.message,
+            "problem": self.message,
             "expected": self.expected,
         }
 
