@@ -216,9 +216,8 @@ def serve(args: argparse.Namespace) -> int:
     print(f"  access token {creds['access_token']}   (header x-tts-access-token)")
     print(f"  shop_cipher  {shop['cipher']}   (shop {shop['id']}, {shop['region']})")
     for run, path in runs:
-        print(
-            f"  scenario     {run.scenario.name} ({path}), report at {base}/sandbox/scenarios/{run.scenario.name}"
-        )
+        name = run.scenario.name
+        print(f"  scenario     {name} ({path}), report at {base}/sandbox/scenarios/{name}")
     print(f"  Open API docs  {base}/ui/    control plane  {base}/sandbox/ui/")
     print("  First call:  tts-sandbox sign /authorization/202309/shops   (prints a signed curl)")
     sys.stdout.flush()

@@ -81,7 +81,7 @@ def test_world_fires_due_rules_in_time_order_with_their_own_instants():
 
     timed_rules.TIMED_RULES["test_rule"] = record
     try:
-        world._apply(
+        world.apply(
             Outcome(
                 deadlines=[
                     Deadline(START + timedelta(hours=3), "test_rule", "c"),
@@ -91,7 +91,7 @@ def test_world_fires_due_rules_in_time_order_with_their_own_instants():
                 ]
             )
         )
-        world._apply(Outcome(cancel=[("test_rule", "b")]))
+        world.apply(Outcome(cancel=[("test_rule", "b")]))
         world.advance_to(START + timedelta(days=1))
     finally:
         del timed_rules.TIMED_RULES["test_rule"]

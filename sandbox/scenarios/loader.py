@@ -396,6 +396,8 @@ class _Builder:
             try:
                 at = parse_duration(raw)
             except InvalidDuration:
+                at = None
+            if at is None:
                 at = self.instant_or_none(raw)
                 if at is None:
                     raise self.doc.error(

@@ -141,7 +141,8 @@ def build_schema() -> dict[str, Any]:
                         "name": {"type": "string"},
                         "at": {
                             "type": "string",
-                            "description": "A duration after the scenario start (2h, 3d) or an ISO 8601 instant.",
+                            "description": "A duration after the scenario start (2h, 3d) "
+                            "or an ISO 8601 instant.",
                         },
                         "when": _trigger("React to this instead of a time."),
                         "after": _duration("Delay after the trigger (default 0)."),
