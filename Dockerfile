@@ -5,7 +5,7 @@ COPY pyproject.toml README.md ./
 COPY sandbox ./sandbox
 COPY openapi ./openapi
 COPY scenarios ./scenarios
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir .
 
 EXPOSE 8330
 CMD ["tts-sandbox", "serve", "--host", "0.0.0.0", "--port", "8330"]

@@ -23,7 +23,13 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 
 from sandbox.api import errors  # noqa: E402
-from sandbox.api.gateway import CONTROL_PREFIX, Gateway, operation_name  # noqa: E402
+from sandbox.api.gateway import (  # noqa: E402
+    CONTROL_PREFIX,
+    Gateway,
+    OperationInfo,
+    TrailingSlashGuard,
+    operation_name,
+)
 from sandbox.auth import AuthLevel  # noqa: E402
 from sandbox.scenarios import Scenario, parse_scenario  # noqa: E402
 from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
@@ -42,8 +48,14 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 def openapi_dir() -> Path:
+    """The specs: the repository's openapi/ folder, or the copy an installed package carries."""
     configured = os.environ.get("TTS_SANDBOX_OPENAPI_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "openapi"
+    if configured:
+        return Path(configured)
+    beside = Path(__file__).resolve().parent.parent / "openapi"
+    if (beside / "tiktok-shop.yaml").is_file():
+        return beside
+    return Path(__file__).resolve().parent / "openapi"  # installed as package data
 
 
 @cache
@@ -95,6 +107,20 @@ class Sandbox:
         self.tiktok_paths = list(self.tiktok_spec["paths"])
         self._app: connexion.FlaskApp | None = None
 
+    def _operation_infos(self) -> dict[str, OperationInfo]:
+        """Per operation, keyed as connexion's routing names it (the resolver's dotted name)."""
+        infos = {}
+        for spec, control in ((self.tiktok_spec, False), (self.control_spec, True)):
+            for _, _, op in _operations(spec):
+                media = tuple(op.get("requestBody", {}).get("content", {}))
+                params = [p.get("$ref", "") for p in op.get("parameters", [])]
+                infos[f"{HANDLERS}.{op['operationId']}"] = OperationInfo(
+                    auth=None if control else AuthLevel(op.get("x-tts-auth", "shop")),
+                    media_types=media,
+                    tenant_scoped=any(ref.endswith("/tenant") for ref in params) if control else True,
+                )
+        return infos
+
     @property
     def operations(self) -> set[str]:
         """Open API operation names, as scenarios refer to them (``get_order_detail``)."""
@@ -131,13 +157,12 @@ class Sandbox:
             __name__,
             jsonifier=Jsonifier(json, separators=(",", ":"), ensure_ascii=False),
         )
-        # Keyed as connexion's routing names operations: the resolver's full dotted name.
-        levels = {
-            f"{HANDLERS}.{op['operationId']}": AuthLevel(op.get("x-tts-auth", "shop"))
-            for _, _, op in _operations(self.tiktok_spec)
-        }
+        app.add_middleware(TrailingSlashGuard, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=self)
         app.add_middleware(
-            Gateway, position=MiddlewarePosition.BEFORE_SECURITY, sandbox=self, auth_levels=levels
+            Gateway,
+            position=MiddlewarePosition.BEFORE_SECURITY,
+            sandbox=self,
+            operations=self._operation_infos(),
         )
         ui = SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui")
         # The control plane first: the Open API is mounted at the root and would shadow it.

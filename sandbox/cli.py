@@ -31,11 +31,17 @@ DEFAULT_PORT = 8330
 SHOP_SCOPED = ("/order/", "/fulfillment/", "/logistics/", "/return_refund/", "/event/", "/product/")
 
 
-def _instant(text: str) -> datetime:
+def instant(text: str) -> datetime:
     try:
         return parse_instant(text)
     except InvalidInstant as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number from 1 to 65535")
+    return int(text)
 
 
 def _order_count(text: str) -> int:
@@ -68,14 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_HOST,
         help=f"address to bind (default {DEFAULT_HOST}; 0.0.0.0 in Docker)",
     )
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     serve.add_argument(
         "--seed",
         type=int,
         default=DEFAULT_SEED,
         help=f"seed of the default tenant's world (default {DEFAULT_SEED})",
     )
-    serve.add_argument("--region", choices=REGIONS, default="US", help="the default shop's region")
+    serve.add_argument(
+        "--region", choices=REGIONS, default="US", help="the default shop's region (default US)"
+    )
     serve.add_argument(
         "--orders",
         type=_order_count,
@@ -84,10 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--freeze-at",
-        type=_instant,
+        type=instant,
         metavar="INSTANT",
-        help="start with the clock frozen at this ISO 8601 instant, e.g. "
-        "2026-03-01T09:00:00Z (same seed + same instant = same data, byte for byte)",
+        help="start with the clock frozen at this ISO 8601 instant, e.g. 2026-03-01T09:00:00Z "
+        "(same seed + same instant = same data, byte for byte); without it the clock runs from "
+        "the moment the server starts",
     )
     serve.add_argument(
         "--http-error-status",
@@ -95,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer errors with a matching HTTP status instead of the platform's HTTP 200 + error code",
     )
     serve.add_argument(
-        "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="server log detail (default warning; info logs every request)",
     )
     serve.add_argument(
         "--scenario",
@@ -137,30 +149,51 @@ def build_parser() -> argparse.ArgumentParser:
 
     sign = commands.add_parser(
         "sign",
-        help="print a signed URL and curl command for the default tenant",
-        description="Sign a request exactly as a TikTok Shop client does and print a ready curl "
-        "command. The timestamp is now, so run the command within 5 minutes.",
+        help="print a signed curl command for the default tenant",
+        description="Sign a request exactly as a TikTok Shop client does and print a ready curl command, "
+        'for example: eval "$(tts-sandbox sign /authorization/202309/shops)". The timestamp is '
+        "now, so run the command within 5 minutes.",
     )
     sign.add_argument("path", help="API path, e.g. /authorization/202309/shops")
-    sign.add_argument("params", nargs="*", metavar="KEY=VALUE", help="extra query parameters, e.g. ids=1,2")
-    sign.add_argument("-X", "--method", default=None, help="HTTP method (default GET, or POST with --data)")
-    sign.add_argument("-d", "--data", default=None, help="JSON body, signed as given")
-    sign.add_argument("--base-url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}")
-    sign.add_argument("--app-key", default=DEFAULT_APP_KEY)
-    sign.add_argument("--app-secret", default=DEFAULT_APP_SECRET)
-    sign.add_argument("--access-token", default=DEFAULT_ACCESS_TOKEN)
+    sign.add_argument(
+        "params",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra query parameters, e.g. page_size=10 or ids=1,2 (optional)",
+    )
+    sign.add_argument("-X", "--method", default=None, help="HTTP method (GET, or POST with --data)")
+    sign.add_argument("-d", "--data", default=None, help="JSON body, signed exactly as given")
+    sign.add_argument(
+        "--base-url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", help="where the sandbox listens"
+    )
+    sign.add_argument("--app-key", default=DEFAULT_APP_KEY, help=f"the app's key (default {DEFAULT_APP_KEY})")
+    sign.add_argument(
+        "--app-secret",
+        default=DEFAULT_APP_SECRET,
+        help=f"the app's secret, used to sign and never sent (default {DEFAULT_APP_SECRET})",
+    )
+    sign.add_argument(
+        "--access-token",
+        default=DEFAULT_ACCESS_TOKEN,
+        help=f"sent as x-tts-access-token (default {DEFAULT_ACCESS_TOKEN})",
+    )
     sign.add_argument(
         "--shop-cipher",
         default=None,
-        help="defaults to the default shop's cipher on shop-scoped paths",
+        help="shop_cipher to send (default: the default shop's, on shop-scoped paths)",
+    )
+    sign.add_argument(
+        "--no-shop-cipher", action="store_true", help="send no shop_cipher at all (to see error 106013)"
     )
     return parser
 
 
 def signed_curl(args: argparse.Namespace, timestamp: int) -> str:
     params: dict[str, str] = {"app_key": args.app_key, "timestamp": str(timestamp)}
-    cipher = args.shop_cipher or (DEFAULT_SHOP_CIPHER if args.path.startswith(SHOP_SCOPED) else None)
-    if cipher:
+    path = args.path if args.path.startswith("/") else "/" + args.path
+    cipher = args.shop_cipher or (DEFAULT_SHOP_CIPHER if path.startswith(SHOP_SCOPED) else None)
+    if cipher and not args.no_shop_cipher:
         params["shop_cipher"] = cipher
     for pair in args.params:
         key, sep, value = pair.partition("=")
@@ -168,11 +201,9 @@ def signed_curl(args: argparse.Namespace, timestamp: int) -> str:
             raise SystemExit(f"tts-sandbox sign: '{pair}' is not KEY=VALUE")
         params[key] = value
     body = args.data or ""
-    params["sign"] = signing.sign(
-        args.app_secret, args.path, params, body, "application/json" if body else ""
-    )
+    params["sign"] = signing.sign(args.app_secret, path, params, body, "application/json" if body else "")
     method = args.method or ("POST" if body else "GET")
-    url = f"{args.base_url.rstrip('/')}{args.path}?{urlencode(params)}"
+    url = f"{args.base_url.rstrip('/')}{path}?{urlencode(params)}"
     parts = ["curl", "-sS", "-X", method, url, "-H", f"x-tts-access-token: {args.access_token}"]
     if body:
         parts += ["-H", "content-type: application/json", "--data-raw", body]
@@ -219,7 +250,11 @@ def serve(args: argparse.Namespace) -> int:
         name = run.scenario.name
         print(f"  scenario     {name} ({path}), report at {base}/sandbox/scenarios/{name}")
     print(f"  Open API docs  {base}/ui/    control plane  {base}/sandbox/ui/")
-    print("  First call:  tts-sandbox sign /authorization/202309/shops   (prints a signed curl)")
+    first_call = build_parser().parse_args(["sign", "/authorization/202309/shops", "--base-url", base])
+    print("  First call (signed now, valid 5 minutes):")
+    print(f"    {signed_curl(first_call, int(time.time()))}")
+    command = sys.argv[0] if sys.argv[0].endswith("tts-sandbox") else "tts-sandbox"
+    print(f"  More signed calls: {shlex.quote(command)} sign PATH [KEY=VALUE ...] --base-url {base}")
     sys.stdout.flush()
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sandbox.durations import LATEST
+
 
 class ClockError(ValueError):
     """A clock change that would move time backwards."""
@@ -44,6 +46,10 @@ class VirtualClock:
 
     def set_forward(self, instant: datetime) -> None:
         """Move to ``instant`` (not earlier than now), keeping the frozen/running state."""
+        if instant > LATEST:
+            raise ClockError(
+                f"cannot move to {instant.isoformat()}: virtual time ends at {LATEST.isoformat()}"
+            )
         current = self.now()
         if instant < current:
             raise ClockError(

@@ -47,8 +47,9 @@ def sign(
 
 
 def signatures_match(expected: str, given: str) -> bool:
-    # Lowercase only: the platform rejects an uppercase hex signature.
-    return hmac.compare_digest(expected, given)
+    # Lowercase only: the platform rejects an uppercase hex signature. Bytes, so that any text
+    # (even non-ASCII) compares instead of raising.
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogateescape"))
 
 
 def webhook_signature(app_key: str, app_secret: str, raw_body: bytes) -> str:

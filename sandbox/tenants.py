@@ -21,6 +21,7 @@ DEFAULT_SEED = 42
 DEFAULT_REGION = "US"
 DEFAULT_ORDER_COUNT = 40
 MAX_ORDER_COUNT = 200_000
+MAX_TENANTS = 1_000
 
 # The default tenant's documented, well-known credentials.
 DEFAULT_APP_KEY = "sandbox_app_key"
@@ -77,7 +78,8 @@ def _profile(
     start: datetime | None,
     frozen: bool,
 ) -> WorldProfile:
-    rng = random.Random(f"shop:{seed}:{shop_id}")
+    # From the seed alone, so that two tenants created with one seed hold the same shop data.
+    rng = random.Random(f"shop:{seed}")
     shop = Shop(
         id=shop_id,
         name=name,
@@ -128,6 +130,7 @@ class TenantRegistry:
         self._lock = threading.Lock()
         self._by_app_key: dict[str, Tenant] = {}
         self._defaults = {"start": start, "frozen": frozen}
+        self._created = 0
         profile = _profile(
             seed,
             region,
@@ -154,12 +157,19 @@ class TenantRegistry:
         self,
         *,
         name: str | None = None,
-        seed: int = DEFAULT_SEED,
+        seed: int | None = None,
         region: str = DEFAULT_REGION,
         order_count: int = DEFAULT_ORDER_COUNT,
         start: datetime | None = None,
         frozen: bool | None = None,
     ) -> Tenant:
+        with self._lock:
+            if len(self._by_app_key) >= MAX_TENANTS:
+                raise RuleViolation(f"this sandbox already has {MAX_TENANTS} tenants, its limit")
+            # Without a seed, each new tenant gets the next one: its own shop, still reproducible.
+            if seed is None:
+                self._created += 1
+                seed = self.default.world.profile.seed + self._created
         validate_world_options(seed, region, order_count)
         # Credentials are random (they must not collide); the world inside depends on the seed only.
         token = secrets.token_hex(8)

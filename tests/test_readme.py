@@ -25,15 +25,15 @@ def test_readme_command_line_section_names_only_real_options():
     import subprocess
     import sys
 
-    def help_of(command: str) -> str:
+    def help_of(*command: str) -> str:
         return subprocess.run(
-            [sys.executable, "-m", "sandbox.cli", command, "--help"],
+            [sys.executable, "-m", "sandbox.cli", *command, "--help"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
 
-    known = help_of("serve") + help_of("sign")
+    known = "".join(help_of(*c) for c in (["serve"], ["sign"], ["scenario", "run"], ["scenario", "validate"]))
     section = README.read_text().split("## Command line")[1].split("\n## ")[0]
     options = set(re.findall(r"--[a-z][a-z-]+", section)) - {"--help"}
     assert options and all(option in known for option in options), options

@@ -16,9 +16,22 @@ EXAMPLES = re.findall(r"```yaml\n(.*?)```", DOC, flags=re.S)
 
 def test_the_guide_has_an_example_per_construct():
     text = "\n".join(EXAMPLES)
-    for construct in ("setup:", "orders:", "line_items:", "buyer:", "at:", "repeat:", "when:",
-                      "after:", "times:", "client_calls:", "client_never_calls:", "until:", "pay:",
-                      "buyer_cancel:"):
+    for construct in (
+        "setup:",
+        "orders:",
+        "line_items:",
+        "buyer:",
+        "at:",
+        "repeat:",
+        "when:",
+        "after:",
+        "times:",
+        "client_calls:",
+        "client_never_calls:",
+        "until:",
+        "pay:",
+        "buyer_cancel:",
+    ):
         assert construct in text, construct
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from scenario_helpers import advance, expectation_statuses, load, order, report
 
 from sandbox.app import Sandbox
@@ -19,10 +20,21 @@ orders:
 """
 
 
+_open_clients: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_clients():
+    yield
+    while _open_clients:
+        _open_clients.pop().__exit__(None, None, None)
+
+
 def start(text: str):
     sandbox = Sandbox()
     http = sandbox.app.test_client()
     http.__enter__()
+    _open_clients.append(http)
     assert load(http, text).status_code == 201
     tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
     return sandbox, http, tts
@@ -191,14 +203,14 @@ def test_reset_replays_the_scenario_from_its_start():
 
 
 def test_unloading_goes_back_to_the_plain_world():
-    sandbox, http, _ = start(HEAD.format(name="gone"))
+    _, http, _ = start(HEAD.format(name="gone"))
     assert http.delete("/sandbox/scenarios").json() == {"scenarios": []}
     assert http.get("/sandbox/scenarios").json() == {"scenarios": []}
     assert http.get("/sandbox/scenarios/gone").status_code == 404
 
 
 def test_a_scenario_without_setup_joins_the_running_world():
-    sandbox, http, tts = start(HEAD.format(name="base"))
+    _, http, tts = start(HEAD.format(name="base"))
     advance(http, "1d")
     joined = load(
         http,
@@ -212,7 +224,7 @@ def test_a_scenario_without_setup_joins_the_running_world():
 
 
 def test_scenarios_load_per_tenant():
-    sandbox, http, _ = start(HEAD.format(name="mine"))
+    _, http, _ = start(HEAD.format(name="mine"))
     other = http.post("/sandbox/tenants", json={"name": "other"}).json()["app_key"]
     assert load(http, HEAD.format(name="theirs"), tenant=other).status_code == 201
     assert [s["name"] for s in http.get("/sandbox/scenarios").json()["scenarios"]] == ["mine"]
@@ -224,7 +236,7 @@ def run_buyer_cancellation_with_a_client() -> tuple[dict, list[bytes]]:
     from pathlib import Path
 
     text = (Path(__file__).resolve().parent.parent / "scenarios/buyer-cancellation.yaml").read_text()
-    sandbox, http, tts = start(text)
+    _, http, tts = start(text)
     answers = []
     for step in ("30m", "2h", "1d", "2d"):
         advance(http, step)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
-
-from sandbox.clock import wall_now
 
 SUCCESS = 0
 INVALID_SIGN = 106001
@@ -38,8 +35,6 @@ HTTP_STATUS = {
     ORDER_NOT_FOUND: 404,
 }
 
-_anonymous_requests = itertools.count(1)
-
 
 class ApiError(Exception):
     """An error answered in the platform's envelope."""
@@ -63,11 +58,6 @@ class ControlError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"error": {"type": self.type, "message": self.message, **self.details}}
-
-
-def anonymous_request_id() -> str:
-    """A request ID for a request that reached no tenant (bad app_key, unknown path)."""
-    return wall_now().strftime("%Y%m%d%H%M%S") + f"{next(_anonymous_requests):020X}"
 
 
 def success(request_id: str, data: Any) -> dict[str, Any]:

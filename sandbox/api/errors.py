@@ -17,12 +17,11 @@ from sandbox.api.envelope import (
     INVALID_REQUEST,
     ApiError,
     ControlError,
-    anonymous_request_id,
     dumps,
     failure,
     http_status,
 )
-from sandbox.api.gateway import CONTROL_PREFIX
+from sandbox.api.gateway import is_control_path
 from sandbox.domain.events import RuleViolation
 
 if TYPE_CHECKING:
@@ -34,18 +33,16 @@ log = logging.getLogger("sandbox")
 
 
 def _is_control(request: ConnexionRequest) -> bool:
-    path = request.url.path
-    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
-
-
-def _request_id(request: ConnexionRequest) -> str:
-    ctx = request.scope.get("extensions", {}).get("connexion_context", {}).get("tts")
-    if ctx is not None and ctx.tenant is not None:
-        return str(ctx.tenant.world.next_request_id())
-    return anonymous_request_id()
+    return is_control_path(request.url.path)
 
 
 def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
+    def _request_id(request: ConnexionRequest) -> str:
+        # The app_key names the tenant whose counter numbers the request (default tenant otherwise),
+        # so that error responses are as reproducible as successful ones.
+        tenant = sandbox.tenants.get(request.query_params.get("app_key", "")) or sandbox.tenants.default
+        return tenant.world.next_request_id()
+
     def respond(
         request: ConnexionRequest, code: int, message: str, headers: dict[str, str] | None = None
     ) -> ConnexionResponse:

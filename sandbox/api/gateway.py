@@ -1,5 +1,6 @@
 """The ASGI gate in front of every operation: authenticates Open API calls, picks the control
-plane's tenant, and answers unknown paths in the platform's envelope.
+plane's tenant, normalizes request bodies, journals calls, and answers unknown paths in the
+platform's envelope.
 
 It sits after connexion's routing (so it knows the operation) and before validation, as the
 platform checks the signature before the parameters. Connexion's security handlers never see the
@@ -9,6 +10,7 @@ replayed to the rest of the stack.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,6 @@ from sandbox.api.envelope import (
     UNKNOWN_VERSION,
     ApiError,
     ControlError,
-    anonymous_request_id,
     dumps,
     failure,
     http_status,
@@ -38,18 +39,39 @@ if TYPE_CHECKING:
     from sandbox.tenants import Tenant
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_JSON_DEPTH = 64
 TENANT_HEADER = "x-sandbox-tenant"
 CONTROL_PREFIX = "/sandbox"
+JSON = "application/json"
 _VERSIONED_PATH = re.compile(r"^/([a-z_]+)/(\d{6})/")
 _VERSION_SUFFIX = re.compile(r"_\d{6}$")
 _ENVELOPE_CODE = re.compile(rb'^\{"code":(-?\d+)')
 
 
+@dataclass(frozen=True)
+class OperationInfo:
+    """What the gate needs to know of an operation, read from its spec."""
+
+    auth: auth.AuthLevel | None  # None on the control plane
+    media_types: tuple[str, ...]  # the request body's media types, first preferred
+    tenant_scoped: bool = True  # control plane: acts on the X-Sandbox-Tenant tenant
+
+
+class BadBody(Exception):
+    pass
+
+
+def operation_name(operation_id: str) -> str:
+    """``sandbox.api.orders.get_order_detail_202507`` -> ``get_order_detail``: one name per
+    operation across its versions, as scenarios refer to it."""
+    return _VERSION_SUFFIX.sub("", operation_id.rsplit(".", 1)[-1])
+
+
 class Gateway:
-    def __init__(self, app: ASGIApp, *, sandbox: Sandbox, auth_levels: dict[str, auth.AuthLevel]):
+    def __init__(self, app: ASGIApp, *, sandbox: Sandbox, operations: dict[str, OperationInfo]):
         self.app = app
         self.sandbox = sandbox
-        self.auth_levels = auth_levels
+        self.operations = operations
         # Which versions each API category serves, to tell an unknown version from a bad path.
         self.categories: dict[str, set[str]] = {}
         for match in map(_VERSIONED_PATH.match, sandbox.tiktok_paths):
@@ -60,104 +82,189 @@ class Gateway:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
-        routing = scope.get("extensions", {}).get("connexion_routing", {})
-        operation_id = routing.get("operation_id")
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            await self._control(scope, receive, send)
-            return
-        if operation_id is None:
-            await self._unknown_path(scope, send)
-            return
-        level = self.auth_levels.get(operation_id, auth.AuthLevel.SHOP)
+        operation_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+        info = self.operations.get(operation_id or "")
+        if is_control_path(scope["path"]):
+            await self._control(scope, receive, send, info)
+        elif info is None or info.auth is None:
+            await self._send_error(send, self._unknown_path(scope), self._request_id(scope))
+        else:
+            await self._open_api(scope, receive, send, operation_id or "", info)
+
+    # ----- the Open API ----------------------------------------------------------------------
+    async def _open_api(
+        self, scope: Scope, receive: Receive, send: Send, operation_id: str, info: OperationInfo
+    ) -> None:
+        assert info.auth is not None
+        params = _query(scope)
+        tenant = self.sandbox.tenants.get(params.get("app_key", ""))
+        capture = _Capture(send)
+        request = _Request(operation_id, scope["method"], scope["path"], params, b"")
         try:
-            body = await _read_body(receive)
-        except ApiError as error:
-            await self._send_error(send, error)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        query = scope.get("query_string", b"").decode("latin-1")
-        params = dict(parse_qsl(query, keep_blank_values=True))
-        request = _Request(operation_id, scope["method"], path, params, body)
-        if level is auth.AuthLevel.APP:
-            _set_context(scope, RequestContext(self.sandbox))
-            capture = _Capture(send)
-            await self.app(scope, _replay(body, receive), capture)
-            request.record(self.sandbox.tenants.get(params.get("app_key", "")), capture)
-            return
-        try:
-            verified = auth.verify(
-                self.sandbox.tenants,
-                level,
-                path=path,
-                params=params,
-                headers=headers,
-                body=body,
-                content_type=headers.get("content-type", ""),
-                wall_now=wall_now(),
-            )
-        except ApiError as error:
-            tenant = self.sandbox.tenants.get(params.get("app_key", ""))
-            capture = _Capture(send)
-            await self._send_error(capture, error, tenant.world.next_request_id() if tenant else None)
+            request.body = await _read_body(receive)
+            headers = _headers(scope)
+            content_type = headers.get("content-type", "")
+            if info.auth is not auth.AuthLevel.APP:
+                verified = auth.verify(
+                    self.sandbox.tenants,
+                    info.auth,
+                    path=scope["path"],
+                    params=params,
+                    headers=headers,
+                    body=request.body,
+                    content_type=content_type,
+                    wall_now=wall_now(),
+                )
+                tenant = verified.tenant
+                _set_context(scope, RequestContext(self.sandbox, verified.tenant, verified.shop))
+            else:
+                _set_context(scope, RequestContext(self.sandbox))
+            _normalize_body(scope, request.body, info.media_types)
+        except (ApiError, BadBody) as problem:
+            error = problem if isinstance(problem, ApiError) else ApiError(INVALID_REQUEST, str(problem))
+            await self._send_error(capture, error, self._request_id(scope, tenant))
             request.record(tenant, capture, signature_ok=error.code != INVALID_SIGN)
             return
-        _set_context(scope, RequestContext(self.sandbox, verified.tenant, verified.shop))
-        capture = _Capture(send)
-        await self.app(scope, _replay(body, receive), capture)
-        request.record(verified.tenant, capture)
+        await self.app(scope, _replay(request.body, receive), capture)
+        request.record(tenant, capture)
 
-    async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope["headers"])
-        wanted = headers.get(TENANT_HEADER.encode(), b"").decode("latin-1").strip()
-        tenant = self.sandbox.tenants.get(wanted) if wanted else self.sandbox.tenants.default
-        if tenant is None:
-            error = ControlError(
-                404,
-                "unknown_tenant",
-                f"no tenant has app_key '{wanted}': drop the X-Sandbox-Tenant header "
-                "for the default tenant, or create one with POST /sandbox/tenants",
-            )
-            await _send_json(send, error.status, error.body())
-            return
-        if scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id") is None:
-            error = ControlError(
-                404,
-                "unknown_path",
-                f"{scope['method']} {scope['path']} is not a control-plane operation; "
-                "see /sandbox/ui for the list",
-            )
-            await _send_json(send, error.status, error.body())
-            return
-        _set_context(scope, RequestContext(self.sandbox, tenant, tenant.shop))
-        await self.app(scope, receive, send)
-
-    async def _unknown_path(self, scope: Scope, send: Send) -> None:
+    def _unknown_path(self, scope: Scope) -> ApiError:
         match = _VERSIONED_PATH.match(scope["path"])
-        if (
-            match
-            and match.group(1) in self.categories
-            and match.group(2) not in self.categories[match.group(1)]
-        ):
-            versions = ", ".join(sorted(self.categories[match.group(1)]))
-            error = ApiError(
+        served = self.categories.get(match.group(1), set()) if match else set()
+        if match and served and match.group(2) not in served:
+            versions = ", ".join(sorted(served))
+            return ApiError(
                 UNKNOWN_VERSION,
                 f"Unknown API version {match.group(2)} for {match.group(1)}; this sandbox serves {versions}",
             )
-        else:
-            error = ApiError(INVALID_PATH, f"Invalid path: {scope['method']} {scope['path']}")
-        await self._send_error(send, error)
+        return ApiError(INVALID_PATH, f"Invalid path: {scope['method']} {scope['path']}")
 
-    async def _send_error(self, send: Send, error: ApiError, request_id: str | None = None) -> None:
-        body = failure(request_id or anonymous_request_id(), error.code, error.message)
-        status = http_status(error.code, self.sandbox.mirror_http_status)
-        await _send_json(send, status, body, error.headers)
+    def _request_id(self, scope: Scope, tenant: Tenant | None = None) -> str:
+        # Deterministic even for requests that name no known app: they count on the default tenant.
+        found = tenant or self.sandbox.tenants.get(_query(scope).get("app_key", ""))
+        return (found or self.sandbox.tenants.default).world.next_request_id()
+
+    async def _send_error(self, send: Send, error: ApiError, request_id: str) -> None:
+        body = failure(request_id, error.code, error.message)
+        await _send_json(send, http_status(error.code, self.sandbox.mirror_http_status), body, error.headers)
+
+    # ----- the control plane -----------------------------------------------------------------
+    async def _control(self, scope: Scope, receive: Receive, send: Send, info: OperationInfo | None) -> None:
+        if info is None:
+            error = ControlError(
+                404,
+                "unknown_path",
+                f"{scope['method']} {scope['path']} is not a "
+                "control-plane operation; see /sandbox/ui for the list",
+            )
+            await _send_json(send, error.status, error.body())
+            return
+        wanted = _headers(scope).get(TENANT_HEADER, "").strip()
+        tenant = self.sandbox.tenants.get(wanted) if wanted else self.sandbox.tenants.default
+        if tenant is None and info.tenant_scoped:
+            error = ControlError(
+                404,
+                "unknown_tenant",
+                f"no tenant has app_key '{wanted}': drop the "
+                "X-Sandbox-Tenant header for the default tenant, or create one with "
+                "POST /sandbox/tenants",
+            )
+            await _send_json(send, error.status, error.body())
+            return
+        tenant = tenant or self.sandbox.tenants.default
+        try:
+            body = await _read_body(receive)
+            _normalize_body(scope, body, info.media_types)
+        except (ApiError, BadBody) as problem:
+            message = problem.message if isinstance(problem, ApiError) else str(problem)
+            error = ControlError(400, "invalid_request", message)
+            await _send_json(send, error.status, error.body())
+            return
+        _set_context(scope, RequestContext(self.sandbox, tenant, tenant.shop))
+        await self.app(scope, _replay(body, receive), send)
 
 
-def operation_name(operation_id: str) -> str:
-    """``sandbox.api.orders.get_order_detail_202507`` -> ``get_order_detail``: one name per
-    operation across its versions, as scenarios refer to it."""
-    return _VERSION_SUFFIX.sub("", operation_id.rsplit(".", 1)[-1])
+def is_control_path(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+class TrailingSlashGuard:
+    """Refuses paths with a trailing slash instead of redirecting: following a redirect would
+    change the signed path, and the platform does not redirect either."""
+
+    def __init__(self, app: ASGIApp, *, sandbox: Sandbox):
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or len(path) <= 1 or not path.endswith("/"):
+            await self.app(scope, receive, send)
+            return
+        if is_control_path(path):
+            error = ControlError(
+                404,
+                "unknown_path",
+                f"{path} is not a control-plane operation (no trailing slash); see /sandbox/ui for the list",
+            )
+            await _send_json(send, error.status, error.body())
+            return
+        tenant = self.sandbox.tenants.get(_query(scope).get("app_key", "")) or self.sandbox.tenants.default
+        body = failure(
+            tenant.world.next_request_id(),
+            INVALID_PATH,
+            f"Invalid path: {scope['method']} {path} (no trailing slash)",
+        )
+        await _send_json(send, http_status(INVALID_PATH, self.sandbox.mirror_http_status), body)
+
+
+def _normalize_body(scope: Scope, body: bytes, media_types: tuple[str, ...]) -> None:
+    """Hand validation a body it can read: the right content type and length, whatever the client
+    sent (any letter case, no content type, chunked), or refuse it with the reason.
+
+    A JSON body is checked here too, so that undecodable bytes or absurd nesting are a clear
+    "invalid request" rather than a crash further down.
+    """
+    if not media_types:
+        return
+    # The body is whole now: its length replaces any chunked transfer the client used.
+    replaced = (b"content-type", b"content-length", b"transfer-encoding")
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() not in replaced]
+    given = _headers(scope).get("content-type", "").split(";")[0].strip().lower()
+    media_type = given if given in media_types else media_types[0]
+    if body and media_type == JSON:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadBody("the body is not UTF-8 text; send JSON encoded as UTF-8") from None
+        try:
+            _check_depth(json.loads(text))
+        except RecursionError:
+            raise BadBody(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep") from None
+        except ValueError as exc:
+            raise BadBody(f"the body is not valid JSON: {exc}") from None
+    headers.append((b"content-type", media_type.encode()))
+    headers.append((b"content-length", str(len(body)).encode()))
+    scope["headers"] = headers
+
+
+def _check_depth(value: Any, depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise RecursionError
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_depth(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_depth(item, depth + 1)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _query(scope: Scope) -> dict[str, str]:
+    return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
 
 
 class _Capture:
@@ -239,10 +346,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 async def _send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
     raw = dumps(body)
-    header_list = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(raw)).encode()),
-    ]
+    header_list = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
     header_list += [(k.lower().encode(), v.encode("latin-1")) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": header_list})
     await send({"type": "http.response.body", "body": raw})

@@ -1,0 +1,139 @@
+"""Measurements of the sandbox, printed as a table and written as JSON to bench/results/.
+
+Run: .venv/bin/python bench/run.py [--quick]
+
+Each figure is a median over repeated runs on this machine; times depend on the machine, so compare
+figures from one run with each other, not across machines. (The throughput baseline comparison of the
+performance work is not part of this script yet.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sandbox.app import Sandbox  # noqa: E402
+from sandbox.client import SignedClient  # noqa: E402
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def median_of(runs: int, measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(runs))
+
+
+def cold_start() -> float:
+    """From launching `tts-sandbox serve` to its first answered request, in seconds."""
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    began = time.perf_counter()
+    process = subprocess.Popen([str(ROOT / ".venv/bin/tts-sandbox"), "serve", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/sandbox/health", timeout=1).status_code == 200:
+                    return time.perf_counter() - began
+            except httpx.TransportError:
+                time.sleep(0.005)
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def scenario_with_orders(count: int) -> str:
+    named = "\n".join(f"  o{i}: {{status: {'UNPAID' if i % 2 else 'AWAITING_SHIPMENT'}}}" for i in range(100))
+    steps = "\n".join(
+        f"  - at: {1 + i % 48}h\n    do: [{{{'pay' if i % 2 else 'buyer_cancel'}: {{order: o{i}}}}}]" for i in range(100)
+    )
+    return f"""scenario: bench
+setup:
+  start: 2026-03-02T09:00:00Z
+  background_orders: {count - 100}
+orders:
+{named}
+steps:
+{steps}
+until: 30d
+"""
+
+
+def advance_30_days(count: int) -> tuple[float, int]:
+    sandbox = Sandbox(order_count=0)
+    sandbox.load_scenario(scenario_with_orders(count))
+    world = sandbox.tenants.default.world
+    began = time.perf_counter()
+    fired = world.advance_to(world.now() + timedelta(days=30))
+    return time.perf_counter() - began, fired
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    runs = 3 if args.quick else 7
+    results: dict[str, dict[str, float | int | str]] = {}
+
+    results["cold start to first answer"] = {"seconds": median_of(runs, cold_start)}
+
+    sandbox = Sandbox(freeze_at=START)
+    world = sandbox.tenants.default.world
+
+    def reset() -> float:
+        began = time.perf_counter()
+        world.reset()
+        return time.perf_counter() - began
+
+    results["reset (40 orders)"] = {"seconds": median_of(runs * 3, reset)}
+
+    def create_tenant() -> float:
+        began = time.perf_counter()
+        sandbox.tenants.create()
+        return time.perf_counter() - began
+
+    results["tenant creation (40 orders)"] = {"seconds": median_of(runs * 3, create_tenant)}
+
+    with sandbox.app.test_client() as http:
+        tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
+        tts.post("/order/202309/orders/search", {}, params={"page_size": 20})
+
+        def in_process_search() -> float:
+            began = time.perf_counter()
+            tts.post("/order/202309/orders/search", {}, params={"page_size": 20})
+            return time.perf_counter() - began
+
+        results["in-process signed search (test client)"] = {"seconds": median_of(runs * 10, in_process_search)}
+
+    seconds, fired = advance_30_days(1000)
+    results["advance 30 days, scenario with 1,000 orders"] = {"seconds": seconds, "rules fired": fired}
+
+    width = max(map(len, results))
+    print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
+    for name, figures in results.items():
+        shown = ", ".join(f"{v:.4f} {k}" if isinstance(v, float) else f"{v} {k}" for k, v in figures.items())
+        print(f"{name.ljust(width)}  {shown}")
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (out / f"bench-{stamp}.json").write_text(json.dumps(
+        {"machine": platform.machine(), "python": platform.python_version(), "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
