@@ -24,6 +24,7 @@ from connexion.resolver import RelativeResolver  # noqa: E402
 
 from sandbox.api import errors  # noqa: E402
 from sandbox.api.gateway import (  # noqa: E402
+    CARRIER_PREFIX,
     CONTROL_PREFIX,
     Gateway,
     OperationInfo,
@@ -104,20 +105,26 @@ class Sandbox:
         )
         self.tiktok_spec = load_spec("tiktok-shop.yaml")
         self.control_spec = load_spec("sandbox.yaml")
+        self.carrier_spec = load_spec("carrier.yaml")
         self.tiktok_paths = list(self.tiktok_spec["paths"])
         self._app: connexion.FlaskApp | None = None
 
     def _operation_infos(self) -> dict[str, OperationInfo]:
         """Per operation, keyed as connexion's routing names it (the resolver's dotted name)."""
         infos = {}
-        for spec, control in ((self.tiktok_spec, False), (self.control_spec, True)):
+        for spec, surface in (
+            (self.tiktok_spec, "tiktok"),
+            (self.control_spec, "control"),
+            (self.carrier_spec, "carrier"),
+        ):
             for _, _, op in _operations(spec):
                 media = tuple(op.get("requestBody", {}).get("content", {}))
                 params = [p.get("$ref", "") for p in op.get("parameters", [])]
                 infos[f"{HANDLERS}.{op['operationId']}"] = OperationInfo(
-                    auth=None if control else AuthLevel(op.get("x-tts-auth", "shop")),
+                    auth=AuthLevel(op.get("x-tts-auth", "shop")) if surface == "tiktok" else None,
                     media_types=media,
-                    tenant_scoped=any(ref.endswith("/tenant") for ref in params) if control else True,
+                    # Control calls that take no X-Sandbox-Tenant header act on no tenant.
+                    tenant_scoped=surface != "control" or any(ref.endswith("/tenant") for ref in params),
                 )
         return infos
 
@@ -170,6 +177,14 @@ class Sandbox:
             self.control_spec,
             base_path=CONTROL_PREFIX,
             name="control",
+            resolver=RelativeResolver(HANDLERS),
+            swagger_ui_options=ui,
+            validate_responses=self.validate_responses,
+        )
+        app.add_api(
+            self.carrier_spec,
+            base_path=CARRIER_PREFIX,
+            name="carrier",
             resolver=RelativeResolver(HANDLERS),
             swagger_ui_options=ui,
             validate_responses=self.validate_responses,

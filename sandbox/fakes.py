@@ -169,6 +169,13 @@ class Sku:
     price: Decimal
     image: str
 
+    @property
+    def weight_grams(self) -> int:
+        # Magic value: a seller SKU starting OVERSIZE weighs more than any delivery option takes.
+        if self.seller_sku.upper().startswith("OVERSIZE"):
+            return 45_000
+        return 150 + int(self.price * 100) % 2300
+
 
 @dataclass(frozen=True)
 class Buyer:
@@ -313,6 +320,7 @@ def new_order(
             sale_price=_money(sku.price),
             currency=market.currency,
             sku_image=sku.image,
+            weight_grams=sku.weight_grams,
         )
         for sku in units
     ]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sandbox.domain import authorization, orders
+from sandbox.domain import authorization, fulfillment, orders
 from sandbox.domain.events import Outcome
 from sandbox.scenarios.engine import END_RULE, EXPECTATION_RULE, SEP, STEP_RULE
 
@@ -52,7 +52,19 @@ def _scenario_ends(world: World, name: str, at: datetime) -> Outcome:
     return run.end(at) if run else Outcome()
 
 
+def _carrier_progress(world: World, tracking_number: str, at: datetime) -> Outcome:
+    return world.logistics.carrier_progress(tracking_number, at)
+
+
+def _platform_follows_shipment(world: World, package_id: str, at: datetime) -> Outcome:
+    return world.logistics.platform_follows_shipment(package_id, at)
+
+
 TIMED_RULES: dict[str, TimedRule] = {
+    "carrier_progress": _carrier_progress,
+    "platform_follows_shipment": _platform_follows_shipment,
+    "order_completes": _on_order(fulfillment.order_completes),
+    "completed_order_locks": _on_order(fulfillment.completed_order_locks),
     STEP_RULE: _scenario_step,
     EXPECTATION_RULE: _scenario_expectation_due,
     END_RULE: _scenario_ends,

@@ -23,8 +23,10 @@ from sandbox.clock import VirtualClock, wall_now
 from sandbox.domain import authorization, orders
 from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
-from sandbox.domain.orders import Order
+from sandbox.domain.orders import Order, OrderStatus
+from sandbox.domain.packages import PackageStatus
 from sandbox.journal import Journal, JournalEntry
+from sandbox.logistics import Logistics
 from sandbox.scenarios.engine import ScenarioRun
 from sandbox.scenarios.model import Scenario
 
@@ -111,6 +113,9 @@ class World:
             count=p.order_count,
         )
         self.orders: dict[str, Order] = {o.id: o for o in seeded}
+        self.logistics = Logistics(self)
+        for order in seeded:
+            pending += self.logistics.seed(order, start).deadlines
         _, _, granted = authorization.grant_pair(
             self.grants, p.seller_open_id, start, p.access_token, p.refresh_token
         )
@@ -188,10 +193,25 @@ class World:
                 self.events_dropped += 1
             recorded = RecordedEvent(next(self._event_seq), event)
             self.events.append(recorded)
+            self._follow(event)
             for listener in self.listeners:
                 listener(recorded)
             for run in list(self.scenarios.values()):
                 run.on_event(recorded)
+
+    def _follow(self, event: DomainEvent) -> None:
+        """The platform's own consequences of an order changing status: a package to ship once it
+        awaits shipment, no package to ship once it is cancelled."""
+        if event.kind != "order.status_changed" or event.subject not in self.orders:
+            return
+        order = self.orders[event.subject]
+        if event.data["to"] == OrderStatus.AWAITING_SHIPMENT.value:
+            self.logistics.open_package(order, event.at)
+        elif event.data["to"] == OrderStatus.CANCELLED.value:
+            package = self.logistics.package_of(order)
+            if package is not None:
+                package.status = PackageStatus.CANCELLED
+                package.update_time = event.at
 
     def cancel(self, rule: str, subject: str) -> None:
         self.apply(Outcome(cancel=[(rule, subject)]))

@@ -20,6 +20,7 @@ class RequestContext:
     sandbox: Sandbox
     tenant: Tenant | None = None
     shop: Shop | None = None
+    base_url: str = ""  # as the client reached the server, for links it is given
 
     @property
     def world(self) -> World:

@@ -8,6 +8,7 @@ from sandbox import __version__
 from sandbox.api.context import current, json_object
 from sandbox.api.envelope import ControlError
 from sandbox.clock import ClockError
+from sandbox.domain import packages
 from sandbox.domain.events import RuleViolation
 from sandbox.durations import InvalidDuration, InvalidInstant, iso, parse_duration, parse_instant
 from sandbox.tenants import Tenant
@@ -191,3 +192,47 @@ def pay_order(order_id: str, **_: Any) -> dict[str, Any]:
 
 def buyer_cancel_order(order_id: str, body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
     return _order_action(_tenant().world.buyer_cancels, order_id, json_object(body).get("reason"))
+
+
+def get_order_view(order_id: str, **_: Any) -> dict[str, Any]:
+    """An order as the Seller Center shows it: package, label state, logistics issue tags, tracking."""
+    with _tenant().world.session() as world:
+        order = world.orders.get(order_id)
+        if order is None:
+            raise ControlError(404, "unknown_order", f"order {order_id} not found in this shop")
+        package = world.logistics.package_of(order)
+        view: dict[str, Any] = {
+            "id": order.id,
+            "status": order.status.value,
+            "shipping_type": order.shipping_type.value,
+            "locked": order.locked,
+            "logistics_issue_tags": world.logistics.tags(order, world.now()),
+            "package": None,
+            "tracking": [
+                {
+                    "time": iso(e.at),
+                    "status": e.status.value,
+                    "detail_code": e.detail_code,
+                    "message": e.message,
+                    "location": e.location,
+                }
+                for e in world.logistics.tracking_of(order)
+            ],
+        }
+        if package is not None:
+            rejection = None
+            if package.rejection is not None:
+                rejection = {
+                    "reason": package.rejection.value,
+                    "next_step": packages.NEXT_STEP[package.rejection],
+                }
+            view["package"] = {
+                "id": package.id,
+                "status": package.status.value,
+                "label_status": package.label_status.value,
+                "rejection": rejection,
+                "tracking_number": package.tracking_number or None,
+                "handover_method": package.handover_method.value if package.handover_method else None,
+                "weight_grams": package.weight_grams,
+            }
+        return view

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 TENANT_HEADER = "x-sandbox-tenant"
+CARRIER_KEY_HEADER = "x-api-key"
 CONTROL_PREFIX = "/sandbox"
+CARRIER_PREFIX = "/carrier"
 JSON = "application/json"
 _VERSIONED_PATH = re.compile(r"^/([a-z_]+)/(\d{6})/")
 _VERSION_SUFFIX = re.compile(r"_\d{6}$")
@@ -86,6 +88,8 @@ class Gateway:
         info = self.operations.get(operation_id or "")
         if is_control_path(scope["path"]):
             await self._control(scope, receive, send, info)
+        elif is_carrier_path(scope["path"]):
+            await self._control(scope, receive, send, info, carrier=operation_id or "")
         elif info is None or info.auth is None:
             await self._send_error(send, self._unknown_path(scope), self._request_id(scope))
         else:
@@ -149,25 +153,38 @@ class Gateway:
         await _send_json(send, http_status(error.code, self.sandbox.mirror_http_status), body, error.headers)
 
     # ----- the control plane -----------------------------------------------------------------
-    async def _control(self, scope: Scope, receive: Receive, send: Send, info: OperationInfo | None) -> None:
+    async def _control(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        info: OperationInfo | None,
+        carrier: str | None = None,
+    ) -> None:
+        """The control plane, and the fake carrier's API (its tenant named by the X-Api-Key header)."""
+        surface = "carrier API" if carrier is not None else "control-plane"
         if info is None:
             error = ControlError(
                 404,
                 "unknown_path",
-                f"{scope['method']} {scope['path']} is not a "
-                "control-plane operation; see /sandbox/ui for the list",
+                f"{scope['method']} {scope['path']} is not a {surface} "
+                f"operation; see {'/carrier' if carrier is not None else '/sandbox'}/ui for the list",
             )
             await _send_json(send, error.status, error.body())
             return
-        wanted = _headers(scope).get(TENANT_HEADER, "").strip()
+        header = CARRIER_KEY_HEADER if carrier is not None else TENANT_HEADER
+        wanted = _headers(scope).get(header, "").strip()
         tenant = self.sandbox.tenants.get(wanted) if wanted else self.sandbox.tenants.default
         if tenant is None and info.tenant_scoped:
+            hint = (
+                "drop the X-Api-Key header for the default tenant's carrier account"
+                if carrier is not None
+                else "drop the X-Sandbox-Tenant header for the default tenant"
+            )
             error = ControlError(
                 404,
                 "unknown_tenant",
-                f"no tenant has app_key '{wanted}': drop the "
-                "X-Sandbox-Tenant header for the default tenant, or create one with "
-                "POST /sandbox/tenants",
+                f"no tenant has app_key '{wanted}': {hint}, or create one with POST /sandbox/tenants",
             )
             await _send_json(send, error.status, error.body())
             return
@@ -181,11 +198,20 @@ class Gateway:
             await _send_json(send, error.status, error.body())
             return
         _set_context(scope, RequestContext(self.sandbox, tenant, tenant.shop))
-        await self.app(scope, _replay(body, receive), send)
+        if carrier is None:
+            await self.app(scope, _replay(body, receive), send)
+            return
+        capture = _Capture(send)
+        await self.app(scope, _replay(body, receive), capture)
+        _Request(carrier, scope["method"], scope["path"], _query(scope), body).record(tenant, capture)
 
 
 def is_control_path(path: str) -> bool:
     return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+
+
+def is_carrier_path(path: str) -> bool:
+    return path == CARRIER_PREFIX or path.startswith(CARRIER_PREFIX + "/")
 
 
 class TrailingSlashGuard:
@@ -201,12 +227,8 @@ class TrailingSlashGuard:
         if scope["type"] != "http" or len(path) <= 1 or not path.endswith("/"):
             await self.app(scope, receive, send)
             return
-        if is_control_path(path):
-            error = ControlError(
-                404,
-                "unknown_path",
-                f"{path} is not a control-plane operation (no trailing slash); see /sandbox/ui for the list",
-            )
+        if is_control_path(path) or is_carrier_path(path):
+            error = ControlError(404, "unknown_path", f"{path} is not an operation (no trailing slash)")
             await _send_json(send, error.status, error.body())
             return
         tenant = self.sandbox.tenants.get(_query(scope).get("app_key", "")) or self.sandbox.tenants.default
@@ -243,7 +265,10 @@ def _normalize_body(scope: Scope, body: bytes, media_types: tuple[str, ...]) -> 
             raise BadBody(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep") from None
         except ValueError as exc:
             raise BadBody(f"the body is not valid JSON: {exc}") from None
-    headers.append((b"content-type", media_type.encode()))
+    original = _headers(scope).get("content-type", "")
+    # Keep the client's header when it names an accepted type (its parameters, such as a multipart
+    # boundary, matter); otherwise say what the body is.
+    headers.append((b"content-type", (original if given in media_types else media_type).encode("latin-1")))
     headers.append((b"content-length", str(len(body)).encode()))
     scope["headers"] = headers
 
@@ -311,6 +336,8 @@ class _Request:
 
 
 def _set_context(scope: Scope, ctx: RequestContext) -> None:
+    host = _headers(scope).get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
+    ctx = replace(ctx, base_url=f"{scope.get('scheme', 'http')}://{host}")
     scope.setdefault("extensions", {}).setdefault("connexion_context", {})[CONTEXT_KEY] = ctx
 
 

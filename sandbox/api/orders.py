@@ -36,7 +36,7 @@ def search_orders(
         return success(
             world.next_request_id(),
             {
-                "orders": [render.order_202309(o) for o in page.orders],
+                "orders": [render.order_202309(o) for o in page.items],
                 "next_page_token": page.next_page_token,
                 "total_count": page.total_count,
             },

@@ -132,3 +132,68 @@ def _line_item(order: Order, item: Any) -> dict[str, Any]:
     if item.cancel_reason:
         out["cancel_reason"] = item.cancel_reason
     return out
+
+
+def package_202309(package: Any, order: Order) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "package_id": package.id,
+        "package_status": package.status.value,
+        "orders": [
+            {
+                "id": order.id,
+                "skus": [
+                    {"id": item.sku_id, "name": item.sku_name, "image_url": item.sku_image, "quantity": 1}
+                    for item in order.line_items
+                ],
+            }
+        ],
+        "shipping_type": package.shipping_type.value,
+        "weight": {"value": str(package.weight_grams), "unit": "GRAM"},
+        "dimension": {
+            "length": str(package.dimension_cm[0]),
+            "width": str(package.dimension_cm[1]),
+            "height": str(package.dimension_cm[2]),
+            "unit": "CM",
+        },
+        "create_time": _unix(package.create_time),
+        "update_time": _unix(package.update_time),
+    }
+    if package.tracking_number:
+        out["tracking_number"] = package.tracking_number
+        out["shipping_provider_id"] = package.shipping_provider_id
+        out["shipping_provider_name"] = package.shipping_provider_name
+    if package.handover_method is not None:
+        out["handover_method"] = package.handover_method.value
+    if package.pickup_slot is not None:
+        out["pickup_slot"] = {
+            "start_time": _unix(package.pickup_slot[0]),
+            "end_time": _unix(package.pickup_slot[1]),
+        }
+    return out
+
+
+def package_summary(package: Any) -> dict[str, Any]:
+    out = {
+        "id": package.id,
+        "status": package.status.value,
+        "orders": [{"id": package.order_id}],
+        "create_time": _unix(package.create_time),
+        "update_time": _unix(package.update_time),
+    }
+    if package.tracking_number:
+        out.update(
+            tracking_number=package.tracking_number,
+            shipping_provider_id=package.shipping_provider_id,
+            shipping_provider_name=package.shipping_provider_name,
+        )
+    return out
+
+
+def tracking(events: list[Any]) -> dict[str, Any]:
+    """The order tracking answer: newest first, times in milliseconds."""
+    return {
+        "tracking": [
+            {"description": f"{e.message}, {e.location}", "update_time_millis": int(e.at.timestamp() * 1000)}
+            for e in reversed(events)
+        ]
+    }

@@ -36,3 +36,23 @@ AUTH_CODE_LIFETIME = timedelta(minutes=30)
 # Request timestamps are accepted from 5 minutes before to 30 seconds after server (wall) time.
 TIMESTAMP_MAX_AGE = timedelta(minutes=5)
 TIMESTAMP_MAX_SKEW_AHEAD = timedelta(seconds=30)
+
+# Fulfillment. A shipping document's link is valid for 24 hours; a seller may change a package's
+# tracking information once, within 72 hours of shipping it.
+DOCUMENT_LINK_LIFETIME = timedelta(hours=24)
+SHIPPING_INFO_UPDATE_WINDOW = timedelta(hours=72)
+
+# "If it's been more than 24 hours since your order was picked up and the status has not been
+# updated to 'Shipped', you can create a ticket" (Picked up but logistics status not updated).
+PICKED_UP_NOT_UPDATED_AFTER = timedelta(hours=24)
+# "For both shipping types, you must ensure that the package is collected in a timely manner and
+# that within 120 hours, the Order Status is updated": past it, the tracking counts as unmoved.
+STATUS_UPDATE_WINDOW = timedelta(hours=120)
+# "Within 48 hours, you should update your Order Status to Shipped once the items are collected."
+SELLER_SHIPPED_UPDATE_WINDOW = timedelta(hours=48)
+
+# A delivered order completes when the buyer's window to raise a problem closes (the sandbox's
+# default: the articles give no figure); "no further operations can be performed on [completed
+# orders] beyond 14 days".
+COMPLETION_AFTER_DELIVERY = timedelta(days=7)
+COMPLETED_ORDER_LOCK = timedelta(days=14)

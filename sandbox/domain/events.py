@@ -52,11 +52,24 @@ class Outcome:
 
 
 # Every kind of domain event, with the data fields it carries. The subject is the order ID for
-# order events and the seller's open_id for authorization events. Scenarios may react to any of
+# order and package events, the tracking number for carrier events, and the seller's open_id for
+# authorization events. Scenarios may react to any of
 # them and filter on their data fields.
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "order.status_changed": ("from", "to"),
     "order.buyer_cancel_requested": ("reason",),
+    "order.recipient_address_updated": ("fields",),
+    "order.locked": (),
+    "package.label_rejection_armed": ("package_id", "reason"),
+    "package.label_rejected": ("package_id", "reason"),
+    "package.label_issue_fixed": ("package_id", "reason"),
+    "package.label_created": ("package_id", "tracking_number"),
+    "package.shipped": ("package_id", "tracking_number", "shipping_type"),
+    "package.shipping_info_updated": ("package_id", "from", "to"),
+    "package.status_update_held": ("package_id", "milestone", "for"),
+    "package.delivery_failed": ("package_id", "reason"),
+    "carrier.tracking_event": ("status", "detail_code", "order_id", "package_id"),
+    "carrier.tracking_stalled": ("until", "order_id"),
     "authorization.token_issued": ("access_token_expires_at",),
     "authorization.token_refreshed": ("access_token_expires_at",),
     "authorization.access_token_expired": (),

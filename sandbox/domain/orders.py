@@ -59,6 +59,7 @@ class LineItem:
     shipping_provider_id: str = ""
     shipping_provider_name: str = ""
     cancel_reason: str = ""
+    weight_grams: int = 500  # not shown by the API; makes up the package's weight
 
 
 @dataclass
@@ -127,6 +128,7 @@ class Order:
     shipping_provider_id: str = ""
     tracking_number: str = ""
     package_ids: list[str] = field(default_factory=list)
+    locked: bool = False  # completed orders take no further operations after 14 days
 
     @property
     def delivery_type(self) -> str:

@@ -1,4 +1,4 @@
-"""Order search as the Open API offers it: filters, sorting and cursor pagination."""
+"""Searches as the Open API offers them (orders, packages): filters, sorting, cursor pagination."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import Order
@@ -53,15 +54,40 @@ class OrderFilter:
 
 
 @dataclass(frozen=True)
+class PackageFilter:
+    package_status: str | None = None
+    create_time_ge: int | None = None
+    create_time_lt: int | None = None
+    update_time_ge: int | None = None
+    update_time_lt: int | None = None
+
+    def matches(self, package: Any) -> bool:
+        if self.package_status and package.status.value != self.package_status:
+            return False
+        created = int(package.create_time.timestamp())
+        updated = int(package.update_time.timestamp())
+        return not (
+            (self.create_time_ge is not None and created < self.create_time_ge)
+            or (self.create_time_lt is not None and created >= self.create_time_lt)
+            or (self.update_time_ge is not None and updated < self.update_time_ge)
+            or (self.update_time_lt is not None and updated >= self.update_time_lt)
+        )
+
+
+class Filter(Protocol):
+    def matches(self, item: Any) -> bool: ...
+
+
+@dataclass(frozen=True)
 class Page:
-    orders: list[Order]
+    items: list[Any]
     next_page_token: str
     total_count: int
 
 
-def _sort_key(order: Order, sort_field: str) -> tuple[int, str]:
-    instant: datetime = getattr(order, sort_field)
-    return (int(instant.timestamp()), order.id)
+def _sort_key(item: Any, sort_field: str) -> tuple[int, str]:
+    instant: datetime = getattr(item, sort_field)
+    return (int(instant.timestamp()), str(item.id))
 
 
 def _encode_cursor(key: tuple[int, str], sort_field: str, descending: bool) -> str:
@@ -87,8 +113,8 @@ def _decode_cursor(token: str, sort_field: str, descending: bool) -> tuple[int, 
 
 
 def search(
-    orders: Iterable[Order],
-    where: OrderFilter,
+    items: Iterable[Any],
+    where: Filter,
     *,
     page_size: int,
     page_token: str = "",
@@ -97,7 +123,7 @@ def search(
 ) -> Page:
     descending = sort_order.upper() != "ASC"
     matched = sorted(
-        (o for o in orders if where.matches(o)),
+        (o for o in items if where.matches(o)),
         key=lambda o: _sort_key(o, sort_field),
         reverse=descending,
     )
@@ -114,4 +140,4 @@ def search(
     chunk = matched[start : start + page_size]
     more = start + page_size < len(matched)
     token = _encode_cursor(_sort_key(chunk[-1], sort_field), sort_field, descending) if more else ""
-    return Page(orders=chunk, next_page_token=token, total_count=len(matched))
+    return Page(items=chunk, next_page_token=token, total_count=len(matched))

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox.domain import orders
-from sandbox.domain.events import Outcome
+from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
 
 if TYPE_CHECKING:
     from sandbox.world import World
@@ -81,5 +81,205 @@ register(
         },
         ("order",),
         _buyer_cancel,
+    )
+)
+
+
+# ----- labels and tracking -----------------------------------------------------------------------
+DURATION = {"type": "string", "pattern": r"^(?=\d)(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"}
+
+
+def _package(world: World, order_id: str) -> Any:
+    order = world.order(order_id)
+    package = world.logistics.package_of(order)
+    if package is None:
+        raise RuleViolation(f"order {order_id} has no package yet (it is {order.status.value})")
+    return package
+
+
+def _reject_label(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain.packages import RejectionReason
+
+    package = _package(world, args["order"])
+    if package.arranged:
+        raise RuleViolation(
+            f"order {args['order']} is already shipped: its label cannot be rejected any more"
+        )
+    package.forced_rejections.append(RejectionReason(args["reason"]))
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "package.label_rejection_armed",
+                package.order_id,
+                {"package_id": package.id, "reason": args["reason"]},
+            )
+        ]
+    )
+
+
+def _fix_label_issue(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    package = _package(world, args["order"])
+    if package.rejection is None and not package.forced_rejections:
+        raise RuleViolation(f"order {args['order']} has no rejected label to fix")
+    fixed = package.rejection or package.forced_rejections[0]
+    package.fixed.add(fixed)
+    package.forced_rejections = [r for r in package.forced_rejections if r is not fixed]
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "package.label_issue_fixed",
+                package.order_id,
+                {"package_id": package.id, "reason": fixed.value},
+            )
+        ]
+    )
+
+
+def _update_buyer_address(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from dataclasses import replace
+
+    order = world.order(args["order"])
+    if order.status not in (
+        orders.OrderStatus.UNPAID,
+        orders.OrderStatus.ON_HOLD,
+        orders.OrderStatus.AWAITING_SHIPMENT,
+    ):
+        raise RuleViolation(
+            f"order {order.id} is {order.status.value}: the address can change only before shipment"
+        )
+    changes = {k: v for k, v in args.items() if k != "order"}
+    order.recipient_address = replace(order.recipient_address, **changes)
+    order.update_time = at
+    return Outcome(
+        events=[
+            DomainEvent(
+                at, "order.recipient_address_updated", order.id, {"fields": ",".join(sorted(changes))}
+            )
+        ]
+    )
+
+
+def _stall_tracking(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain import carrier
+    from sandbox.durations import parse_duration
+
+    package = _package(world, args["order"])
+    shipment = world.logistics.shipments.get(package.tracking_number)
+    if shipment is None:
+        raise RuleViolation(f"order {args['order']} is not with the carrier yet: ship it first")
+    return carrier.stall(shipment, at, parse_duration(args["for"]))
+
+
+def _hold_status_update(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.durations import parse_duration
+
+    package = _package(world, args["order"])
+    package.status_holds[args["milestone"]] = at + parse_duration(args["for"])
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "package.status_update_held",
+                package.order_id,
+                {"package_id": package.id, "milestone": args["milestone"], "for": args["for"]},
+            )
+        ]
+    )
+
+
+register(
+    Action(
+        "reject_label",
+        "The carrier refuses the next shipping label of the order's package with this reason (until "
+        "fix_label_issue), as the Seller Center's Rejected Shipping Labels.",
+        {
+            "type": "object",
+            "required": ["order", "reason"],
+            "additionalProperties": False,
+            "properties": {
+                "order": ORDER_REF,
+                "reason": {"enum": ["BUYER_ADDRESS_ISSUE", "PRODUCTS_OVERSIZED", "CARRIER_ORDER_ERROR"]},
+            },
+        },
+        ("order",),
+        _reject_label,
+    )
+)
+register(
+    Action(
+        "fix_label_issue",
+        "The seller resolves the cause of the package's label rejection; shipping again then succeeds.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {"order": ORDER_REF},
+        },
+        ("order",),
+        _fix_label_issue,
+    )
+)
+register(
+    Action(
+        "update_buyer_address",
+        "The buyer corrects the shipping address before shipment (any of its fields).",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "minProperties": 2,
+            "properties": {
+                "order": ORDER_REF,
+                **{
+                    k: {"type": "string"}
+                    for k in (
+                        "address_line1",
+                        "address_line2",
+                        "city",
+                        "state",
+                        "postal_code",
+                        "phone_number",
+                    )
+                },
+            },
+        },
+        ("order",),
+        _update_buyer_address,
+    )
+)
+register(
+    Action(
+        "stall_tracking",
+        "The carrier stops moving the order's parcel for a while: an unmoved tracking event.",
+        {
+            "type": "object",
+            "required": ["order", "for"],
+            "additionalProperties": False,
+            "properties": {"order": ORDER_REF, "for": DURATION},
+        },
+        ("order",),
+        _stall_tracking,
+    )
+)
+register(
+    Action(
+        "hold_status_update",
+        "The carrier moves on but the platform does not update the order at a milestone for a while: "
+        "picked_up (picked up but logistics status not updated) or delivered (delivered but logistics "
+        "not updated).",
+        {
+            "type": "object",
+            "required": ["order", "milestone", "for"],
+            "additionalProperties": False,
+            "properties": {
+                "order": ORDER_REF,
+                "milestone": {"enum": ["picked_up", "delivered"]},
+                "for": DURATION,
+            },
+        },
+        ("order",),
+        _hold_status_update,
     )
 )

@@ -203,7 +203,10 @@ class ScenarioRun:
             e = event.event
             if trigger.event != e.kind:
                 return False
-            if trigger.order is not None and e.subject != self.refs[trigger.order]:
+            if trigger.order is not None and self.refs[trigger.order] not in (
+                e.subject,
+                e.data.get("order_id"),
+            ):
                 return False
             return all(str(e.data.get(k)) == v for k, v in trigger.where.items())
         assert request is not None
@@ -237,7 +240,7 @@ class ScenarioRun:
         if self.ended:
             return
         event = recorded.event
-        name = self._names.get(event.subject)
+        name = self._names.get(event.subject) or self._names.get(str(event.data.get("order_id", "")))
         if name is not None:
             self.timeline.append(
                 {"at": iso(event.at), "event": event.kind, "order": name, "data": dict(event.data)}

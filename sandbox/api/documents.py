@@ -1,0 +1,40 @@
+"""Downloads of shipping documents: the links that shipping_documents hands out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.api.context import current
+from sandbox.api.envelope import ControlError
+from sandbox.documents import BadLink, read_link, render_document
+from sandbox.durations import iso
+
+
+def download_document(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]:
+    tenants = current().sandbox.tenants
+
+    def secret_of(app_key: str) -> str | None:
+        tenant = tenants.get(app_key)
+        return tenant.app_secret if tenant else None
+
+    try:
+        link = read_link(token, secret_of)
+    except BadLink as exc:
+        raise ControlError(404, "unknown_document", str(exc)) from exc
+    tenant = tenants.get(link.app_key)
+    assert tenant is not None
+    with tenant.world.session() as world:
+        if world.now() > link.expires:
+            raise ControlError(
+                410,
+                "link_expired",
+                f"this document link expired at {iso(link.expires)} "
+                "(links last 24 hours of virtual time): ask shipping_documents for a new one",
+            )
+        package = world.logistics.packages.get(link.package_id)
+        if package is None:
+            raise ControlError(
+                404, "unknown_document", "the package of this link no longer exists (world reset?)"
+            )
+        document = render_document(link.document_type, link.size, package, world.orders[package.order_id])
+        return document, 200, {"Content-Type": "application/pdf"}

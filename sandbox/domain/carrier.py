@@ -1,0 +1,190 @@
+"""The fake carrier: shipments with tracking numbers, a plan of tracking events, pickups.
+
+Tracking speaks a vocabulary like AfterShip's: a status tag and a detail code per event, with a
+message, a location and a time. A shipment moves along its plan one timed rule at a time; a stall
+holds it where it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sandbox.domain.events import Deadline, DomainEvent, Outcome
+
+
+class TrackingStatus(StrEnum):
+    INFO_RECEIVED = "InfoReceived"
+    IN_TRANSIT = "InTransit"
+    OUT_FOR_DELIVERY = "OutForDelivery"
+    ATTEMPT_FAIL = "AttemptFail"
+    DELIVERED = "Delivered"
+    AVAILABLE_FOR_PICKUP = "AvailableForPickup"
+    EXCEPTION = "Exception"
+
+
+@dataclass(frozen=True)
+class PlannedEvent:
+    after: timedelta  # after the collection (pickup or drop-off)
+    status: TrackingStatus
+    detail_code: str
+    message: str
+    location: str  # "origin", "hub" or "destination": filled with the shipment's cities
+
+
+# The carrier's ordinary journey, counted from collection.
+STANDARD_PLAN: tuple[PlannedEvent, ...] = (
+    PlannedEvent(
+        timedelta(0), TrackingStatus.IN_TRANSIT, "InTransit_001", "Picked up by the carrier", "origin"
+    ),
+    PlannedEvent(
+        timedelta(hours=10),
+        TrackingStatus.IN_TRANSIT,
+        "InTransit_002",
+        "Departed the origin facility",
+        "origin",
+    ),
+    PlannedEvent(
+        timedelta(hours=30),
+        TrackingStatus.IN_TRANSIT,
+        "InTransit_003",
+        "Arrived at the destination facility",
+        "hub",
+    ),
+    PlannedEvent(
+        timedelta(hours=44),
+        TrackingStatus.OUT_FOR_DELIVERY,
+        "OutForDelivery_001",
+        "Out for delivery",
+        "destination",
+    ),
+    PlannedEvent(
+        timedelta(hours=48),
+        TrackingStatus.DELIVERED,
+        "Delivered_001",
+        "Delivered to the recipient",
+        "destination",
+    ),
+)
+PICKED_UP = "InTransit_001"
+DELIVERED = "Delivered_001"
+# When a parcel dropped off or waiting for pickup is collected, after its handover was arranged.
+DROP_OFF_COLLECTED_AFTER = timedelta(hours=6)
+PICKUP_COLLECTED_AFTER_SLOT_START = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    at: datetime
+    status: TrackingStatus
+    detail_code: str
+    message: str
+    location: str
+
+
+@dataclass
+class Shipment:
+    tracking_number: str
+    provider_id: str
+    provider_name: str
+    origin_city: str
+    destination_city: str
+    weight_grams: int
+    created_at: datetime
+    order_id: str = ""
+    package_id: str = ""
+    events: list[TrackingEvent] = field(default_factory=list)
+    collected_at: datetime | None = None
+    next_step: int = 0  # index in the plan of the next event
+    stalled_until: datetime | None = None
+    pickup_window: tuple[datetime, datetime] | None = None
+    collection_due: datetime | None = None  # when the carrier will collect, once arranged
+
+    @property
+    def status(self) -> TrackingStatus:
+        return self.events[-1].status if self.events else TrackingStatus.INFO_RECEIVED
+
+    @property
+    def last_detail_code(self) -> str:
+        return self.events[-1].detail_code if self.events else "InfoReceived_001"
+
+    def has(self, detail_code: str) -> bool:
+        return any(e.detail_code == detail_code for e in self.events)
+
+    def where(self, location: str) -> str:
+        return {"origin": self.origin_city, "destination": self.destination_city}.get(
+            location, f"{self.destination_city} sorting hub"
+        )
+
+
+def open_shipment(shipment: Shipment, at: datetime) -> Outcome:
+    """The carrier received the shipment's information (a label was made or a number uploaded)."""
+    event = TrackingEvent(
+        at,
+        TrackingStatus.INFO_RECEIVED,
+        "InfoReceived_001",
+        "Shipment information received",
+        shipment.origin_city,
+    )
+    shipment.events.append(event)
+    return Outcome(events=[_recorded(shipment, event)])
+
+
+def schedule_collection(shipment: Shipment, at: datetime) -> Outcome:
+    """The carrier will collect the parcel at ``at`` (a pickup, or a drop-off being scanned)."""
+    shipment.collection_due = at
+    return Outcome(deadlines=[Deadline(at, "carrier_progress", shipment.tracking_number)])
+
+
+def progress(shipment: Shipment, at: datetime) -> tuple[TrackingEvent | None, Outcome]:
+    """The next event of the shipment's plan happens now, unless the shipment is stalled."""
+    if shipment.next_step >= len(STANDARD_PLAN):
+        return None, Outcome()
+    if shipment.stalled_until is not None and at < shipment.stalled_until:
+        # Unmoved: nothing happens until the stall ends; then the journey resumes from here.
+        return None, Outcome(
+            deadlines=[Deadline(shipment.stalled_until, "carrier_progress", shipment.tracking_number)]
+        )
+    planned = STANDARD_PLAN[shipment.next_step]
+    if shipment.collected_at is None:
+        shipment.collected_at = at
+    event = TrackingEvent(
+        at, planned.status, planned.detail_code, planned.message, shipment.where(planned.location)
+    )
+    shipment.events.append(event)
+    shipment.next_step += 1
+    outcome = Outcome(events=[_recorded(shipment, event)])
+    if shipment.next_step < len(STANDARD_PLAN):
+        gap = STANDARD_PLAN[shipment.next_step].after - planned.after
+        outcome.deadlines.append(Deadline(at + gap, "carrier_progress", shipment.tracking_number))
+    return event, outcome
+
+
+def stall(shipment: Shipment, at: datetime, duration: timedelta) -> Outcome:
+    """The shipment stops moving for ``duration`` (an unmoved tracking event)."""
+    shipment.stalled_until = at + duration
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "carrier.tracking_stalled",
+                shipment.tracking_number,
+                {"until": int(shipment.stalled_until.timestamp()), "order_id": shipment.order_id},
+            )
+        ]
+    )
+
+
+def _recorded(shipment: Shipment, event: TrackingEvent) -> DomainEvent:
+    return DomainEvent(
+        event.at,
+        "carrier.tracking_event",
+        shipment.tracking_number,
+        {
+            "status": event.status.value,
+            "detail_code": event.detail_code,
+            "order_id": shipment.order_id,
+            "package_id": shipment.package_id,
+        },
+    )

@@ -1,0 +1,104 @@
+"""The order and its package follow the shipment: collected -> IN_TRANSIT, delivered -> DELIVERED,
+then COMPLETED, then locked. Stuck tracking shows as the order's logistics issue tags."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sandbox.domain import deadlines
+from sandbox.domain.carrier import DELIVERED, PICKED_UP, Shipment
+from sandbox.domain.events import Deadline, DomainEvent, Outcome
+from sandbox.domain.orders import Order, OrderStatus
+from sandbox.domain.packages import Package, PackageStatus
+
+# The Seller Center's logistics issue tags (each opens a ticket in the matching category).
+UNMOVED_TRACKING = "Unmoved tracking event"
+PICKED_UP_NOT_UPDATED = "Picked up but logistics status not updated"
+DELIVERED_NOT_UPDATED = "Delivered but logistics not updated"
+
+PICKED_UP_HOLD = "picked_up"
+DELIVERED_HOLD = "delivered"
+
+
+def status_changed(order: Order, to: OrderStatus, at: datetime) -> DomainEvent:
+    before = order.status
+    order.status = to
+    order.update_time = at
+    return DomainEvent(at, "order.status_changed", order.id, {"from": before.value, "to": to.value})
+
+
+def follow_shipment(order: Order, package: Package, shipment: Shipment, at: datetime) -> Outcome:
+    """Bring the order and package in line with what the carrier has reported, unless the
+    platform's update is being held back (then try again when the hold ends)."""
+    outcome = Outcome()
+    if order.status is OrderStatus.CANCELLED:
+        return outcome
+    picked_up = next((e for e in shipment.events if e.detail_code == PICKED_UP), None)
+    if picked_up and order.status is OrderStatus.AWAITING_COLLECTION:
+        hold = package.status_holds.get(PICKED_UP_HOLD)
+        if hold is not None and at < hold:
+            return Outcome(deadlines=[Deadline(hold, "platform_follows_shipment", package.id)])
+        package.collected_at = order.collection_time = picked_up.at
+        package.status = PackageStatus.FULFILLING
+        package.update_time = at
+        outcome.events.append(status_changed(order, OrderStatus.IN_TRANSIT, at))
+    delivered = next((e for e in shipment.events if e.detail_code == DELIVERED), None)
+    if delivered and order.status is OrderStatus.IN_TRANSIT:
+        hold = package.status_holds.get(DELIVERED_HOLD)
+        if hold is not None and at < hold:
+            outcome.deadlines.append(Deadline(hold, "platform_follows_shipment", package.id))
+            return outcome
+        outcome.extend(deliver(order, package, delivered.at, at))
+    return outcome
+
+
+def deliver(order: Order, package: Package, delivered_at: datetime, at: datetime) -> Outcome:
+    package.delivered_at = order.delivery_time = delivered_at
+    package.status = PackageStatus.COMPLETED
+    package.update_time = at
+    return Outcome(
+        events=[status_changed(order, OrderStatus.DELIVERED, at)],
+        deadlines=[Deadline(at + deadlines.COMPLETION_AFTER_DELIVERY, "order_completes", order.id)],
+    )
+
+
+def order_completes(order: Order, at: datetime) -> Outcome:
+    if order.status is not OrderStatus.DELIVERED:
+        return Outcome()
+    return Outcome(
+        events=[status_changed(order, OrderStatus.COMPLETED, at)],
+        deadlines=[Deadline(at + deadlines.COMPLETED_ORDER_LOCK, "completed_order_locks", order.id)],
+    )
+
+
+def completed_order_locks(order: Order, at: datetime) -> Outcome:
+    if order.status is not OrderStatus.COMPLETED or order.locked:
+        return Outcome()
+    order.locked = True
+    return Outcome(events=[DomainEvent(at, "order.locked", order.id)])
+
+
+def logistics_issue_tags(
+    order: Order, package: Package | None, shipment: Shipment | None, now: datetime
+) -> list[str]:
+    """The order's logistics issue tags, as the Seller Center derives them from the tracking."""
+    if package is None or shipment is None or order.status is OrderStatus.CANCELLED:
+        return []
+    tags = []
+    last_move = shipment.events[-1].at if shipment.events else package.arranged_at
+    delivered = shipment.has(DELIVERED)
+    stalled = shipment.stalled_until is not None and now < shipment.stalled_until
+    if not delivered and (
+        stalled or (last_move is not None and now - last_move > deadlines.STATUS_UPDATE_WINDOW)
+    ):
+        tags.append(UNMOVED_TRACKING)
+    picked_up = next((e for e in shipment.events if e.detail_code == PICKED_UP), None)
+    if (
+        picked_up
+        and order.status is OrderStatus.AWAITING_COLLECTION
+        and now - picked_up.at > deadlines.PICKED_UP_NOT_UPDATED_AFTER
+    ):
+        tags.append(PICKED_UP_NOT_UPDATED)
+    if delivered and order.status in (OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT):
+        tags.append(DELIVERED_NOT_UPDATED)
+    return tags

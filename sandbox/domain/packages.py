@@ -1,0 +1,268 @@
+"""Packages and their shipping labels: arranging shipment, label rejections, seller tracking numbers.
+
+From the Seller Center: "TikTok Shop is required to verify the shipment information with the
+carriers when generating the shipping labels. If the platform receives an error code from the
+carriers, the shipping labels may be rejected", with the error types buyer address issue, products
+oversized and carrier order error, each with a suggested next step; once resolved, the seller
+re-creates the label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sandbox.domain import deadlines
+from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
+from sandbox.domain.orders import Order, OrderStatus, ShippingType
+
+# Error codes of the fulfillment operations. The reference names 21011028 (package not in the shop)
+# and 21008111 (order not in the shop); the platform publishes no codes for the others, so the
+# sandbox uses these, documented in the spec.
+PACKAGE_NOT_FOUND = 21011028
+ORDER_NOT_IN_SHOP = 21008111
+PACKAGE_ALREADY_SHIPPED = 21011101
+WRONG_SHIPPING_TYPE = 21011102
+ORDER_NOT_SHIPPABLE = 21011103
+LABEL_REJECTED = 21011104
+DOCUMENT_NOT_AVAILABLE = 21011105
+SHIPPING_INFO_NOT_UPDATABLE = 21011106
+INVALID_PICKUP_SLOT = 21011107
+MIXED_LOGISTICS_TYPES = 21011108
+NOT_DELIVERABLE = 21011109
+ORDER_LOCKED = 21011110
+
+
+class PackageStatus(StrEnum):
+    PROCESSING = "PROCESSING"  # awaiting shipment arrangement or collection
+    FULFILLING = "FULFILLING"  # with the carrier
+    COMPLETED = "COMPLETED"  # delivered
+    CANCELLED = "CANCELLED"
+
+
+class HandoverMethod(StrEnum):
+    PICKUP = "PICKUP"
+    DROP_OFF = "DROP_OFF"
+
+
+class LabelStatus(StrEnum):
+    NOT_CREATED = "NOT_CREATED"
+    CREATED = "CREATED"
+    REJECTED = "REJECTED"  # "Rejected Shipping Labels" in the Seller Center
+
+
+class RejectionReason(StrEnum):
+    BUYER_ADDRESS_ISSUE = "BUYER_ADDRESS_ISSUE"
+    PRODUCTS_OVERSIZED = "PRODUCTS_OVERSIZED"
+    CARRIER_ORDER_ERROR = "CARRIER_ORDER_ERROR"
+
+
+# The platform's suggested next step for each rejection.
+NEXT_STEP = {
+    RejectionReason.BUYER_ADDRESS_ISSUE: "The buyer's address is incomplete (for example no postal code): "
+    "ask the buyer to update it, then re-create the shipping label.",
+    RejectionReason.PRODUCTS_OVERSIZED: "The package exceeds the delivery option's weight or size limit: "
+    "split it into smaller packages or repack it, then re-create the shipping label.",
+    RejectionReason.CARRIER_ORDER_ERROR: "The carrier could not create the shipment: wait a few minutes and "
+    "re-create the shipping label, or contact TikTok Shop support if it keeps failing.",
+}
+
+# Limits of the platform's standard delivery option.
+MAX_WEIGHT_GRAMS = 30_000
+MAX_SIDE_CM = 120
+
+
+@dataclass
+class Package:
+    id: str
+    order_id: str
+    shop_id: str
+    shipping_type: ShippingType
+    create_time: datetime
+    update_time: datetime
+    weight_grams: int
+    dimension_cm: tuple[int, int, int]
+    status: PackageStatus = PackageStatus.PROCESSING
+    handover_method: HandoverMethod | None = None
+    pickup_slot: tuple[datetime, datetime] | None = None
+    shipping_provider_id: str = ""
+    shipping_provider_name: str = ""
+    tracking_number: str = ""
+    label_status: LabelStatus = LabelStatus.NOT_CREATED
+    rejection: RejectionReason | None = None
+    forced_rejections: list[RejectionReason] = field(default_factory=list)  # armed by scenarios
+    fixed: set[RejectionReason] = field(default_factory=set)  # causes the seller has resolved
+    arranged_at: datetime | None = None  # shipment arranged (platform) or marked shipped (seller)
+    collected_at: datetime | None = None
+    delivered_at: datetime | None = None
+    shipping_info_updates: int = 0
+    proof_of_delivery: list[str] = field(default_factory=list)
+    # Platform status updates held back while the carrier moves on (stuck tracking), by milestone
+    # ("picked_up" or "delivered"), until an instant.
+    status_holds: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def arranged(self) -> bool:
+        return self.arranged_at is not None
+
+
+def label_problem(package: Package, order: Order) -> RejectionReason | None:
+    """Why the carrier would refuse a label for this package now, if it would."""
+    if package.forced_rejections:
+        return package.forced_rejections[0]
+    address = order.recipient_address
+    if RejectionReason.BUYER_ADDRESS_ISSUE not in package.fixed and (
+        not address.postal_code.strip() or not address.address_line1.strip()
+    ):
+        return RejectionReason.BUYER_ADDRESS_ISSUE
+    if RejectionReason.PRODUCTS_OVERSIZED not in package.fixed and (
+        package.weight_grams > MAX_WEIGHT_GRAMS or max(package.dimension_cm) > MAX_SIDE_CM
+    ):
+        return RejectionReason.PRODUCTS_OVERSIZED
+    if (
+        "[carrier-error]" in address.address_line2
+        and RejectionReason.CARRIER_ORDER_ERROR not in package.fixed
+    ):
+        return RejectionReason.CARRIER_ORDER_ERROR
+    return None
+
+
+def check_shippable(package: Package, order: Order) -> None:
+    if order.status is OrderStatus.CANCELLED:
+        raise RuleViolation(f"order {order.id} is cancelled and cannot be shipped", code=ORDER_NOT_SHIPPABLE)
+    if order.locked:
+        raise RuleViolation(f"order {order.id} is completed and locked", code=ORDER_LOCKED)
+    if package.arranged:
+        raise RuleViolation(f"package {package.id} has already been shipped", code=PACKAGE_ALREADY_SHIPPED)
+    if order.status is not OrderStatus.AWAITING_SHIPMENT:
+        raise RuleViolation(
+            f"order {order.id} is {order.status.value}: only an order awaiting shipment can be shipped",
+            code=ORDER_NOT_SHIPPABLE,
+        )
+
+
+def reject_label(package: Package, reason: RejectionReason, at: datetime) -> Outcome:
+    package.label_status = LabelStatus.REJECTED
+    package.rejection = reason
+    package.update_time = at
+    if package.forced_rejections and package.forced_rejections[0] is reason:
+        package.forced_rejections.pop(0)
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "package.label_rejected",
+                package.order_id,
+                {"package_id": package.id, "reason": reason.value},
+            )
+        ]
+    )
+
+
+def label_created(package: Package, tracking_number: str, provider: tuple[str, str], at: datetime) -> Outcome:
+    package.label_status = LabelStatus.CREATED
+    package.rejection = None
+    package.tracking_number = tracking_number
+    package.shipping_provider_id, package.shipping_provider_name = provider
+    package.update_time = at
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "package.label_created",
+                package.order_id,
+                {"package_id": package.id, "tracking_number": tracking_number},
+            )
+        ]
+    )
+
+
+def arrange(
+    package: Package,
+    order: Order,
+    at: datetime,
+    handover: HandoverMethod,
+    slot: tuple[datetime, datetime] | None,
+) -> Outcome:
+    """Shipment arranged: the order awaits collection by the carrier."""
+    package.arranged_at = at
+    package.handover_method = handover
+    package.pickup_slot = slot
+    package.update_time = at
+    order.rts_time = at
+    order.tracking_number = package.tracking_number
+    order.shipping_provider = package.shipping_provider_name
+    order.shipping_provider_id = package.shipping_provider_id
+    for item in order.line_items:
+        item.package_id, item.tracking_number = package.id, package.tracking_number
+        item.shipping_provider_id = package.shipping_provider_id
+        item.shipping_provider_name = package.shipping_provider_name
+    before = order.status
+    order.status = OrderStatus.AWAITING_COLLECTION
+    order.update_time = at
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "package.shipped",
+                order.id,
+                {
+                    "package_id": package.id,
+                    "tracking_number": package.tracking_number,
+                    "shipping_type": package.shipping_type.value,
+                },
+            ),
+            DomainEvent(
+                at, "order.status_changed", order.id, {"from": before.value, "to": order.status.value}
+            ),
+        ]
+    )
+
+
+def update_shipping_info(
+    package: Package, order: Order, tracking_number: str, provider: tuple[str, str], at: datetime
+) -> Outcome:
+    """A seller corrects a shipped package's tracking information: once, within 72 hours."""
+    if package.shipping_type is not ShippingType.SELLER:
+        raise RuleViolation(
+            "only seller-shipped packages take new tracking information", code=WRONG_SHIPPING_TYPE
+        )
+    if not package.arranged or package.arranged_at is None:
+        raise RuleViolation(
+            f"package {package.id} has not been shipped yet", code=SHIPPING_INFO_NOT_UPDATABLE
+        )
+    if package.shipping_info_updates >= 1:
+        raise RuleViolation("shipping information can be updated only once", code=SHIPPING_INFO_NOT_UPDATABLE)
+    if at > package.arranged_at + deadlines.SHIPPING_INFO_UPDATE_WINDOW:
+        raise RuleViolation(
+            "shipping information can be updated only within 72 hours of shipping",
+            code=SHIPPING_INFO_NOT_UPDATABLE,
+        )
+    package.shipping_info_updates += 1
+    old = package.tracking_number
+    package.tracking_number = tracking_number
+    package.shipping_provider_id, package.shipping_provider_name = provider
+    package.update_time = at
+    order.tracking_number, order.shipping_provider_id, order.shipping_provider = (
+        tracking_number,
+        provider[0],
+        provider[1],
+    )
+    for item in order.line_items:
+        item.tracking_number, item.shipping_provider_id, item.shipping_provider_name = (
+            tracking_number,
+            provider[0],
+            provider[1],
+        )
+    order.update_time = at
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "package.shipping_info_updated",
+                order.id,
+                {"package_id": package.id, "from": old, "to": tracking_number},
+            )
+        ]
+    )

@@ -1,0 +1,519 @@
+"""A world's packages, the carrier's shipments, and the operations on them.
+
+Owned by the world and called under its lock; every change answers a domain ``Outcome`` that the
+world applies. Platform-shipped packages get their label and tracking number from the fake carrier;
+seller-shipped packages are tracked through it too, by the number the seller uploads, so the
+TikTok side and the carrier side always tell the same story.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sandbox import fakes
+from sandbox.domain import carrier, fulfillment, packages
+from sandbox.domain.carrier import STANDARD_PLAN, Shipment, TrackingEvent
+from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
+from sandbox.domain.orders import Order, OrderStatus, ShippingType
+from sandbox.domain.packages import HandoverMethod, LabelStatus, Package, PackageStatus, RejectionReason
+
+if TYPE_CHECKING:
+    from sandbox.world import World
+
+# Magic values (documented in the README): text in the buyer's second address line, or in a
+# seller's tracking number, that sends the carrier down a path without any scenario.
+STALL_MARK = "[stall]"  # tracking stops for 5 days after pickup
+NO_PICKUP_UPDATE_MARK = "[no-status-update]"  # the platform misses the pickup for 3 days
+NO_DELIVERY_UPDATE_MARK = "[delivered-not-updated]"  # the platform misses the delivery for 3 days
+MAGIC_STALL = timedelta(days=5)
+MAGIC_HOLD = timedelta(days=3)
+SELLER_NUMBER_MARKS = {
+    "STALL": STALL_MARK,
+    "NOUPDATE": NO_PICKUP_UPDATE_MARK,
+    "DLVNOUPDATE": NO_DELIVERY_UPDATE_MARK,
+}
+
+# A seller-shipped parcel is in its carrier's hands shortly after the seller uploads the number.
+SELLER_CARRIER_COLLECTS_AFTER = timedelta(hours=2)
+# Pickup slots offered for a package: three days ahead, morning and afternoon.
+SLOT_HOURS = ((9, 12), (13, 18))
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+
+
+class Logistics:
+    def __init__(self, world: World):
+        self.world = world
+        self.packages: dict[str, Package] = {}
+        self.shipments: dict[str, Shipment] = {}
+
+    @property
+    def rng(self) -> random.Random:
+        return self.world.rng
+
+    def providers(self) -> list[Provider]:
+        return [Provider(i, n) for i, n in self.world.stock.market.carriers]
+
+    def provider(self, provider_id: str) -> Provider:
+        for p in self.providers():
+            if p.id == provider_id:
+                return p
+        known = ", ".join(f"{p.id} ({p.name})" for p in self.providers())
+        raise RuleViolation(f"shipping_provider_id {provider_id} is not a provider of this shop: {known}")
+
+    # ----- packages --------------------------------------------------------------------------
+    def package(self, package_id: str) -> Package:
+        found = self.packages.get(package_id)
+        if found is None:
+            raise RuleViolation(
+                f"package {package_id} not found in this shop", code=packages.PACKAGE_NOT_FOUND
+            )
+        return found
+
+    def package_of(self, order: Order) -> Package | None:
+        return self.packages.get(order.package_ids[0]) if order.package_ids else None
+
+    def open_package(self, order: Order, at: datetime) -> Package:
+        """Every order awaiting shipment has a package the seller ships."""
+        existing = self.package_of(order)
+        if existing is not None:
+            return existing
+        weight = sum(item.weight_grams for item in order.line_items)
+        side = 15 + 5 * len(order.line_items)
+        package = Package(
+            id=order.package_ids[0] if order.package_ids else fakes.digits(self.rng, 18, "1154"),
+            order_id=order.id,
+            shop_id=order.shop_id,
+            shipping_type=order.shipping_type,
+            create_time=at,
+            update_time=at,
+            weight_grams=weight,
+            dimension_cm=(side, max(10, side - 5), 10),
+        )
+        self.packages[package.id] = package
+        order.package_ids = [package.id]
+        for item in order.line_items:
+            item.package_id = package.id
+        return package
+
+    def _order(self, package: Package) -> Order:
+        return self.world.orders[package.order_id]
+
+    # ----- shipping --------------------------------------------------------------------------
+    def handover_time_slots(self, package: Package, now: datetime) -> list[tuple[datetime, datetime]]:
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        slots = []
+        for offset in range(1, 4):
+            for start, end in SLOT_HOURS:
+                base = day + timedelta(days=offset)
+                slots.append((base.replace(hour=start), base.replace(hour=end)))
+        return slots
+
+    def ship(
+        self,
+        package: Package,
+        at: datetime,
+        *,
+        handover: HandoverMethod | None,
+        slot: tuple[datetime, datetime] | None,
+        tracking_number: str = "",
+        provider_id: str = "",
+    ) -> Outcome:
+        """Ship a package: arrange the platform's carrier, or record the seller's own shipment."""
+        order = self._order(package)
+        packages.check_shippable(package, order)
+        if package.shipping_type is ShippingType.SELLER:
+            if not tracking_number or not provider_id:
+                raise RuleViolation(
+                    "a seller-shipped package needs self_shipment.tracking_number and "
+                    "self_shipment.shipping_provider_id",
+                    code=packages.WRONG_SHIPPING_TYPE,
+                )
+            return self._seller_ships(package, order, tracking_number, self.provider(provider_id), at)
+        if tracking_number:
+            raise RuleViolation(
+                "this order uses platform shipping: the platform's carrier provides the "
+                "tracking number; send handover_method instead of self_shipment",
+                code=packages.WRONG_SHIPPING_TYPE,
+            )
+        handover = handover or HandoverMethod.DROP_OFF
+        if handover is HandoverMethod.PICKUP:
+            offered = self.handover_time_slots(package, at)
+            if slot is None or slot not in offered:
+                choices = ", ".join(f"{int(s.timestamp())}-{int(e.timestamp())}" for s, e in offered[:3])
+                raise RuleViolation(
+                    "pickup_slot must be one of the package's handover time slots "
+                    f"(GET .../handover_time_slots), e.g. {choices}",
+                    code=packages.INVALID_PICKUP_SLOT,
+                )
+        problem = packages.label_problem(package, order)
+        if problem is not None:
+            # The rejection is recorded (the label shows as rejected) even though the call fails.
+            self.world.apply(packages.reject_label(package, problem, at))
+            raise RuleViolation(
+                f"Shipping label rejected: {problem.value}. {packages.NEXT_STEP[problem]}",
+                code=packages.LABEL_REJECTED,
+            )
+        provider = self.providers()[0]
+        shipment = self._open_shipment(order, package, provider, self._platform_number(), at)
+        outcome = packages.label_created(package, shipment.tracking_number, (provider.id, provider.name), at)
+        outcome.extend(packages.arrange(package, order, at, handover, slot))
+        outcome.extend(carrier.open_shipment(shipment, at))
+        collect_at = (
+            slot[0] + carrier.PICKUP_COLLECTED_AFTER_SLOT_START
+            if handover is HandoverMethod.PICKUP and slot
+            else at + carrier.DROP_OFF_COLLECTED_AFTER
+        )
+        shipment.pickup_window = slot
+        outcome.extend(carrier.schedule_collection(shipment, collect_at))
+        outcome.extend(self._magic(order, package, shipment, order.recipient_address.address_line2, at))
+        return outcome
+
+    def _seller_ships(
+        self, package: Package, order: Order, tracking_number: str, provider: Provider, at: datetime
+    ) -> Outcome:
+        shipment = self.shipments.get(tracking_number)
+        outcome = Outcome()
+        if shipment is None:
+            shipment = self._open_shipment(order, package, provider, tracking_number, at)
+            outcome.extend(carrier.open_shipment(shipment, at))
+            outcome.extend(carrier.schedule_collection(shipment, at + SELLER_CARRIER_COLLECTS_AFTER))
+        elif shipment.package_id and shipment.package_id != package.id:
+            raise RuleViolation(
+                f"tracking number {tracking_number} already belongs to package {shipment.package_id}"
+            )
+        elif shipment.collected_at is None and shipment.collection_due is None:
+            # A label bought from the carrier with no pickup booked: the seller drops the parcel off.
+            outcome.extend(carrier.schedule_collection(shipment, at + SELLER_CARRIER_COLLECTS_AFTER))
+        shipment.order_id, shipment.package_id = order.id, package.id
+        package.tracking_number = tracking_number
+        package.shipping_provider_id, package.shipping_provider_name = provider.id, provider.name
+        outcome.extend(packages.arrange(package, order, at, HandoverMethod.DROP_OFF, None))
+        marks = " ".join(mark for key, mark in SELLER_NUMBER_MARKS.items() if key in tracking_number.upper())
+        outcome.extend(self._magic(order, package, shipment, marks, at))
+        # The carrier may have moved already (a label bought from it earlier): catch up.
+        outcome.extend(fulfillment.follow_shipment(order, package, shipment, at))
+        return outcome
+
+    def _platform_number(self) -> str:
+        number = fakes.digits(self.rng, 18, "TTS")
+        while number in self.shipments:
+            number = fakes.digits(self.rng, 18, "TTS")
+        return number
+
+    def _open_shipment(
+        self,
+        order: Order | None,
+        package: Package | None,
+        provider: Provider,
+        tracking_number: str,
+        at: datetime,
+        weight: int | None = None,
+    ) -> Shipment:
+        shipment = Shipment(
+            tracking_number=tracking_number,
+            provider_id=provider.id,
+            provider_name=provider.name,
+            origin_city=f"{self.world.profile.shop.name} warehouse",
+            destination_city=order.recipient_address.city if order else "Destination",
+            weight_grams=weight if weight is not None else (package.weight_grams if package else 500),
+            created_at=at,
+            order_id=order.id if order else "",
+            package_id=package.id if package else "",
+        )
+        self.shipments[tracking_number] = shipment
+        return shipment
+
+    def _magic(self, order: Order, package: Package, shipment: Shipment, marks: str, at: datetime) -> Outcome:
+        outcome = Outcome()
+        if STALL_MARK in marks:
+            # Stalls once it has been picked up: the hold starts with the journey.
+            first = shipment.collected_at or at
+            outcome.extend(carrier.stall(shipment, first, MAGIC_STALL + timedelta(days=1)))
+        if NO_PICKUP_UPDATE_MARK in marks:
+            package.status_holds[fulfillment.PICKED_UP_HOLD] = at + MAGIC_HOLD
+        if NO_DELIVERY_UPDATE_MARK in marks:
+            package.status_holds[fulfillment.DELIVERED_HOLD] = at + timedelta(days=4) + MAGIC_HOLD
+        return outcome
+
+    def mark_shipped(
+        self, order: Order, line_item_ids: list[str], tracking_number: str, provider_id: str, at: datetime
+    ) -> Package:
+        """Seller shipping: the order's package leaves with the seller's carrier."""
+        if order.shipping_type is not ShippingType.SELLER:
+            raise RuleViolation(
+                f"order {order.id} uses platform shipping: ship its package instead",
+                code=packages.WRONG_SHIPPING_TYPE,
+            )
+        all_items = {item.id for item in order.line_items}
+        unknown = [i for i in line_item_ids if i not in all_items]
+        if unknown:
+            raise RuleViolation(f"line items not in order {order.id}: {', '.join(unknown)}")
+        if line_item_ids and set(line_item_ids) != all_items:
+            raise RuleViolation(
+                "shipping part of an order's line items is not supported by the sandbox yet: "
+                "send every line item, or none"
+            )
+        package = self.package_of(order)
+        if package is None:
+            packages.check_shippable(
+                Package("", order.id, order.shop_id, order.shipping_type, at, at, 0, (0, 0, 0)), order
+            )
+            package = self.open_package(order, at)
+        self.world.apply(
+            self.ship(
+                package,
+                at,
+                handover=None,
+                slot=None,
+                tracking_number=tracking_number,
+                provider_id=provider_id,
+            )
+        )
+        return package
+
+    def update_shipping_info(
+        self, package: Package, tracking_number: str, provider_id: str, at: datetime
+    ) -> Outcome:
+        order = self._order(package)
+        if order.locked:
+            raise RuleViolation(f"order {order.id} is completed and locked", code=packages.ORDER_LOCKED)
+        provider = self.provider(provider_id)
+        old = self.shipments.get(package.tracking_number)
+        outcome = packages.update_shipping_info(
+            package, order, tracking_number, (provider.id, provider.name), at
+        )
+        moved = self.shipments.get(tracking_number)
+        if moved is None and old is not None:
+            # The carrier's history moves to the corrected number.
+            del self.shipments[old.tracking_number]
+            old.tracking_number, old.provider_id, old.provider_name = (
+                tracking_number,
+                provider.id,
+                provider.name,
+            )
+            self.shipments[tracking_number] = old
+        return outcome
+
+    # ----- documents -------------------------------------------------------------------------
+    def check_document_available(self, package: Package) -> None:
+        """Only for platform shipping, after shipment is arranged, before the carrier collects."""
+        if package.shipping_type is not ShippingType.TIKTOK:
+            raise RuleViolation(
+                "shipping documents exist only for platform shipping; seller-shipped "
+                "packages use the seller's own carrier label",
+                code=packages.WRONG_SHIPPING_TYPE,
+            )
+        if package.label_status is LabelStatus.REJECTED:
+            reason = package.rejection.value if package.rejection else "unknown"
+            raise RuleViolation(
+                f"the shipping label was rejected ({reason}); fix it and ship again",
+                code=packages.LABEL_REJECTED,
+            )
+        if not package.arranged:
+            raise RuleViolation(
+                "arrange shipment first (POST .../packages/{id}/ship)", code=packages.DOCUMENT_NOT_AVAILABLE
+            )
+        if (
+            package.collected_at is not None
+            or self._order(package).status is not OrderStatus.AWAITING_COLLECTION
+        ):
+            raise RuleViolation(
+                "the carrier has collected the package: documents are no longer available",
+                code=packages.DOCUMENT_NOT_AVAILABLE,
+            )
+
+    # ----- the carrier's side ----------------------------------------------------------------
+    def carrier_progress(self, tracking_number: str, at: datetime) -> Outcome:
+        shipment = self.shipments.get(tracking_number)
+        if shipment is None:
+            return Outcome()
+        _, outcome = carrier.progress(shipment, at)
+        package = self.packages.get(shipment.package_id)
+        if package is not None:
+            outcome.extend(fulfillment.follow_shipment(self._order(package), package, shipment, at))
+        return outcome
+
+    def platform_follows_shipment(self, package_id: str, at: datetime) -> Outcome:
+        package = self.packages.get(package_id)
+        shipment = self.shipments.get(package.tracking_number) if package else None
+        if package is None or shipment is None:
+            return Outcome()
+        return fulfillment.follow_shipment(self._order(package), package, shipment, at)
+
+    def create_carrier_shipment(
+        self, provider: Provider, weight_grams: int, destination_city: str, at: datetime
+    ) -> Shipment:
+        """A label bought from the carrier directly (seller shipping)."""
+        number = self._platform_number().replace("TTS", "CAR", 1)
+        shipment = self._open_shipment(None, None, provider, number, at, weight_grams)
+        shipment.destination_city = destination_city or "Destination"
+        self.world.apply(carrier.open_shipment(shipment, at))
+        return shipment
+
+    def schedule_pickup(self, shipment: Shipment, window: tuple[datetime, datetime], at: datetime) -> None:
+        if shipment.collected_at is not None or shipment.collection_due is not None:
+            raise RuleViolation(f"shipment {shipment.tracking_number} already has a pickup or was collected")
+        if window[0] < at or window[1] <= window[0]:
+            raise RuleViolation("the pickup window must start in the future and end after it starts")
+        shipment.pickup_window = window
+        self.world.apply(
+            carrier.schedule_collection(shipment, window[0] + carrier.PICKUP_COLLECTED_AFTER_SLOT_START)
+        )
+
+    def tags(self, order: Order, now: datetime) -> list[str]:
+        package = self.package_of(order)
+        shipment = (
+            self.shipments.get(package.tracking_number) if package and package.tracking_number else None
+        )
+        return fulfillment.logistics_issue_tags(order, package, shipment, now)
+
+    def tracking_of(self, order: Order) -> list[TrackingEvent]:
+        package = self.package_of(order)
+        shipment = (
+            self.shipments.get(package.tracking_number) if package and package.tracking_number else None
+        )
+        return list(shipment.events) if shipment else []
+
+    # ----- seeding ---------------------------------------------------------------------------
+    def seed(self, order: Order, start: datetime) -> Outcome:
+        """Packages, shipments and running rules for a generated order already past payment."""
+        if order.status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD):
+            return Outcome()
+        if order.status is OrderStatus.CANCELLED:
+            return Outcome()
+        package = self.open_package(order, order.paid_time or order.create_time)
+        if order.status is OrderStatus.AWAITING_SHIPMENT:
+            return Outcome()
+        assert order.rts_time is not None
+        provider = Provider(order.shipping_provider_id, order.shipping_provider)
+        package.tracking_number = order.tracking_number
+        package.shipping_provider_id, package.shipping_provider_name = provider.id, provider.name
+        package.arranged_at = order.rts_time
+        package.handover_method = HandoverMethod.DROP_OFF
+        package.label_status = (
+            LabelStatus.CREATED if order.shipping_type is ShippingType.TIKTOK else LabelStatus.NOT_CREATED
+        )
+        shipment = self._open_shipment(order, package, provider, order.tracking_number, order.rts_time)
+        shipment.events.append(
+            TrackingEvent(
+                order.rts_time,
+                carrier.TrackingStatus.INFO_RECEIVED,
+                "InfoReceived_001",
+                "Shipment information received",
+                shipment.origin_city,
+            )
+        )
+        outcome = Outcome()
+        if order.collection_time is None:
+            outcome.extend(
+                carrier.schedule_collection(
+                    shipment, max(start, order.rts_time + carrier.DROP_OFF_COLLECTED_AFTER)
+                )
+            )
+            return outcome
+        # Replay the journey up to the start; what lies ahead stays on the queue.
+        shipment.collected_at = package.collected_at = order.collection_time
+        package.status = PackageStatus.FULFILLING
+        for planned in STANDARD_PLAN:
+            when = order.collection_time + planned.after
+            if order.delivery_time is not None:
+                when = (
+                    order.delivery_time
+                    if planned.detail_code == carrier.DELIVERED
+                    else min(when, order.delivery_time)
+                )
+            elif when > start or planned.detail_code == carrier.DELIVERED:
+                # Not delivered yet at the start: the rest of the journey lies ahead.
+                outcome.deadlines.append(
+                    Deadline(max(when, start), "carrier_progress", shipment.tracking_number)
+                )
+                break
+            shipment.events.append(
+                TrackingEvent(
+                    when,
+                    planned.status,
+                    planned.detail_code,
+                    planned.message,
+                    shipment.where(planned.location),
+                )
+            )
+            shipment.next_step += 1
+        if order.delivery_time is not None:
+            package.delivered_at = order.delivery_time
+            package.status = PackageStatus.COMPLETED
+            if order.status is OrderStatus.DELIVERED:
+                due = max(start, order.delivery_time + fulfillment.deadlines.COMPLETION_AFTER_DELIVERY)
+                outcome.deadlines.append(Deadline(due, "order_completes", order.id))
+            else:
+                completed = order.delivery_time + fulfillment.deadlines.COMPLETION_AFTER_DELIVERY
+                due = max(start, completed + fulfillment.deadlines.COMPLETED_ORDER_LOCK)
+                outcome.deadlines.append(Deadline(due, "completed_order_locks", order.id))
+        return outcome
+
+
+def forced_rejection(package: Package, reason: RejectionReason) -> None:
+    package.forced_rejections.append(reason)
+
+
+def seller_delivers(
+    logistics: Logistics, package: Package, delivery_type: str, file_url: str, fail_reason: str, at: datetime
+) -> Outcome:
+    """Sellers who deliver themselves report the outcome, with proof of delivery."""
+    order = logistics._order(package)
+    if package.shipping_type is not ShippingType.SELLER:
+        raise RuleViolation(
+            "only seller-shipped packages report their own delivery", code=packages.WRONG_SHIPPING_TYPE
+        )
+    if delivery_type == "UPDATE_POD":
+        if order.status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED) or not file_url:
+            raise RuleViolation(
+                "UPDATE_POD needs a delivered package and a file_url", code=packages.NOT_DELIVERABLE
+            )
+        package.proof_of_delivery.append(file_url)
+        return Outcome()
+    if order.status not in (OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT):
+        raise RuleViolation(
+            f"order {order.id} is {order.status.value}: only a shipped package can be "
+            "reported delivered or failed",
+            code=packages.NOT_DELIVERABLE,
+        )
+    if delivery_type == "DELIVERY_FAILED":
+        if not fail_reason:
+            raise RuleViolation("DELIVERY_FAILED needs a fail_delivery_reason", code=packages.NOT_DELIVERABLE)
+        return Outcome(
+            events=[
+                DomainEvent(
+                    at, "package.delivery_failed", order.id, {"package_id": package.id, "reason": fail_reason}
+                )
+            ]
+        )
+    if not file_url:
+        raise RuleViolation(
+            "DELIVERY_SUCCESS needs proof of delivery: file_url from images/upload or files/upload",
+            code=packages.NOT_DELIVERABLE,
+        )
+    package.proof_of_delivery.append(file_url)
+    shipment = logistics.shipments.get(package.tracking_number)
+    if shipment is not None and not shipment.has(carrier.DELIVERED):
+        event = TrackingEvent(
+            at,
+            carrier.TrackingStatus.DELIVERED,
+            carrier.DELIVERED,
+            "Delivered by the seller (proof of delivery)",
+            shipment.destination_city,
+        )
+        shipment.events.append(event)
+        shipment.next_step = len(STANDARD_PLAN)
+    outcome = Outcome()
+    if order.status is OrderStatus.AWAITING_COLLECTION:
+        package.collected_at = order.collection_time = at
+        outcome.events.append(fulfillment.status_changed(order, OrderStatus.IN_TRANSIT, at))
+    return outcome.extend(fulfillment.deliver(order, package, at, at))
