@@ -141,7 +141,13 @@ def render_document(document_type: str, size: str, package: Any, order: Any) -> 
         (10, order.recipient_address.address_line1),
         (
             10,
-            f"{order.recipient_address.city} {order.recipient_address.state} {order.recipient_address.postal_code}",
+            " ".join(
+                (
+                    order.recipient_address.city,
+                    order.recipient_address.state,
+                    order.recipient_address.postal_code,
+                )
+            ),
         ),
         (10, order.recipient_address.region_code),
         (10, ""),

@@ -30,10 +30,11 @@ NO_PICKUP_UPDATE_MARK = "[no-status-update]"  # the platform misses the pickup f
 NO_DELIVERY_UPDATE_MARK = "[delivered-not-updated]"  # the platform misses the delivery for 3 days
 MAGIC_STALL = timedelta(days=5)
 MAGIC_HOLD = timedelta(days=3)
+# Seller tracking numbers starting with these prefixes do the same.
 SELLER_NUMBER_MARKS = {
-    "STALL": STALL_MARK,
-    "NOUPDATE": NO_PICKUP_UPDATE_MARK,
-    "DLVNOUPDATE": NO_DELIVERY_UPDATE_MARK,
+    "SBXSTALL": STALL_MARK,
+    "SBXNOPICKUPUPDATE": NO_PICKUP_UPDATE_MARK,
+    "SBXNODELIVERYUPDATE": NO_DELIVERY_UPDATE_MARK,
 }
 
 # A seller-shipped parcel is in its carrier's hands shortly after the seller uploads the number.
@@ -196,7 +197,9 @@ class Logistics:
         package.tracking_number = tracking_number
         package.shipping_provider_id, package.shipping_provider_name = provider.id, provider.name
         outcome.extend(packages.arrange(package, order, at, HandoverMethod.DROP_OFF, None))
-        marks = " ".join(mark for key, mark in SELLER_NUMBER_MARKS.items() if key in tracking_number.upper())
+        marks = " ".join(
+            mark for key, mark in SELLER_NUMBER_MARKS.items() if tracking_number.upper().startswith(key)
+        )
         outcome.extend(self._magic(order, package, shipment, marks, at))
         # The carrier may have moved already (a label bought from it earlier): catch up.
         outcome.extend(fulfillment.follow_shipment(order, package, shipment, at))
@@ -234,13 +237,13 @@ class Logistics:
     def _magic(self, order: Order, package: Package, shipment: Shipment, marks: str, at: datetime) -> Outcome:
         outcome = Outcome()
         if STALL_MARK in marks:
-            # Stalls once it has been picked up: the hold starts with the journey.
-            first = shipment.collected_at or at
-            outcome.extend(carrier.stall(shipment, first, MAGIC_STALL + timedelta(days=1)))
+            shipment.stall_after_pickup = MAGIC_STALL
+        collected = shipment.collection_due or at
         if NO_PICKUP_UPDATE_MARK in marks:
-            package.status_holds[fulfillment.PICKED_UP_HOLD] = at + MAGIC_HOLD
+            package.status_holds[fulfillment.PICKED_UP_HOLD] = collected + MAGIC_HOLD
         if NO_DELIVERY_UPDATE_MARK in marks:
-            package.status_holds[fulfillment.DELIVERED_HOLD] = at + timedelta(days=4) + MAGIC_HOLD
+            delivered = collected + STANDARD_PLAN[-1].after
+            package.status_holds[fulfillment.DELIVERED_HOLD] = delivered + MAGIC_HOLD
         return outcome
 
     def mark_shipped(

@@ -56,3 +56,9 @@ def test_guide_lists_every_action_and_event():
         assert f"| `{name}` |" in DOC
     for kind in EVENT_KINDS:
         assert f"`{kind}`" in DOC
+
+
+def test_guide_lists_every_operation_a_client_can_call():
+    section = DOC.split("### Operations the client can call")[1]
+    listed = set(re.findall(r"`([a-z_]+)`", section))
+    assert listed == Sandbox(order_count=0).operations

@@ -252,4 +252,4 @@ def test_same_scenario_same_calls_same_timeline_ids_and_bytes():
     second_report, second_answers = run_buyer_cancellation_with_a_client()
     assert first_report == second_report
     assert first_answers == second_answers
-    assert first_report["timeline"] and first_report["summary"]["passed"] == 2
+    assert first_report["timeline"] and first_report["summary"]["passed"] == 4

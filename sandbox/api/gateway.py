@@ -265,10 +265,10 @@ def _normalize_body(scope: Scope, body: bytes, media_types: tuple[str, ...]) -> 
             raise BadBody(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep") from None
         except ValueError as exc:
             raise BadBody(f"the body is not valid JSON: {exc}") from None
-    original = _headers(scope).get("content-type", "")
-    # Keep the client's header when it names an accepted type (its parameters, such as a multipart
-    # boundary, matter); otherwise say what the body is.
-    headers.append((b"content-type", (original if given in media_types else media_type).encode("latin-1")))
+    # Canonical spelling; a multipart body keeps its parameters (the boundary).
+    params = _headers(scope).get("content-type", "").partition(";")[2]
+    value = f"{media_type};{params}" if media_type.startswith("multipart/") and params else media_type
+    headers.append((b"content-type", value.encode("latin-1")))
     headers.append((b"content-length", str(len(body)).encode()))
     scope["headers"] = headers
 

@@ -100,6 +100,7 @@ class Shipment:
     stalled_until: datetime | None = None
     pickup_window: tuple[datetime, datetime] | None = None
     collection_due: datetime | None = None  # when the carrier will collect, once arranged
+    stall_after_pickup: timedelta | None = None  # magic value: goes quiet once collected
 
     @property
     def status(self) -> TrackingStatus:
@@ -155,6 +156,8 @@ def progress(shipment: Shipment, at: datetime) -> tuple[TrackingEvent | None, Ou
     shipment.events.append(event)
     shipment.next_step += 1
     outcome = Outcome(events=[_recorded(shipment, event)])
+    if planned.detail_code == PICKED_UP and shipment.stall_after_pickup is not None:
+        outcome.extend(stall(shipment, at, shipment.stall_after_pickup))
     if shipment.next_step < len(STANDARD_PLAN):
         gap = STANDARD_PLAN[shipment.next_step].after - planned.after
         outcome.deadlines.append(Deadline(at + gap, "carrier_progress", shipment.tracking_number))

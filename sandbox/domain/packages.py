@@ -91,7 +91,8 @@ class Package:
     tracking_number: str = ""
     label_status: LabelStatus = LabelStatus.NOT_CREATED
     rejection: RejectionReason | None = None
-    forced_rejections: list[RejectionReason] = field(default_factory=list)  # armed by scenarios
+    # Armed by scenarios: the carrier refuses labels for these reasons until the seller fixes them.
+    forced_rejections: list[RejectionReason] = field(default_factory=list)
     fixed: set[RejectionReason] = field(default_factory=set)  # causes the seller has resolved
     arranged_at: datetime | None = None  # shipment arranged (platform) or marked shipped (seller)
     collected_at: datetime | None = None
@@ -146,8 +147,6 @@ def reject_label(package: Package, reason: RejectionReason, at: datetime) -> Out
     package.label_status = LabelStatus.REJECTED
     package.rejection = reason
     package.update_time = at
-    if package.forced_rejections and package.forced_rejections[0] is reason:
-        package.forced_rejections.pop(0)
     return Outcome(
         events=[
             DomainEvent(

@@ -117,7 +117,7 @@ class ScenarioRun:
         world.orders[order.id] = order
         self.refs[decl.name] = order.id
         self._names[order.id] = decl.name
-        return Outcome(deadlines=running)
+        return Outcome(deadlines=running).extend(world.logistics.seed(order, self.start))
 
     def _occurrences(self, step: Step, first: datetime) -> list[Deadline]:
         return [
