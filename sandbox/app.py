@@ -32,7 +32,7 @@ from sandbox.api.gateway import (  # noqa: E402
     operation_name,
 )
 from sandbox.auth import AuthLevel  # noqa: E402
-from sandbox.scenarios import Scenario, parse_scenario  # noqa: E402
+from sandbox.scenarios import Scenario, ScenarioError, parse_scenario  # noqa: E402
 from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
 from sandbox.tenants import (  # noqa: E402
     DEFAULT_ORDER_COUNT,
@@ -41,6 +41,7 @@ from sandbox.tenants import (  # noqa: E402
     Tenant,
     TenantRegistry,
 )
+from sandbox.world import ScenarioConflict  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8330
@@ -151,7 +152,14 @@ class Sandbox:
         ``RuleViolation`` when it cannot join the tenant's current world; neither changes anything.
         """
         text, name = load_scenario_source(source)
-        return self.tenant(tenant).world.load_scenario(self.parse_scenario(text, name))
+        scenario = self.parse_scenario(text, name)
+        try:
+            return self.tenant(tenant).world.load_scenario(scenario)
+        except ScenarioConflict as exc:
+            line, column = scenario.position(exc.path)
+            raise ScenarioError(
+                name, line, column, exc.path, exc.message, "a scenario that fits the tenant's current world"
+            ) from exc
 
     @property
     def app(self) -> connexion.FlaskApp:
@@ -203,7 +211,8 @@ class Sandbox:
 
 def load_scenario_source(source: str | Path) -> tuple[str, str]:
     """(text, name for error messages) from a path or from YAML text."""
-    if isinstance(source, Path) or ("\n" not in source and source.endswith((".yaml", ".yml"))):
-        path = Path(source)
-        return path.read_text(encoding="utf-8"), str(path)
+    if isinstance(source, Path):
+        return source.read_text(encoding="utf-8"), str(source)
+    if "\n" not in source and (source.endswith((".yaml", ".yml")) or Path(source).is_file()):
+        return Path(source).read_text(encoding="utf-8"), source
     return source, "<scenario>"

@@ -7,7 +7,7 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +25,8 @@ from sandbox.tenants import (
     MAX_ORDER_COUNT,
 )
 
+# Where `scenario run` starts virtual time when a scenario sets none: fixed, for reproducible output.
+RUN_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 # Kept here, not imported from sandbox.app, so that `sign` starts without loading the web stack.
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8330
@@ -146,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="how far to advance from the scenario's start (default: its `until`, else 7d)",
     )
     run.add_argument("--json", action="store_true", help="print the full report as JSON")
+    run.add_argument(
+        "--start",
+        type=instant,
+        default=None,
+        metavar="INSTANT",
+        help="where virtual time starts for a scenario without setup.start (default 2026-01-05T09:00:00Z, "
+        "so that runs are reproducible)",
+    )
 
     sign = commands.add_parser(
         "sign",
@@ -349,7 +359,7 @@ def scenario_run(args: argparse.Namespace) -> int:
     from sandbox.durations import InvalidDuration, iso, parse_duration
     from sandbox.scenarios import ScenarioError
 
-    sandbox = Sandbox(order_count=0)
+    sandbox = Sandbox(order_count=0, freeze_at=args.start or RUN_START)
     try:
         run = sandbox.load_scenario(Path(args.file))
     except OSError as exc:

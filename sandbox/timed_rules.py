@@ -60,7 +60,12 @@ def _platform_follows_shipment(world: World, package_id: str, at: datetime) -> O
     return world.logistics.platform_follows_shipment(package_id, at)
 
 
+def _scenario_starts(world: World, name: str, at: datetime) -> Outcome:
+    return world.start_scenario(name)
+
+
 TIMED_RULES: dict[str, TimedRule] = {
+    "scenario_starts": _scenario_starts,
     "carrier_progress": _carrier_progress,
     "platform_follows_shipment": _platform_follows_shipment,
     "order_completes": _on_order(fulfillment.order_completes),

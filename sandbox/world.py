@@ -25,6 +25,7 @@ from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus
 from sandbox.domain.packages import PackageStatus
+from sandbox.durations import LATEST
 from sandbox.journal import Journal, JournalEntry
 from sandbox.logistics import Logistics
 from sandbox.scenarios.engine import ScenarioRun
@@ -75,9 +76,18 @@ class RecordedEvent:
     event: DomainEvent
 
 
+class ScenarioConflict(RuleViolation):
+    """A valid scenario that cannot join this world as it stands (names the place in the file)."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(message)
+        self.path = path
+
+
 class World:
     def __init__(self, profile: WorldProfile):
         self.profile = profile
+        self.base_profile = profile  # what unloading every scenario goes back to
         self.lock = threading.RLock()
         self.listeners: list[Callable[[RecordedEvent], None]] = []
         self.request_listeners: list[Callable[[JournalEntry], None]] = []
@@ -122,11 +132,27 @@ class World:
         self.scenarios: dict[str, ScenarioRun] = {}
         self.apply(Outcome(deadlines=pending).extend(granted))
         for scenario, offset in self.loaded:
-            self._attach(scenario, start + offset)
+            run = ScenarioRun(scenario, self, start + offset)
+            self.scenarios[scenario.name] = run
+            if offset:
+                # Loaded after the world's start: it joins again at the same instant.
+                self.apply(Outcome(deadlines=[Deadline(run.start, "scenario_starts", scenario.name)]))
+            else:
+                self.apply(run.attach())
+
+    def _rebuild(self) -> None:
+        """Build anew, or leave the world exactly as it was if building fails."""
+        saved = dict(self.__dict__)
+        try:
+            self._build()
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
 
     def reset(self) -> None:
         with self.lock:
-            self._build()
+            self._rebuild()
 
     # ----- time ------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -248,11 +274,12 @@ class World:
 
     # ----- scenarios -------------------------------------------------------------------------
     def load_scenario(self, scenario: Scenario) -> ScenarioRun:
-        """Load a validated scenario. One with ``setup`` starts a fresh world (and drops the
-        scenarios loaded before); one without joins the current world from now on."""
+        """Load a validated scenario, all or nothing. One with ``setup`` starts a fresh world (and
+        drops the scenarios loaded before); one without joins the current world from now on."""
         with self.lock:
             if scenario.setup is not None:
                 s = scenario.setup
+                saved = (self.profile, self.loaded)
                 self.profile = replace(
                     self.profile,
                     seed=s.seed,
@@ -262,35 +289,53 @@ class World:
                     frozen=s.frozen,
                 )
                 self.loaded = [(scenario, timedelta(0))]
-                self._build()
+                try:
+                    self._rebuild()
+                except Exception:
+                    self.profile, self.loaded = saved
+                    raise
                 return self.scenarios[scenario.name]
             self._fire_until(self.clock.now())
             now = self.clock.now()
             if scenario.name in self.scenarios:
-                raise RuleViolation(
-                    f"a scenario named '{scenario.name}' is already loaded: reset the tenant, "
-                    "or give this one a setup to start a fresh world"
+                raise ScenarioConflict(
+                    "scenario",
+                    f"a scenario named '{scenario.name}' is already loaded: "
+                    "reset the tenant, or give this one a setup to start a fresh world",
                 )
             for step in scenario.steps:
+                first = now + step.at if isinstance(step.at, timedelta) else step.at
                 if isinstance(step.at, datetime) and step.at < now:
-                    raise RuleViolation(
-                        f"step '{step.name}' is due at {step.at.isoformat()}, before the world's "
-                        f"current time {now.isoformat()}"
+                    raise ScenarioConflict(
+                        f"steps[{step.index}].at",
+                        f"step '{step.name}' is due at "
+                        f"{step.at.isoformat()}, before the world's current time {now.isoformat()}",
+                    )
+                if first is not None and first + step.repeat_every * (step.repeat_count - 1) > LATEST:
+                    raise ScenarioConflict(
+                        f"steps[{step.index}].at",
+                        f"step '{step.name}' would run after the end of the sandbox's time range",
                     )
             self.loaded.append((scenario, now - self.started_at))
-            return self._attach(scenario, now)
+            run = ScenarioRun(scenario, self, now)
+            self.scenarios[scenario.name] = run
+            self.apply(run.attach())
+            return run
 
-    def _attach(self, scenario: Scenario, start: datetime) -> ScenarioRun:
-        run = ScenarioRun(scenario, self, start)
-        self.scenarios[scenario.name] = run
-        self.apply(run.attach())
-        return run
+    def start_scenario(self, name: str) -> Outcome:
+        run = self.scenarios.get(name)
+        return run.attach() if run is not None and not run.attached else Outcome()
 
     def unload_scenarios(self) -> None:
         """Drop every scenario and go back to the tenant's plain seeded world."""
         with self.lock:
-            self.loaded = []
-            self._build()
+            saved = (self.profile, self.loaded)
+            self.profile, self.loaded = self.base_profile, []
+            try:
+                self._rebuild()
+            except Exception:
+                self.profile, self.loaded = saved
+                raise
 
     def next_request_id(self) -> str:
         # Deterministic: derived from virtual time and a per-world counter, like the platform's

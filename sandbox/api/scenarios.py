@@ -9,6 +9,7 @@ from sandbox.api.envelope import ControlError
 from sandbox.domain.events import RuleViolation
 from sandbox.scenarios import ScenarioError
 from sandbox.scenarios.engine import ScenarioRun
+from sandbox.world import ScenarioConflict
 
 
 def _world() -> Any:
@@ -28,6 +29,19 @@ def load_scenario(body: Any = None, source: str = "<request>", **_: Any) -> tupl
     world = _world()
     try:
         run = world.load_scenario(scenario)
+    except ScenarioConflict as exc:
+        line, column = scenario.position(exc.path)
+        where = {
+            "file": source,
+            "line": line,
+            "column": column,
+            "path": exc.path,
+            "problem": exc.message,
+            "expected": "a scenario that fits the tenant's current world",
+        }
+        raise ControlError(
+            409, "scenario_conflict", f"{source}:{line}:{column}: {exc.message}", where
+        ) from exc
     except RuleViolation as exc:
         raise ControlError(409, "scenario_conflict", exc.message) from exc
     with world.session():

@@ -6,6 +6,7 @@ Everything here runs under the world's lock, called by the world.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -15,7 +16,7 @@ from xml.etree import ElementTree
 from sandbox import fakes
 from sandbox.domain.events import Deadline, Outcome, RuleViolation
 from sandbox.domain.orders import OrderStatus
-from sandbox.durations import format_duration, iso
+from sandbox.durations import LATEST, format_duration, iso
 from sandbox.scenarios.actions import ACTIONS
 from sandbox.scenarios.model import Expectation, OrderDecl, Scenario, Step, Trigger
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from sandbox.journal import JournalEntry
     from sandbox.world import RecordedEvent, World
 
+TIMELINE_CAP = 10_000  # oldest entries dropped beyond it, and counted
 STEP_RULE = "scenario_step"
 EXPECTATION_RULE = "scenario_expectation_due"
 END_RULE = "scenario_ends"
@@ -51,8 +53,10 @@ class ScenarioRun:
         self.scenario = scenario
         self.world = world
         self.start = start
-        self.ends_at = start + scenario.until if scenario.until else None
+        self.ends_at = start + scenario.until if scenario.until is not None else None
         self.ended = False
+        self.attached = False
+        self.timeline_dropped = 0
         self.refs: dict[str, str] = {}  # declared name -> order ID
         self._names: dict[str, str] = {}  # order ID -> declared name
         self.timeline: list[dict[str, Any]] = []
@@ -62,6 +66,7 @@ class ScenarioRun:
     # ----- loading ---------------------------------------------------------------------------
     def attach(self) -> Outcome:
         """Place the orders and arm the steps; answers the deadlines to queue."""
+        self.attached = True
         outcome = Outcome()
         for decl in self.scenario.orders:
             outcome.extend(self._place(decl))
@@ -119,7 +124,16 @@ class ScenarioRun:
         self._names[order.id] = decl.name
         return Outcome(deadlines=running).extend(world.logistics.seed(order, self.start))
 
+    def _note(self, entry: dict[str, Any]) -> dict[str, Any]:
+        if len(self.timeline) >= TIMELINE_CAP:
+            self.timeline.pop(0)
+            self.timeline_dropped += 1
+        self.timeline.append(entry)
+        return entry
+
     def _occurrences(self, step: Step, first: datetime) -> list[Deadline]:
+        # Repetitions past the end of the sandbox's time range (or of the scenario) never happen.
+        last = min(LATEST, self.ends_at) if self.ends_at is not None else LATEST
         return [
             Deadline(
                 first + k * step.repeat_every,
@@ -127,6 +141,7 @@ class ScenarioRun:
                 SEP.join((self.scenario.name, str(step.index), str(k))),
             )
             for k in range(step.repeat_count)
+            if first + k * step.repeat_every <= last
         ]
 
     def _arm(self, state: ExpectationState, at: datetime) -> list[Deadline]:
@@ -138,6 +153,8 @@ class ScenarioRun:
 
     # ----- firing ----------------------------------------------------------------------------
     def fire_step(self, index: int, occurrence: int, at: datetime) -> Outcome:
+        if self.ended:
+            return Outcome()
         step = self.scenario.steps[index]
         for call in step.actions:
             action = ACTIONS[call.action]
@@ -151,7 +168,7 @@ class ScenarioRun:
             if step.repeat_count > 1:
                 entry["repetition"] = occurrence + 1
             # Listed before the events it causes, completed once applied.
-            self.timeline.append(entry)
+            self._note(entry)
             try:
                 self.world.apply(action.apply(self.world, args, at))
                 entry["result"] = "done"
@@ -166,12 +183,13 @@ class ScenarioRun:
             state.status = "failed"
             about = f" mentioning order '{spec.order}'" if spec.order else ""
             since = f"{spec.after.describe()}" if spec.after else "the scenario start"
-            within = format_duration(spec.within) if spec.within else ""
+            within = format_duration(spec.within) if spec.within is not None else ""
             state.reason = f"no successful {spec.operation} call{about} within {within} of {since}"
             self._note_expectation(state, at)
         return Outcome()
 
     def end(self, at: datetime) -> Outcome:
+        """The scenario is over: steps still to come are dropped, expectations get their verdicts."""
         self.ended = True
         for state in self.expectations:
             if state.status != "pending":
@@ -181,17 +199,23 @@ class ScenarioRun:
                 state.reason = f"no {state.spec.operation} call until the scenario ended"
             elif state.armed_at is None:
                 state.status = "skipped"
-                state.reason = (
-                    f"{state.spec.after.describe() if state.spec.after else 'trigger'} never happened"
-                )
+                trigger = state.spec.after.describe() if state.spec.after else "trigger"
+                state.reason = f"{trigger} never happened"
             else:
-                continue
+                state.status = "skipped"
+                state.reason = "the scenario ended before this expectation's deadline"
             self._note_expectation(state, at)
-        self.timeline.append({"at": iso(at), "step": "scenario ends", "result": "done"})
-        return Outcome()
+        self._note({"at": iso(at), "step": "scenario ends", "result": "done"})
+        prefix = self.scenario.name + SEP
+        cancelled = [
+            (d.rule, d.subject)
+            for d in self.world.pending_deadlines()
+            if d.rule in (STEP_RULE, EXPECTATION_RULE) and d.subject.startswith(prefix)
+        ]
+        return Outcome(cancel=cancelled)
 
     def _note_expectation(self, state: ExpectationState, at: datetime) -> None:
-        self.timeline.append(
+        self._note(
             {"at": iso(at), "expectation": state.spec.name, "result": state.status, "detail": state.reason}
         )
 
@@ -237,18 +261,16 @@ class ScenarioRun:
             self.world.apply(outcome)
 
     def on_event(self, recorded: RecordedEvent) -> None:
-        if self.ended:
+        if self.ended or not self.attached:
             return
         event = recorded.event
         name = self._names.get(event.subject) or self._names.get(str(event.data.get("order_id", "")))
         if name is not None:
-            self.timeline.append(
-                {"at": iso(event.at), "event": event.kind, "order": name, "data": dict(event.data)}
-            )
+            self._note({"at": iso(event.at), "event": event.kind, "order": name, "data": dict(event.data)})
         self._triggered(event.at, event=recorded)
 
     def on_request(self, entry: JournalEntry) -> None:
-        if self.ended:
+        if self.ended or not self.attached:
             return
         for state in self.expectations:
             spec = state.spec
@@ -280,7 +302,7 @@ class ScenarioRun:
                 "tracking_numbers": [order.tracking_number] if order.tracking_number else [],
             }
         prefix = self.scenario.name + SEP
-        pending = []
+        pending: list[dict[str, Any]] = []
         for deadline in self.world.pending_deadlines():
             if deadline.rule == STEP_RULE and deadline.subject.startswith(prefix):
                 index = int(deadline.subject.split(SEP)[1])
@@ -299,6 +321,17 @@ class ScenarioRun:
             }
             for s in self.expectations
         ]
+        for step in self.scenario.steps:
+            reacted = self.reactions.get(step.index, 0)
+            if step.when is not None and reacted < step.times and not self.ended:
+                pending.append(
+                    {
+                        "due": None,
+                        "step": step.name,
+                        "waiting_for": step.when.describe(),
+                        "reactions_left": step.times - reacted,
+                    }
+                )
         summary = {
             k: sum(1 for s in self.expectations if s.status == k)
             for k in ("passed", "failed", "pending", "skipped")
@@ -307,31 +340,35 @@ class ScenarioRun:
             "name": self.scenario.name,
             "description": self.scenario.description,
             "source": self.scenario.source,
-            "state": "ended" if self.ended else "running",
+            "state": "ended" if self.ended else ("running" if self.attached else "waiting"),
             "started_at": iso(self.start),
             "ends_at": iso(self.ends_at) if self.ends_at else None,
             "orders": orders,
             "timeline": list(self.timeline),
+            "timeline_dropped": self.timeline_dropped,
             "pending": pending,
             "expectations": expectations,
             "summary": summary,
         }
 
     def junit(self) -> str:
+        """JUnit XML; text is cleaned of characters XML cannot hold (YAML can)."""
         suite = ElementTree.Element(
             "testsuite", name=f"scenario {self.scenario.name}", tests=str(len(self.expectations))
         )
         counts = {"failures": 0, "skipped": 0}
         for state in self.expectations:
             case = ElementTree.SubElement(
-                suite, "testcase", classname=f"scenario.{self.scenario.name}", name=state.spec.name
+                suite, "testcase", classname=f"scenario.{self.scenario.name}", name=_xml_text(state.spec.name)
             )
             if state.status == "failed":
                 counts["failures"] += 1
-                ElementTree.SubElement(case, "failure", message=state.reason).text = state.reason
+                ElementTree.SubElement(case, "failure", message=_xml_text(state.reason)).text = _xml_text(
+                    state.reason
+                )
             elif state.status in ("pending", "skipped"):
                 counts["skipped"] += 1
-                ElementTree.SubElement(case, "skipped", message=state.reason or "still pending")
+                ElementTree.SubElement(case, "skipped", message=_xml_text(state.reason or "still pending"))
         suite.set("failures", str(counts["failures"]))
         suite.set("skipped", str(counts["skipped"]))
         suite.set("errors", "0")
@@ -340,3 +377,10 @@ class ScenarioRun:
             + ElementTree.tostring(suite, encoding="unicode")
             + "\n"
         )
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _XML_INVALID.sub("\ufffd", text)

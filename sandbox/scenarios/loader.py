@@ -10,13 +10,13 @@ from functools import cache
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from sandbox.domain.deadlines import REMORSE_WINDOW
 from sandbox.domain.events import EVENT_KINDS
 from sandbox.domain.orders import OrderStatus, ShippingType
-from sandbox.durations import InvalidDuration, InvalidInstant, parse_duration, parse_instant
+from sandbox.durations import LATEST, LONGEST, InvalidDuration, InvalidInstant, parse_duration, parse_instant
 from sandbox.scenarios.actions import ACTIONS
 from sandbox.scenarios.model import (
     ActionCall,
@@ -68,9 +68,20 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _is_integer(_checker: Any, value: Any) -> bool:
+    # 1.0 is not an integer here: counts and seeds must be written as whole numbers.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
 @cache
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(build_schema())
+def _validator() -> Any:
+    return _Validator(build_schema())
 
 
 def dotted(path: Iterable[str | int]) -> str:
@@ -104,6 +115,11 @@ class _Document:
                 return node
         return node
 
+    def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        node = self.node(path, key=key)
+        mark = node.start_mark if node is not None else None
+        return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+
     def error(self, path: Path, message: str, expected: str, *, key: bool = False) -> ScenarioError:
         node = self.node(path, key=key)
         mark = node.start_mark if node is not None else None
@@ -111,45 +127,114 @@ class _Document:
         return ScenarioError(self.source, line, column, dotted(path), message, expected)
 
 
+# A scenario is a small document: these bounds keep a hostile or mistaken one (a YAML "bomb" of
+# nested aliases, absurd nesting) from costing more than a refusal.
+MAX_DEPTH = 32
+MAX_VALUES = 50_000
+MAX_OCCURRENCES = 20_000
+MAX_ORDER_AGE = timedelta(days=365)
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of [ ] and { } outside quotes, found before the parser recurses into it."""
+    depth = deepest = 0
+    quote = ""
+    previous = "\n"
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'" and previous in " \t\n[{,:":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        previous = char
+    return deepest
+
+
 def _compose(text: str, source: str) -> tuple[_Document, Any]:
+    if _flow_depth(text) > MAX_DEPTH:
+        raise ScenarioError(
+            source,
+            1,
+            1,
+            "",
+            f"the document nests more than {MAX_DEPTH} levels deep",
+            "a scenario of ordinary depth",
+        )
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             raise ScenarioError(source, 1, 1, "", "the document is empty", "a scenario mapping")
-        _refuse_duplicate_keys(root, source, [])
+        _check_tree(root, source)
         return _Document(source, root), loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
         raise ScenarioError(source, line, column, "", f"YAML syntax error: {problem}", "valid YAML") from None
+    except RecursionError:
+        raise ScenarioError(
+            source, 1, 1, "", "the document nests too deeply", "a scenario of ordinary depth"
+        ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(source, 1, 1, "", f"YAML error: {exc}", "valid YAML") from None
     finally:
         loader.dispose()
 
 
-def _refuse_duplicate_keys(node: yaml.Node, source: str, path: list[str | int]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                mark = key_node.start_mark
-                raise ScenarioError(
-                    source,
-                    mark.line + 1,
-                    mark.column + 1,
-                    dotted([*path, key]),
-                    f"key '{key}' appears twice",
-                    "each key once",
-                )
-            seen.add(key)
-            _refuse_duplicate_keys(value_node, source, [*path, key])
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _refuse_duplicate_keys(item, source, [*path, index])
+def _check_tree(root: yaml.Node, source: str) -> None:
+    """Text keys, each once; bounded depth; and a bounded number of values once aliases are expanded
+    (counted per distinct node, so a billion laughs costs no more than its own size)."""
+    sizes: dict[int, int] = {}
+
+    def fail(node: yaml.Node, path: list[str | int], problem: str, expected: str) -> ScenarioError:
+        mark = node.start_mark
+        return ScenarioError(source, mark.line + 1, mark.column + 1, dotted(path), problem, expected)
+
+    def size(node: yaml.Node, path: list[str | int]) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if len(path) > MAX_DEPTH:
+            raise fail(node, path, f"the document nests more than {MAX_DEPTH} levels deep", "ordinary depth")
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                    shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else "a collection"
+                    raise fail(
+                        key_node,
+                        path,
+                        f"the key {shown!r} is not text",
+                        "text keys (quote it, e.g. '1' or 'yes')",
+                    )
+                key = key_node.value
+                if key in seen:
+                    raise fail(key_node, [*path, key], f"key '{key}' appears twice", "each key once")
+                seen.add(key)
+                total += size(value_node, [*path, key])
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                total += size(item, [*path, index])
+        if total > MAX_VALUES:
+            raise fail(
+                node,
+                path,
+                f"the document expands to more than {MAX_VALUES} values (aliases count "
+                "each time they are used)",
+                "a smaller scenario",
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root, [])
 
 
 def _describe_type(value: Any) -> str:
@@ -260,6 +345,8 @@ class _Builder:
         self.text = text
         self.operations = operations
         self.order_names = set(data.get("orders", {}))
+        # Where some values sit in the file, for refusals that only the world can make later.
+        self.positions: dict[str, tuple[int, int]] = {"scenario": doc.position(["scenario"])}
 
     def duration(self, value: str, path: Path) -> timedelta:
         try:
@@ -298,6 +385,13 @@ class _Builder:
         steps = tuple(self.step(i, s, setup) for i, s in enumerate(d.get("steps", [])))
         expectations = tuple(self.expectation(i, e) for i, e in enumerate(d.get("expect", [])))
         until = self.duration(d["until"], ["until"]) if "until" in d else None
+        occurrences = sum(step.repeat_count * step.times for step in steps)
+        if occurrences > MAX_OCCURRENCES:
+            raise self.doc.error(
+                ["steps"],
+                f"the steps would run {occurrences} times in all",
+                f"at most {MAX_OCCURRENCES} runs (repeat counts times trigger times)",
+            )
         return Scenario(
             name=d["scenario"],
             description=d.get("description", ""),
@@ -308,6 +402,7 @@ class _Builder:
             expectations=expectations,
             until=until,
             text=self.text,
+            positions=dict(self.positions),
         )
 
     def setup(self, spec: dict[str, Any]) -> Setup:
@@ -330,6 +425,12 @@ class _Builder:
     def order(self, name: str, spec: dict[str, Any]) -> OrderDecl:
         path: list[str | int] = ["orders", name]
         age = self.duration(spec["age"], [*path, "age"]) if "age" in spec else None
+        if age is not None and age > MAX_ORDER_AGE:
+            raise self.doc.error(
+                [*path, "age"],
+                f"an order placed {spec['age']} before the start",
+                "an age of at most 365 days",
+            )
         if spec["status"] == OrderStatus.ON_HOLD and age is not None and age >= REMORSE_WINDOW:
             raise self.doc.error(
                 [*path, "age"],
@@ -378,6 +479,36 @@ class _Builder:
             client_calls=self.operation(spec["client_calls"], [*path, "client_calls"]), order=order
         )
 
+    def at(self, raw: str, path: Path, setup: Setup | None) -> timedelta | datetime:
+        """A duration after the start (with its unit) or an instant with its timezone."""
+        if raw.strip().isdigit():
+            raise self.doc.error(
+                path, f"'{raw}' has no unit", "a duration such as 90m or 2h, or an ISO 8601 instant"
+            )
+        if raw.strip()[:1].isdigit() and raw.strip()[-1:].lower() in "wdhms" and "-" not in raw:
+            return self.duration(raw, path)
+        try:
+            instant = parse_instant(raw)
+        except InvalidInstant as exc:
+            if raw.strip().startswith("-"):
+                raise self.doc.error(
+                    path,
+                    f"'{raw}' is neither a duration nor an instant",
+                    "a duration after the start (never negative) or an ISO 8601 instant",
+                ) from None
+            raise self.doc.error(
+                path,
+                f"'{raw}' is neither a duration nor an instant ({exc})",
+                "a duration after the start (2h, 3d) or an ISO 8601 instant",
+            ) from None
+        if setup and setup.start and instant < setup.start:
+            raise self.doc.error(
+                path,
+                f"{raw} is before the scenario starts",
+                f"an instant at or after {setup.start.isoformat()}",
+            )
+        return instant
+
     def step(self, index: int, spec: dict[str, Any], setup: Setup | None) -> Step:
         path: list[str | int] = ["steps", index]
         if ("at" in spec) == ("when" in spec):
@@ -388,29 +519,11 @@ class _Builder:
             )
         at: timedelta | datetime | None = None
         if "at" in spec:
-            if "after" in spec:
-                raise self.doc.error(
-                    [*path, "after"], "`after` delays a `when` step", "the delay folded into `at`", key=True
-                )
-            raw = spec["at"]
-            try:
-                at = parse_duration(raw)
-            except InvalidDuration:
-                at = None
-            if at is None:
-                at = self.instant_or_none(raw)
-                if at is None:
-                    raise self.doc.error(
-                        [*path, "at"],
-                        f"'{raw}' is neither a duration nor an instant",
-                        "a duration after the start (2h, 3d) or an ISO 8601 instant",
-                    ) from None
-                if setup and setup.start and at < setup.start:
-                    raise self.doc.error(
-                        [*path, "at"],
-                        f"{raw} is before the scenario starts",
-                        f"an instant at or after {setup.start.isoformat()}",
-                    )
+            for key, why in (("after", "`after` delays a `when` step"), ("times", "`times` counts triggers")):
+                if key in spec:
+                    raise self.doc.error([*path, key], why, "no such key on a step with `at`", key=True)
+            at = self.at(spec["at"], [*path, "at"], setup)
+            self.positions[dotted([*path, "at"])] = self.doc.position([*path, "at"])
         actions = []
         for i, item in enumerate(spec["do"]):
             ((name, args),) = item.items()
@@ -418,17 +531,32 @@ class _Builder:
                 self.order_ref(args[arg], [*path, "do", i, name, arg])
             actions.append(ActionCall(name, dict(args)))
         repeat = spec.get("repeat", {})
+        every = self.duration(repeat["every"], [*path, "repeat", "every"]) if repeat else timedelta(0)
+        count = repeat.get("count", 1)
+        after = self.duration(spec["after"], [*path, "after"]) if "after" in spec else timedelta(0)
+        offset = at if isinstance(at, timedelta) else after
+        if offset + every * (count - 1) > LONGEST:
+            raise self.doc.error(
+                [*path, "repeat"] if repeat else path,
+                "the step's repetitions reach more than 100 years past its start",
+                "a shorter `every`, fewer repetitions or an earlier time",
+            )
+        last = at if isinstance(at, datetime) else (setup.start + offset) if setup and setup.start else None
+        if last is not None and last + every * (count - 1) > LATEST:
+            raise self.doc.error(
+                path,
+                "the step's last repetition falls after the sandbox's time range",
+                f"every repetition before {LATEST.year + 1}",
+            )
         return Step(
             index=index,
             name=spec.get("name", f"step {index + 1}"),
             at=at,
             when=self.trigger(spec["when"], [*path, "when"]) if "when" in spec else None,
-            after=self.duration(spec["after"], [*path, "after"]) if "after" in spec else timedelta(0),
+            after=after,
             times=spec.get("times", 1),
-            repeat_count=repeat.get("count", 1),
-            repeat_every=self.duration(repeat["every"], [*path, "repeat", "every"])
-            if repeat
-            else timedelta(0),
+            repeat_count=count,
+            repeat_every=every,
             actions=tuple(actions),
         )
 

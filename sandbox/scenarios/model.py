@@ -94,4 +94,8 @@ class Scenario:
     steps: tuple[Step, ...]
     expectations: tuple[Expectation, ...]
     until: timedelta | None
-    text: str  # the YAML it was parsed from, kept to rebuild the world on reset
+    text: str  # the YAML it was parsed from
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # path -> (line, column)
+
+    def position(self, path: str) -> tuple[int, int]:
+        return self.positions.get(path, (1, 1))

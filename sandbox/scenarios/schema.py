@@ -75,12 +75,13 @@ def build_schema() -> dict[str, Any]:
                     "frozen": {"type": "boolean", "default": True},
                     "seed": {"type": "integer", "default": 42},
                     "region": {"enum": list(REGIONS), "default": "US"},
-                    "background_orders": {"type": "integer", "minimum": 0, "maximum": 200000, "default": 0},
+                    "background_orders": {"type": "integer", "minimum": 0, "maximum": 20000, "default": 0},
                 },
             },
             "orders": {
                 "type": "object",
                 "description": "Named orders placed in the shop when the scenario loads.",
+                "maxProperties": 1000,
                 "propertyNames": {"pattern": NAME_PATTERN},
                 "additionalProperties": {
                     "type": "object",
@@ -133,6 +134,7 @@ def build_schema() -> dict[str, Any]:
             },
             "steps": {
                 "type": "array",
+                "maxItems": 500,
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
@@ -149,6 +151,7 @@ def build_schema() -> dict[str, Any]:
                         "times": {
                             "type": "integer",
                             "minimum": 1,
+                            "maximum": 1000,
                             "default": 1,
                             "description": "How many occurrences of the trigger to react to.",
                         },
@@ -161,12 +164,13 @@ def build_schema() -> dict[str, Any]:
                                 "every": _duration("Interval between repetitions."),
                             },
                         },
-                        "do": {"type": "array", "minItems": 1, "items": action_item},
+                        "do": {"type": "array", "minItems": 1, "maxItems": 50, "items": action_item},
                     },
                 },
             },
             "expect": {
                 "type": "array",
+                "maxItems": 500,
                 "items": {
                     "type": "object",
                     "additionalProperties": False,
