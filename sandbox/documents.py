@@ -6,16 +6,12 @@ producing files any reader opens.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox import links
 from sandbox.domain.deadlines import DOCUMENT_LINK_LIFETIME
 
 PAGE_SIZES = {"A6": (298, 420), "A5": (420, 595)}
@@ -76,35 +72,16 @@ def pdf(pages: Sequence[Sequence[tuple[int, str]]], size: str = "A6") -> bytes:
 
 
 # ----- links -----------------------------------------------------------------------------------
-# A document link names the tenant, package, document and expiry, signed with the tenant's app
-# secret: unforgeable, and the same for the same calls (links are part of deterministic answers).
-
 DOCUMENT_TYPES = ("SHIPPING_LABEL", "PACKING_SLIP", "SHIPPING_LABEL_AND_PACKING_SLIP")
 DOCUMENTS_PATH = "/sandbox/documents/"
-
-
-class BadLink(ValueError):
-    pass
-
-
-def _mac(secret: str, payload: str) -> str:
-    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def document_link(
     base_url: str, tenant: Any, package_id: str, document_type: str, size: str, now: datetime
 ) -> str:
     expires = int((now + DOCUMENT_LINK_LIFETIME).timestamp())
-    payload = (
-        base64.urlsafe_b64encode(
-            json.dumps(
-                [tenant.app_key, package_id, document_type, size, expires], separators=(",", ":")
-            ).encode()
-        )
-        .decode()
-        .rstrip("=")
-    )
-    return f"{base_url}{DOCUMENTS_PATH}{payload}.{_mac(tenant.app_secret, payload)}.pdf"
+    token = links.sign(tenant.app_key, tenant.app_secret, [package_id, document_type, size, expires])
+    return f"{base_url}{DOCUMENTS_PATH}{token}.pdf"
 
 
 @dataclass(frozen=True)
@@ -117,20 +94,15 @@ class LinkedDocument:
 
 
 def read_link(token: str, secret_of: Callable[[str], str | None]) -> LinkedDocument:
-    """Check a link's token (``payload.mac.pdf``); ``secret_of`` finds an app's secret by its key."""
+    """Check a document link's token (``payload.mac.pdf``)."""
+    app_key, fields = links.read(token, secret_of)
     try:
-        payload, mac, suffix = token.split(".")
-        if suffix != "pdf":
-            raise ValueError
-        app_key, package_id, document_type, size, expires = json.loads(
-            base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        package_id, document_type, size, expires = fields
+        return LinkedDocument(
+            app_key, str(package_id), str(document_type), str(size), datetime.fromtimestamp(int(expires), UTC)
         )
-    except (ValueError, TypeError, binascii.Error):
-        raise BadLink("this is not a document link the sandbox issued") from None
-    secret = secret_of(str(app_key))
-    if secret is None or not hmac.compare_digest(_mac(secret, payload), mac):
-        raise BadLink("this is not a document link the sandbox issued") from None
-    return LinkedDocument(app_key, package_id, document_type, size, datetime.fromtimestamp(expires, UTC))
+    except (ValueError, TypeError, OverflowError):
+        raise links.BadLink("this is not a document link the sandbox issued") from None
 
 
 def render_document(document_type: str, size: str, package: Any, order: Any) -> bytes:

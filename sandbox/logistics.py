@@ -49,6 +49,15 @@ class Provider:
     name: str
 
 
+@dataclass(frozen=True)
+class ShippingService:
+    id: str
+    name: str
+    provider: Provider
+    price: str
+    delivery_days: tuple[int, int]
+
+
 class Logistics:
     def __init__(self, world: World):
         self.world = world
@@ -154,7 +163,11 @@ class Logistics:
                     f"(GET .../handover_time_slots), e.g. {choices}",
                     code=packages.INVALID_PICKUP_SLOT,
                 )
-        problem = packages.label_problem(package, order)
+        problem = (
+            packages.label_problem(package, order)
+            if package.label_status is not LabelStatus.CREATED
+            else None
+        )
         if problem is not None:
             # The rejection is recorded (the label shows as rejected) even though the call fails.
             self.world.apply(packages.reject_label(package, problem, at))
@@ -162,11 +175,23 @@ class Logistics:
                 f"Shipping label rejected: {problem.value}. {packages.NEXT_STEP[problem]}",
                 code=packages.LABEL_REJECTED,
             )
-        provider = self.providers()[0]
-        shipment = self._open_shipment(order, package, provider, self._platform_number(), at)
-        outcome = packages.label_created(package, shipment.tracking_number, (provider.id, provider.name), at)
+        existing = (
+            self.shipments.get(package.tracking_number)
+            if package.label_status is LabelStatus.CREATED
+            else None
+        )
+        outcome = Outcome()
+        if existing is not None:
+            shipment = existing  # the label bought earlier (202512 create package)
+        else:
+            provider = self.providers()[0]
+            shipment = self._open_shipment(order, package, provider, self._platform_number(), at)
+            outcome.extend(
+                packages.label_created(package, shipment.tracking_number, (provider.id, provider.name), at)
+            )
+            outcome.extend(carrier.open_shipment(shipment, at))
         outcome.extend(packages.arrange(package, order, at, handover, slot))
-        outcome.extend(carrier.open_shipment(shipment, at))
+
         collect_at = (
             slot[0] + carrier.PICKUP_COLLECTED_AFTER_SLOT_START
             if handover is HandoverMethod.PICKUP and slot
@@ -305,6 +330,62 @@ class Logistics:
             self.shipments[tracking_number] = old
         return outcome
 
+    # ----- US platform labels (create the label first, hand over later) ----------------------
+    def shipping_services(self, weight_grams: int) -> list[ShippingService]:
+        services = []
+        for provider in self.providers():
+            for kind, days, base in (("Ground", (3, 5), 499), ("Express", (1, 2), 1299)):
+                cents = base + weight_grams // 100 * (8 if kind == "Ground" else 15)
+                services.append(
+                    ShippingService(
+                        f"{provider.id}-{kind.upper()}",
+                        f"{provider.name} {kind}",
+                        provider,
+                        f"{cents // 100}.{cents % 100:02d}",
+                        days,
+                    )
+                )
+        return services
+
+    def create_label(
+        self,
+        package: Package,
+        service_id: str,
+        weight_grams: int,
+        dimension_cm: tuple[int, int, int],
+        at: datetime,
+    ) -> Outcome:
+        """Buy the label for a platform-shipped package with the seller's own weight and size."""
+        order = self._order(package)
+        packages.check_shippable(package, order)
+        if package.shipping_type is not ShippingType.TIKTOK:
+            raise RuleViolation(
+                "labels are bought only for platform shipping", code=packages.WRONG_SHIPPING_TYPE
+            )
+        if package.label_status is LabelStatus.CREATED:
+            raise RuleViolation(
+                f"package {package.id} already has a label ({package.tracking_number})",
+                code=packages.PACKAGE_ALREADY_SHIPPED,
+            )
+        service = next((s for s in self.shipping_services(weight_grams) if s.id == service_id), None)
+        if service is None:
+            raise RuleViolation(
+                f"shipping_service_id {service_id} is not offered: query shipping_services first"
+            )
+        package.weight_grams, package.dimension_cm = weight_grams, dimension_cm
+        problem = packages.label_problem(package, order)
+        if problem is not None:
+            self.world.apply(packages.reject_label(package, problem, at))
+            raise RuleViolation(
+                f"Shipping label rejected: {problem.value}. {packages.NEXT_STEP[problem]}",
+                code=packages.LABEL_REJECTED,
+            )
+        shipment = self._open_shipment(order, package, service.provider, self._platform_number(), at)
+        outcome = packages.label_created(
+            package, shipment.tracking_number, (service.provider.id, service.provider.name), at
+        )
+        return outcome.extend(carrier.open_shipment(shipment, at))
+
     # ----- documents -------------------------------------------------------------------------
     def check_document_available(self, package: Package) -> None:
         """Only for platform shipping, after shipment is arranged, before the carrier collects."""
@@ -338,11 +419,26 @@ class Logistics:
         shipment = self.shipments.get(tracking_number)
         if shipment is None:
             return Outcome()
-        _, outcome = carrier.progress(shipment, at)
+        event, outcome = carrier.progress(shipment, at)
         package = self.packages.get(shipment.package_id)
         if package is not None:
             outcome.extend(fulfillment.follow_shipment(self._order(package), package, shipment, at))
+        elif (
+            event is not None
+            and event.detail_code == carrier.PICKED_UP
+            and shipment.order_id in self.world.orders
+        ):
+            # The seller's carrier has the parcel of an order the seller has not marked shipped yet.
+            due = at + fulfillment.deadlines.SELLER_SHIPPED_UPDATE_WINDOW
+            outcome.deadlines.append(Deadline(due, "seller_shipped_update_due", tracking_number))
         return outcome
+
+    def seller_shipped_update_due(self, tracking_number: str, at: datetime) -> Outcome:
+        shipment = self.shipments.get(tracking_number)
+        order = self.world.orders.get(shipment.order_id) if shipment else None
+        if shipment is None or order is None or shipment.package_id:
+            return Outcome()  # marked shipped in time
+        return fulfillment.seller_shipped_update_overdue(order, tracking_number, at)
 
     def platform_follows_shipment(self, package_id: str, at: datetime) -> Outcome:
         package = self.packages.get(package_id)
@@ -352,12 +448,13 @@ class Logistics:
         return fulfillment.follow_shipment(self._order(package), package, shipment, at)
 
     def create_carrier_shipment(
-        self, provider: Provider, weight_grams: int, destination_city: str, at: datetime
+        self, provider: Provider, weight_grams: int, destination_city: str, at: datetime, order_id: str = ""
     ) -> Shipment:
         """A label bought from the carrier directly (seller shipping)."""
         number = self._platform_number().replace("TTS", "CAR", 1)
         shipment = self._open_shipment(None, None, provider, number, at, weight_grams)
         shipment.destination_city = destination_city or "Destination"
+        shipment.order_id = order_id
         self.world.apply(carrier.open_shipment(shipment, at))
         return shipment
 

@@ -64,7 +64,12 @@ def _scenario_starts(world: World, name: str, at: datetime) -> Outcome:
     return world.start_scenario(name)
 
 
+def _seller_shipped_update_due(world: World, tracking_number: str, at: datetime) -> Outcome:
+    return world.logistics.seller_shipped_update_due(tracking_number, at)
+
+
 TIMED_RULES: dict[str, TimedRule] = {
+    "seller_shipped_update_due": _seller_shipped_update_due,
     "scenario_starts": _scenario_starts,
     "carrier_progress": _carrier_progress,
     "platform_follows_shipment": _platform_follows_shipment,

@@ -30,6 +30,7 @@ from sandbox.journal import Journal, JournalEntry
 from sandbox.logistics import Logistics
 from sandbox.scenarios.engine import ScenarioRun
 from sandbox.scenarios.model import Scenario
+from sandbox.uploads import Uploads
 
 EVENT_LOG_CAP = 100_000
 
@@ -124,6 +125,7 @@ class World:
         )
         self.orders: dict[str, Order] = {o.id: o for o in seeded}
         self.logistics = Logistics(self)
+        self.uploads = Uploads()
         for order in seeded:
             pending += self.logistics.seed(order, start).deadlines
         _, _, granted = authorization.grant_pair(

@@ -216,3 +216,108 @@ def test_package_search_pages_and_filters(tts):
     )
     assert {p["status"] for p in fulfilling["packages"]} == {"FULFILLING"}
     assert fulfilling["next_page_token"] or fulfilling["total_count"] <= 2
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + b"\x00\x00\x00\rIHDR"
+    + (640).to_bytes(4, "big")
+    + (480).to_bytes(4, "big")
+    + b"\x08\x02\x00\x00\x00"
+    + b"\x00" * 20
+)
+
+
+def upload(tts, path, content, name="pod.png", content_type="image/png"):
+    import time
+
+    from sandbox.signing import sign
+
+    query = {"app_key": tts.app_key, "timestamp": str(int(time.time())), "shop_cipher": tts.shop_cipher}
+    query["sign"] = sign(
+        tts.app_secret, path, query, b"", "multipart/form-data"
+    )  # multipart: body not signed
+    return tts.http.post(
+        path,
+        params=query,
+        files={"data": (name, content, content_type)},
+        headers={"x-tts-access-token": tts.access_token},
+    )
+
+
+def test_proof_of_delivery_is_uploaded_then_used_to_deliver(tts, http):
+    image = data(upload(tts, "/fulfillment/202309/images/upload", PNG))
+    assert (image["width"], image["height"]) == (640, 480)
+    downloaded = http.get(image["url"].removeprefix("http://testserver"))
+    assert downloaded.headers["content-type"] == "image/png" and downloaded.content == PNG
+    pdf_file = data(
+        upload(tts, "/fulfillment/202309/files/upload", b"%PDF-1.4\n%%EOF\n", "pod.pdf", "application/pdf")
+    )
+    assert pdf_file["format"] == "PDF" and pdf_file["name"] == "pod.pdf"
+
+    order = first_order(tts, order_status="AWAITING_SHIPMENT", shipping_type="SELLER")
+    package_id = data(
+        tts.post(
+            f"/fulfillment/202309/orders/{order['id']}/packages",
+            {"tracking_number": "VAN-7", "shipping_provider_id": "6617675021119438849"},
+        )
+    )["package_id"]
+    delivered = data(
+        tts.post(
+            "/fulfillment/202309/packages/deliver",
+            {
+                "packages": [
+                    {
+                        "id": package_id,
+                        "delivery_type": "DELIVERY_SUCCESS",
+                        "file_type": "IMG",
+                        "file_url": image["url"],
+                    }
+                ]
+            },
+        )
+    )
+    assert delivered == {"errors": []} and status_of(tts, order["id"]) == "DELIVERED"
+
+
+def test_uploads_refuse_wrong_types_and_sizes(tts):
+    assert (
+        envelope(upload(tts, "/fulfillment/202309/images/upload", b"GIF89a....", "a.gif", "image/gif"))[
+            "code"
+        ]
+        == 21011111
+    )
+    assert (
+        envelope(upload(tts, "/fulfillment/202309/files/upload", b"not a pdf", "a.txt", "text/plain"))["code"]
+        == 21011111
+    )
+    big = b"\xff\xd8\xff" + b"\x00" * (5 * 1024 * 1024)
+    assert (
+        envelope(upload(tts, "/fulfillment/202309/images/upload", big, "big.jpg", "image/jpeg"))["code"]
+        == 21011111
+    )
+
+
+def test_a_collected_parcel_not_marked_shipped_within_48_hours_is_overdue(tts, http):
+    order = first_order(tts, order_status="AWAITING_SHIPMENT", shipping_type="SELLER")
+    bought = http.post("/carrier/v1/shipments", json={"weight_grams": 500, "order_id": order["id"]}).json()
+    clock = http.get("/sandbox/clock").json()["now_unix"]
+    pickup = http.post(
+        "/carrier/v1/pickups",
+        json={
+            "tracking_numbers": [bought["tracking_number"]],
+            "window_start": clock + 3600,
+            "window_end": clock + 7200,
+        },
+    )
+    assert pickup.status_code == 201, pickup.text
+    advance(http, "3h")  # collected at 3 h
+    assert carrier_events(http, bought["tracking_number"])[-1]["detail_code"] == "InTransit_001"
+    advance(http, "47h59m")
+    overdue = http.get("/sandbox/events", params={"kind": "order.shipped_update_overdue"}).json()["events"]
+    assert overdue == []
+    advance(http, "1m")
+    overdue = http.get("/sandbox/events", params={"kind": "order.shipped_update_overdue"}).json()["events"]
+    assert [(e["subject"], e["data"]["tracking_number"]) for e in overdue] == [
+        (order["id"], bought["tracking_number"])
+    ]

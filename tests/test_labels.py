@@ -239,3 +239,52 @@ def test_batch_ship_reports_per_package_errors_and_refuses_mixed_types(tts, http
         (21011101, packages[0]),
         (21011028, "115400000000000000"),
     ]
+
+
+def test_us_label_flow_with_the_sellers_weight_fixes_an_oversized_package():
+    http, tts = start(REAL_CAUSES)
+    order_id = report(http, "label-causes")["orders"]["heavy"]["order_id"]
+    services = data(
+        tts.post(
+            f"/fulfillment/202309/orders/{order_id}/shipping_services/query",
+            {
+                "weight": {"value": "45", "unit": "KILOGRAM"},
+                "dimension": {"length": "60", "width": "40", "height": "40", "unit": "CM"},
+            },
+        )
+    )["shipping_services"]
+    ground = next(s for s in services if s["name"].endswith("Ground"))
+    too_heavy = envelope(
+        tts.post(
+            "/fulfillment/202512/packages",
+            {
+                "order_id": order_id,
+                "shipping_service_id": ground["id"],
+                "weight": {"value": "45", "unit": "KILOGRAM"},
+                "dimension": {"length": "60", "width": "40", "height": "40", "unit": "CM"},
+            },
+        )
+    )
+    assert too_heavy["code"] == 21011104 and "PRODUCTS_OVERSIZED" in too_heavy["message"]
+    # Repacked: the seller's real weight is under the limit.
+    labelled = data(
+        tts.post(
+            "/fulfillment/202512/packages",
+            {
+                "order_id": order_id,
+                "shipping_service_id": ground["id"],
+                "weight": {"value": "12", "unit": "KILOGRAM"},
+                "dimension": {"length": "60", "width": "40", "height": "40", "unit": "CM"},
+            },
+        )
+    )
+    assert labelled["tracking_number"] and labelled["shipping_provider_id"] == ground["shipping_provider_id"]
+    view = http.get(f"/sandbox/orders/{order_id}").json()
+    assert view["package"]["label_status"] == "CREATED" and view["status"] == "AWAITING_SHIPMENT"
+    # Handing it over keeps the label bought with the service.
+    assert data(tts.post(SHIP.format(labelled["package_id"]), {"handover_method": "DROP_OFF"})) == {}
+    assert (
+        data(tts.get(f"/fulfillment/202309/packages/{labelled['package_id']}"))["tracking_number"]
+        == labelled["tracking_number"]
+    )
+    assert status_of(tts, order_id) == "AWAITING_COLLECTION"

@@ -65,7 +65,11 @@ def create_shipment(body: Any, **_: Any) -> tuple[dict[str, Any], int]:
         except RuleViolation as exc:
             raise ControlError(400, "unknown_carrier", exc.message) from exc
         shipment = world.logistics.create_carrier_shipment(
-            provider, request["weight_grams"], request.get("destination_city", ""), world.now()
+            provider,
+            request["weight_grams"],
+            request.get("destination_city", ""),
+            world.now(),
+            request.get("order_id", ""),
         )
         return _render(shipment, ctx.base_url), 201
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox import links
 from sandbox.api.context import current
 from sandbox.api.envelope import ControlError
-from sandbox.documents import BadLink, read_link, render_document
+from sandbox.documents import read_link, render_document
 from sandbox.durations import iso
+from sandbox.links import BadLink
 
 
 def download_document(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]:
@@ -38,3 +40,28 @@ def download_document(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]
             )
         document = render_document(link.document_type, link.size, package, world.orders[package.order_id])
         return document, 200, {"Content-Type": "application/pdf"}
+
+
+def download_file(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]:
+    """An uploaded file, by the link the upload answered."""
+    tenants = current().sandbox.tenants
+
+    def secret_of(app_key: str) -> str | None:
+        tenant = tenants.get(app_key)
+        return tenant.app_secret if tenant else None
+
+    try:
+        app_key, fields = links.read(token, secret_of)
+    except BadLink as exc:
+        raise ControlError(404, "unknown_file", str(exc)) from exc
+    tenant = tenants.get(app_key)
+    assert tenant is not None
+    with tenant.world.session() as world:
+        upload = world.uploads.files.get(str(fields[0])) if fields else None
+        if upload is None:
+            raise ControlError(
+                404,
+                "unknown_file",
+                "this file is no longer kept (world reset, or among the oldest of more than 200 uploads)",
+            )
+        return upload.data, 200, {"Content-Type": upload.content_type}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox import links
 from sandbox.api import render
 from sandbox.api.context import current, json_object
 from sandbox.api.envelope import success
@@ -16,6 +17,8 @@ from sandbox.domain.packages import HandoverMethod, Package
 from sandbox.domain.search import PackageFilter, search
 from sandbox.logistics import seller_delivers
 from sandbox.world import World
+
+FILES_PATH = "/sandbox/files/"
 
 
 def _order(world: World, order_id: str) -> Order:
@@ -225,3 +228,113 @@ def deliver_packages(body: Any, **_: Any) -> dict[str, Any]:
 mark_package_shipped_202610 = mark_package_shipped
 update_package_shipping_info_202610 = update_package_shipping_info
 get_order_tracking_202604 = get_order_tracking
+
+
+def _file_url(base_url: str, upload_id: str) -> str:
+    tenant = current().tenant
+    assert tenant is not None
+    return f"{base_url}{FILES_PATH}{links.sign(tenant.app_key, tenant.app_secret, [upload_id])}"
+
+
+def _read_upload(data: Any) -> bytes:
+    read = getattr(data, "read", None)
+    return bytes(read()) if read else bytes(data or b"")
+
+
+def upload_image(data: Any = None, **_: Any) -> dict[str, Any]:
+    ctx = current()
+    content = _read_upload(data)
+    with ctx.world.session() as world:
+        upload = world.uploads.add_image(content, world.now())
+        return success(
+            world.next_request_id(),
+            {
+                "url": _file_url(ctx.base_url, upload.id),
+                "width": upload.width,
+                "height": upload.height,
+            },
+        )
+
+
+def upload_file(data: Any = None, name: str = "", **_: Any) -> dict[str, Any]:
+    ctx = current()
+    content = _read_upload(data)
+    with ctx.world.session() as world:
+        upload = world.uploads.add_file(content, name or getattr(data, "filename", "") or "", world.now())
+        return success(
+            world.next_request_id(),
+            {
+                "url": _file_url(ctx.base_url, upload.id),
+                "id": upload.id,
+                "name": upload.name,
+                "format": "PDF",
+            },
+        )
+
+
+def _grams(weight: dict[str, Any]) -> int:
+    value = float(weight["value"])
+    return max(1, round(value * {"GRAM": 1, "KILOGRAM": 1000, "POUND": 453.592}[weight.get("unit", "GRAM")]))
+
+
+def _centimetres(dimension: dict[str, Any]) -> tuple[int, int, int]:
+    factor = 2.54 if dimension.get("unit") == "INCH" else 1.0
+    sides = tuple(max(1, round(float(dimension[k]) * factor)) for k in ("length", "width", "height"))
+    return sides[0], sides[1], sides[2]
+
+
+def query_shipping_services(order_id: str, body: Any, **_: Any) -> dict[str, Any]:
+    request = json_object(body)
+    with current().world.session() as world:
+        _order(world, order_id)
+        services = world.logistics.shipping_services(_grams(request["weight"]))
+        return success(
+            world.next_request_id(),
+            {
+                "shipping_services": [
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "price": s.price,
+                        "currency": world.stock.market.currency,
+                        "shipping_provider_id": s.provider.id,
+                        "shipping_provider_name": s.provider.name,
+                        "earliest_delivery_days": s.delivery_days[0],
+                        "latest_delivery_days": s.delivery_days[1],
+                        "is_default": i == 0,
+                    }
+                    for i, s in enumerate(services)
+                ]
+            },
+        )
+
+
+def create_package_202512(body: Any, **_: Any) -> dict[str, Any]:
+    request = json_object(body)
+    with current().world.session() as world:
+        order = _order(world, request["order_id"])
+        package = world.logistics.package_of(order)
+        if package is None:
+            raise RuleViolation(
+                f"order {order.id} is {order.status.value}: it has no package to label",
+                code=packages.ORDER_NOT_SHIPPABLE,
+            )
+        world.apply(
+            world.logistics.create_label(
+                package,
+                request["shipping_service_id"],
+                _grams(request["weight"]),
+                _centimetres(request["dimension"]),
+                world.now(),
+            )
+        )
+        return success(
+            world.next_request_id(),
+            {
+                "package_id": package.id,
+                "order_id": order.id,
+                "tracking_number": package.tracking_number,
+                "shipping_provider_id": package.shipping_provider_id,
+                "shipping_provider_name": package.shipping_provider_name,
+            },
+        )

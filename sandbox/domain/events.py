@@ -60,6 +60,7 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "order.buyer_cancel_requested": ("reason",),
     "order.recipient_address_updated": ("fields",),
     "order.locked": (),
+    "order.shipped_update_overdue": ("tracking_number",),
     "package.label_rejection_armed": ("package_id", "reason"),
     "package.label_rejected": ("package_id", "reason"),
     "package.label_issue_fixed": ("package_id", "reason"),

@@ -102,3 +102,14 @@ def logistics_issue_tags(
     if delivered and order.status in (OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT):
         tags.append(DELIVERED_NOT_UPDATED)
     return tags
+
+
+def seller_shipped_update_overdue(order: Order, tracking_number: str, at: datetime) -> Outcome:
+    """48 hours after the seller's carrier collected the parcel, the order is still not marked shipped."""
+    if order.status is not OrderStatus.AWAITING_SHIPMENT:
+        return Outcome()
+    return Outcome(
+        events=[
+            DomainEvent(at, "order.shipped_update_overdue", order.id, {"tracking_number": tracking_number})
+        ]
+    )

@@ -1,0 +1,86 @@
+"""Files a client uploads (proof of delivery images and PDFs): checked, kept in the world, bounded."""
+
+from __future__ import annotations
+
+import struct
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sandbox.domain.events import RuleViolation
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_KEPT = 200  # per world; the oldest are dropped
+UPLOAD_REFUSED = 21011111
+
+_IMAGE_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: str
+    name: str
+    content_type: str
+    data: bytes
+    at: datetime
+    width: int = 0
+    height: int = 0
+
+
+def image_type(data: bytes) -> str | None:
+    for signature, content_type in _IMAGE_SIGNATURES.items():
+        if data.startswith(signature):
+            return content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return int(width), int(height)
+    return 0, 0
+
+
+class Uploads:
+    def __init__(self) -> None:
+        self.files: OrderedDict[str, Upload] = OrderedDict()
+        self._next = 1
+
+    def _keep(self, upload: Upload) -> Upload:
+        self.files[upload.id] = upload
+        while len(self.files) > MAX_KEPT:
+            self.files.popitem(last=False)
+        return upload
+
+    def _id(self) -> str:
+        upload_id = f"upl{self._next:08d}"
+        self._next += 1
+        return upload_id
+
+    def add_image(self, data: bytes, at: datetime) -> Upload:
+        if not data:
+            raise RuleViolation("the image is empty", code=UPLOAD_REFUSED)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise RuleViolation(
+                f"images are limited to {MAX_IMAGE_BYTES // (1024 * 1024)} MB", code=UPLOAD_REFUSED
+            )
+        content_type = image_type(data)
+        if content_type is None:
+            raise RuleViolation("only JPEG, PNG and WEBP images are accepted", code=UPLOAD_REFUSED)
+        width, height = png_size(data)
+        return self._keep(Upload(self._id(), "image", content_type, data, at, width, height))
+
+    def add_file(self, data: bytes, name: str, at: datetime) -> Upload:
+        if not data:
+            raise RuleViolation("the file is empty", code=UPLOAD_REFUSED)
+        if len(data) > MAX_FILE_BYTES:
+            raise RuleViolation(
+                f"files are limited to {MAX_FILE_BYTES // (1024 * 1024)} MB", code=UPLOAD_REFUSED
+            )
+        if not data.startswith(b"%PDF-"):
+            raise RuleViolation("only PDF files are accepted", code=UPLOAD_REFUSED)
+        safe = "".join(c for c in name if c.isalnum() or c in "._- ")[:100] or "file.pdf"
+        return self._keep(Upload(self._id(), safe, "application/pdf", data, at))
