@@ -11,7 +11,7 @@ import heapq
 import itertools
 import random
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -77,6 +77,32 @@ class RecordedEvent:
     event: DomainEvent
 
 
+_STOCK_CACHE: OrderedDict[tuple[int, str, int], tuple[fakes.Stock, Any]] = OrderedDict()
+_STOCK_CACHE_SIZE = 32
+_STOCK_LOCK = threading.Lock()
+
+
+def _stock(rng: random.Random, seed: int, region: str, buyers: int) -> fakes.Stock:
+    """The shop's stock, drawn first from the freshly seeded generator. Drawing it (Faker) is the
+    dearest part of building a world, so it is kept, with the generator's state after the draw:
+    a hit leaves the generator exactly where a fresh draw would, so worlds stay byte-identical."""
+    key = (seed, region, buyers)
+    with _STOCK_LOCK:
+        cached = _STOCK_CACHE.get(key)
+        if cached is not None:
+            _STOCK_CACHE.move_to_end(key)
+    if cached is None:
+        stock = fakes.shop_stock(rng, region, buyers)
+        with _STOCK_LOCK:
+            _STOCK_CACHE[key] = (stock, rng.getstate())
+            while len(_STOCK_CACHE) > _STOCK_CACHE_SIZE:
+                _STOCK_CACHE.popitem(last=False)
+        return stock
+    stock, state = cached
+    rng.setstate(state)
+    return stock
+
+
 class ScenarioConflict(RuleViolation):
     """A valid scenario that cannot join this world as it stands (names the place in the file)."""
 
@@ -114,7 +140,7 @@ class World:
         self.events: deque[RecordedEvent] = deque(maxlen=EVENT_LOG_CAP)
         self.events_dropped = 0
         self.journal = Journal()
-        self.stock = fakes.shop_stock(self.rng, p.region, min(p.order_count, 200))
+        self.stock = _stock(self.rng, p.seed, p.region, min(p.order_count, 200))
         seeded, pending = fakes.seed_orders(
             self.rng,
             self.stock,
