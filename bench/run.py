@@ -42,8 +42,11 @@ def cold_start() -> float:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     began = time.perf_counter()
-    process = subprocess.Popen([str(ROOT / ".venv/bin/tts-sandbox"), "serve", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/tts-sandbox"), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while True:
             try:
@@ -59,7 +62,8 @@ def cold_start() -> float:
 def scenario_with_orders(count: int) -> str:
     named = "\n".join(f"  o{i}: {{status: {'UNPAID' if i % 2 else 'AWAITING_SHIPMENT'}}}" for i in range(100))
     steps = "\n".join(
-        f"  - at: {1 + i % 48}h\n    do: [{{{'pay' if i % 2 else 'buyer_cancel'}: {{order: o{i}}}}}]" for i in range(100)
+        f"  - at: {1 + i % 48}h\n    do: [{{{'pay' if i % 2 else 'buyer_cancel'}: {{order: o{i}}}}}]"
+        for i in range(100)
     )
     return f"""scenario: bench
 setup:
@@ -71,6 +75,96 @@ steps:
 {steps}
 until: 30d
 """
+
+
+def fresh_tenants() -> float:
+    """What the pytest plugin does per test: new tenants (worlds, clocks) behind the session's app."""
+    from sandbox.tenants import TenantRegistry
+
+    began = time.perf_counter()
+    TenantRegistry()
+    return time.perf_counter() - began
+
+
+CALLS = {
+    "authorized shops": ("GET", "/authorization/202309/shops", {}, ""),
+    "order search, 20 orders": ("POST", "/order/202309/orders/search", {"page_size": "20"}, "{}"),
+}
+
+
+def signed(path: str, params: dict[str, str], body: str) -> dict[str, str]:
+    from sandbox.signing import sign
+
+    query = {"app_key": "sandbox_app_key", "timestamp": str(int(time.time())), **params}
+    if not path.startswith("/authorization"):
+        query["shop_cipher"] = "ROW_sandbox_shop_cipher"
+    query["sign"] = sign("sandbox_app_secret", path, query, body)
+    return query
+
+
+def call_paths(count: int) -> dict[str, tuple[float, float]]:
+    """Median latency of signed calls: in-process (requests routed by responses) and to a server."""
+    import httpx
+    import requests
+
+    from sandbox import mock_tiktok_shop
+
+    headers = {"x-tts-access-token": "TTP_sandbox_access_token", "content-type": "application/json"}
+
+    def timed(
+        send: Callable[[str, str, dict[str, str], str], object],
+        method: str,
+        path: str,
+        params: dict[str, str],
+        body: str,
+    ) -> float:
+        timings = []
+        for _ in range(count + 5):
+            query = signed(path, params, body)
+            began = time.perf_counter()
+            send(method, path, query, body)
+            timings.append(time.perf_counter() - began)
+        return statistics.median(timings[5:])
+
+    inprocess = {}
+    with mock_tiktok_shop():
+        session = requests.Session()
+        for name, call in CALLS.items():
+            inprocess[name] = timed(
+                lambda m, p, q, b: session.request(
+                    m, f"https://open-api.tiktokglobalshop.com{p}", params=q, data=b or None, headers=headers
+                ),
+                *call,
+            )
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/tts-sandbox"), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = {}
+    try:
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/sandbox/health")
+                break
+            except httpx.TransportError:
+                time.sleep(0.01)
+        session = requests.Session()  # the same client as in-process: only the path differs
+        for name, call in CALLS.items():
+            server[name] = timed(
+                lambda m, p, q, b: session.request(
+                    m, f"http://127.0.0.1:{port}{p}", params=q, data=b or None, headers=headers
+                ),
+                *call,
+            )
+    finally:
+        process.terminate()
+        process.wait()
+    return {name: (inprocess[name], server[name]) for name in CALLS}
 
 
 def advance_30_days(count: int) -> tuple[float, int]:
@@ -117,7 +211,15 @@ def main() -> int:
             tts.post("/order/202309/orders/search", {}, params={"page_size": 20})
             return time.perf_counter() - began
 
-        results["in-process signed search (test client)"] = {"seconds": median_of(runs * 10, in_process_search)}
+        results["in-process signed search (test client)"] = {
+            "seconds": median_of(runs * 10, in_process_search)
+        }
+
+    results["fresh sandbox per test (pytest plugin)"] = {"seconds": median_of(runs * 3, fresh_tenants)}
+    for name, (inprocess, server) in call_paths(runs * 20).items():
+        results[f"{name}: in-process (requests + responses)"] = {"seconds": inprocess}
+        results[f"{name}: server over loopback (requests, keep-alive)"] = {"seconds": server}
+        results[f"{name}: in-process / server"] = {"ratio": inprocess / server}
 
     seconds, fired = advance_30_days(1000)
     results["advance 30 days, scenario with 1,000 orders"] = {"seconds": seconds, "rules fired": fired}
@@ -125,13 +227,19 @@ def main() -> int:
     width = max(map(len, results))
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
     for name, figures in results.items():
-        shown = ", ".join(f"{v:.4f} {k}" if isinstance(v, float) else f"{v} {k}" for k, v in figures.items())
+        shown = ", ".join(
+            f"{v:.2f}" if k == "ratio" else f"{v:.4f} {k}" if isinstance(v, float) else f"{v} {k}"
+            for k, v in figures.items()
+        )
         print(f"{name.ljust(width)}  {shown}")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (out / f"bench-{stamp}.json").write_text(json.dumps(
-        {"machine": platform.machine(), "python": platform.python_version(), "results": results}, indent=2))
+    (out / f"bench-{stamp}.json").write_text(
+        json.dumps(
+            {"machine": platform.machine(), "python": platform.python_version(), "results": results}, indent=2
+        )
+    )
     return 0
 
 

@@ -31,6 +31,7 @@ from sandbox.api.gateway import (  # noqa: E402
     TrailingSlashGuard,
     operation_name,
 )
+from sandbox.api.inline_wsgi import InlineWSGI  # noqa: E402
 from sandbox.auth import AuthLevel  # noqa: E402
 from sandbox.scenarios import Scenario, ScenarioError, parse_scenario  # noqa: E402
 from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
@@ -94,8 +95,10 @@ class Sandbox:
         freeze_at: datetime | None = None,
         mirror_http_status: bool = False,
         validate_responses: bool = False,
+        inline: bool = False,
     ):
         self.mirror_http_status = mirror_http_status
+        self.inline = inline  # in-process mode: Flask called inline (see sandbox.api.inline_wsgi)
         self.validate_responses = validate_responses
         self.tenants = TenantRegistry(
             seed=seed,
@@ -206,6 +209,9 @@ class Sandbox:
             validate_responses=self.validate_responses,
         )
         errors.install(app, self)
+        if self.inline:
+            bridge = app._middleware_app
+            bridge.asgi_app = InlineWSGI(bridge.app.wsgi_app)
         return app
 
 

@@ -18,7 +18,21 @@ def test_readme_has_python_examples():
 
 def test_readme_python_examples_run():
     for block in python_blocks():
+        if "def test_" in block:
+            continue  # pytest examples: run by the next test
         exec(compile(block, str(README), "exec"), {})
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_readme_pytest_examples_pass(pytester):
+    examples = [block for block in python_blocks() if "def test_" in block]
+    assert examples
+    for number, block in enumerate(examples):
+        pytester.makepyfile(**{f"test_readme_example_{number}": block})
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=len(examples))
 
 
 def test_readme_command_line_section_names_only_real_options():

@@ -1,0 +1,92 @@
+"""The pytest plugin, as a user's test suite meets it (run through pytester)."""
+
+from __future__ import annotations
+
+import textwrap
+
+pytest_plugins = ["pytester"]
+
+
+def run(pytester, source: str, *args: str):
+    pytester.makepyfile(test_user=textwrap.dedent(source))
+    return pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider", *args)
+
+
+def test_fixtures_give_a_fresh_sandbox_per_test(pytester):
+    result = run(
+        pytester,
+        """
+        def test_first(tts_sandbox, tts_client, tts_credentials):
+            assert tts_credentials["app_key"] == "sandbox_app_key"
+            page = tts_client.post("/order/202309/orders/search", {}, params={"page_size": 100}).json()
+            assert page["data"]["total_count"] == 40
+            tts_sandbox.advance("8d")
+
+        def test_second_starts_fresh(tts_sandbox, tts_client):
+            # The previous test's eight days are gone: the token works again.
+            assert tts_client.get("/authorization/202309/shops", shop=False).json()["code"] == 0
+    """,
+    )
+    result.assert_outcomes(passed=2)
+
+
+def test_tts_options_and_the_requests_mock(pytester):
+    result = run(
+        pytester,
+        """
+        import time, pytest, requests
+        from sandbox.signing import sign
+
+        @pytest.mark.tts_options(seed=7, order_count=3, region="GB")
+        def test_routed(tts_mock):
+            query = {"app_key": "sandbox_app_key", "timestamp": str(int(time.time()))}
+            query["sign"] = sign("sandbox_app_secret", "/authorization/202309/shops", query)
+            shops = requests.get("https://open-api.tiktokglobalshop.com/authorization/202309/shops", params=query,
+                                 headers={"x-tts-access-token": "TTP_sandbox_access_token"}).json()
+            assert shops["data"]["shops"][0]["region"] == "GB"
+    """,
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_a_scenario_marker_turns_failed_expectations_into_failures(pytester):
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.scenario("happy-path.yaml")
+        def test_attentive(tts_sandbox, tts_client):
+            tts_sandbox.advance("70m")
+            mug = tts_sandbox.report("happy-path")["orders"]["mug"]["order_id"]
+            detail = tts_client.get("/order/202309/orders", params={"ids": [mug]}).json()["data"]["orders"][0]
+            package = detail["packages"][0]["id"]
+            assert tts_client.post(f"/fulfillment/202309/packages/{package}/ship", {}).json()["code"] == 0
+            assert tts_client.get(f"/fulfillment/202309/packages/{package}/shipping_documents",
+                                  params={"document_type": "SHIPPING_LABEL"}).json()["code"] == 0
+
+        @pytest.mark.scenario("happy-path.yaml")
+        def test_idle(tts_sandbox):
+            tts_sandbox.advance("3d")
+    """,
+    )
+    # pytest reports a failure found at teardown as an error of that test (the run fails).
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR test_user.py::test_idle - Failed: scenario expectations failed*"])
+    assert "test_attentive - Failed" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["*happy-path: the client fetches the order once it awaits shipment*"])
+
+
+def test_an_unknown_scenario_file_is_a_usage_error(pytester):
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.scenario("no-such-scenario.yaml")
+        def test_missing(tts_sandbox):
+            pass
+    """,
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*no-such-scenario.yaml*not found*"])
