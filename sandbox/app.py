@@ -183,31 +183,21 @@ class Sandbox:
             operations=self._operation_infos(),
         )
         ui = SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui")
-        # The control plane first: the Open API is mounted at the root and would shadow it.
-        app.add_api(
-            self.control_spec,
-            base_path=CONTROL_PREFIX,
-            name="control",
-            resolver=RelativeResolver(HANDLERS),
-            swagger_ui_options=ui,
-            validate_responses=self.validate_responses,
+        # The Open API last: it is mounted at the root and would shadow the others.
+        surfaces = (
+            (self.control_spec, CONTROL_PREFIX, "control"),
+            (self.carrier_spec, CARRIER_PREFIX, "carrier"),
+            (self.tiktok_spec, "", "tiktok"),
         )
-        app.add_api(
-            self.carrier_spec,
-            base_path=CARRIER_PREFIX,
-            name="carrier",
-            resolver=RelativeResolver(HANDLERS),
-            swagger_ui_options=ui,
-            validate_responses=self.validate_responses,
-        )
-        app.add_api(
-            self.tiktok_spec,
-            base_path="",
-            name="tiktok",
-            resolver=RelativeResolver(HANDLERS),
-            swagger_ui_options=ui,
-            validate_responses=self.validate_responses,
-        )
+        for spec, base_path, name in surfaces:
+            app.add_api(
+                spec,
+                base_path=base_path,
+                name=name,
+                resolver=RelativeResolver(HANDLERS),
+                swagger_ui_options=ui,
+                validate_responses=self.validate_responses,
+            )
         errors.install(app, self)
         if self.inline:
             bridge = app._middleware_app

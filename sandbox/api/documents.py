@@ -12,15 +12,15 @@ from sandbox.durations import iso
 from sandbox.links import BadLink
 
 
+def _secret_of(app_key: str) -> str | None:
+    tenant = current().sandbox.tenants.get(app_key)
+    return tenant.app_secret if tenant else None
+
+
 def download_document(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]:
     tenants = current().sandbox.tenants
-
-    def secret_of(app_key: str) -> str | None:
-        tenant = tenants.get(app_key)
-        return tenant.app_secret if tenant else None
-
     try:
-        link = read_link(token, secret_of)
+        link = read_link(token, _secret_of)
     except BadLink as exc:
         raise ControlError(404, "unknown_document", str(exc)) from exc
     tenant = tenants.get(link.app_key)
@@ -45,13 +45,8 @@ def download_document(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]
 def download_file(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]:
     """An uploaded file, by the link the upload answered."""
     tenants = current().sandbox.tenants
-
-    def secret_of(app_key: str) -> str | None:
-        tenant = tenants.get(app_key)
-        return tenant.app_secret if tenant else None
-
     try:
-        app_key, fields = links.read(token, secret_of)
+        app_key, fields = links.read(token, _secret_of)
     except BadLink as exc:
         raise ControlError(404, "unknown_file", str(exc)) from exc
     tenant = tenants.get(app_key)
