@@ -33,6 +33,7 @@ from sandbox.api.gateway import (  # noqa: E402
 )
 from sandbox.api.inline_wsgi import InlineWSGI  # noqa: E402
 from sandbox.auth import AuthLevel  # noqa: E402
+from sandbox.durations import parse_instant  # noqa: E402
 from sandbox.scenarios import Scenario, ScenarioError, parse_scenario  # noqa: E402
 from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
 from sandbox.tenants import (  # noqa: E402
@@ -92,11 +93,13 @@ class Sandbox:
         seed: int = DEFAULT_SEED,
         region: str = DEFAULT_REGION,
         order_count: int = DEFAULT_ORDER_COUNT,
-        freeze_at: datetime | None = None,
+        freeze_at: datetime | str | None = None,
         mirror_http_status: bool = False,
         validate_responses: bool = False,
         inline: bool = False,
     ):
+        if isinstance(freeze_at, str):
+            freeze_at = parse_instant(freeze_at)
         self.mirror_http_status = mirror_http_status
         self.inline = inline  # in-process mode: Flask called inline (see sandbox.api.inline_wsgi)
         self.validate_responses = validate_responses

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from sandbox import signing
 
-
-class HttpClient(Protocol):
-    def request(self, method: str, url: str, **kwargs: Any) -> Any: ...
+# Any client with httpx's ``request(method, url, params=..., content=..., headers=...)``: an
+# httpx.Client, starlette's test client, or the in-process sandbox's client.
+HttpClient = Any
 
 
 class SignedClient:

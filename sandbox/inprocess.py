@@ -2,23 +2,24 @@
 
 ``mock_tiktok_shop()`` routes the ``requests`` calls a client makes to the real TikTok hosts (the
 Open API and auth hosts) and to the fake carrier's host into an in-process sandbox, through
-``responses``; every other host passes through. ``InProcessSandbox.httpx_transport()`` does the same
-for httpx clients. Both reach the very app the server runs (same specs, middleware, validation and
-rules), called directly in the test's thread.
+``responses``; every other host passes through. ``InProcessSandbox.httpx_transport()`` and
+``httpx_async_transport()`` do the same for httpx clients. All reach the very app the server runs
+(same specs, middleware, validation and rules), called directly in the test's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import re
 import threading
-from collections.abc import Callable, Mapping
-from contextlib import ContextDecorator
+import weakref
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,12 +34,17 @@ _ROUTED = re.compile(r"^https?://(" + "|".join(re.escape(h) for h in HOSTS) + r"
 _NOT_ROUTED = re.compile(r"^https?://(?!(" + "|".join(re.escape(h) for h in HOSTS) + r")(:\d+)?(/|$))")
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
 
 
 class InProcessSandbox:
     """A sandbox and an in-memory client to it. Make one with ``mock_tiktok_shop()``, the pytest
-    fixture ``tts_sandbox``, or directly (then ``start()`` and ``stop()`` it)."""
+    fixture ``tts_sandbox``, or directly (``with InProcessSandbox(seed=7) as tts: ...``)."""
 
     def __init__(self, sandbox: Any = None, **options: Any):
         from sandbox.app import Sandbox
@@ -64,13 +70,20 @@ class InProcessSandbox:
         self.stop()
 
     @property
-    def http(self) -> Any:
+    def http(self) -> httpx.Client:
         """The in-memory HTTP client (httpx's API), addressed by path: ``http.get("/sandbox/clock")``."""
-        return self.start()._client
+        client = self.start()._client
+        assert client is not None
+        return client
+
+    @property
+    def _app_transport(self) -> _ASGIInline:
+        transport = self.http._transport
+        assert isinstance(transport, _ASGIInline)
+        return transport
 
     # ----- calls -----------------------------------------------------------------------------
-    def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> Answer:
-        """Answer a request meant for one of the routed hosts, straight from the app."""
+    def _target(self, url: str, headers: Mapping[str, str]) -> tuple[Any, str, list[tuple[bytes, bytes]]]:
         parts = urlsplit(url)
         path = parts.path or "/"
         if parts.hostname == CARRIER_HOST and not path.startswith("/carrier"):
@@ -78,13 +91,29 @@ class InProcessSandbox:
         raw = [
             (k.lower().encode("latin1"), str(v).encode("latin1"))
             for k, v in headers.items()
-            if k.lower() not in ("content-length", "host")
+            if k.lower() not in ("content-length", "host", "transfer-encoding")
         ]
         raw.append((b"host", parts.netloc.encode("latin1")))  # links the sandbox hands out point back here
-        self.start()
-        assert self._client is not None
-        transport: _ASGIInline = self._client._transport  # type: ignore[assignment]
-        return transport.call(
+        return parts, path, raw
+
+    def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> Answer:
+        """Answer a request meant for one of the routed hosts, straight from the app."""
+        parts, path, raw = self._target(url, headers)
+        return self._app_transport.call(
+            method,
+            parts.scheme or "https",
+            parts.netloc,
+            path,
+            parts.query.encode("latin1"),
+            raw,
+            body or b"",
+        )
+
+    async def handle_async(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> Answer:
+        parts, path, raw = self._target(url, headers)
+        return await self._app_transport.acall(
             method,
             parts.scheme or "https",
             parts.netloc,
@@ -95,8 +124,12 @@ class InProcessSandbox:
         )
 
     def httpx_transport(self) -> httpx.BaseTransport:
-        """A transport for ``httpx.Client(transport=..., base_url="https://open-api.tiktokglobalshop.com")``."""
+        """For ``httpx.Client(transport=...)``: TikTok's hosts answered in-process, others passed on."""
         return _Transport(self)
+
+    def httpx_async_transport(self) -> httpx.AsyncBaseTransport:
+        """For ``httpx.AsyncClient(transport=...)``, likewise."""
+        return _AsyncTransport(self)
 
     def client(self, app_key: str | None = None) -> SignedClient:
         """A signing client for a tenant (default: the default tenant), over the in-memory client."""
@@ -116,7 +149,9 @@ class InProcessSandbox:
         return dict(response.json())
 
     def now(self, tenant: str | None = None) -> datetime:
-        return self.sandbox.tenant(tenant).world.now()
+        world = self.sandbox.tenant(tenant).world
+        with world.session():
+            return world.now()
 
     def freeze(self, at: datetime | str | None = None, tenant: str | None = None) -> dict[str, Any]:
         body = {"at": at.isoformat() if isinstance(at, datetime) else at} if at is not None else {}
@@ -141,14 +176,9 @@ class InProcessSandbox:
         return self.sandbox.load_scenario(source, tenant=tenant)
 
     def report(self, name: str, tenant: str | None = None) -> dict[str, Any]:
-        return dict(self.sandbox.tenant(tenant).world.scenarios[name].report())
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
+        world = self.sandbox.tenant(tenant).world
+        with world.session():
+            return dict(world.scenarios[name].report())
 
 
 class _ASGIInline(httpx.BaseTransport):
@@ -160,6 +190,7 @@ class _ASGIInline(httpx.BaseTransport):
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.lock = threading.Lock()
+        self._closer = weakref.finalize(self, self.loop.close)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         host = request.headers.get("host", request.url.host)
@@ -184,8 +215,67 @@ class _ASGIInline(httpx.BaseTransport):
         headers: list[tuple[bytes, bytes]],
         body: bytes,
     ) -> Answer:
+        exchange = _Exchange(method, scheme, host, path, query, headers, body)
+        self._run(exchange.drive(self.app))
+        return exchange.answer()
+
+    async def acall(
+        self,
+        method: str,
+        scheme: str,
+        host: str,
+        path: str,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> Answer:
+        exchange = _Exchange(method, scheme, host, path, query, headers, body)
+        await exchange.drive(self.app)
+        return exchange.answer()
+
+    def _run(self, call: Any) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            with self.lock:
+                self.loop.run_until_complete(call)
+            return
+        # Inside a running event loop (an async test using a sync client): drive the call on a
+        # helper thread with its own loop, still one call at a time.
+        outcome: dict[str, BaseException] = {}
+
+        def drive() -> None:
+            try:
+                with self.lock:
+                    asyncio.run(call)
+            except BaseException as exc:  # handed back to the caller below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=drive)
+        worker.start()
+        worker.join()
+        if "error" in outcome:
+            raise outcome["error"]
+
+    def close(self) -> None:
+        self._closer()
+
+
+class _Exchange:
+    """One request through the ASGI app, and the answer collected from it."""
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        host: str,
+        path: str,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ):
         name, _, port = host.partition(":")
-        scope = {
+        self.scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
@@ -199,67 +289,91 @@ class _ASGIInline(httpx.BaseTransport):
             "client": ("127.0.0.1", 0),
             "server": (name, int(port) if port.isdigit() else 80),
         }
-        parts: list[bytes] = []
-        started: dict[str, Any] = {}
-        received = False
+        self.body = body
+        self.received = False
+        self.started: dict[str, Any] = {}
+        self.parts: list[bytes] = []
 
-        async def receive() -> dict[str, Any]:
-            nonlocal received
-            if not received:
-                received = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return {"type": "http.disconnect"}
+    async def receive(self) -> dict[str, Any]:
+        if not self.received:
+            self.received = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        return {"type": "http.disconnect"}
 
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                started["status"], started["headers"] = message["status"], message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                parts.append(message.get("body", b""))
+    async def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.started["status"], self.started["headers"] = message["status"], message.get("headers", [])
+        elif message["type"] == "http.response.body":
+            self.parts.append(message.get("body", b""))
 
-        self._run(self.app(scope, receive, send))
-        headers_out = [(k.decode("latin1"), v.decode("latin1")) for k, v in started["headers"]]
-        return Answer(started["status"], headers_out, b"".join(parts))
+    async def drive(self, app: Any) -> None:
+        await app(self.scope, self.receive, self.send)
 
-    def _run(self, call: Any) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            with self.lock:
-                self.loop.run_until_complete(call)
-            return
-        # Inside an async test: drive the call on another thread, with its own loop.
-        outcome: dict[str, BaseException] = {}
+    def answer(self) -> Answer:
+        headers = [(k.decode("latin1"), v.decode("latin1")) for k, v in self.started["headers"]]
+        return Answer(self.started["status"], headers, b"".join(self.parts))
 
-        def drive() -> None:
-            try:
-                asyncio.run(call)
-            except BaseException as exc:  # handed back to the caller below
-                outcome["error"] = exc
 
-        worker = threading.Thread(target=drive)
-        worker.start()
-        worker.join()
-        if "error" in outcome:
-            raise outcome["error"]
-
-    def close(self) -> None:
-        self.loop.close()
+def _routed(url: httpx.URL) -> bool:
+    return url.host in HOSTS
 
 
 class _Transport(httpx.BaseTransport):
-    """For a user's httpx client: requests to TikTok's hosts, answered by the sandbox."""
+    """For a user's httpx client: requests to TikTok's hosts answered by the sandbox, others sent on."""
 
     def __init__(self, inprocess: InProcessSandbox):
         self.inprocess = inprocess
+        self.onward = httpx.HTTPTransport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not _routed(request.url):
+            return self.onward.handle_request(request)
         answer = self.inprocess.handle(
             request.method, str(request.url), dict(request.headers), request.read()
         )
         return httpx.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
 
+    def close(self) -> None:
+        self.onward.close()
 
-class _MockTikTokShop(ContextDecorator):
+
+class _AsyncTransport(httpx.AsyncBaseTransport):
+    def __init__(self, inprocess: InProcessSandbox):
+        self.inprocess = inprocess
+        self.onward = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not _routed(request.url):
+            return await self.onward.handle_async_request(request)
+        body = await request.aread()
+        answer = await self.inprocess.handle_async(
+            request.method, str(request.url), dict(request.headers), body
+        )
+        return httpx.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
+
+    async def aclose(self) -> None:
+        await self.onward.aclose()
+
+
+def _body_bytes(body: Any) -> bytes:
+    """A request's body whatever the client handed ``requests``: bytes, text, a file, chunks."""
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode()
+    if hasattr(body, "read"):
+        return _body_bytes(body.read())
+    if isinstance(body, Iterable):
+        return b"".join(_body_bytes(chunk) for chunk in body)
+    return bytes(body)
+
+
+_active = threading.Lock()  # responses patches requests for the whole process: one mock at a time
+
+
+class _MockTikTokShop:
     def __init__(self, sandbox: Any = None, **options: Any):
         self._sandbox = sandbox
         self._options = options
@@ -269,35 +383,93 @@ class _MockTikTokShop(ContextDecorator):
     def __enter__(self) -> InProcessSandbox:
         import responses
 
-        if isinstance(self._sandbox, InProcessSandbox):
-            self.inprocess = self._sandbox.start()
-        else:
-            self.inprocess = InProcessSandbox(self._sandbox, **self._options).start()
-        inprocess = self.inprocess
+        if not _active.acquire(blocking=False):
+            raise RuntimeError(
+                "another mock_tiktok_shop() is active: responses routes requests for the whole "
+                "process, so one mock at a time (use tenants for separate worlds)"
+            )
+        try:
+            if isinstance(self._sandbox, InProcessSandbox):
+                self.inprocess = self._sandbox.start()
+            else:
+                self.inprocess = InProcessSandbox(self._sandbox, **self._options).start()
+            inprocess = self.inprocess
 
-        def answer(request: Any) -> tuple[int, dict[str, str], bytes]:
-            body = request.body.encode() if isinstance(request.body, str) else request.body
-            result = inprocess.handle(request.method, request.url, request.headers, body)
-            return result.status, dict(result.headers), result.body
+            def answer(request: Any) -> tuple[int, dict[str, str], bytes]:
+                result = inprocess.handle(
+                    request.method, request.url, request.headers, _body_bytes(request.body)
+                )
+                return result.status, dict(result.headers), result.body
 
-        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        for method in _METHODS:
-            mock.add_callback(method, _ROUTED, callback=answer, content_type=None)
-        mock.add_passthru(_NOT_ROUTED)
-        mock.start()
-        self._mock = mock
+            mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+            for method in _METHODS:
+                mock.add_callback(method, _ROUTED, callback=answer, content_type=None)
+            mock.add_passthru(_NOT_ROUTED)
+            mock.start()
+            self._mock = mock
+        except BaseException:
+            _active.release()
+            raise
         return inprocess
 
     def __exit__(self, *exc: object) -> None:
-        if self._mock is not None:
-            self._mock.stop()
-            self._mock.reset()
-            self._mock = None
-        if self.inprocess is not None and not isinstance(self._sandbox, InProcessSandbox):
-            self.inprocess.stop()
+        try:
+            if self._mock is not None:
+                self._mock.stop()
+                self._mock.reset()
+                self._mock = None
+            if self.inprocess is not None and not isinstance(self._sandbox, InProcessSandbox):
+                self.inprocess.stop()
+        finally:
+            _active.release()
 
 
-def mock_tiktok_shop(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+def _decorate(target: Any, sandbox: Any, options: dict[str, Any]) -> Any:
+    """Each call of the decorated function (or test method) runs in a fresh mock."""
+    if inspect.isclass(target):
+        for name, member in list(vars(target).items()):
+            if name.startswith("test") and callable(member):
+                setattr(target, name, _decorate(member, sandbox, options))
+        return target
+    if inspect.iscoroutinefunction(target):
+
+        @functools.wraps(target)
+        async def awaited(*args: Any, **kwargs: Any) -> Any:
+            with _MockTikTokShop(sandbox, **options):
+                return await target(*args, **kwargs)
+
+        return awaited
+
+    @functools.wraps(target)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        with _MockTikTokShop(sandbox, **options):
+            return target(*args, **kwargs)
+
+    return wrapped
+
+
+class _MockFactory:
+    """What ``mock_tiktok_shop(...)`` answers: a context manager, and a decorator."""
+
+    def __init__(self, sandbox: Any, options: dict[str, Any]):
+        self._sandbox = sandbox
+        self._options = options
+        self._context: _MockTikTokShop | None = None
+
+    def __enter__(self) -> InProcessSandbox:
+        self._context = _MockTikTokShop(self._sandbox, **self._options)
+        return self._context.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._context is not None
+        self._context.__exit__(*exc)
+        self._context = None
+
+    def __call__(self, target: Any) -> Any:
+        return _decorate(target, self._sandbox, self._options)
+
+
+def mock_tiktok_shop(target: Any = None, /, **options: Any) -> Any:
     """Route ``requests`` calls to TikTok's hosts into an in-process sandbox.
 
     As a context manager it gives the ``InProcessSandbox``::
@@ -306,17 +478,17 @@ def mock_tiktok_shop(func: Callable[..., Any] | None = None, /, **options: Any) 
             my_client.sync_orders()          # calls https://open-api.tiktokglobalshop.com/...
             tts.advance("2h")
 
-    As a decorator (``@mock_tiktok_shop`` or ``@mock_tiktok_shop(seed=7)``) it wraps the whole
-    function. Options are those of ``Sandbox`` (seed, region, order_count, freeze_at, ...), or
-    ``sandbox=`` an existing ``Sandbox`` or ``InProcessSandbox``.
+    As a decorator (``@mock_tiktok_shop`` or ``@mock_tiktok_shop(seed=7)``) on a function, an
+    ``async def`` function or a test class, each call runs in a fresh mock. Options are those of
+    ``Sandbox`` (seed, region, order_count, freeze_at, ...), or ``sandbox=`` an existing ``Sandbox``
+    or ``InProcessSandbox`` (also accepted as the first argument). ``responses`` patches
+    ``requests`` for the whole process, so only one mock is active at a time.
     """
-    if func is not None and callable(func):
-        decorator = _MockTikTokShop()
+    from sandbox.app import Sandbox
 
-        @functools.wraps(func)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            with decorator:
-                return func(*args, **kwargs)
-
-        return wrapped
-    return _MockTikTokShop(options.pop("sandbox", None), **options)
+    if isinstance(target, Sandbox | InProcessSandbox):
+        return _MockFactory(target, options)
+    sandbox = options.pop("sandbox", None)
+    if target is not None:
+        return _decorate(target, sandbox, options)
+    return _MockFactory(sandbox, options)

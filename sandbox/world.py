@@ -128,7 +128,9 @@ class World:
         p = self.profile
         start = (p.start or wall_now()).replace(microsecond=0).astimezone(UTC)
         self.started_at = start
-        self.clock = VirtualClock(frozen_at=start if p.frozen else None, start=start)
+        # Without a chosen start the clock is the wall clock itself (offset zero), so that a test
+        # freezing time in-process moves the world to exactly that instant.
+        self.clock = VirtualClock(frozen_at=start if p.frozen else None, start=start if p.start else None)
         self.rng = random.Random(p.seed)
         self.shops = {p.shop.id: p.shop}
         self.grants = Grants()

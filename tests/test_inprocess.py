@@ -180,3 +180,154 @@ def test_direct_clock_control_from_python():
         assert tts.advance(to="2026-03-03T00:00:00Z")["now"] == "2026-03-03T00:00:00Z"
         tts.resume()
         assert tts.now() >= datetime(2026, 3, 3, tzinfo=UTC)
+
+
+def shops_code():
+    return requests.get(
+        f"{API}/authorization/202309/shops",
+        params=signed("/authorization/202309/shops", shop=False),
+        headers=TOKEN,
+    ).json()["code"]
+
+
+def routed_now() -> bool:
+    """Whether requests is still patched by a mock (checked without sending anything anywhere)."""
+    import requests.adapters
+
+    return requests.adapters.HTTPAdapter.send.__module__ != "requests.adapters"
+
+
+def test_a_decorated_function_gets_a_fresh_mock_on_every_call_and_leaves_none_behind():
+    depth = []
+
+    @mock_tiktok_shop(seed=7)
+    def call_twice():
+        depth.append(shops_code())
+        return len(depth)
+
+    assert call_twice() == 1 and call_twice() == 2 and depth == [0, 0]
+    assert not routed_now()
+
+
+def test_a_decorated_test_class_routes_each_test(pytester):
+    pytester.makepyfile(
+        test_class="""
+        import time, requests
+        from sandbox import mock_tiktok_shop
+        from sandbox.signing import sign
+
+        @mock_tiktok_shop(seed=3)
+        class TestShops:
+            def test_routed(self):
+                query = {"app_key": "sandbox_app_key", "timestamp": str(int(time.time()))}
+                query["sign"] = sign("sandbox_app_secret", "/authorization/202309/shops", query)
+                answer = requests.get("https://open-api.tiktokglobalshop.com/authorization/202309/shops",
+                                      params=query, headers={"x-tts-access-token": "TTP_sandbox_access_token"})
+                assert answer.json()["code"] == 0
+
+            def test_fails_visibly(self):
+                assert False
+    """
+    )
+    result = pytester.runpytest_inprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_a_decorated_coroutine_runs_inside_the_mock():
+    import asyncio
+
+    @mock_tiktok_shop
+    async def sync_shops():
+        await asyncio.sleep(0)
+        return shops_code()
+
+    assert asyncio.run(sync_shops()) == 0
+    assert not routed_now()
+
+
+def test_an_httpx_async_client_uses_the_async_transport():
+    import asyncio
+
+    async def main():
+        with InProcessSandbox() as tts:
+            async with httpx.AsyncClient(transport=tts.httpx_async_transport(), base_url=API) as client:
+                answer = await client.get(
+                    "/authorization/202309/shops",
+                    params=signed("/authorization/202309/shops", shop=False),
+                    headers=TOKEN,
+                )
+                return answer.json()["code"]
+
+    assert asyncio.run(main()) == 0
+
+
+def test_the_httpx_transport_answers_only_tiktok_hosts(monkeypatch):
+    sent = []
+
+    def onward(self, request):
+        sent.append(str(request.url))
+        return httpx.Response(204)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", onward)
+    with InProcessSandbox() as tts:
+        client = httpx.Client(transport=tts.httpx_transport())
+        assert client.get("https://example.com/sandbox/clock").status_code == 204
+        assert client.get(f"{API}/sandbox/clock").status_code == 200
+    assert sent == ["https://example.com/sandbox/clock"]
+
+
+def test_overlapping_mocks_are_refused():
+    with mock_tiktok_shop(), pytest.raises(RuntimeError, match="one mock at a time"), mock_tiktok_shop():
+        pass
+    assert not routed_now()
+
+
+def test_streamed_and_file_bodies_are_read(tmp_path):
+    body = '{"order_status":"ON_HOLD"}'
+    file = tmp_path / "body.json"
+    file.write_text(body)
+    with mock_tiktok_shop():
+        for data in (iter([body.encode()]), file.open("rb")):
+            answer = requests.post(
+                f"{API}{SEARCH}",
+                params=signed(SEARCH, body, page_size="50"),
+                data=data,
+                headers={**TOKEN, "content-type": "application/json"},
+            ).json()
+            assert answer["code"] == 0 and {o["status"] for o in answer["data"]["orders"]} == {"ON_HOLD"}
+
+
+def test_a_sandbox_passed_first_is_the_one_used():
+    with InProcessSandbox(region="GB") as mine, mock_tiktok_shop(mine) as routed:
+        assert routed is mine
+        shops = requests.get(
+            f"{API}/authorization/202309/shops",
+            params=signed("/authorization/202309/shops", shop=False),
+            headers=TOKEN,
+        ).json()
+        assert shops["data"]["shops"][0]["region"] == "GB"
+
+
+def test_calls_from_threads_with_running_loops_are_serialized():
+    import asyncio
+    import threading
+
+    tts = InProcessSandbox()
+    codes = []
+
+    def worker():
+        async def inside_a_loop():
+            codes.append(tts.client().get("/authorization/202309/shops", shop=False).json()["code"])
+
+        asyncio.run(inside_a_loop())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    tts.stop()
+    assert codes == [0, 0, 0, 0]
