@@ -17,10 +17,10 @@ from sandbox.domain.deadlines import DOCUMENT_LINK_LIFETIME
 PAGE_SIZES = {"A6": (298, 420), "A5": (420, 595)}
 
 
-def _escape(text: str) -> str:
-    # PDF string literal: Latin-1 only in the base fonts; escape the delimiters.
-    safe = text.encode("latin-1", "replace").decode("latin-1")
-    return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+def _escape(text: str) -> bytes:
+    # A PDF string in the base font's WinAnsi (cp1252) encoding; escape the delimiters.
+    safe = text.encode("cp1252", "replace")
+    return safe.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
 
 
 def pdf(pages: Sequence[Sequence[tuple[int, str]]], size: str = "A6") -> bytes:
@@ -36,12 +36,12 @@ def pdf(pages: Sequence[Sequence[tuple[int, str]]], size: str = "A6") -> bytes:
         next_id += 2
         page_ids.append(page_id)
         y = height - 36
-        stream = ["BT"]
+        stream = [b"BT"]
         for size_pt, text in lines:
-            stream.append(f"/F1 {size_pt} Tf 1 0 0 1 24 {y} Tm ({_escape(text)}) Tj")
+            stream.append(f"/F1 {size_pt} Tf 1 0 0 1 24 {y} Tm (".encode() + _escape(text) + b") Tj")
             y -= size_pt + 8
-        stream.append("ET")
-        content = "\n".join(stream).encode("latin-1")
+        stream.append(b"ET")
+        content = b"\n".join(stream)
         bodies.append(
             (
                 page_id,
@@ -56,7 +56,7 @@ def pdf(pages: Sequence[Sequence[tuple[int, str]]], size: str = "A6") -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         f"<< /Type /Pages /Kids [{kids}] /Count {len(page_ids)} >>".encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ] + [body for _, body in sorted(bodies)]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
@@ -111,6 +111,7 @@ def render_document(document_type: str, size: str, package: Any, order: Any) -> 
         (10, "SHIP TO:"),
         (12, order.recipient_address.name),
         (10, order.recipient_address.address_line1),
+        (10, order.recipient_address.address_line2),
         (
             10,
             " ".join(

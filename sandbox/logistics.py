@@ -190,6 +190,7 @@ class Logistics:
                 packages.label_created(package, shipment.tracking_number, (provider.id, provider.name), at)
             )
             outcome.extend(carrier.open_shipment(shipment, at))
+        slot = slot if handover is HandoverMethod.PICKUP else None  # a drop-off has no slot
         outcome.extend(packages.arrange(package, order, at, handover, slot))
 
         collect_at = (
@@ -211,13 +212,16 @@ class Logistics:
             shipment = self._open_shipment(order, package, provider, tracking_number, at)
             outcome.extend(carrier.open_shipment(shipment, at))
             outcome.extend(carrier.schedule_collection(shipment, at + SELLER_CARRIER_COLLECTS_AFTER))
-        elif shipment.package_id and shipment.package_id != package.id:
-            raise RuleViolation(
-                f"tracking number {tracking_number} already belongs to package {shipment.package_id}"
-            )
-        elif shipment.collected_at is None and shipment.collection_due is None:
-            # A label bought from the carrier with no pickup booked: the seller drops the parcel off.
-            outcome.extend(carrier.schedule_collection(shipment, at + SELLER_CARRIER_COLLECTS_AFTER))
+        else:
+            if (shipment.package_id and shipment.package_id != package.id) or shipment.order_id not in (
+                "",
+                order.id,
+            ):
+                raise RuleViolation(f"tracking number {tracking_number} belongs to another package")
+            self._check_same_carrier(shipment, provider)
+            if shipment.collected_at is None and shipment.collection_due is None:
+                # A label bought from the carrier with no pickup booked: the seller drops the parcel off.
+                outcome.extend(carrier.schedule_collection(shipment, at + SELLER_CARRIER_COLLECTS_AFTER))
         shipment.order_id, shipment.package_id = order.id, package.id
         package.tracking_number = tracking_number
         package.shipping_provider_id, package.shipping_provider_name = provider.id, provider.name
@@ -310,25 +314,72 @@ class Logistics:
     def update_shipping_info(
         self, package: Package, tracking_number: str, provider_id: str, at: datetime
     ) -> Outcome:
+        """A seller corrects a shipped package's tracking number. The carrier's side follows: the
+        shipment carries on under the new number, or a label bought from the carrier for it takes
+        over; a number that belongs to another package is refused."""
         order = self._order(package)
         if order.locked:
             raise RuleViolation(f"order {order.id} is completed and locked", code=packages.ORDER_LOCKED)
         provider = self.provider(provider_id)
         old = self.shipments.get(package.tracking_number)
+        taken = self.shipments.get(tracking_number)
+        if taken is not None and taken is not old:
+            if taken.package_id or taken.order_id not in ("", order.id):
+                raise RuleViolation(
+                    f"tracking number {tracking_number} belongs to another package",
+                    code=packages.SHIPPING_INFO_NOT_UPDATABLE,
+                )
+            self._check_same_carrier(taken, provider)
         outcome = packages.update_shipping_info(
             package, order, tracking_number, (provider.id, provider.name), at
         )
-        moved = self.shipments.get(tracking_number)
-        if moved is None and old is not None:
-            # The carrier's history moves to the corrected number.
-            del self.shipments[old.tracking_number]
-            old.tracking_number, old.provider_id, old.provider_name = (
-                tracking_number,
-                provider.id,
-                provider.name,
-            )
-            self.shipments[tracking_number] = old
+        if taken is not None and taken is not old:
+            # A label bought from the carrier: the package now travels with it.
+            if old is not None:
+                outcome.extend(self._retire(old))
+            taken.order_id, taken.package_id = order.id, package.id
+            if taken.collected_at is None and taken.collection_due is None:
+                outcome.extend(carrier.schedule_collection(taken, at + SELLER_CARRIER_COLLECTS_AFTER))
+            return outcome.extend(fulfillment.follow_shipment(order, package, taken, at))
+        if old is not None:
+            outcome.extend(self._renumber(old, tracking_number, provider))
         return outcome
+
+    def _renumber(self, shipment: Shipment, number: str, provider: Provider) -> Outcome:
+        """The same parcel under a corrected number: its history and its next steps move along."""
+        previous = shipment.tracking_number
+        del self.shipments[previous]
+        shipment.tracking_number, shipment.provider_id, shipment.provider_name = (
+            number,
+            provider.id,
+            provider.name,
+        )
+        self.shipments[number] = shipment
+        return self._requeue(previous, number)
+
+    def _retire(self, shipment: Shipment) -> Outcome:
+        """A shipment no package follows any more: it stays on record, going nowhere."""
+        shipment.package_id = ""
+        shipment.next_step = len(STANDARD_PLAN)
+        return self._requeue(shipment.tracking_number, None)
+
+    def _requeue(self, previous: str, number: str | None) -> Outcome:
+        outcome = Outcome()
+        for rule in ("carrier_progress", "seller_shipped_update_due"):
+            for deadline in self.world.pending_deadlines():
+                if deadline.rule == rule and deadline.subject == previous:
+                    outcome.cancel.append((rule, previous))
+                    if number is not None:
+                        outcome.deadlines.append(Deadline(deadline.due, rule, number))
+        return outcome
+
+    def _check_same_carrier(self, shipment: Shipment, provider: Provider) -> None:
+        if shipment.provider_id and shipment.provider_id != provider.id:
+            raise RuleViolation(
+                f"tracking number {shipment.tracking_number} is a {shipment.provider_name} "
+                f"label: shipping_provider_id must be {shipment.provider_id}",
+                code=packages.WRONG_SHIPPING_TYPE,
+            )
 
     # ----- US platform labels (create the label first, hand over later) ----------------------
     def shipping_services(self, weight_grams: int) -> list[ShippingService]:
@@ -568,6 +619,8 @@ def seller_delivers(
 ) -> Outcome:
     """Sellers who deliver themselves report the outcome, with proof of delivery."""
     order = logistics._order(package)
+    if order.locked:
+        raise RuleViolation(f"order {order.id} is completed and locked", code=packages.ORDER_LOCKED)
     if package.shipping_type is not ShippingType.SELLER:
         raise RuleViolation(
             "only seller-shipped packages report their own delivery", code=packages.WRONG_SHIPPING_TYPE
@@ -612,7 +665,9 @@ def seller_delivers(
         )
         shipment.events.append(event)
         shipment.next_step = len(STANDARD_PLAN)
-    outcome = Outcome()
+        outcome = Outcome(events=[carrier.recorded(shipment, event)])
+    else:
+        outcome = Outcome()
     if order.status is OrderStatus.AWAITING_COLLECTION:
         package.collected_at = order.collection_time = at
         outcome.events.append(fulfillment.status_changed(order, OrderStatus.IN_TRANSIT, at))

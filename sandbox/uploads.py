@@ -13,6 +13,7 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_KEPT = 200  # per world; the oldest are dropped
 UPLOAD_REFUSED = 21011111
+NOT_DELIVERABLE = 21011109
 
 _IMAGE_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
@@ -84,3 +85,18 @@ class Uploads:
             raise RuleViolation("only PDF files are accepted", code=UPLOAD_REFUSED)
         safe = "".join(c for c in name if c.isalnum() or c in "._- ")[:100] or "file.pdf"
         return self._keep(Upload(self._id(), safe, "application/pdf", data, at))
+
+
+def proof_of_delivery(uploads: Uploads, upload_id: str | None, file_type: str) -> Upload:
+    """The uploaded file a delivery report points to, of the type it says."""
+    upload = uploads.files.get(upload_id or "")
+    if upload is None:
+        raise RuleViolation(
+            "file_url must be a URL answered by images/upload or files/upload", code=NOT_DELIVERABLE
+        )
+    expected = "application/pdf" if file_type == "PDF" else "image/"
+    if file_type and not upload.content_type.startswith(expected):
+        raise RuleViolation(
+            f"file_type {file_type} does not match the uploaded {upload.content_type}", code=NOT_DELIVERABLE
+        )
+    return upload

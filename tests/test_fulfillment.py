@@ -186,7 +186,7 @@ def test_sellers_who_deliver_themselves_report_delivery_with_proof(tts, http):
         )
     )
     assert no_proof["errors"][0]["code"] == 21011109
-    done = data(
+    not_ours = data(
         tts.post(
             "/fulfillment/202309/packages/deliver",
             {
@@ -201,8 +201,45 @@ def test_sellers_who_deliver_themselves_report_delivery_with_proof(tts, http):
             },
         )
     )
+    assert not_ours["errors"][0]["code"] == 21011109  # proof must be an upload
+    proof = data(upload(tts, "/fulfillment/202309/images/upload", PNG))["url"]
+    wrong_type = data(
+        tts.post(
+            "/fulfillment/202309/packages/deliver",
+            {
+                "packages": [
+                    {
+                        "id": package_id,
+                        "delivery_type": "DELIVERY_SUCCESS",
+                        "file_type": "PDF",
+                        "file_url": proof,
+                    }
+                ]
+            },
+        )
+    )
+    assert wrong_type["errors"][0]["code"] == 21011109
+    done = data(
+        tts.post(
+            "/fulfillment/202309/packages/deliver",
+            {
+                "packages": [
+                    {
+                        "id": package_id,
+                        "delivery_type": "DELIVERY_SUCCESS",
+                        "file_type": "IMG",
+                        "file_url": proof,
+                    }
+                ]
+            },
+        )
+    )
     assert done == {"errors": []}
     assert status_of(tts, order["id"]) == "DELIVERED"
+    delivered = http.get(
+        "/sandbox/events", params={"kind": "carrier.tracking_event", "subject": "OWNVAN-1"}
+    ).json()
+    assert [e["data"]["detail_code"] for e in delivered["events"]][-1] == "Delivered_001"
     assert carrier_events(http, "OWNVAN-1")[-1]["detail_code"] == "Delivered_001"
 
 

@@ -46,16 +46,19 @@ def tags(http, order_id):
     return http.get(f"/sandbox/orders/{order_id}").json()["logistics_issue_tags"]
 
 
-def test_stalled_tracking_is_an_unmoved_tracking_event_until_it_moves_again():
+def test_stalled_tracking_is_an_unmoved_tracking_event_after_two_days_until_it_moves_again():
     http, tts, order_id = start(
         SCENARIO.format(trigger=AT_PICKUP, action="stall_tracking: {order: parcel, for: 4d}")
     )
-    advance(http, "6h")  # dropped off and scanned: picked up
-    assert status_of(tts, order_id) == "IN_TRANSIT" and tags(http, order_id) == [UNMOVED]
-    advance(http, "3d")
+    advance(http, "6h")  # dropped off and scanned: picked up, just moved
+    assert status_of(tts, order_id) == "IN_TRANSIT" and tags(http, order_id) == []
+    advance(http, "2d")
+    assert tags(http, order_id) == []  # two days without movement: not more than two yet
+    advance(http, "1s")
+    assert tags(http, order_id) == [UNMOVED]
     view = http.get(f"/sandbox/orders/{order_id}").json()
     assert [t["detail_code"] for t in view["tracking"]][-1] == "InTransit_001"  # nothing new
-    advance(http, "1d")  # the stall is over: the journey resumes
+    advance(http, "2d")  # the stall is over at 4 days: the journey resumes
     assert tags(http, order_id) == []
     advance(http, "2d")
     assert status_of(tts, order_id) == "DELIVERED"
@@ -95,7 +98,7 @@ def test_a_delivery_the_platform_misses_is_tagged_until_updated():
 @pytest.mark.parametrize(
     ("number", "after", "expected"),
     [
-        ("SBXSTALL-0001", "1d", [UNMOVED]),
+        ("SBXSTALL-0001", "3d", [UNMOVED]),
         ("SBXNOPICKUPUPDATE-0001", "2d", [PICKED_UP]),
         ("SBXNODELIVERYUPDATE-0001", "3d", [DELIVERED]),
     ],
@@ -120,7 +123,7 @@ orders:
   parcel: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, buyer: {address_line2: "[stall]"}}
 """
     http, tts, order_id = start(text)
-    advance(http, "2d")
+    advance(http, "3d")
     assert status_of(tts, order_id) == "IN_TRANSIT" and tags(http, order_id) == [UNMOVED]
 
 

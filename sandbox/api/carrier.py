@@ -119,7 +119,10 @@ def schedule_pickup(body: Any, **_: Any) -> tuple[dict[str, Any], int]:
     )
     ctx = current()
     with ctx.world.session() as world:
-        shipments = [_shipment(world, number) for number in request["tracking_numbers"]]
+        numbers = request["tracking_numbers"]
+        if len(set(numbers)) != len(numbers):
+            raise ControlError(400, "duplicate_tracking_number", "each tracking number may appear once")
+        shipments = [_shipment(world, number) for number in numbers]
         for shipment in shipments:  # all or nothing
             if shipment.collected_at is not None or shipment.collection_due is not None:
                 raise ControlError(

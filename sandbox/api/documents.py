@@ -8,6 +8,7 @@ from sandbox import links
 from sandbox.api.context import current
 from sandbox.api.envelope import ControlError
 from sandbox.documents import read_link, render_document
+from sandbox.domain.packages import LabelStatus
 from sandbox.durations import iso
 from sandbox.links import BadLink
 
@@ -34,9 +35,12 @@ def download_document(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]
                 "(links last 24 hours of virtual time): ask shipping_documents for a new one",
             )
         package = world.logistics.packages.get(link.package_id)
-        if package is None:
+        if package is None or not package.arranged or package.label_status is not LabelStatus.CREATED:
             raise ControlError(
-                404, "unknown_document", "the package of this link no longer exists (world reset?)"
+                404,
+                "unknown_document",
+                "this link's package has no shipping label any more "
+                "(the world was reset, or the label was rejected)",
             )
         document = render_document(link.document_type, link.size, package, world.orders[package.order_id])
         return document, 200, {"Content-Type": "application/pdf"}

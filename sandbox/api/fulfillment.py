@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sandbox import links
 from sandbox.api import render
@@ -16,6 +17,7 @@ from sandbox.domain.orders import Order
 from sandbox.domain.packages import HandoverMethod, Package
 from sandbox.domain.search import PackageFilter, search
 from sandbox.logistics import seller_delivers
+from sandbox.uploads import proof_of_delivery
 from sandbox.world import World
 
 FILES_PATH = "/sandbox/files/"
@@ -207,6 +209,10 @@ def deliver_packages(body: Any, **_: Any) -> dict[str, Any]:
         for report in reports:
             try:
                 package = world.logistics.package(report["id"])
+                if report.get("file_url"):
+                    proof_of_delivery(
+                        world.uploads, _upload_id(report["file_url"]), report.get("file_type", "")
+                    )
                 world.apply(
                     seller_delivers(
                         world.logistics,
@@ -338,3 +344,16 @@ def create_package_202512(body: Any, **_: Any) -> dict[str, Any]:
                 "shipping_provider_name": package.shipping_provider_name,
             },
         )
+
+
+def _upload_id(url: str) -> str | None:
+    """The upload a file link of this tenant points to, if it is one."""
+    tenant = current().tenant
+    token = urlsplit(url).path.rpartition(FILES_PATH)[2]
+    if tenant is None or not token:
+        return None
+    try:
+        _, fields = links.read(token, lambda key: tenant.app_secret if key == tenant.app_key else None)
+    except links.BadLink:
+        return None
+    return str(fields[0]) if fields else None

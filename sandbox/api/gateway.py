@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from sandbox.app import Sandbox
     from sandbox.tenants import Tenant
 
-MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_BODY_BYTES = 12 * 1024 * 1024  # uploads of up to 10 MB, with their multipart wrapping
 MAX_JSON_DEPTH = 64
 TENANT_HEADER = "x-sandbox-tenant"
 CARRIER_KEY_HEADER = "x-api-key"

@@ -129,7 +129,7 @@ def open_shipment(shipment: Shipment, at: datetime) -> Outcome:
         shipment.origin_city,
     )
     shipment.events.append(event)
-    return Outcome(events=[_recorded(shipment, event)])
+    return Outcome(events=[recorded(shipment, event)])
 
 
 def schedule_collection(shipment: Shipment, at: datetime) -> Outcome:
@@ -155,7 +155,7 @@ def progress(shipment: Shipment, at: datetime) -> tuple[TrackingEvent | None, Ou
     )
     shipment.events.append(event)
     shipment.next_step += 1
-    outcome = Outcome(events=[_recorded(shipment, event)])
+    outcome = Outcome(events=[recorded(shipment, event)])
     if planned.detail_code == PICKED_UP and shipment.stall_after_pickup is not None:
         outcome.extend(stall(shipment, at, shipment.stall_after_pickup))
     if shipment.next_step < len(STANDARD_PLAN):
@@ -179,7 +179,7 @@ def stall(shipment: Shipment, at: datetime, duration: timedelta) -> Outcome:
     )
 
 
-def _recorded(shipment: Shipment, event: TrackingEvent) -> DomainEvent:
+def recorded(shipment: Shipment, event: TrackingEvent) -> DomainEvent:
     return DomainEvent(
         event.at,
         "carrier.tracking_event",

@@ -46,8 +46,12 @@ SHIPPING_INFO_UPDATE_WINDOW = timedelta(hours=72)
 # updated to 'Shipped', you can create a ticket" (Picked up but logistics status not updated).
 PICKED_UP_NOT_UPDATED_AFTER = timedelta(hours=24)
 # "For both shipping types, you must ensure that the package is collected in a timely manner and
-# that within 120 hours, the Order Status is updated": past it, the tracking counts as unmoved.
+# that within 120 hours, the Order Status is updated": a package still awaiting collection 120
+# hours after it was shipped counts as unmoved.
 STATUS_UPDATE_WINDOW = timedelta(hours=120)
+# "If the status is still not updated within 2 business days, you can contact our seller support":
+# a parcel with no tracking movement for two days shows the "Unmoved tracking event" tag.
+UNMOVED_TRACKING_AFTER = timedelta(days=2)
 # "Within 48 hours, you should update your Order Status to Shipped once the items are collected."
 SELLER_SHIPPED_UPDATE_WINDOW = timedelta(hours=48)
 

@@ -87,10 +87,13 @@ def logistics_issue_tags(
     tags = []
     last_move = shipment.events[-1].at if shipment.events else package.arranged_at
     delivered = shipment.has(DELIVERED)
-    stalled = shipment.stalled_until is not None and now < shipment.stalled_until
-    if not delivered and (
-        stalled or (last_move is not None and now - last_move > deadlines.STATUS_UPDATE_WINDOW)
-    ):
+    quiet = last_move is not None and now - last_move > deadlines.UNMOVED_TRACKING_AFTER
+    uncollected = (
+        order.status is OrderStatus.AWAITING_COLLECTION
+        and package.arranged_at is not None
+        and now - package.arranged_at > deadlines.STATUS_UPDATE_WINDOW
+    )
+    if not delivered and (quiet or uncollected):
         tags.append(UNMOVED_TRACKING)
     picked_up = next((e for e in shipment.events if e.detail_code == PICKED_UP), None)
     if (
