@@ -219,12 +219,15 @@ def buyer_cancel_auto_approved(order: Order, at: datetime) -> Outcome:
     return _cancel(order, at, CancellationInitiator.BUYER, order.cancel_reason)
 
 
+_PACKAGE_STATUS = {
+    OrderStatus.AWAITING_COLLECTION: "PROCESSING",
+    OrderStatus.IN_TRANSIT: "FULFILLING",
+    OrderStatus.DELIVERED: "COMPLETED",
+    OrderStatus.COMPLETED: "COMPLETED",
+    OrderStatus.CANCELLED: "CANCELLED",
+}
+
+
 def package_status(order: Order) -> str:
     """The package status a line item shows, derived from the order's status."""
-    return {
-        OrderStatus.AWAITING_COLLECTION: "PROCESSING",
-        OrderStatus.IN_TRANSIT: "FULFILLING",
-        OrderStatus.DELIVERED: "COMPLETED",
-        OrderStatus.COMPLETED: "COMPLETED",
-        OrderStatus.CANCELLED: "CANCELLED",
-    }.get(order.status, "TO_FULFILL")
+    return _PACKAGE_STATUS.get(order.status, "TO_FULFILL")
