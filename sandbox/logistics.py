@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sandbox import fakes
-from sandbox.domain import carrier, fulfillment, packages
-from sandbox.domain.carrier import STANDARD_PLAN, Shipment, TrackingEvent
+from sandbox.domain import carrier, deadlines, fulfillment, packages, returns
+from sandbox.domain.carrier import STANDARD_PLAN, AttemptFailure, Shipment, TrackingEvent
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus, ShippingType
 from sandbox.domain.packages import HandoverMethod, LabelStatus, Package, PackageStatus, RejectionReason
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 STALL_MARK = "[stall]"  # tracking stops for 5 days after pickup
 NO_PICKUP_UPDATE_MARK = "[no-status-update]"  # the platform misses the pickup for 3 days
 NO_DELIVERY_UPDATE_MARK = "[delivered-not-updated]"  # the platform misses the delivery for 3 days
+FAILED_ATTEMPTS_MARK = "[three-failed-attempts]"  # three failed attempts, back to the seller
+REFUSED_MARK = "[refused]"  # the buyer refuses three times: back to the seller, "refused"
+RETURN_FAILS_MARK = "[return-fails]"  # three failed attempts, and the way back fails too
 MAGIC_STALL = timedelta(days=5)
 MAGIC_HOLD = timedelta(days=3)
 # Seller tracking numbers starting with these prefixes do the same.
@@ -35,6 +38,9 @@ SELLER_NUMBER_MARKS = {
     "SBXSTALL": STALL_MARK,
     "SBXNOPICKUPUPDATE": NO_PICKUP_UPDATE_MARK,
     "SBXNODELIVERYUPDATE": NO_DELIVERY_UPDATE_MARK,
+    "SBX3FAIL": FAILED_ATTEMPTS_MARK,
+    "SBXREFUSED": REFUSED_MARK,
+    "SBXRETURNFAIL": RETURN_FAILS_MARK,
 }
 
 # A seller-shipped parcel is in its carrier's hands shortly after the seller uploads the number.
@@ -267,6 +273,15 @@ class Logistics:
         outcome = Outcome()
         if STALL_MARK in marks:
             shipment.stall_after_pickup = MAGIC_STALL
+        if REFUSED_MARK in marks:
+            package.failures_ahead = [AttemptFailure.REFUSED] * deadlines.MAX_DELIVERY_ATTEMPTS
+        elif FAILED_ATTEMPTS_MARK in marks or RETURN_FAILS_MARK in marks:
+            package.failures_ahead = [
+                AttemptFailure.ADDRESSEE_NOT_AVAILABLE
+            ] * deadlines.MAX_DELIVERY_ATTEMPTS
+        if RETURN_FAILS_MARK in marks:
+            package.return_fails = True
+        self._hand_over_plans(package, shipment)
         collected = shipment.collection_due or at
         if NO_PICKUP_UPDATE_MARK in marks:
             package.status_holds[fulfillment.PICKED_UP_HOLD] = collected + MAGIC_HOLD
@@ -472,7 +487,9 @@ class Logistics:
             return Outcome()
         event, outcome = carrier.progress(shipment, at)
         package = self.packages.get(shipment.package_id)
-        if package is not None:
+        if package is not None and shipment.returning and package.return_status is None:
+            outcome.extend(returns.returning_to_seller(package, at))
+        elif package is not None:
             outcome.extend(fulfillment.follow_shipment(self._order(package), package, shipment, at))
         elif (
             event is not None
@@ -483,6 +500,53 @@ class Logistics:
             due = at + fulfillment.deadlines.SELLER_SHIPPED_UPDATE_WINDOW
             outcome.deadlines.append(Deadline(due, "seller_shipped_update_due", tracking_number))
         return outcome
+
+    def return_arrives(self, tracking_number: str, at: datetime) -> Outcome:
+        shipment = self.shipments.get(tracking_number)
+        package = self.packages.get(shipment.package_id) if shipment else None
+        if shipment is None or package is None:
+            return Outcome()
+        event, outcome = carrier.return_arrives(shipment, at)
+        if event.detail_code == carrier.RETURNED:
+            return outcome.extend(
+                returns.delivered_back_to_seller(
+                    self._order(package), package, returns.cancel_reason(shipment), at
+                )
+            )
+        return outcome.extend(returns.seller_delivery_failed(package, at))
+
+    def failed_return_destroyed(self, package_id: str, at: datetime) -> Outcome:
+        package = self.packages.get(package_id)
+        return returns.failed_return_destroyed(self._order(package), package, at) if package else Outcome()
+
+    def _hand_over_plans(self, package: Package, shipment: Shipment) -> None:
+        """What a scenario or a magic value planned for the package's delivery, for its carrier."""
+        shipment.failures_ahead += package.failures_ahead
+        package.failures_ahead = []
+        shipment.return_fails = shipment.return_fails or package.return_fails
+
+    def plan_failed_attempts(self, package: Package, failures: list[AttemptFailure]) -> None:
+        shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
+        if shipment is not None and (shipment.has(carrier.DELIVERED) or shipment.returning):
+            raise RuleViolation(f"package {package.id} is past its delivery attempts")
+        package.failures_ahead += failures
+        if shipment is not None and package.arranged:
+            self._hand_over_plans(package, shipment)
+
+    def plan_failed_return(self, package: Package) -> None:
+        package.return_fails = True
+        shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
+        if shipment is not None and package.arranged:
+            self._hand_over_plans(package, shipment)
+
+    def seller_delivery_failed_view(self, package: Package) -> dict[str, Any]:
+        shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
+        return {
+            "return_status": package.return_status.value if package.return_status else None,
+            "returned_at": package.returned_at,
+            "destroy_at": package.destroy_at,
+            "attempts": list(shipment.attempts) if shipment else [],
+        }
 
     def seller_shipped_update_due(self, tracking_number: str, at: datetime) -> Outcome:
         shipment = self.shipments.get(tracking_number)

@@ -68,7 +68,17 @@ def _seller_shipped_update_due(world: World, tracking_number: str, at: datetime)
     return world.logistics.seller_shipped_update_due(tracking_number, at)
 
 
+def _carrier_return_arrives(world: World, tracking_number: str, at: datetime) -> Outcome:
+    return world.logistics.return_arrives(tracking_number, at)
+
+
+def _failed_return_destroyed(world: World, package_id: str, at: datetime) -> Outcome:
+    return world.logistics.failed_return_destroyed(package_id, at)
+
+
 TIMED_RULES: dict[str, TimedRule] = {
+    "carrier_return_arrives": _carrier_return_arrives,
+    "failed_return_destroyed": _failed_return_destroyed,
     "seller_shipped_update_due": _seller_shipped_update_due,
     "scenario_starts": _scenario_starts,
     "carrier_progress": _carrier_progress,

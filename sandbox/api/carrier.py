@@ -106,9 +106,19 @@ def get_tracking(tracking_number: str, **_: Any) -> dict[str, Any]:
 
 def get_attempts(tracking_number: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
-        _shipment(world, tracking_number)
-        # Delivery attempts are recorded from the failed-delivery capability on; none fail before it.
-        return {"tracking_number": tracking_number, "attempts": []}
+        shipment = _shipment(world, tracking_number)
+        return {
+            "tracking_number": tracking_number,
+            "attempts": [
+                {
+                    "number": i + 1,
+                    "time": iso(a.at),
+                    "result": "DELIVERED" if a.delivered else "FAILED",
+                    "reason": a.failure.value if a.failure else None,
+                }
+                for i, a in enumerate(shipment.attempts)
+            ],
+        }
 
 
 def schedule_pickup(body: Any, **_: Any) -> tuple[dict[str, Any], int]:

@@ -235,4 +235,19 @@ def get_order_view(order_id: str, **_: Any) -> dict[str, Any]:
                 "handover_method": package.handover_method.value if package.handover_method else None,
                 "weight_grams": package.weight_grams,
             }
+            returned = world.logistics.seller_delivery_failed_view(package)
+            view["failed_delivery"] = {
+                "return_status": returned["return_status"],
+                "returned_at": iso(returned["returned_at"]) if returned["returned_at"] else None,
+                "destroy_at": iso(returned["destroy_at"]) if returned["destroy_at"] else None,
+                "alert": returned["return_status"] == "SELLER_DELIVERY_FAILED",
+                "attempts": [
+                    {
+                        "time": iso(a.at),
+                        "delivered": a.delivered,
+                        "reason": a.failure.value if a.failure else None,
+                    }
+                    for a in returned["attempts"]
+                ],
+            }
         return view

@@ -68,7 +68,40 @@ STANDARD_PLAN: tuple[PlannedEvent, ...] = (
     ),
 )
 PICKED_UP = "InTransit_001"
+OUT_FOR_DELIVERY = "OutForDelivery_001"
 DELIVERED = "Delivered_001"
+RETURNING = "Exception_011"
+RETURNED = "Exception_012"
+RETURN_FAILED = "Exception_013"
+
+
+class AttemptFailure(StrEnum):
+    """Why a delivery attempt failed, with the carrier's detail code."""
+
+    ADDRESSEE_NOT_AVAILABLE = "ADDRESSEE_NOT_AVAILABLE"
+    BUSINESS_CLOSED = "BUSINESS_CLOSED"
+    ADDRESS_ISSUE = "ADDRESS_ISSUE"
+    REFUSED = "REFUSED"
+
+
+ATTEMPT_DETAIL = {
+    AttemptFailure.ADDRESSEE_NOT_AVAILABLE: (
+        "AttemptFail_001",
+        "Delivery attempted: addressee not available",
+    ),
+    AttemptFailure.BUSINESS_CLOSED: ("AttemptFail_002", "Delivery attempted: business closed"),
+    AttemptFailure.ADDRESS_ISSUE: ("AttemptFail_003", "Delivery attempted: address issue"),
+    AttemptFailure.REFUSED: ("AttemptFail_004", "Delivery attempted: refused by the recipient"),
+}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    at: datetime
+    delivered: bool
+    failure: AttemptFailure | None = None
+
+
 # When a parcel dropped off or waiting for pickup is collected, after its handover was arranged.
 DROP_OFF_COLLECTED_AFTER = timedelta(hours=6)
 PICKUP_COLLECTED_AFTER_SLOT_START = timedelta(hours=2)
@@ -101,6 +134,11 @@ class Shipment:
     pickup_window: tuple[datetime, datetime] | None = None
     collection_due: datetime | None = None  # when the carrier will collect, once arranged
     stall_after_pickup: timedelta | None = None  # magic value: goes quiet once collected
+    # Failed deliveries: the reasons of the attempts still to fail, in order (scenarios, magic values).
+    failures_ahead: list[AttemptFailure] = field(default_factory=list)
+    return_fails: bool = False  # the way back to the seller fails too
+    attempts: list[Attempt] = field(default_factory=list)
+    returning: bool = False
 
     @property
     def status(self) -> TrackingStatus:
@@ -148,6 +186,8 @@ def progress(shipment: Shipment, at: datetime) -> tuple[TrackingEvent | None, Ou
             deadlines=[Deadline(shipment.stalled_until, "carrier_progress", shipment.tracking_number)]
         )
     planned = STANDARD_PLAN[shipment.next_step]
+    if planned.detail_code == DELIVERED and shipment.failures_ahead:
+        return fail_attempt(shipment, at)
     if shipment.collected_at is None:
         shipment.collected_at = at
     event = TrackingEvent(
@@ -155,6 +195,8 @@ def progress(shipment: Shipment, at: datetime) -> tuple[TrackingEvent | None, Ou
     )
     shipment.events.append(event)
     shipment.next_step += 1
+    if planned.detail_code == DELIVERED:
+        shipment.attempts.append(Attempt(at, delivered=True))
     outcome = Outcome(events=[recorded(shipment, event)])
     if planned.detail_code == PICKED_UP and shipment.stall_after_pickup is not None:
         outcome.extend(stall(shipment, at, shipment.stall_after_pickup))
@@ -191,3 +233,58 @@ def recorded(shipment: Shipment, event: TrackingEvent) -> DomainEvent:
             "package_id": shipment.package_id,
         },
     )
+
+
+def fail_attempt(shipment: Shipment, at: datetime) -> tuple[TrackingEvent, Outcome]:
+    """A delivery attempt fails. The carrier tries again the next day; after the third failed attempt
+    the parcel goes back to the seller."""
+    from sandbox.domain.deadlines import MAX_DELIVERY_ATTEMPTS, NEXT_ATTEMPT_AFTER, RETURN_JOURNEY
+
+    failure = shipment.failures_ahead.pop(0)
+    code, message = ATTEMPT_DETAIL[failure]
+    event = TrackingEvent(at, TrackingStatus.ATTEMPT_FAIL, code, message, shipment.destination_city)
+    shipment.events.append(event)
+    shipment.attempts.append(Attempt(at, delivered=False, failure=failure))
+    outcome = Outcome(events=[recorded(shipment, event)])
+    failed = sum(1 for a in shipment.attempts if not a.delivered)
+    if failed < MAX_DELIVERY_ATTEMPTS:
+        shipment.next_step = next(i for i, p in enumerate(STANDARD_PLAN) if p.detail_code == OUT_FOR_DELIVERY)
+        outcome.deadlines.append(
+            Deadline(at + NEXT_ATTEMPT_AFTER, "carrier_progress", shipment.tracking_number)
+        )
+        return event, outcome
+    shipment.returning = True
+    shipment.next_step = len(STANDARD_PLAN)  # the journey to the buyer is over
+    back = TrackingEvent(
+        at,
+        TrackingStatus.EXCEPTION,
+        RETURNING,
+        f"Returning to sender after {failed} failed delivery attempts",
+        shipment.destination_city,
+    )
+    shipment.events.append(back)
+    outcome.events.append(recorded(shipment, back))
+    outcome.deadlines.append(
+        Deadline(at + RETURN_JOURNEY, "carrier_return_arrives", shipment.tracking_number)
+    )
+    return event, outcome
+
+
+def return_arrives(shipment: Shipment, at: datetime) -> tuple[TrackingEvent, Outcome]:
+    """The end of the way back: handed to the seller, or not (the carrier could not deliver it)."""
+    if shipment.return_fails:
+        shipment.return_fails = False  # a second try (after the seller asks for it) succeeds
+        event = TrackingEvent(
+            at,
+            TrackingStatus.EXCEPTION,
+            RETURN_FAILED,
+            "Could not be delivered back to the sender",
+            shipment.origin_city,
+        )
+    else:
+        shipment.returning = False
+        event = TrackingEvent(
+            at, TrackingStatus.EXCEPTION, RETURNED, "Delivered back to the sender", shipment.origin_city
+        )
+    shipment.events.append(event)
+    return event, Outcome(events=[recorded(shipment, event)])

@@ -60,3 +60,12 @@ SELLER_SHIPPED_UPDATE_WINDOW = timedelta(hours=48)
 # orders] beyond 14 days".
 COMPLETION_AFTER_DELIVERY = timedelta(days=7)
 COMPLETED_ORDER_LOCK = timedelta(days=14)
+
+# Failed deliveries. "A package that has not been successfully delivered after three attempts" goes
+# back to the seller; the carrier tries again the next day after each failure; the way back takes
+# about three days. For a failed return package "the logistics service provider will destroy the
+# package after 7 days" unless the seller asks for it.
+MAX_DELIVERY_ATTEMPTS = 3
+NEXT_ATTEMPT_AFTER = timedelta(hours=20)  # out for delivery again the next morning
+RETURN_JOURNEY = timedelta(hours=72)
+DESTROY_WINDOW = timedelta(days=7)

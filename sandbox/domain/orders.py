@@ -187,6 +187,20 @@ def _cancel(order: Order, at: datetime, initiator: CancellationInitiator, reason
     )
 
 
+def system_cancels(order: Order, at: datetime, reason: str) -> Outcome:
+    """The platform cancels an order (a failed delivery, a lost parcel) and refunds the buyer."""
+    outcome = _cancel(order, at, CancellationInitiator.SYSTEM, reason)
+    outcome.events.append(
+        DomainEvent(
+            at,
+            "order.refunded",
+            order.id,
+            {"amount": order.payment.total_amount, "currency": order.payment.currency, "reason": reason},
+        )
+    )
+    return outcome
+
+
 def buyer_cancels(order: Order, at: datetime, reason: str = "No longer needed") -> Outcome:
     """A buyer cancels before shipment.
 

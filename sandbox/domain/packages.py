@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sandbox.domain import deadlines
 from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
@@ -102,6 +103,12 @@ class Package:
     # Platform status updates held back while the carrier moves on (stuck tracking), by milestone
     # ("picked_up" or "delivered"), until an instant.
     status_holds: dict[str, datetime] = field(default_factory=dict)
+    # The way back to the seller after failed deliveries (sandbox.domain.returns).
+    return_status: Any = None
+    failures_ahead: list[Any] = field(default_factory=list)  # planned before the carrier has it
+    return_fails: bool = False
+    returned_at: datetime | None = None
+    destroy_at: datetime | None = None
 
     @property
     def arranged(self) -> bool:

@@ -283,3 +283,109 @@ register(
         _hold_status_update,
     )
 )
+
+
+# ----- failed deliveries and returns to seller ---------------------------------------------------
+def _fail_delivery_attempts(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain.carrier import AttemptFailure
+
+    package = _package(world, args["order"])
+    count = args.get("count", 3)
+    reason = AttemptFailure(args.get("reason", "ADDRESSEE_NOT_AVAILABLE"))
+    world.logistics.plan_failed_attempts(package, [reason] * count)
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "package.failed_attempts_planned",
+                package.order_id,
+                {"package_id": package.id, "count": count, "reason": reason.value},
+            )
+        ]
+    )
+
+
+def _fail_return_delivery(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    world.logistics.plan_failed_return(_package(world, args["order"]))
+    return Outcome()
+
+
+def _seller_claims_parcel(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain import returns
+
+    return returns.seller_claims_parcel(_package(world, args["order"]), at)
+
+
+def _seller_rejects_parcel(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain import returns
+
+    package = _package(world, args["order"])
+    return returns.seller_rejects_parcel(world.order(args["order"]), package, at)
+
+
+register(
+    Action(
+        "fail_delivery_attempts",
+        "The carrier's next delivery attempts of the order's parcel fail (default 3, addressee not "
+        "available); after the third failed attempt the parcel goes back to the seller.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {
+                "order": ORDER_REF,
+                "count": {"type": "integer", "minimum": 1, "maximum": 3, "default": 3},
+                "reason": {
+                    "enum": ["ADDRESSEE_NOT_AVAILABLE", "BUSINESS_CLOSED", "ADDRESS_ISSUE", "REFUSED"],
+                    "default": "ADDRESSEE_NOT_AVAILABLE",
+                },
+            },
+        },
+        ("order",),
+        _fail_delivery_attempts,
+    )
+)
+register(
+    Action(
+        "fail_return_delivery",
+        "The carrier will not manage to deliver the parcel back to the seller: Seller Delivery Failed, "
+        "and the 7-day destroy window.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {"order": ORDER_REF},
+        },
+        ("order",),
+        _fail_return_delivery,
+    )
+)
+register(
+    Action(
+        "seller_claims_parcel",
+        "The seller asks for a parcel the carrier failed to deliver back (a ticket or a call, within "
+        "the 7 days): it is not destroyed, the carrier brings it back.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {"order": ORDER_REF},
+        },
+        ("order",),
+        _seller_claims_parcel,
+    )
+)
+register(
+    Action(
+        "seller_rejects_parcel",
+        "The seller rejects the returning parcel: the platform has it destroyed.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {"order": ORDER_REF},
+        },
+        ("order",),
+        _seller_rejects_parcel,
+    )
+)

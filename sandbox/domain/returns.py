@@ -1,0 +1,120 @@
+"""Parcels going back to the seller after failed deliveries, as the Seller Center's Failed Delivery
+tab shows them.
+
+- Returning to Seller: the parcel is on its way back.
+- Delivered Back to Seller: "the package has been returned to the seller, and the order will be
+  automatically cancelled and refunded" (a SYSTEM cancellation with the matching reason).
+- Seller Delivery Failed: "the carrier couldn't deliver the package to the seller" (a red alert).
+  The seller is notified that it will be destroyed; unless the seller asks for it within 7 days,
+  it is destroyed. A package rejected by the seller is destroyed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sandbox.domain import deadlines
+from sandbox.domain.carrier import AttemptFailure, Shipment
+from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
+from sandbox.domain.orders import Order, OrderStatus, system_cancels
+from sandbox.domain.packages import Package
+
+RETURN_NOT_ALLOWED = 21011112
+
+
+class ReturnStatus(StrEnum):
+    RETURNING_TO_SELLER = "RETURNING_TO_SELLER"
+    DELIVERED_BACK_TO_SELLER = "DELIVERED_BACK_TO_SELLER"
+    SELLER_DELIVERY_FAILED = "SELLER_DELIVERY_FAILED"
+    DESTROYED = "DESTROYED"
+
+
+def _return_status(package: Package, status: ReturnStatus, at: datetime) -> DomainEvent:
+    package.return_status = status
+    package.update_time = at
+    return DomainEvent(
+        at,
+        "package.return_status_changed",
+        package.order_id,
+        {"package_id": package.id, "return_status": status.value},
+    )
+
+
+def returning_to_seller(package: Package, at: datetime) -> Outcome:
+    package.returned_at = package.returned_at or at
+    return Outcome(events=[_return_status(package, ReturnStatus.RETURNING_TO_SELLER, at)])
+
+
+def cancel_reason(shipment: Shipment) -> str:
+    """The SYSTEM cancel reason for a parcel that came back: refused, or anything else."""
+    refused = any(a.failure is AttemptFailure.REFUSED for a in shipment.attempts)
+    return "returned_to_shipper_refused" if refused else "returned_to_shipper_other"
+
+
+def delivered_back_to_seller(order: Order, package: Package, reason: str, at: datetime) -> Outcome:
+    """Back with the seller: the order is cancelled and the buyer refunded, at the same instant."""
+    outcome = Outcome(events=[_return_status(package, ReturnStatus.DELIVERED_BACK_TO_SELLER, at)])
+    return outcome.extend(system_cancels(order, at, reason))
+
+
+def seller_delivery_failed(package: Package, at: datetime) -> Outcome:
+    """The carrier could not hand the parcel back: the seller is told it will be destroyed."""
+    package.destroy_at = at + deadlines.DESTROY_WINDOW
+    return Outcome(
+        events=[
+            _return_status(package, ReturnStatus.SELLER_DELIVERY_FAILED, at),
+            DomainEvent(
+                at,
+                "package.destruction_notice",
+                package.order_id,
+                {"package_id": package.id, "destroy_at": int(package.destroy_at.timestamp())},
+            ),
+        ],
+        deadlines=[Deadline(package.destroy_at, "failed_return_destroyed", package.id)],
+    )
+
+
+def failed_return_destroyed(order: Order, package: Package, at: datetime) -> Outcome:
+    """Seven days passed and the seller did not ask for the parcel: it is destroyed."""
+    if package.return_status is not ReturnStatus.SELLER_DELIVERY_FAILED:
+        return Outcome()
+    return destroy(order, package, at)
+
+
+def destroy(order: Order, package: Package, at: datetime) -> Outcome:
+    package.destroy_at = None
+    outcome = Outcome(
+        events=[_return_status(package, ReturnStatus.DESTROYED, at)],
+        cancel=[("failed_return_destroyed", package.id)],
+    )
+    if order.status is not OrderStatus.CANCELLED:
+        outcome.extend(system_cancels(order, at, "package_scrap"))
+    return outcome
+
+
+def seller_claims_parcel(package: Package, at: datetime) -> Outcome:
+    """The seller asks for the parcel within the 7 days: the carrier brings it back again."""
+    if package.return_status is not ReturnStatus.SELLER_DELIVERY_FAILED:
+        raise RuleViolation(
+            "only a parcel the carrier failed to deliver back can be claimed", code=RETURN_NOT_ALLOWED
+        )
+    package.destroy_at = None
+    outcome = Outcome(
+        cancel=[("failed_return_destroyed", package.id)],
+        deadlines=[
+            Deadline(at + deadlines.RETURN_JOURNEY, "carrier_return_arrives", package.tracking_number)
+        ],
+    )
+    outcome.events.append(_return_status(package, ReturnStatus.RETURNING_TO_SELLER, at))
+    return outcome
+
+
+def seller_rejects_parcel(order: Order, package: Package, at: datetime) -> Outcome:
+    """ "A package rejected by the seller": the platform has it destroyed."""
+    if package.return_status not in (ReturnStatus.RETURNING_TO_SELLER, ReturnStatus.SELLER_DELIVERY_FAILED):
+        raise RuleViolation(
+            "only a parcel on its way back, or one that failed to come back, can be rejected",
+            code=RETURN_NOT_ALLOWED,
+        )
+    return destroy(order, package, at)
