@@ -92,6 +92,7 @@ DELIVERY_OPTIONS = {
     ShippingType.TIKTOK: "7091146663229654785",
     ShippingType.SELLER: "7091146663229654786",
 }
+DELIVERY_OPTION_NAMES = {ShippingType.TIKTOK: "Standard shipping", ShippingType.SELLER: "Shipped by seller"}
 SHIPPED = frozenset(
     {
         OrderStatus.AWAITING_COLLECTION,
@@ -339,7 +340,7 @@ def new_order(
         buyer_message=rng.choice(("", "", "", "Please leave at the door", "Gift, no invoice please")),
         shipping_type=shipping_type,
         delivery_option_id=DELIVERY_OPTIONS[shipping_type],
-        delivery_option_name="Standard shipping",
+        delivery_option_name=DELIVERY_OPTION_NAMES[shipping_type],
         warehouse_id=warehouse_id,
         recipient_address=buyer.address,
         payment=Payment(

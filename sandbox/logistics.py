@@ -117,7 +117,21 @@ class Logistics:
         order.package_ids = [package.id]
         for item in order.line_items:
             item.package_id = package.id
+        if order.status is OrderStatus.AWAITING_SHIPMENT:
+            self.world.apply(Outcome(deadlines=fulfillment.untracked_deadlines(order)))
         return package
+
+    def _shipment_of(self, order: Order) -> Shipment | None:
+        package = self.package_of(order)
+        return self.shipments.get(package.tracking_number) if package and package.tracking_number else None
+
+    def untracked_reminder(self, order_id: str, at: datetime) -> Outcome:
+        order = self.world.orders.get(order_id)
+        return fulfillment.untracked_reminder(order, self._shipment_of(order), at) if order else Outcome()
+
+    def untracked_auto_cancel(self, order_id: str, at: datetime) -> Outcome:
+        order = self.world.orders.get(order_id)
+        return fulfillment.untracked_auto_cancel(order, self._shipment_of(order), at) if order else Outcome()
 
     def _order(self, package: Package) -> Order:
         return self.world.orders[package.order_id]
@@ -517,7 +531,25 @@ class Logistics:
 
     def failed_return_destroyed(self, package_id: str, at: datetime) -> Outcome:
         package = self.packages.get(package_id)
-        return returns.failed_return_destroyed(self._order(package), package, at) if package else Outcome()
+        if package is None:
+            return Outcome()
+        outcome = returns.failed_return_destroyed(self._order(package), package, at)
+        return (
+            outcome.extend(self.carrier_note(package, "Destroyed by the carrier", at))
+            if outcome.events
+            else outcome
+        )
+
+    def carrier_note(self, package: Package, message: str, at: datetime) -> Outcome:
+        """A line in the parcel's tracking for what happened to it on the way back."""
+        shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
+        if shipment is None:
+            return Outcome()
+        event = TrackingEvent(
+            at, carrier.TrackingStatus.EXCEPTION, carrier.RETURN_NOTE, message, shipment.origin_city
+        )
+        shipment.events.append(event)
+        return Outcome(events=[carrier.recorded(shipment, event)])
 
     def _hand_over_plans(self, package: Package, shipment: Shipment) -> None:
         """What a scenario or a magic value planned for the package's delivery, for its carrier."""
@@ -543,6 +575,7 @@ class Logistics:
         shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
         return {
             "return_status": package.return_status.value if package.return_status else None,
+            "return_started_at": package.return_started_at,
             "returned_at": package.returned_at,
             "destroy_at": package.destroy_at,
             "attempts": list(shipment.attempts) if shipment else [],

@@ -76,7 +76,17 @@ def _failed_return_destroyed(world: World, package_id: str, at: datetime) -> Out
     return world.logistics.failed_return_destroyed(package_id, at)
 
 
+def _untracked_reminder(world: World, order_id: str, at: datetime) -> Outcome:
+    return world.logistics.untracked_reminder(order_id, at)
+
+
+def _untracked_auto_cancel(world: World, order_id: str, at: datetime) -> Outcome:
+    return world.logistics.untracked_auto_cancel(order_id, at)
+
+
 TIMED_RULES: dict[str, TimedRule] = {
+    "untracked_reminder": _untracked_reminder,
+    "untracked_auto_cancel": _untracked_auto_cancel,
     "carrier_return_arrives": _carrier_return_arrives,
     "failed_return_destroyed": _failed_return_destroyed,
     "seller_shipped_update_due": _seller_shipped_update_due,

@@ -331,7 +331,8 @@ class World:
                 raise ScenarioConflict(
                     "scenario",
                     f"a scenario named '{scenario.name}' is already loaded: "
-                    "reset the tenant, or give this one a setup to start a fresh world",
+                    "unload the tenant's scenarios with DELETE /sandbox/scenarios (a reset replays them), "
+                    "or give this one a setup to start a fresh world",
                 )
             for step in scenario.steps:
                 first = now + step.at if isinstance(step.at, timedelta) else step.at

@@ -238,6 +238,9 @@ def get_order_view(order_id: str, **_: Any) -> dict[str, Any]:
             returned = world.logistics.seller_delivery_failed_view(package)
             view["failed_delivery"] = {
                 "return_status": returned["return_status"],
+                "return_started_at": iso(returned["return_started_at"])
+                if returned["return_started_at"]
+                else None,
                 "returned_at": iso(returned["returned_at"]) if returned["returned_at"] else None,
                 "destroy_at": iso(returned["destroy_at"]) if returned["destroy_at"] else None,
                 "alert": returned["return_status"] == "SELLER_DELIVERY_FAILED",

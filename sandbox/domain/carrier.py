@@ -73,6 +73,7 @@ DELIVERED = "Delivered_001"
 RETURNING = "Exception_011"
 RETURNED = "Exception_012"
 RETURN_FAILED = "Exception_013"
+RETURN_NOTE = "Exception_014"  # the seller asked for the parcel, or it was destroyed
 
 
 class AttemptFailure(StrEnum):

@@ -69,3 +69,9 @@ MAX_DELIVERY_ATTEMPTS = 3
 NEXT_ATTEMPT_AFTER = timedelta(hours=20)  # out for delivery again the next morning
 RETURN_JOURNEY = timedelta(hours=72)
 DESTROY_WINDOW = timedelta(days=7)
+
+# "TikTok orders that have been placed but have not been marked with a Tracking Status Update will be
+# automatically canceled by the TikTok system after 15 days of order placement"; the seller is
+# reminded daily over the last days ("Automatic cancellation within 24 hours" on the to-do list).
+UNTRACKED_AUTO_CANCEL = timedelta(days=15)
+UNTRACKED_REMINDER_DAYS = 3

@@ -73,6 +73,7 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "package.destruction_notice": ("package_id", "destroy_at"),
     "package.failed_attempts_planned": ("package_id", "count", "reason"),
     "order.refunded": ("amount", "currency", "reason"),
+    "order.untracked_reminder": ("cancel_at",),
     "carrier.tracking_event": ("status", "detail_code", "order_id", "package_id"),
     "carrier.tracking_stalled": ("until", "order_id"),
     "authorization.token_issued": ("access_token_expires_at",),

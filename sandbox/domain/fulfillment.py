@@ -3,12 +3,12 @@ then COMPLETED, then locked. Stuck tracking shows as the order's logistics issue
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sandbox.domain import deadlines
 from sandbox.domain.carrier import DELIVERED, PICKED_UP, Shipment
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
-from sandbox.domain.orders import Order, OrderStatus
+from sandbox.domain.orders import Order, OrderStatus, system_cancels
 from sandbox.domain.packages import Package, PackageStatus
 
 # The Seller Center's logistics issue tags (each opens a ticket in the matching category).
@@ -116,3 +116,37 @@ def seller_shipped_update_overdue(order: Order, tracking_number: str, at: dateti
             DomainEvent(at, "order.shipped_update_overdue", order.id, {"tracking_number": tracking_number})
         ]
     )
+
+
+def untracked_deadlines(order: Order) -> list[Deadline]:
+    """The untracked-order rule's reminders and cancellation, counted from the order's placement."""
+    cancel_at = order.create_time + deadlines.UNTRACKED_AUTO_CANCEL
+    reminders = [
+        Deadline(cancel_at - timedelta(days=n), "untracked_reminder", order.id)
+        for n in range(deadlines.UNTRACKED_REMINDER_DAYS, 0, -1)
+    ]
+    return [*reminders, Deadline(cancel_at, "untracked_auto_cancel", order.id)]
+
+
+def is_untracked(order: Order, shipment: Shipment | None) -> bool:
+    """Placed and paid, but no tracking movement yet: not shipped, or not scanned by the carrier."""
+    if order.status not in (OrderStatus.AWAITING_SHIPMENT, OrderStatus.AWAITING_COLLECTION):
+        return False
+    return shipment is None or not shipment.has(PICKED_UP)
+
+
+def untracked_reminder(order: Order, shipment: Shipment | None, at: datetime) -> Outcome:
+    if not is_untracked(order, shipment):
+        return Outcome()
+    cancel_at = order.create_time + deadlines.UNTRACKED_AUTO_CANCEL
+    return Outcome(
+        events=[
+            DomainEvent(at, "order.untracked_reminder", order.id, {"cancel_at": int(cancel_at.timestamp())})
+        ]
+    )
+
+
+def untracked_auto_cancel(order: Order, shipment: Shipment | None, at: datetime) -> Outcome:
+    if not is_untracked(order, shipment):
+        return Outcome()
+    return system_cancels(order, at, "system_cancel_order_untracked")

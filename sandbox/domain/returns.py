@@ -42,7 +42,7 @@ def _return_status(package: Package, status: ReturnStatus, at: datetime) -> Doma
 
 
 def returning_to_seller(package: Package, at: datetime) -> Outcome:
-    package.returned_at = package.returned_at or at
+    package.return_started_at = package.return_started_at or at
     return Outcome(events=[_return_status(package, ReturnStatus.RETURNING_TO_SELLER, at)])
 
 
@@ -54,6 +54,7 @@ def cancel_reason(shipment: Shipment) -> str:
 
 def delivered_back_to_seller(order: Order, package: Package, reason: str, at: datetime) -> Outcome:
     """Back with the seller: the order is cancelled and the buyer refunded, at the same instant."""
+    package.returned_at = at  # the Seller Center's "Time Returned"
     outcome = Outcome(events=[_return_status(package, ReturnStatus.DELIVERED_BACK_TO_SELLER, at)])
     return outcome.extend(system_cancels(order, at, reason))
 

@@ -313,14 +313,19 @@ def _fail_return_delivery(world: World, args: dict[str, Any], at: datetime) -> O
 def _seller_claims_parcel(world: World, args: dict[str, Any], at: datetime) -> Outcome:
     from sandbox.domain import returns
 
-    return returns.seller_claims_parcel(_package(world, args["order"]), at)
+    package = _package(world, args["order"])
+    outcome = returns.seller_claims_parcel(package, at)
+    return outcome.extend(
+        world.logistics.carrier_note(package, "The seller asked for the parcel: returning again", at)
+    )
 
 
 def _seller_rejects_parcel(world: World, args: dict[str, Any], at: datetime) -> Outcome:
     from sandbox.domain import returns
 
     package = _package(world, args["order"])
-    return returns.seller_rejects_parcel(world.order(args["order"]), package, at)
+    outcome = returns.seller_rejects_parcel(world.order(args["order"]), package, at)
+    return outcome.extend(world.logistics.carrier_note(package, "Rejected by the seller: destroyed", at))
 
 
 register(

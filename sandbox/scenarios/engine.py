@@ -274,7 +274,7 @@ class ScenarioRun:
             return
         for state in self.expectations:
             spec = state.spec
-            if state.status != "pending" or state.armed_at is None or spec.operation != entry.operation:
+            if state.status != "pending" or state.armed_at is None or entry.operation not in spec.operations:
                 continue
             if spec.order is not None and not entry.mentions(self._identifiers(spec.order)):
                 continue

@@ -571,11 +571,17 @@ class _Builder:
                 "no `within` on a client_never_calls expectation",
                 key=True,
             )
+        named = spec[op_key] if isinstance(spec[op_key], list) else [spec[op_key]]
+        operations = tuple(
+            self.operation(name, [*path, op_key, i] if isinstance(spec[op_key], list) else [*path, op_key])
+            for i, name in enumerate(named)
+        )
         return Expectation(
             index=index,
             name=spec["name"],
             kind=kind,
-            operation=self.operation(spec[op_key], [*path, op_key]),
+            operation=" or ".join(operations),
+            operations=operations,
             order=self.order_ref(spec["order"], [*path, "order"]) if "order" in spec else None,
             within=self.duration(spec["within"], [*path, "within"]) if "within" in spec else None,
             after=self.trigger(spec["after"], [*path, "after"]) if "after" in spec else None,

@@ -78,10 +78,11 @@ class Expectation:
     index: int
     name: str
     kind: str  # "within" (the client must call) or "never" (the client must not call)
-    operation: str
+    operation: str  # for messages: the operations, joined with "or"
     order: str | None
     within: timedelta | None
     after: Trigger | None
+    operations: tuple[str, ...] = ()  # any of these counts
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,16 @@ def _duration(description: str) -> dict[str, Any]:
     return {"type": "string", "pattern": DURATION_PATTERN, "description": description}
 
 
+def _operations(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "anyOf": [
+            {"type": "string"},
+            {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 10},
+        ],
+    }
+
+
 def _trigger(description: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -177,15 +187,13 @@ def build_schema() -> dict[str, Any]:
                     "required": ["name"],
                     "properties": {
                         "name": {"type": "string", "minLength": 1},
-                        "client_calls": {
-                            "type": "string",
-                            "description": "The client must call this operation...",
-                        },
+                        "client_calls": _operations(
+                            "The client must call this operation (or one of these)..."
+                        ),
                         "within": _duration("...within this long after `after` (or the scenario start)."),
-                        "client_never_calls": {
-                            "type": "string",
-                            "description": "The client must not call this operation.",
-                        },
+                        "client_never_calls": _operations(
+                            "The client must not call this operation (nor these)."
+                        ),
                         "order": {
                             "type": "string",
                             "description": "Only calls that mention this order count.",
