@@ -99,7 +99,7 @@ class InProcessSandbox:
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> Answer:
         """Answer a request meant for one of the routed hosts, straight from the app."""
         parts, path, raw = self._target(url, headers)
-        return self._app_transport.call(
+        exchange = _Exchange(
             method,
             parts.scheme or "https",
             parts.netloc,
@@ -108,12 +108,13 @@ class InProcessSandbox:
             raw,
             body or b"",
         )
+        return self._app_transport.call(exchange)
 
     async def handle_async(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
     ) -> Answer:
         parts, path, raw = self._target(url, headers)
-        return await self._app_transport.acall(
+        exchange = _Exchange(
             method,
             parts.scheme or "https",
             parts.netloc,
@@ -122,6 +123,7 @@ class InProcessSandbox:
             raw,
             body or b"",
         )
+        return await self._app_transport.acall(exchange)
 
     def httpx_transport(self) -> httpx.BaseTransport:
         """For ``httpx.Client(transport=...)``: TikTok's hosts answered in-process, others passed on."""
@@ -195,41 +197,23 @@ class _ASGIInline(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         host = request.headers.get("host", request.url.host)
         answer = self.call(
-            request.method,
-            request.url.scheme,
-            host,
-            request.url.path,
-            request.url.query,
-            [(k.lower(), v) for k, v in request.headers.raw],
-            request.read(),
+            _Exchange(
+                request.method,
+                request.url.scheme,
+                host,
+                request.url.path,
+                request.url.query,
+                [(k.lower(), v) for k, v in request.headers.raw],
+                request.read(),
+            )
         )
         return httpx.Response(answer.status, headers=answer.headers, content=answer.body, request=request)
 
-    def call(
-        self,
-        method: str,
-        scheme: str,
-        host: str,
-        path: str,
-        query: bytes,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes,
-    ) -> Answer:
-        exchange = _Exchange(method, scheme, host, path, query, headers, body)
+    def call(self, exchange: _Exchange) -> Answer:
         self._run(exchange.drive(self.app))
         return exchange.answer()
 
-    async def acall(
-        self,
-        method: str,
-        scheme: str,
-        host: str,
-        path: str,
-        query: bytes,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes,
-    ) -> Answer:
-        exchange = _Exchange(method, scheme, host, path, query, headers, body)
+    async def acall(self, exchange: _Exchange) -> Answer:
         await exchange.drive(self.app)
         return exchange.answer()
 
