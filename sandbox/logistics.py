@@ -118,7 +118,8 @@ class Logistics:
         for item in order.line_items:
             item.package_id = package.id
         if order.status is OrderStatus.AWAITING_SHIPMENT:
-            self.world.apply(Outcome(deadlines=fulfillment.untracked_deadlines(order)))
+            rules = fulfillment.untracked_deadlines(order) + fulfillment.shipping_deadline_rules(order)
+            self.world.apply(Outcome(deadlines=rules))
         return package
 
     def _shipment_of(self, order: Order) -> Shipment | None:
@@ -128,6 +129,10 @@ class Logistics:
     def untracked_reminder(self, order_id: str, at: datetime) -> Outcome:
         order = self.world.orders.get(order_id)
         return fulfillment.untracked_reminder(order, self._shipment_of(order), at) if order else Outcome()
+
+    def on_order_package(self, rule: Any, order_id: str, at: datetime) -> Outcome:
+        order = self.world.orders.get(order_id)
+        return rule(order, self.package_of(order), at) if order else Outcome()
 
     def untracked_auto_cancel(self, order_id: str, at: datetime) -> Outcome:
         order = self.world.orders.get(order_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sandbox.domain import authorization, fulfillment, orders
 from sandbox.domain.events import Outcome
@@ -84,7 +84,18 @@ def _untracked_auto_cancel(world: World, order_id: str, at: datetime) -> Outcome
     return world.logistics.untracked_auto_cancel(order_id, at)
 
 
+def _with_package(rule: Callable[[orders.Order, Any, datetime], Outcome]) -> TimedRule:
+    def fire(world: World, order_id: str, at: datetime) -> Outcome:
+        return world.logistics.on_order_package(rule, order_id, at)
+
+    return fire
+
+
 TIMED_RULES: dict[str, TimedRule] = {
+    "ship_within_24_hours": _on_order(fulfillment.ship_within_24_hours),
+    "stocking_timeout": _on_order(fulfillment.stocking_timeout),
+    "delivery_window_passes": _with_package(fulfillment.delivery_window_passes),
+    "parcel_deemed_lost": _with_package(fulfillment.parcel_deemed_lost),
     "untracked_reminder": _untracked_reminder,
     "untracked_auto_cancel": _untracked_auto_cancel,
     "carrier_return_arrives": _carrier_return_arrives,

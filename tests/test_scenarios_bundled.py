@@ -193,7 +193,11 @@ def test_buyer_cancellation_end_to_end():
             "the client never ships the order cancelled at once": "passed",
             "the client never ships the order whose buyer asked to cancel": "passed",
         }
-        events = [(e["at"], e["order"], e["data"].get("to")) for e in rep["timeline"] if "event" in e]
+        events = [
+            (e["at"], e["order"], e["data"].get("to"))
+            for e in rep["timeline"]
+            if e.get("event") in ("order.status_changed", "order.buyer_cancel_requested")
+        ]
         assert events == [
             ("2026-03-02T09:20:00Z", "hasty", "CANCELLED"),
             ("2026-03-02T11:00:00Z", "regret", None),

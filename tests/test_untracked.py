@@ -56,3 +56,47 @@ def test_untracked_orders_are_cancelled_at_exactly_15_days_and_the_others_left(h
     assert not http.get(
         "/sandbox/events", params={"kind": "order.untracked_reminder", "subject": shipped}
     ).json()["events"]
+
+
+LATE = """scenario: late-and-lost
+setup: {start: 2026-03-02T09:00:00Z}
+orders:
+  idle: {status: AWAITING_SHIPMENT, shipping_type: SELLER, age: 2h}
+  wandering: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 2h}
+steps:
+  - when: {event: carrier.tracking_event, order: wandering, detail_code: InTransit_001}
+    do: [{stall_tracking: {order: wandering, for: 20d}}]
+"""
+
+
+def test_late_shipment_delay_and_loss_each_at_its_time(http):
+    refs = load(http, LATE).json()["orders"]
+    idle, wandering = refs["idle"]["order_id"], refs["wandering"]["order_id"]
+    tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
+    due = status(tts, idle)["shipping_due_time"]
+    package = status(tts, wandering)["packages"][0]["id"]
+    data(tts.post(f"/fulfillment/202309/packages/{package}/ship", {}))
+
+    def events(kind, order_id):
+        return [
+            e["at"]
+            for e in http.get("/sandbox/events", params={"kind": kind, "subject": order_id}).json()["events"]
+        ]
+
+    advance(http, "4d")
+    from sandbox.durations import iso, parse_instant
+
+    assert events("order.ship_within_24_hours", idle) == [iso(parse_instant(due - 86400))]
+    assert events("order.stocking_timeout", idle) == [iso(parse_instant(due))]
+    assert http.get(f"/sandbox/orders/{idle}").json()["late_shipment"] is True
+    advance(http, "6d")  # the wandering parcel's delivery window (10 days after payment) has closed
+    refresh(tts, http)
+    view = http.get(f"/sandbox/orders/{wandering}").json()
+    assert view["package"]["delayed"] is True and view["status"] == "IN_TRANSIT"
+    assert len(events("package.delayed", wandering)) == 1
+    advance(http, "2d")  # 12 days after the order was placed, never acknowledged: lost
+    lost = status(tts, wandering)
+    assert lost["status"] == "CANCELLED" and lost["cancel_reason"] == "package_lost"
+    assert (
+        events("package.lost", wandering) == events("order.refunded", wandering) == ["2026-03-14T07:00:00Z"]
+    )

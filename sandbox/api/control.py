@@ -206,6 +206,7 @@ def get_order_view(order_id: str, **_: Any) -> dict[str, Any]:
             "status": order.status.value,
             "shipping_type": order.shipping_type.value,
             "locked": order.locked,
+            "late_shipment": order.late_shipment,
             "logistics_issue_tags": world.logistics.tags(order, world.now()),
             "package": None,
             "tracking": [
@@ -234,6 +235,8 @@ def get_order_view(order_id: str, **_: Any) -> dict[str, Any]:
                 "tracking_number": package.tracking_number or None,
                 "handover_method": package.handover_method.value if package.handover_method else None,
                 "weight_grams": package.weight_grams,
+                "delayed": package.delayed,
+                "lost": package.lost,
             }
             returned = world.logistics.seller_delivery_failed_view(package)
             view["failed_delivery"] = {

@@ -75,3 +75,7 @@ DESTROY_WINDOW = timedelta(days=7)
 # reminded daily over the last days ("Automatic cancellation within 24 hours" on the to-do list).
 UNTRACKED_AUTO_CANCEL = timedelta(days=15)
 UNTRACKED_REMINDER_DAYS = 3
+
+# "If the intended recipient fails to acknowledge receipt after 12 days of order creation, the
+# package is deemed lost" (the order is then cancelled and the buyer refunded).
+LOST_IF_NOT_ACKNOWLEDGED = timedelta(days=12)

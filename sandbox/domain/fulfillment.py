@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sandbox.domain import deadlines
 from sandbox.domain.carrier import DELIVERED, PICKED_UP, Shipment
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
-from sandbox.domain.orders import Order, OrderStatus, system_cancels
+from sandbox.domain.orders import Order, OrderStatus, ShippingType, system_cancels
 from sandbox.domain.packages import Package, PackageStatus
 
 # The Seller Center's logistics issue tags (each opens a ticket in the matching category).
@@ -150,3 +150,72 @@ def untracked_auto_cancel(order: Order, shipment: Shipment | None, at: datetime)
     if not is_untracked(order, shipment):
         return Outcome()
     return system_cancels(order, at, "system_cancel_order_untracked")
+
+
+# ----- shipping deadlines, delays and losses -----------------------------------------------------
+def shipping_deadline_rules(order: Order) -> list[Deadline]:
+    """The timed rules an order awaiting shipment runs from payment on."""
+    rules = []
+    if order.shipping_due_time is not None:
+        rules += [
+            Deadline(
+                order.shipping_due_time - deadlines.SHIP_WITHIN_24_HOURS, "ship_within_24_hours", order.id
+            ),
+            Deadline(order.shipping_due_time, "stocking_timeout", order.id),
+        ]
+    if order.delivery_due_time is not None and order.shipping_type is ShippingType.TIKTOK:
+        rules.append(Deadline(order.delivery_due_time, "delivery_window_passes", order.id))
+    rules.append(
+        Deadline(order.create_time + deadlines.LOST_IF_NOT_ACKNOWLEDGED, "parcel_deemed_lost", order.id)
+    )
+    return rules
+
+
+def ship_within_24_hours(order: Order, at: datetime) -> Outcome:
+    """A day before the shipping deadline, an unshipped order is on the "Shipping within 24 hours" list."""
+    if order.status is not OrderStatus.AWAITING_SHIPMENT:
+        return Outcome()
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "order.ship_within_24_hours",
+                order.id,
+                {
+                    "shipping_due_time": int(order.shipping_due_time.timestamp())
+                    if order.shipping_due_time
+                    else 0
+                },
+            )
+        ]
+    )
+
+
+def stocking_timeout(order: Order, at: datetime) -> Outcome:
+    """The shipping deadline passed with the order unshipped: late shipment ("Stocking timeout")."""
+    if order.status is not OrderStatus.AWAITING_SHIPMENT:
+        return Outcome()
+    order.late_shipment = True
+    return Outcome(events=[DomainEvent(at, "order.stocking_timeout", order.id)])
+
+
+def delivery_window_passes(order: Order, package: Package | None, at: datetime) -> Outcome:
+    """A platform-shipped parcel still on its way when the delivery window closes is Delayed."""
+    if order.status not in (OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT) or package is None:
+        return Outcome()
+    if package.return_status is not None:
+        return Outcome()  # on its way back: failed delivery, not a delay
+    package.delayed = True
+    return Outcome(events=[DomainEvent(at, "package.delayed", order.id, {"package_id": package.id})])
+
+
+def parcel_deemed_lost(order: Order, package: Package | None, at: datetime) -> Outcome:
+    """Shipped, not acknowledged by the recipient 12 days after the order was placed: deemed lost;
+    the order is cancelled and the buyer refunded."""
+    if order.status not in (OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT) or package is None:
+        return Outcome()
+    if package.return_status is not None:
+        return Outcome()  # on its way back to the seller: the return rules decide
+    package.lost = True
+    outcome = Outcome(events=[DomainEvent(at, "package.lost", order.id, {"package_id": package.id})])
+    return outcome.extend(system_cancels(order, at, "package_lost"))

@@ -129,6 +129,7 @@ class Order:
     tracking_number: str = ""
     package_ids: list[str] = field(default_factory=list)
     locked: bool = False  # completed orders take no further operations after 14 days
+    late_shipment: bool = False  # shipped after its shipping deadline ("Stocking timeout")
 
     @property
     def delivery_type(self) -> str:

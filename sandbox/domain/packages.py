@@ -107,6 +107,8 @@ class Package:
     return_status: Any = None
     failures_ahead: list[Any] = field(default_factory=list)  # planned before the carrier has it
     return_fails: bool = False
+    delayed: bool = False  # past the delivery window, still on its way
+    lost: bool = False
     return_started_at: datetime | None = None
     returned_at: datetime | None = None
     destroy_at: datetime | None = None
