@@ -14,6 +14,8 @@ from typing import Any
 # connexion imports starlette's test client at import time, which warns about its httpx backend;
 # the sandbox does not use it on the serving path.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+# connexion still imports jsonschema's deprecated RefResolver; nothing a user of the sandbox can act on.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="connexion.json_schema")
 
 import connexion  # noqa: E402
 import yaml  # noqa: E402
