@@ -20,7 +20,7 @@ from typing import Any
 
 from sandbox import fakes
 from sandbox.clock import VirtualClock, wall_now
-from sandbox.domain import authorization, orders
+from sandbox.domain import authorization, cancellations, orders
 from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus
@@ -153,6 +153,15 @@ class World:
         )
         self.orders: dict[str, Order] = {o.id: o for o in seeded}
         self.logistics = Logistics(self)
+        self.cancellations: dict[str, cancellations.Cancellation] = {}
+        for order in seeded:
+            if order.status is OrderStatus.CANCELLED and order.cancel_time is not None:
+                cancellations.follow(
+                    self.cancellations,
+                    order,
+                    DomainEvent(order.cancel_time, "order.status_changed", order.id, {"to": "CANCELLED"}),
+                    self.rng,
+                )
         self.uploads = Uploads()
         for order in seeded:
             pending += self.logistics.seed(order, start).deadlines
@@ -257,10 +266,13 @@ class World:
 
     def _follow(self, event: DomainEvent) -> None:
         """The platform's own consequences of an order changing status: a package to ship once it
-        awaits shipment, no package to ship once it is cancelled."""
-        if event.kind != "order.status_changed" or event.subject not in self.orders:
+        awaits shipment, no package to ship once it is cancelled; and the cancellation records."""
+        order = self.orders.get(event.subject)
+        if order is None or not event.kind.startswith("order."):
             return
-        order = self.orders[event.subject]
+        cancellations.follow(self.cancellations, order, event, self.rng)
+        if event.kind != "order.status_changed":
+            return
         if event.data["to"] == OrderStatus.AWAITING_SHIPMENT.value:
             self.logistics.open_package(order, event.at)
         elif event.data["to"] == OrderStatus.CANCELLED.value:

@@ -58,6 +58,7 @@ class Outcome:
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "order.status_changed": ("from", "to"),
     "order.buyer_cancel_requested": ("reason",),
+    "order.buyer_cancel_rejected": ("reject_reason",),
     "order.recipient_address_updated": ("fields",),
     "order.locked": (),
     "order.shipped_update_overdue": ("tracking_number",),

@@ -1,0 +1,126 @@
+"""Cancellation records as the returns-and-refunds API lists them, kept from the order events.
+
+A buyer's request on an order awaiting shipment is pending until the seller approves or rejects it
+(or the platform approves it when the response window closes); every other cancellation (buyer
+inside the remorse window, seller, system) is complete at once.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
+from sandbox.domain.orders import BEFORE_SHIPMENT, CancellationInitiator, Order, OrderStatus, _cancel
+
+CANCELLATION_NOT_FOUND = 25007101
+CANCELLATION_NOT_PENDING = 25007102
+ORDER_NOT_CANCELLABLE = 25007103
+
+
+class CancelStatus(StrEnum):
+    PENDING = "CANCELLATION_REQUEST_PENDING"
+    SUCCESS = "CANCELLATION_REQUEST_SUCCESS"
+    REJECTED = "CANCELLATION_REQUEST_CANCEL"
+    COMPLETE = "CANCELLATION_REQUEST_COMPLETE"
+
+
+CANCEL_TYPE = {
+    CancellationInitiator.BUYER: "BUYER_CANCEL",
+    CancellationInitiator.SELLER: "SELLER_CANCEL",
+    CancellationInitiator.SYSTEM: "SYSTEM_CANCEL",
+}
+
+
+@dataclass
+class Cancellation:
+    id: str
+    order_id: str
+    status: CancelStatus
+    initiator: CancellationInitiator
+    reason: str
+    create_time: datetime
+    update_time: datetime
+    response_due: datetime | None = None
+    reject_reason: str = ""
+
+
+def new_id(rng: random.Random, taken: dict[str, Cancellation]) -> str:
+    while True:
+        cancel_id = "4" + str(rng.randrange(10**17, 10**18))
+        if cancel_id not in taken:
+            return cancel_id
+
+
+def follow(records: dict[str, Cancellation], order: Order, event: DomainEvent, rng: random.Random) -> None:
+    """Keep the records in step with what happened to the order."""
+    open_request = next(
+        (c for c in records.values() if c.order_id == order.id and c.status is CancelStatus.PENDING), None
+    )
+    if event.kind == "order.buyer_cancel_requested":
+        cancel_id = new_id(rng, records)
+        records[cancel_id] = Cancellation(
+            cancel_id,
+            order.id,
+            CancelStatus.PENDING,
+            CancellationInitiator.BUYER,
+            str(event.data.get("reason", "")),
+            event.at,
+            event.at,
+            response_due=order.cancel_order_sla_time,
+        )
+    elif event.kind == "order.buyer_cancel_rejected" and open_request is not None:
+        open_request.status, open_request.update_time = CancelStatus.REJECTED, event.at
+        open_request.reject_reason = str(event.data.get("reject_reason", ""))
+    elif event.kind == "order.status_changed" and event.data.get("to") == OrderStatus.CANCELLED.value:
+        if open_request is not None:
+            open_request.status, open_request.update_time = CancelStatus.COMPLETE, event.at
+            return
+        cancel_id = new_id(rng, records)
+        initiator = order.cancellation_initiator or CancellationInitiator.SYSTEM
+        records[cancel_id] = Cancellation(
+            cancel_id, order.id, CancelStatus.COMPLETE, initiator, order.cancel_reason, event.at, event.at
+        )
+
+
+def pending(records: dict[str, Cancellation], cancel_id: str) -> Cancellation:
+    record = records.get(cancel_id)
+    if record is None:
+        raise RuleViolation(f"cancellation {cancel_id} not found in this shop", code=CANCELLATION_NOT_FOUND)
+    if record.status is not CancelStatus.PENDING:
+        raise RuleViolation(
+            f"cancellation {cancel_id} is {record.status.value}: only a pending request can be "
+            "approved or rejected",
+            code=CANCELLATION_NOT_PENDING,
+        )
+    return record
+
+
+def seller_approves(order: Order, at: datetime) -> Outcome:
+    """The seller accepts the buyer's request: the order is cancelled now."""
+    return _cancel(order, at, CancellationInitiator.BUYER, order.cancel_reason)
+
+
+def seller_rejects(order: Order, at: datetime, reject_reason: str) -> Outcome:
+    """The seller refuses the buyer's request: the order goes on to be shipped."""
+    order.is_buyer_request_cancel = False
+    order.cancel_reason = ""
+    order.cancel_order_sla_time = None
+    order.update_time = at
+    return Outcome(
+        events=[DomainEvent(at, "order.buyer_cancel_rejected", order.id, {"reject_reason": reject_reason})],
+        cancel=[("buyer_cancel_auto_approved", order.id)],
+    )
+
+
+def seller_cancels(order: Order, at: datetime, reason: str) -> Outcome:
+    """The seller cancels an order that has not shipped (out of stock, a pricing error, ...)."""
+    if order.status not in BEFORE_SHIPMENT - {OrderStatus.UNPAID}:
+        raise RuleViolation(
+            f"order {order.id} is {order.status.value}: a seller can cancel only a paid order "
+            "that has not shipped",
+            code=ORDER_NOT_CANCELLABLE,
+        )
+    return _cancel(order, at, CancellationInitiator.SELLER, reason)
