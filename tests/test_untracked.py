@@ -100,3 +100,75 @@ def test_late_shipment_delay_and_loss_each_at_its_time(http):
     assert (
         events("package.lost", wandering) == events("order.refunded", wandering) == ["2026-03-14T07:00:00Z"]
     )
+
+
+def test_bundled_untracked_auto_cancel_scenario(http):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    refs = load(http, (root / "scenarios/untracked-auto-cancel.yaml").read_text()).json()["orders"]
+    ids = {name: ref["order_id"] for name, ref in refs.items()}
+    tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
+    data(
+        tts.post(
+            f"/fulfillment/202309/orders/{ids['shipped']}/packages",
+            {"tracking_number": "ONTIME-1", "shipping_provider_id": "6617675021119438849"},
+        )
+    )
+    seen_reminder = False
+    for _ in range(16 * 4):  # the client polls every 6 hours
+        advance(http, "6h")
+        if _ % 16 == 15:
+            refresh(tts, http)
+        if (
+            http.get(
+                "/sandbox/events", params={"kind": "order.untracked_reminder", "subject": ids["forgotten"]}
+            ).json()["events"]
+            and not seen_reminder
+        ):
+            seen_reminder = True
+            status(tts, ids["forgotten"])
+    assert status(tts, ids["forgotten"])["cancel_reason"] == "system_cancel_order_untracked"
+    assert status(tts, ids["also-forgotten"])["cancel_reason"] == "system_cancel_order_untracked"
+    assert status(tts, ids["shipped"])["status"] == "COMPLETED"
+    cancelled_at = {
+        e["subject"]: e["at"]
+        for e in http.get("/sandbox/events", params={"kind": "order.refunded"}).json()["events"]
+    }
+    assert cancelled_at[ids["forgotten"]] == "2026-03-17T07:00:00Z"  # placed 2 h before the start, + 15 days
+    assert cancelled_at[ids["also-forgotten"]] == "2026-03-16T09:00:00Z"  # placed a day before the start
+    rep = http.get("/sandbox/scenarios/untracked-auto-cancel").json()
+    assert rep["summary"] == {"passed": 2, "failed": 0, "pending": 0, "skipped": 0}
+
+
+def test_bundled_lost_parcel_scenario(http):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    parcel = load(http, (root / "scenarios/lost-parcel.yaml").read_text()).json()["orders"]["parcel"][
+        "order_id"
+    ]
+    tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
+    package = status(tts, parcel)["packages"][0]["id"]
+    data(tts.post(f"/fulfillment/202309/packages/{package}/ship", {}))
+    milestones = []
+    for _ in range(13 * 4):  # the client polls every 6 hours: order, tracking, tags
+        advance(http, "6h")
+        if _ % 16 == 15:
+            refresh(tts, http)
+        tts.get(f"/fulfillment/202309/orders/{parcel}/tracking")
+        view = http.get(f"/sandbox/orders/{parcel}").json()
+        state = (view["status"], tuple(view["logistics_issue_tags"]), view["package"]["delayed"])
+        if not milestones or milestones[-1][1:] != state:
+            milestones.append((http.get("/sandbox/clock").json()["now"], *state))
+            status(tts, parcel)
+    assert milestones == [
+        ("2026-03-02T15:00:00Z", "IN_TRANSIT", (), False),  # collected at 15:00 (drop-off + 6 h)
+        ("2026-03-04T21:00:00Z", "IN_TRANSIT", ("Unmoved tracking event",), False),  # 2 quiet days
+        ("2026-03-12T09:00:00Z", "IN_TRANSIT", ("Unmoved tracking event",), True),  # delivery window closed
+        ("2026-03-14T09:00:00Z", "CANCELLED", (), True),  # lost 12 days after the order (07:00)
+    ]
+    order = status(tts, parcel)
+    assert order["cancel_reason"] == "package_lost" and order["cancellation_initiator"] == "SYSTEM"
+    advance(http, "1d")
+    assert http.get("/sandbox/scenarios/lost-parcel").json()["summary"]["failed"] == 0
