@@ -10,12 +10,13 @@ from sandbox import links
 from sandbox.api import render
 from sandbox.api.context import current, json_object
 from sandbox.api.envelope import success
+from sandbox.api.listing import page_of
 from sandbox.documents import document_link
 from sandbox.domain import packages
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import Order
 from sandbox.domain.packages import HandoverMethod, Package
-from sandbox.domain.search import PackageFilter, search
+from sandbox.domain.search import PackageFilter
 from sandbox.logistics import seller_delivers
 from sandbox.uploads import proof_of_delivery
 from sandbox.world import World
@@ -69,23 +70,10 @@ def search_packages(
     **_: Any,
 ) -> dict[str, Any]:
     where = PackageFilter(**json_object(body))
+    paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
     with current().world.session() as world:
-        page = search(
-            world.logistics.packages.values(),
-            where,
-            page_size=page_size,
-            page_token=page_token,
-            sort_field=sort_field,
-            sort_order=sort_order,
-        )
-        return success(
-            world.next_request_id(),
-            {
-                "packages": [render.package_summary(p) for p in page.items],
-                "next_page_token": page.next_page_token,
-                "total_count": page.total_count,
-            },
-        )
+        packages = world.logistics.packages.values()
+        return page_of(world, "packages", packages, where, render.package_summary, paging)
 
 
 def get_handover_time_slots(package_id: str, **_: Any) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Any
 from sandbox.api import render
 from sandbox.api.context import current, json_object
 from sandbox.api.envelope import ORDER_NOT_FOUND, ApiError, success
+from sandbox.api.listing import page_of
 from sandbox.domain.orders import Order
-from sandbox.domain.search import OrderFilter, search
+from sandbox.domain.search import OrderFilter
 
 
 def search_orders(
@@ -24,23 +25,10 @@ def search_orders(
     filters = json_object(body)
     filters["warehouse_ids"] = tuple(filters.get("warehouse_ids", ()))
     where = OrderFilter(**filters)
+    paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
     with ctx.world.session() as world:
-        page = search(
-            world.orders_of_shop(ctx.shop.id if ctx.shop else ""),
-            where,
-            page_size=page_size,
-            page_token=page_token,
-            sort_field=sort_field,
-            sort_order=sort_order,
-        )
-        return success(
-            world.next_request_id(),
-            {
-                "orders": [render.order_202309(o) for o in page.items],
-                "next_page_token": page.next_page_token,
-                "total_count": page.total_count,
-            },
-        )
+        shop_orders = world.orders_of_shop(ctx.shop.id if ctx.shop else "")
+        return page_of(world, "orders", shop_orders, where, render.order_202309, paging)
 
 
 def _detail(ids: list[str], renderer: Callable[[Order], dict[str, Any]]) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from typing import Any
 
 from sandbox.api.context import current, json_object
 from sandbox.api.envelope import success
+from sandbox.api.listing import page_of
 from sandbox.domain import cancellations
 from sandbox.domain.cancellations import CANCEL_TYPE, Cancellation
 from sandbox.domain.events import RuleViolation
-from sandbox.domain.search import search
 
 
 def _render(record: Cancellation, world: Any) -> dict[str, Any]:
@@ -58,22 +58,15 @@ def search_cancellations(
     **_: Any,
 ) -> dict[str, Any]:
     where = _Filter(json_object(body))
+    paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
     with current().world.session() as world:
-        page = search(
+        return page_of(
+            world,
+            "cancellations",
             world.cancellations.values(),
             where,
-            page_size=page_size,
-            page_token=page_token,
-            sort_field=sort_field,
-            sort_order=sort_order,
-        )
-        return success(
-            world.next_request_id(),
-            {
-                "cancellations": [_render(r, world) for r in page.items],
-                "next_page_token": page.next_page_token,
-                "total_count": page.total_count,
-            },
+            lambda r: _render(r, world),
+            paging,
         )
 
 
