@@ -83,7 +83,7 @@ class InProcessSandbox:
         return transport
 
     # ----- calls -----------------------------------------------------------------------------
-    def _target(self, url: str, headers: Mapping[str, str]) -> tuple[Any, str, list[tuple[bytes, bytes]]]:
+    def _exchange(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> _Exchange:
         parts = urlsplit(url)
         path = parts.path or "/"
         if parts.hostname == CARRIER_HOST and not path.startswith("/carrier"):
@@ -94,36 +94,17 @@ class InProcessSandbox:
             if k.lower() not in ("content-length", "host", "transfer-encoding")
         ]
         raw.append((b"host", parts.netloc.encode("latin1")))  # links the sandbox hands out point back here
-        return parts, path, raw
+        query = parts.query.encode("latin1")
+        return _Exchange(method, parts.scheme or "https", parts.netloc, path, query, raw, body or b"")
 
     def handle(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None) -> Answer:
         """Answer a request meant for one of the routed hosts, straight from the app."""
-        parts, path, raw = self._target(url, headers)
-        exchange = _Exchange(
-            method,
-            parts.scheme or "https",
-            parts.netloc,
-            path,
-            parts.query.encode("latin1"),
-            raw,
-            body or b"",
-        )
-        return self._app_transport.call(exchange)
+        return self._app_transport.call(self._exchange(method, url, headers, body))
 
     async def handle_async(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
     ) -> Answer:
-        parts, path, raw = self._target(url, headers)
-        exchange = _Exchange(
-            method,
-            parts.scheme or "https",
-            parts.netloc,
-            path,
-            parts.query.encode("latin1"),
-            raw,
-            body or b"",
-        )
-        return await self._app_transport.acall(exchange)
+        return await self._app_transport.acall(self._exchange(method, url, headers, body))
 
     def httpx_transport(self) -> httpx.BaseTransport:
         """For ``httpx.Client(transport=...)``: TikTok's hosts answered in-process, others passed on."""
