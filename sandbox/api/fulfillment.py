@@ -103,12 +103,7 @@ def batch_ship_packages(body: Any, **_: Any) -> dict[str, Any]:
     requests = json_object(body).get("packages", [])
     with current().world.session() as world:
         found = [world.logistics.packages.get(r["id"]) for r in requests]
-        types = {p.shipping_type for p in found if p is not None}
-        if len(types) > 1:
-            raise RuleViolation(
-                "only one logistics type per batch: do not mix platform-shipped and seller-shipped packages",
-                code=packages.MIXED_LOGISTICS_TYPES,
-            )
+        packages.check_one_logistics_type(p for p in found if p is not None)
         errors = []
         for request, package in zip(requests, found, strict=True):
             try:

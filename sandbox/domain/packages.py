@@ -9,6 +9,7 @@ re-creates the label.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -150,6 +151,15 @@ def check_shippable(package: Package, order: Order) -> None:
         raise RuleViolation(
             f"order {order.id} is {order.status.value}: only an order awaiting shipment can be shipped",
             code=ORDER_NOT_SHIPPABLE,
+        )
+
+
+def check_one_logistics_type(batch: Iterable[Package]) -> None:
+    """A batch shipment carries one logistics type: platform-shipped or seller-shipped, never both."""
+    if len({p.shipping_type for p in batch}) > 1:
+        raise RuleViolation(
+            "only one logistics type per batch: do not mix platform-shipped and seller-shipped packages",
+            code=MIXED_LOGISTICS_TYPES,
         )
 
 
