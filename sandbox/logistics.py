@@ -508,6 +508,8 @@ class Logistics:
         package = self.packages.get(shipment.package_id)
         if package is not None and shipment.returning and package.return_status is None:
             outcome.extend(returns.returning_to_seller(package, at))
+        elif package is not None and carrier.failed_to_ship_twice(shipment):
+            outcome.extend(fulfillment.carrier_failed_to_ship_twice(self._order(package), package, at))
         elif package is not None:
             outcome.extend(fulfillment.follow_shipment(self._order(package), package, shipment, at))
         elif (
@@ -561,12 +563,22 @@ class Logistics:
         shipment.failures_ahead += package.failures_ahead
         package.failures_ahead = []
         shipment.return_fails = shipment.return_fails or package.return_fails
+        shipment.missed_collections_ahead += package.missed_collections_ahead
+        package.missed_collections_ahead = 0
 
     def plan_failed_attempts(self, package: Package, failures: list[AttemptFailure]) -> None:
         shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
         if shipment is not None and (shipment.has(carrier.DELIVERED) or shipment.returning):
             raise RuleViolation(f"package {package.id} is past its delivery attempts")
         package.failures_ahead += failures
+        if shipment is not None and package.arranged:
+            self._hand_over_plans(package, shipment)
+
+    def plan_missed_collections(self, package: Package, count: int) -> None:
+        shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
+        if shipment is not None and shipment.collected_at is not None:
+            raise RuleViolation(f"package {package.id} has already been collected by the carrier")
+        package.missed_collections_ahead += count
         if shipment is not None and package.arranged:
             self._hand_over_plans(package, shipment)
 

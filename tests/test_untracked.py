@@ -148,9 +148,13 @@ def test_bundled_lost_parcel_scenario(http):
     parcel = load(http, (root / "scenarios/lost-parcel.yaml").read_text()).json()["orders"]["parcel"][
         "order_id"
     ]
+    uncollected = http.get("/sandbox/scenarios/lost-parcel").json()["orders"]["uncollected"]["order_id"]
     tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
     package = status(tts, parcel)["packages"][0]["id"]
     data(tts.post(f"/fulfillment/202309/packages/{package}/ship", {}))
+    second = status(tts, uncollected)["packages"][0]["id"]
+    data(tts.post(f"/fulfillment/202309/packages/{second}/ship", {}))
+    never = []
     milestones = []
     for _ in range(13 * 4):  # the client polls every 6 hours: order, tracking, tags
         advance(http, "6h")
@@ -162,6 +166,10 @@ def test_bundled_lost_parcel_scenario(http):
         if not milestones or milestones[-1][1:] != state:
             milestones.append((http.get("/sandbox/clock").json()["now"], *state))
             status(tts, parcel)
+        other = status(tts, uncollected)
+        seen = (other["status"], other.get("cancel_reason", ""))
+        if not never or never[-1][1:] != seen:
+            never.append((http.get("/sandbox/clock").json()["now"], *seen))
     assert milestones == [
         ("2026-03-02T15:00:00Z", "IN_TRANSIT", (), False),  # collected at 15:00 (drop-off + 6 h)
         ("2026-03-04T21:00:00Z", "IN_TRANSIT", ("Unmoved tracking event",), False),  # 2 quiet days
@@ -170,5 +178,41 @@ def test_bundled_lost_parcel_scenario(http):
     ]
     order = status(tts, parcel)
     assert order["cancel_reason"] == "package_lost" and order["cancellation_initiator"] == "SYSTEM"
+    assert never == [
+        ("2026-03-02T15:00:00Z", "AWAITING_COLLECTION", ""),  # the first collection (15:00) missed
+        ("2026-03-03T15:00:00Z", "CANCELLED", "package_lost"),  # missed again the next day: lost
+    ]
+    number = status(tts, uncollected)["tracking_number"]
+    tracking = http.get(f"/carrier/v1/tracking/{number}").json()["events"]
+    assert [(e["detail_code"], e["time"]) for e in tracking] == [
+        ("InfoReceived_001", "2026-03-02T09:00:00Z"),
+        ("Exception_001", "2026-03-02T15:00:00Z"),
+        ("Exception_001", "2026-03-03T15:00:00Z"),
+    ]
+    lost = http.get("/sandbox/events", params={"kind": "package.lost", "subject": uncollected}).json()
+    assert [(e["at"], e["data"]["cause"]) for e in lost["events"]] == [
+        ("2026-03-03T15:00:00Z", "failed_to_ship_twice")
+    ]
+    refunds = http.get("/sandbox/events", params={"kind": "order.refunded", "subject": uncollected})
+    assert [e["at"] for e in refunds.json()["events"]] == ["2026-03-03T15:00:00Z"]
     advance(http, "1d")
     assert http.get("/sandbox/scenarios/lost-parcel").json()["summary"]["failed"] == 0
+
+
+def test_a_parcel_already_collected_cannot_miss_its_collection(http):
+    text = """scenario: too-late-to-miss
+setup: {start: 2026-03-02T09:00:00Z}
+orders:
+  moving: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 2h}
+steps:
+  - when: {event: carrier.tracking_event, order: moving, detail_code: InTransit_001}
+    do: [{fail_collections: {order: moving}}]
+"""
+    moving = load(http, text).json()["orders"]["moving"]["order_id"]
+    tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
+    data(tts.post(f"/fulfillment/202309/packages/{status(tts, moving)['packages'][0]['id']}/ship", {}))
+    advance(http, "7h")  # collected six hours after the drop-off was arranged
+    timeline = http.get("/sandbox/scenarios/too-late-to-miss").json()["timeline"]
+    [step] = [e for e in timeline if e.get("action") == "fail_collections"]
+    assert step["result"] == "skipped" and "already been collected" in step["detail"]
+    assert status(tts, moving)["status"] == "IN_TRANSIT"

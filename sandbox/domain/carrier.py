@@ -74,6 +74,7 @@ RETURNING = "Exception_011"
 RETURNED = "Exception_012"
 RETURN_FAILED = "Exception_013"
 RETURN_NOTE = "Exception_014"  # the seller asked for the parcel, or it was destroyed
+COLLECTION_MISSED = "Exception_001"  # the carrier came (or was due) and did not take the parcel
 
 
 class AttemptFailure(StrEnum):
@@ -138,6 +139,8 @@ class Shipment:
     # Failed deliveries: the reasons of the attempts still to fail, in order (scenarios, magic values).
     failures_ahead: list[AttemptFailure] = field(default_factory=list)
     return_fails: bool = False  # the way back to the seller fails too
+    missed_collections_ahead: int = 0  # collections still to fail (scenarios)
+    missed_collections: int = 0
     attempts: list[Attempt] = field(default_factory=list)
     returning: bool = False
 
@@ -189,6 +192,8 @@ def progress(shipment: Shipment, at: datetime) -> tuple[TrackingEvent | None, Ou
     planned = STANDARD_PLAN[shipment.next_step]
     if planned.detail_code == DELIVERED and shipment.failures_ahead:
         return fail_attempt(shipment, at)
+    if planned.detail_code == PICKED_UP and shipment.missed_collections_ahead:
+        return miss_collection(shipment, at)
     if shipment.collected_at is None:
         shipment.collected_at = at
     event = TrackingEvent(
@@ -269,6 +274,39 @@ def fail_attempt(shipment: Shipment, at: datetime) -> tuple[TrackingEvent, Outco
         Deadline(at + RETURN_JOURNEY, "carrier_return_arrives", shipment.tracking_number)
     )
     return event, outcome
+
+
+def miss_collection(shipment: Shipment, at: datetime) -> tuple[TrackingEvent, Outcome]:
+    """The carrier fails to collect the parcel. It comes back the next day; the second miss makes
+    the parcel lost ("if the carrier fails to ship your product twice, the item is deemed lost")."""
+    from sandbox.domain.deadlines import FAILED_COLLECTIONS_LOST, NEXT_COLLECTION_AFTER
+
+    shipment.missed_collections_ahead -= 1
+    shipment.missed_collections += 1
+    event = TrackingEvent(
+        at,
+        TrackingStatus.EXCEPTION,
+        COLLECTION_MISSED,
+        f"The carrier failed to collect the parcel (attempt {shipment.missed_collections})",
+        shipment.origin_city,
+    )
+    shipment.events.append(event)
+    outcome = Outcome(events=[recorded(shipment, event)])
+    if shipment.missed_collections < FAILED_COLLECTIONS_LOST:
+        shipment.collection_due = at + NEXT_COLLECTION_AFTER
+        outcome.deadlines.append(
+            Deadline(shipment.collection_due, "carrier_progress", shipment.tracking_number)
+        )
+    else:
+        shipment.collection_due = None
+        shipment.next_step = len(STANDARD_PLAN)  # the carrier never had it: no journey
+    return event, outcome
+
+
+def failed_to_ship_twice(shipment: Shipment) -> bool:
+    from sandbox.domain.deadlines import FAILED_COLLECTIONS_LOST
+
+    return shipment.missed_collections >= FAILED_COLLECTIONS_LOST
 
 
 def return_arrives(shipment: Shipment, at: datetime) -> tuple[TrackingEvent, Outcome]:

@@ -79,3 +79,8 @@ UNTRACKED_REMINDER_DAYS = 3
 # "If the intended recipient fails to acknowledge receipt after 12 days of order creation, the
 # package is deemed lost" (the order is then cancelled and the buyer refunded).
 LOST_IF_NOT_ACKNOWLEDGED = timedelta(days=12)
+
+# "If the carrier fails to ship your product twice, the item is deemed lost": a collection the carrier
+# misses is tried again the next day; the second miss makes the parcel lost.
+FAILED_COLLECTIONS_LOST = 2
+NEXT_COLLECTION_AFTER = timedelta(hours=24)

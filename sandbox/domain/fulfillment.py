@@ -216,6 +216,20 @@ def parcel_deemed_lost(order: Order, package: Package | None, at: datetime) -> O
         return Outcome()
     if package.return_status is not None:
         return Outcome()  # on its way back to the seller: the return rules decide
+    return _lost(order, package, at, "not_acknowledged")
+
+
+def carrier_failed_to_ship_twice(order: Order, package: Package, at: datetime) -> Outcome:
+    """The carrier missed the parcel's collection twice: the item is deemed lost, the order is
+    cancelled and the buyer refunded."""
+    if package.lost or order.status is not OrderStatus.AWAITING_COLLECTION:
+        return Outcome()
+    return _lost(order, package, at, "failed_to_ship_twice")
+
+
+def _lost(order: Order, package: Package, at: datetime, cause: str) -> Outcome:
     package.lost = True
-    outcome = Outcome(events=[DomainEvent(at, "package.lost", order.id, {"package_id": package.id})])
+    outcome = Outcome(
+        events=[DomainEvent(at, "package.lost", order.id, {"package_id": package.id, "cause": cause})]
+    )
     return outcome.extend(system_cancels(order, at, "package_lost"))

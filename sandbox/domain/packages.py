@@ -108,6 +108,7 @@ class Package:
     return_status: Any = None
     failures_ahead: list[Any] = field(default_factory=list)  # planned before the carrier has it
     return_fails: bool = False
+    missed_collections_ahead: int = 0
     delayed: bool = False  # past the delivery window, still on its way
     lost: bool = False
     return_started_at: datetime | None = None

@@ -305,6 +305,22 @@ def _fail_delivery_attempts(world: World, args: dict[str, Any], at: datetime) ->
     )
 
 
+def _fail_collections(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    package = _package(world, args["order"])
+    count = args.get("count", 2)
+    world.logistics.plan_missed_collections(package, count)
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "package.failed_collections_planned",
+                package.order_id,
+                {"package_id": package.id, "count": count},
+            )
+        ]
+    )
+
+
 def _fail_return_delivery(world: World, args: dict[str, Any], at: datetime) -> Outcome:
     world.logistics.plan_failed_return(_package(world, args["order"]))
     return Outcome()
@@ -348,6 +364,25 @@ register(
         },
         ("order",),
         _fail_delivery_attempts,
+    )
+)
+register(
+    Action(
+        "fail_collections",
+        "The carrier misses the parcel's next collections (default 2). It comes back the next day "
+        "after a miss; after the second miss the parcel is deemed lost, the order cancelled "
+        "(package_lost) and the buyer refunded.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {
+                "order": ORDER_REF,
+                "count": {"type": "integer", "minimum": 1, "maximum": 2, "default": 2},
+            },
+        },
+        ("order",),
+        _fail_collections,
     )
 )
 register(
