@@ -28,6 +28,7 @@ from sandbox.api import errors  # noqa: E402
 from sandbox.api.gateway import (  # noqa: E402
     CARRIER_PREFIX,
     CONTROL_PREFIX,
+    SELLER_CENTER_PREFIX,
     Gateway,
     OperationInfo,
     TrailingSlashGuard,
@@ -115,6 +116,7 @@ class Sandbox:
         self.tiktok_spec = load_spec("tiktok-shop.yaml")
         self.control_spec = load_spec("sandbox.yaml")
         self.carrier_spec = load_spec("carrier.yaml")
+        self.seller_center_spec = load_spec("seller-center.yaml")
         self.tiktok_paths = list(self.tiktok_spec["paths"])
         self._app: connexion.FlaskApp | None = None
 
@@ -125,6 +127,7 @@ class Sandbox:
             (self.tiktok_spec, "tiktok"),
             (self.control_spec, "control"),
             (self.carrier_spec, "carrier"),
+            (self.seller_center_spec, "seller-center"),
         ):
             for _, _, op in _operations(spec):
                 media = tuple(op.get("requestBody", {}).get("content", {}))
@@ -192,6 +195,7 @@ class Sandbox:
         surfaces = (
             (self.control_spec, CONTROL_PREFIX, "control"),
             (self.carrier_spec, CARRIER_PREFIX, "carrier"),
+            (self.seller_center_spec, SELLER_CENTER_PREFIX, "seller-center"),
             (self.tiktok_spec, "", "tiktok"),
         )
         for spec, base_path, name in surfaces:

@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from sandbox import signing
 
@@ -55,14 +56,17 @@ class SignedClient:
         shop: bool = True,
         timestamp: int | None = None,
     ) -> Any:
-        """Sign and send. ``body``: a dict (serialized once, signed as sent), bytes or str."""
+        """Sign and send. ``body``: a dict (serialized once, signed as sent), bytes or str. A query
+        string in ``path`` joins ``params`` (the signature covers the path without it)."""
+        path, _, inline = path.partition("?")
+        params = {**dict(parse_qsl(inline, keep_blank_values=True)), **(params or {})}
         query: dict[str, str] = {
             "app_key": self.app_key,
             "timestamp": str(timestamp if timestamp is not None else int(time.time())),
         }
         if shop and self.shop_cipher:
             query["shop_cipher"] = self.shop_cipher
-        for key, value in (params or {}).items():
+        for key, value in params.items():
             query[key] = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
         raw = b""
         if body is not None:

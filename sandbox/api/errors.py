@@ -21,7 +21,7 @@ from sandbox.api.envelope import (
     failure,
     http_status,
 )
-from sandbox.api.gateway import is_carrier_path, is_control_path
+from sandbox.api.gateway import is_json_surface_path
 from sandbox.domain.events import RuleViolation
 
 if TYPE_CHECKING:
@@ -33,8 +33,9 @@ log = logging.getLogger("sandbox")
 
 
 def _is_control(request: ConnexionRequest) -> bool:
-    """The control plane and the carrier API answer errors as JSON, not in the platform's envelope."""
-    return is_control_path(request.url.path) or is_carrier_path(request.url.path)
+    """The control plane, the carrier API and the Seller Center answer errors as JSON, not in the
+    platform's envelope."""
+    return is_json_surface_path(request.url.path)
 
 
 def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:

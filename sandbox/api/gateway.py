@@ -44,6 +44,7 @@ TENANT_HEADER = "x-sandbox-tenant"
 CARRIER_KEY_HEADER = "x-api-key"
 CONTROL_PREFIX = "/sandbox"
 CARRIER_PREFIX = "/carrier"
+SELLER_CENTER_PREFIX = "/seller-center"
 JSON = "application/json"
 _VERSIONED_PATH = re.compile(r"^/([a-z_]+)/(\d{6})/")
 _VERSION_SUFFIX = re.compile(r"_\d{6}$")
@@ -87,9 +88,11 @@ class Gateway:
         operation_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
         info = self.operations.get(operation_id or "")
         if is_control_path(scope["path"]):
-            await self._control(scope, receive, send, info)
+            await self._control(scope, receive, send, info, CONTROL)
         elif is_carrier_path(scope["path"]):
-            await self._control(scope, receive, send, info, carrier=operation_id or "")
+            await self._control(scope, receive, send, info, CARRIER, operation_id or "")
+        elif is_seller_center_path(scope["path"]):
+            await self._control(scope, receive, send, info, SELLER_CENTER, operation_id or "")
         elif info is None or info.auth is None:
             await self._send_error(send, self._unknown_path(scope), self._request_id(scope))
         else:
@@ -159,32 +162,28 @@ class Gateway:
         receive: Receive,
         send: Send,
         info: OperationInfo | None,
-        carrier: str | None = None,
+        surface: JsonSurface,
+        operation_id: str = "",
     ) -> None:
-        """The control plane, and the fake carrier's API (its tenant named by the X-Api-Key header)."""
-        surface = "carrier API" if carrier is not None else "control-plane"
+        """The surfaces that answer in plain JSON: the control plane, the fake carrier's API (its
+        tenant named by the X-Api-Key header) and the Seller Center's pages."""
         if info is None:
             error = ControlError(
                 404,
                 "unknown_path",
-                f"{scope['method']} {scope['path']} is not a {surface} "
-                f"operation; see {'/carrier' if carrier is not None else '/sandbox'}/ui for the list",
+                f"{scope['method']} {scope['path']} is not a {surface.name} "
+                f"operation; see {surface.prefix}/ui for the list",
             )
             await _send_json(send, error.status, error.body())
             return
-        header = CARRIER_KEY_HEADER if carrier is not None else TENANT_HEADER
-        wanted = _headers(scope).get(header, "").strip()
+        wanted = _headers(scope).get(surface.tenant_header, "").strip()
         tenant = self.sandbox.tenants.get(wanted) if wanted else self.sandbox.tenants.default
         if tenant is None and info.tenant_scoped:
-            hint = (
-                "drop the X-Api-Key header for the default tenant's carrier account"
-                if carrier is not None
-                else "drop the X-Sandbox-Tenant header for the default tenant"
-            )
             error = ControlError(
                 404,
                 "unknown_tenant",
-                f"no tenant has app_key '{wanted}': {hint}, or create one with POST /sandbox/tenants",
+                f"no tenant has app_key '{wanted}': {surface.default_hint}, "
+                "or create one with POST /sandbox/tenants",
             )
             await _send_json(send, error.status, error.body())
             return
@@ -198,12 +197,44 @@ class Gateway:
             await _send_json(send, error.status, error.body())
             return
         _set_context(scope, RequestContext(self.sandbox, tenant, tenant.shop))
-        if carrier is None:
+        if not surface.journaled:
             await self.app(scope, _replay(body, receive), send)
             return
         capture = _Capture(send)
         await self.app(scope, _replay(body, receive), capture)
-        _Request(carrier, scope["method"], scope["path"], _query(scope), body).record(tenant, capture)
+        _Request(operation_id, scope["method"], scope["path"], _query(scope), body).record(tenant, capture)
+
+
+@dataclass(frozen=True)
+class JsonSurface:
+    name: str
+    prefix: str
+    tenant_header: str
+    default_hint: str  # how to reach the default tenant instead
+    journaled: bool  # the journal records what clients do, not what the tests' control calls do
+
+
+CONTROL = JsonSurface(
+    "control-plane",
+    CONTROL_PREFIX,
+    TENANT_HEADER,
+    "drop the X-Sandbox-Tenant header for the default tenant",
+    journaled=False,
+)
+CARRIER = JsonSurface(
+    "carrier API",
+    CARRIER_PREFIX,
+    CARRIER_KEY_HEADER,
+    "drop the X-Api-Key header for the default tenant's carrier account",
+    journaled=True,
+)
+SELLER_CENTER = JsonSurface(
+    "Seller Center",
+    SELLER_CENTER_PREFIX,
+    TENANT_HEADER,
+    "drop the X-Sandbox-Tenant header for the default tenant",
+    journaled=True,
+)
 
 
 def is_control_path(path: str) -> bool:
@@ -212,6 +243,15 @@ def is_control_path(path: str) -> bool:
 
 def is_carrier_path(path: str) -> bool:
     return path == CARRIER_PREFIX or path.startswith(CARRIER_PREFIX + "/")
+
+
+def is_seller_center_path(path: str) -> bool:
+    return path == SELLER_CENTER_PREFIX or path.startswith(SELLER_CENTER_PREFIX + "/")
+
+
+def is_json_surface_path(path: str) -> bool:
+    """Paths that answer errors in plain JSON rather than the platform's envelope."""
+    return is_control_path(path) or is_carrier_path(path) or is_seller_center_path(path)
 
 
 class TrailingSlashGuard:
@@ -227,7 +267,7 @@ class TrailingSlashGuard:
         if scope["type"] != "http" or len(path) <= 1 or not path.endswith("/"):
             await self.app(scope, receive, send)
             return
-        if is_control_path(path) or is_carrier_path(path):
+        if is_json_surface_path(path):
             error = ControlError(404, "unknown_path", f"{path} is not an operation (no trailing slash)")
             await _send_json(send, error.status, error.body())
             return

@@ -130,6 +130,7 @@ class Order:
     package_ids: list[str] = field(default_factory=list)
     locked: bool = False  # completed orders take no further operations after 14 days
     late_shipment: bool = False  # shipped after its shipping deadline ("Stocking timeout")
+    refund_time: datetime | None = None  # the platform refunded the buyer (a SYSTEM cancellation)
 
     @property
     def delivery_type(self) -> str:
@@ -191,6 +192,7 @@ def _cancel(order: Order, at: datetime, initiator: CancellationInitiator, reason
 def system_cancels(order: Order, at: datetime, reason: str) -> Outcome:
     """The platform cancels an order (a failed delivery, a lost parcel) and refunds the buyer."""
     outcome = _cancel(order, at, CancellationInitiator.SYSTEM, reason)
+    order.refund_time = at
     outcome.events.append(
         DomainEvent(
             at,
