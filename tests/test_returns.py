@@ -4,6 +4,8 @@ in a timely manner")."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -348,3 +350,30 @@ steps:
     timeline = http.get("/sandbox/scenarios/early-return").json()["timeline"]
     results = [e.get("result") for e in timeline if e.get("action", "").startswith("buyer_")]
     assert results == ["skipped", "skipped", "skipped"]
+
+
+def test_the_guide_return_scenario_plays_after_delivery(tts, http):
+    guide = (Path(__file__).resolve().parent.parent / "scenarios" / "README.md").read_text()
+    (example,) = [
+        e for e in re.findall(r"```yaml\n(.*?)```", guide, flags=re.S) if "return-after-delivery" in e
+    ]
+    loaded = load(http, example)
+    assert loaded.status_code in (200, 201), loaded.text
+    order_id = loaded.json()["orders"]["boots"]["order_id"]
+    body = {"tracking_number": "BOOTS-1", "shipping_provider_id": "6617675021119438849"}
+    data(tts.post(f"/fulfillment/202309/orders/{order_id}/packages", body))
+    for _ in range(10):
+        if status_of(tts, order_id) == "DELIVERED":
+            break
+        advance(http, "1d")
+    assert status_of(tts, order_id) == "DELIVERED"
+    assert returns(tts, order_ids=[order_id]) == []
+    advance(http, "1d")
+    (pending,) = returns(tts, order_ids=[order_id])
+    assert pending["return_status"] == PENDING and pending["return_reason"] == "Wrong size"
+    data(tts.post(f"{RETURNS}/{pending['return_id']}/approve", {}))
+    advance(http, "3d")
+    refresh(tts, http)
+    assert the_return(tts, pending["return_id"])["return_status"] == "BUYER_SHIPPED_ITEM"
+    rep = http.get("/sandbox/scenarios/return-after-delivery").json()
+    assert [e["status"] for e in rep["expectations"]] == ["passed"]
