@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sandbox.domain import authorization, fulfillment, orders
+from sandbox.domain import aftersales, authorization, fulfillment, orders
 from sandbox.domain.events import Outcome
 from sandbox.scenarios.engine import END_RULE, EXPECTATION_RULE, SEP, STEP_RULE
 
@@ -84,6 +84,11 @@ def _untracked_auto_cancel(world: World, order_id: str, at: datetime) -> Outcome
     return world.logistics.untracked_auto_cancel(order_id, at)
 
 
+def _return_auto_approved(world: World, return_id: str, at: datetime) -> Outcome:
+    record = world.returns.get(return_id)
+    return aftersales.auto_approved(record, at) if record is not None else Outcome()
+
+
 def _with_package(rule: Callable[[orders.Order, Any, datetime], Outcome]) -> TimedRule:
     def fire(world: World, order_id: str, at: datetime) -> Outcome:
         return world.logistics.on_order_package(rule, order_id, at)
@@ -111,6 +116,7 @@ TIMED_RULES: dict[str, TimedRule] = {
     END_RULE: _scenario_ends,
     "remorse_window_ends": _on_order(orders.remorse_window_ends),
     "buyer_cancel_auto_approved": _on_order(orders.buyer_cancel_auto_approved),
+    aftersales.AUTO_APPROVE_RULE: _return_auto_approved,
     "access_token_expires": _access_token_expires,
     "refresh_token_expires": _refresh_token_expires,
 }

@@ -20,7 +20,7 @@ from typing import Any
 
 from sandbox import fakes
 from sandbox.clock import VirtualClock, wall_now
-from sandbox.domain import authorization, cancellations, orders
+from sandbox.domain import aftersales, authorization, cancellations, orders
 from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus
@@ -162,6 +162,7 @@ class World:
                     DomainEvent(order.cancel_time, "order.status_changed", order.id, {"to": "CANCELLED"}),
                     self.rng,
                 )
+        self.returns: dict[str, aftersales.ReturnRequest] = {}
         self.uploads = Uploads()
         for order in seeded:
             pending += self.logistics.seed(order, start).deadlines
@@ -408,6 +409,32 @@ class World:
             outcome = orders.buyer_cancels(order, at, reason) if reason else orders.buyer_cancels(order, at)
             self.apply(outcome)
             return order
+
+    # ----- returns and refunds -------------------------------------------------------------------
+    def buyer_requests_return(
+        self, order_id: str, kind: aftersales.ReturnType, reason: str
+    ) -> aftersales.ReturnRequest:
+        with self.session():
+            record, outcome = aftersales.buyer_requests(
+                self.returns, self.order(order_id), kind, reason, self.clock.now(), self.rng
+            )
+            self.apply(outcome)
+            return record
+
+    def buyer_ships_return(self, order_id: str) -> aftersales.ReturnRequest:
+        with self.session():
+            record = aftersales.of_order(self.returns, self.order(order_id).id)
+            self.apply(aftersales.buyer_ships(record, self.clock.now(), self.return_tracking_number()))
+            return record
+
+    def buyer_cancels_return(self, order_id: str) -> aftersales.ReturnRequest:
+        with self.session():
+            record = aftersales.of_order(self.returns, self.order(order_id).id)
+            self.apply(aftersales.buyer_cancels(record, self.clock.now()))
+            return record
+
+    def return_tracking_number(self) -> str:
+        return fakes.digits(self.rng, 22, "9405")
 
     # ----- authorization ---------------------------------------------------------------------
     def issue_auth_code(self) -> authorization.AuthCode:

@@ -194,6 +194,40 @@ def buyer_cancel_order(order_id: str, body: dict[str, Any] | None = None, **_: A
     return _order_action(_tenant().world.buyer_cancels, order_id, json_object(body).get("reason"))
 
 
+def _return_action(action: Any, order_id: str, *args: Any) -> dict[str, Any]:
+    try:
+        record = action(order_id, *args)
+    except RuleViolation as exc:
+        status, kind = (404, "unknown_order") if exc.code == 25007006 else (409, "illegal_transition")
+        raise ControlError(status, kind, exc.message) from exc
+    due = record.response_due
+    return {
+        "return_id": record.id,
+        "order_id": record.order_id,
+        "return_status": record.status.value,
+        "return_type": record.type.value,
+        "return_tracking_number": record.return_tracking_number,
+        "seller_response_deadline": int(due.timestamp()) if due else None,
+    }
+
+
+def buyer_request_return(order_id: str, body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+    from sandbox.domain.aftersales import ReturnType
+
+    request = json_object(body)
+    kind = ReturnType(request.get("type", "RETURN_AND_REFUND"))
+    reason = request.get("reason", "Item not as described")
+    return _return_action(_tenant().world.buyer_requests_return, order_id, kind, reason)
+
+
+def buyer_ship_return(order_id: str, **_: Any) -> dict[str, Any]:
+    return _return_action(_tenant().world.buyer_ships_return, order_id)
+
+
+def buyer_cancel_return(order_id: str, **_: Any) -> dict[str, Any]:
+    return _return_action(_tenant().world.buyer_cancels_return, order_id)
+
+
 def get_order_view(order_id: str, **_: Any) -> dict[str, Any]:
     """An order as the Seller Center shows it: package, label state, logistics issue tags, tracking."""
     with _tenant().world.session() as world:

@@ -1,4 +1,5 @@
-"""Cancellations in the returns-and-refunds API: search, approve, reject, and the seller's own."""
+"""The returns-and-refunds API: cancellations (search, approve, reject, the seller's own) and buyers'
+return and refund requests (search, approve, reject, reject reasons, records, aftersale eligibility)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 from sandbox.api.context import current, json_object
 from sandbox.api.envelope import success
 from sandbox.api.listing import page_of
-from sandbox.domain import cancellations
+from sandbox.domain import aftersales, cancellations, deadlines
+from sandbox.domain.aftersales import ReturnRequest
 from sandbox.domain.cancellations import CANCEL_TYPE, Cancellation
 from sandbox.domain.events import RuleViolation
 
@@ -102,6 +104,162 @@ def cancel_order(body: Any, **_: Any) -> dict[str, Any]:
         )
 
 
+# ----- returns and refunds ------------------------------------------------------------------------
+def _stamp(at: Any) -> int:
+    return int(at.timestamp())
+
+
+def _render_return(record: ReturnRequest, world: Any) -> dict[str, Any]:
+    order = world.orders[record.order_id]
+    refund = {"currency": record.currency, "refund_total": record.refund_total}
+    out: dict[str, Any] = {
+        "return_id": record.id,
+        "order_id": record.order_id,
+        "return_status": record.status.value,
+        "return_type": record.type.value,
+        "role": "BUYER",
+        "return_reason": record.reason,
+        "return_reason_text": record.reason,
+        "create_time": _stamp(record.create_time),
+        "update_time": _stamp(record.update_time),
+        "refund_amount": refund,
+        "return_line_items": [
+            {
+                "order_line_item_id": item.id,
+                "sku_id": item.sku_id,
+                "product_name": item.product_name,
+                "sku_name": item.sku_name,
+                "seller_sku": item.seller_sku,
+                "refund_amount": {"currency": item.currency, "refund_total": item.sale_price},
+            }
+            for item in order.line_items
+            if item.id in record.line_item_ids
+        ],
+    }
+    if record.response_due is not None:
+        out["seller_response_deadline"] = _stamp(record.response_due)
+    if record.return_tracking_number:
+        out["return_tracking_number"] = record.return_tracking_number
+    if record.reject_reason:
+        out["reject_reason"] = record.reject_reason
+    if record.reject_comment:
+        out["reject_comment"] = record.reject_comment
+    return out
+
+
+class _ReturnFilter:
+    def __init__(self, body: dict[str, Any]):
+        self.order_ids = set(body.get("order_ids", []))
+        self.return_ids = set(body.get("return_ids", []))
+        self.statuses = set(body.get("return_status", []))
+        self.types = set(body.get("return_types", []))
+        self.bounds = [
+            (lambda r: _stamp(r.create_time), body.get("create_time_ge"), body.get("create_time_lt")),
+            (lambda r: _stamp(r.update_time), body.get("update_time_ge"), body.get("update_time_lt")),
+        ]
+
+    def matches(self, record: ReturnRequest) -> bool:
+        if self.order_ids and record.order_id not in self.order_ids:
+            return False
+        if self.return_ids and record.id not in self.return_ids:
+            return False
+        if self.statuses and record.status.value not in self.statuses:
+            return False
+        if self.types and record.type.value not in self.types:
+            return False
+        for instant, ge, lt in self.bounds:
+            value = instant(record)
+            if (ge is not None and value < ge) or (lt is not None and value >= lt):
+                return False
+        return True
+
+
+def search_returns(
+    page_size: int,
+    body: Any = None,
+    page_token: str = "",
+    sort_field: str = "create_time",
+    sort_order: str = "DESC",
+    **_: Any,
+) -> dict[str, Any]:
+    where = _ReturnFilter(json_object(body))
+    paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
+    with current().world.session() as world:
+        return page_of(
+            world, "return_orders", world.returns.values(), where, lambda r: _render_return(r, world), paging
+        )
+
+
+def approve_return(return_id: str, **_: Any) -> dict[str, Any]:
+    with current().world.session() as world:
+        record = aftersales.find(world.returns, return_id)
+        world.apply(aftersales.seller_approves(record, world.now()))
+        return success(world.next_request_id(), {})
+
+
+def reject_return(return_id: str, body: Any = None, **_: Any) -> dict[str, Any]:
+    request = json_object(body)
+    with current().world.session() as world:
+        record = aftersales.find(world.returns, return_id)
+        outcome = aftersales.seller_rejects(
+            record, world.now(), request.get("reject_reason", ""), request.get("comment", "")
+        )
+        world.apply(outcome)
+        return success(world.next_request_id(), {})
+
+
+def get_reject_reasons(return_or_cancel_id: str = "", **_: Any) -> dict[str, Any]:
+    with current().world.session() as world:
+        if not return_or_cancel_id:
+            reasons = [r for stage in aftersales.REJECT_REASONS.values() for r in stage]
+        elif return_or_cancel_id in world.returns:
+            reasons = list(aftersales.reject_reasons(world.returns[return_or_cancel_id]))
+        elif return_or_cancel_id in world.cancellations:
+            pending = world.cancellations[return_or_cancel_id].status is cancellations.CancelStatus.PENDING
+            reasons = list(aftersales.CANCEL_REJECT_REASONS) if pending else []
+        else:
+            raise RuleViolation(
+                f"no return or cancellation {return_or_cancel_id} in this shop",
+                code=aftersales.RETURN_NOT_FOUND,
+            )
+        return success(
+            world.next_request_id(), {"reasons": [{"name": r.name, "text": r.text} for r in reasons]}
+        )
+
+
+def get_return_records(return_id: str, **_: Any) -> dict[str, Any]:
+    with current().world.session() as world:
+        record = aftersales.find(world.returns, return_id)
+        lines = [
+            {
+                "event": r.event,
+                "description": r.description,
+                "role": r.role.value,
+                "create_time": _stamp(r.at),
+            }
+            for r in record.records
+        ]
+        return success(world.next_request_id(), {"records": lines})
+
+
+def get_aftersale_eligibility(order_id: str, **_: Any) -> dict[str, Any]:
+    with current().world.session() as world:
+        order = world.order(order_id)
+        verdict = aftersales.eligibility(world.returns, order, world.now())
+        item: dict[str, Any] = {"eligible": verdict.eligible}
+        out: dict[str, Any] = {"order_id": order.id, "eligible": verdict.eligible}
+        if verdict.eligible:
+            out["return_types"] = [t.value for t in aftersales.ReturnType]
+        else:
+            out["ineligible_reason"] = item["ineligible_reason"] = verdict.reason
+        if order.delivery_time is not None:
+            out["aftersale_deadline"] = _stamp(order.delivery_time + deadlines.AFTERSALE_WINDOW)
+        out["line_items"] = [{"order_line_item_id": li.id, **item} for li in order.line_items]
+        return success(world.next_request_id(), out)
+
+
 # Later versions of the same operations: same behaviour in the sandbox.
 search_cancellations_202602 = search_cancellations
 cancel_order_202602 = cancel_order
+search_returns_202602 = search_returns
+reject_return_202606 = reject_return

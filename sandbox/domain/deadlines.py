@@ -61,6 +61,15 @@ SELLER_SHIPPED_UPDATE_WINDOW = timedelta(hours=48)
 COMPLETION_AFTER_DELIVERY = timedelta(days=7)
 COMPLETED_ORDER_LOCK = timedelta(days=14)
 
+# After delivery a buyer may ask for a return or a refund until the completed order locks (the
+# sandbox's default: the articles give no figure of their own, and "no further operations can be
+# performed on [completed orders] beyond 14 days").
+AFTERSALE_WINDOW = COMPLETION_AFTER_DELIVERY + COMPLETED_ORDER_LOCK
+# "Return/refund requested: orders for which users request returns or refunds need to be reviewed
+# in a timely manner": unanswered, the platform approves the request (the sandbox's default, the
+# same 48 hours as a buyer's cancellation request).
+RETURN_RESPONSE_WINDOW = timedelta(hours=48)
+
 # Failed deliveries. "A package that has not been successfully delivered after three attempts" goes
 # back to the seller; the carrier tries again the next day after each failure; the way back takes
 # about three days. For a failed return package "the logistics service provider will destroy the

@@ -52,7 +52,7 @@ class Outcome:
 
 
 # Every kind of domain event, with the data fields it carries. The subject is the order ID for
-# order and package events, the tracking number for carrier events, and the seller's open_id for
+# order, package and return events, the tracking number for carrier events, and the seller's open_id for
 # authorization events. Scenarios may react to any of
 # them and filter on their data fields.
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
@@ -74,6 +74,7 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "package.destruction_notice": ("package_id", "destroy_at"),
     "package.failed_attempts_planned": ("package_id", "count", "reason"),
     "order.refunded": ("amount", "currency", "reason"),
+    "return.status_changed": ("order_id", "return_id", "return_status"),
     "order.untracked_reminder": ("cancel_at",),
     "order.ship_within_24_hours": ("shipping_due_time",),
     "order.stocking_timeout": (),

@@ -429,3 +429,78 @@ register(
         _seller_rejects_parcel,
     )
 )
+
+
+# ----- returns and refunds -----------------------------------------------------------------------
+def _buyer_requests_return(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain import aftersales
+
+    kind = aftersales.ReturnType(args.get("type", "RETURN_AND_REFUND"))
+    reason = args.get("reason", "Item not as described")
+    _, outcome = aftersales.buyer_requests(
+        world.returns, world.order(args["order"]), kind, reason, at, world.rng
+    )
+    return outcome
+
+
+def _buyer_ships_return(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain import aftersales
+
+    record = aftersales.of_order(world.returns, world.order(args["order"]).id)
+    return aftersales.buyer_ships(record, at, world.return_tracking_number())
+
+
+def _buyer_cancels_return(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain import aftersales
+
+    record = aftersales.of_order(world.returns, world.order(args["order"]).id)
+    return aftersales.buyer_cancels(record, at)
+
+
+register(
+    Action(
+        "buyer_requests_return",
+        "The buyer of a delivered order asks for a return and refund (RETURN_AND_REFUND) or a refund "
+        "only (REFUND); the seller must answer within 48 h, or the platform approves it.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {
+                "order": ORDER_REF,
+                "type": {"enum": ["RETURN_AND_REFUND", "REFUND"], "default": "RETURN_AND_REFUND"},
+                "reason": {"type": "string", "minLength": 1, "maxLength": 200},
+            },
+        },
+        ("order",),
+        _buyer_requests_return,
+    )
+)
+register(
+    Action(
+        "buyer_ships_return",
+        "The buyer sends the item of an approved return back, with a return tracking number.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {"order": ORDER_REF},
+        },
+        ("order",),
+        _buyer_ships_return,
+    )
+)
+register(
+    Action(
+        "buyer_cancels_return",
+        "The buyer withdraws a return or refund request before shipping anything back.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {"order": ORDER_REF},
+        },
+        ("order",),
+        _buyer_cancels_return,
+    )
+)

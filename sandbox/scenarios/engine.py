@@ -240,7 +240,8 @@ class ScenarioRun:
 
     def _identifiers(self, name: str) -> list[str]:
         order = self.world.orders[self.refs[name]]
-        return [order.id, *order.package_ids, order.tracking_number]
+        returns = [r.id for r in self.world.returns.values() if r.order_id == order.id]
+        return [order.id, *order.package_ids, order.tracking_number, *returns]
 
     def _triggered(self, at: datetime, **happening: Any) -> None:
         outcome = Outcome()

@@ -1,0 +1,319 @@
+"""Buyers' return and refund requests on delivered orders ("Return/refund requested" on the to-do list).
+
+A request waits for the seller, who approves or rejects it within the response window; unanswered,
+the platform approves it. A refund-only request is refunded once approved. A return waits for the
+buyer to send the item back; once it is shipped the seller either accepts the package (and the
+buyer is refunded) or refuses it. The buyer may withdraw the request until the item is shipped.
+
+The sandbox refunds at once: an approved refund goes straight to RETURN_OR_REFUND_REQUEST_COMPLETE.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sandbox.domain import deadlines
+from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
+from sandbox.domain.orders import Order, OrderStatus
+
+RETURN_NOT_FOUND = 25007201
+RETURN_STATUS_NOT_ALLOWED = 25007202
+ORDER_NOT_ELIGIBLE = 25007203
+INVALID_REJECT_REASON = 25007204
+
+AUTO_APPROVE_RULE = "return_auto_approved"
+
+
+class ReturnType(StrEnum):
+    RETURN_AND_REFUND = "RETURN_AND_REFUND"
+    REFUND = "REFUND"  # refund only: the buyer keeps the item
+
+
+class ReturnStatus(StrEnum):
+    PENDING = "RETURN_OR_REFUND_REQUEST_PENDING"
+    REJECTED = "REFUND_OR_RETURN_REQUEST_REJECT"
+    AWAITING_BUYER_SHIP = "AWAITING_BUYER_SHIP"
+    BUYER_SHIPPED = "BUYER_SHIPPED_ITEM"
+    RECEIPT_REJECTED = "REJECT_RECEIVE_PACKAGE"
+    SUCCESS = "RETURN_OR_REFUND_REQUEST_SUCCESS"
+    CANCELLED = "RETURN_OR_REFUND_REQUEST_CANCEL"
+    COMPLETE = "RETURN_OR_REFUND_REQUEST_COMPLETE"
+
+
+# A request still in progress: the order can take no second one meanwhile.
+OPEN = frozenset({ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP, ReturnStatus.BUYER_SHIPPED})
+
+
+class Role(StrEnum):
+    BUYER = "BUYER"
+    SELLER = "SELLER"
+    SYSTEM = "SYSTEM"
+
+
+@dataclass(frozen=True)
+class RejectReason:
+    name: str
+    text: str
+
+
+# What a seller may give as the reason for refusing, by the status the request is in.
+REJECT_REASONS: dict[ReturnStatus, tuple[RejectReason, ...]] = {
+    ReturnStatus.PENDING: (
+        RejectReason("seller_reject_request_item_as_described", "The item matches its description"),
+        RejectReason("seller_reject_request_damaged_by_buyer", "The item was damaged after delivery"),
+        RejectReason("seller_reject_request_no_evidence", "The buyer gave no evidence of the problem"),
+        RejectReason("seller_reject_request_not_returnable", "The product cannot be returned"),
+    ),
+    ReturnStatus.BUYER_SHIPPED: (
+        RejectReason("seller_reject_receive_not_arrived", "The return package has not arrived"),
+        RejectReason("seller_reject_receive_wrong_item", "The returned item is not the one sold"),
+        RejectReason("seller_reject_receive_used_or_damaged", "The returned item is used or damaged"),
+    ),
+}
+# Reasons for refusing a buyer's cancellation request, listed by the same endpoint.
+CANCEL_REJECT_REASONS: tuple[RejectReason, ...] = (
+    RejectReason("seller_reject_cancel_already_packed", "The order is already packed"),
+    RejectReason("seller_reject_cancel_already_shipped", "The order is already shipped"),
+    RejectReason("seller_reject_cancel_buyer_agreed", "The buyer agreed to keep the order"),
+)
+
+
+@dataclass(frozen=True)
+class ReturnRecord:
+    """One line of a request's timeline, as the return records endpoint lists it."""
+
+    at: datetime
+    event: str
+    description: str
+    role: Role
+
+
+@dataclass
+class ReturnRequest:
+    id: str
+    order_id: str
+    type: ReturnType
+    status: ReturnStatus
+    reason: str
+    create_time: datetime
+    update_time: datetime
+    line_item_ids: list[str]
+    currency: str
+    refund_total: str
+    response_due: datetime | None = None
+    return_tracking_number: str = ""
+    reject_reason: str = ""
+    reject_comment: str = ""
+    refunded: bool = False
+    records: list[ReturnRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    reason: str = ""  # why not, when not
+
+
+def new_id(rng: random.Random, taken: dict[str, ReturnRequest]) -> str:
+    while True:
+        return_id = "4" + str(rng.randrange(10**17, 10**18))
+        if return_id not in taken:
+            return return_id
+
+
+def eligibility(records: dict[str, ReturnRequest], order: Order, at: datetime) -> Eligibility:
+    """Whether the buyer of this order may ask for a return or refund now, and why not."""
+    if order.status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED) or order.delivery_time is None:
+        return Eligibility(
+            False, f"order {order.id} is {order.status.value}: returns and refunds open once it is delivered"
+        )
+    if order.locked or at >= order.delivery_time + deadlines.AFTERSALE_WINDOW:
+        days = deadlines.AFTERSALE_WINDOW.days
+        return Eligibility(False, f"order {order.id} was delivered more than {days} days ago")
+    for record in records.values():
+        if record.order_id != order.id:
+            continue
+        if record.status in OPEN:
+            return Eligibility(
+                False, f"order {order.id} already has return {record.id} in progress ({record.status.value})"
+            )
+        if record.status is ReturnStatus.COMPLETE:
+            return Eligibility(False, f"order {order.id} was already refunded by return {record.id}")
+    return Eligibility(True)
+
+
+def of_order(records: dict[str, ReturnRequest], order_id: str) -> ReturnRequest:
+    """The order's request in progress (what a buyer's action refers to)."""
+    for record in records.values():
+        if record.order_id == order_id and record.status in OPEN:
+            return record
+    raise RuleViolation(
+        f"order {order_id} has no return or refund request in progress", code=RETURN_NOT_FOUND
+    )
+
+
+def find(records: dict[str, ReturnRequest], return_id: str) -> ReturnRequest:
+    record = records.get(return_id)
+    if record is None:
+        raise RuleViolation(f"return {return_id} not found in this shop", code=RETURN_NOT_FOUND)
+    return record
+
+
+def _move(record: ReturnRequest, to: ReturnStatus, at: datetime, note: ReturnRecord) -> DomainEvent:
+    record.status = to
+    record.update_time = at
+    record.records.append(note)
+    return DomainEvent(
+        at,
+        "return.status_changed",
+        record.order_id,
+        {"order_id": record.order_id, "return_id": record.id, "return_status": to.value},
+    )
+
+
+def _refund(record: ReturnRequest, at: datetime, role: Role) -> Outcome:
+    record.refunded = True
+    record.response_due = None
+    note = ReturnRecord(
+        at, "REFUND_COMPLETED", f"Refund of {record.refund_total} {record.currency} issued", role
+    )
+    return Outcome(
+        events=[
+            _move(record, ReturnStatus.COMPLETE, at, note),
+            DomainEvent(
+                at,
+                "order.refunded",
+                record.order_id,
+                {"amount": record.refund_total, "currency": record.currency, "reason": "return_refund"},
+            ),
+        ]
+    )
+
+
+def _not_allowed(record: ReturnRequest, doing: str, allowed: str) -> RuleViolation:
+    return RuleViolation(
+        f"return {record.id} is {record.status.value}: {doing} only {allowed}", code=RETURN_STATUS_NOT_ALLOWED
+    )
+
+
+def buyer_requests(
+    records: dict[str, ReturnRequest],
+    order: Order,
+    kind: ReturnType,
+    reason: str,
+    at: datetime,
+    rng: random.Random,
+) -> tuple[ReturnRequest, Outcome]:
+    """The buyer asks for a return or a refund of the whole order; the seller must answer in time."""
+    allowed = eligibility(records, order, at)
+    if not allowed.eligible:
+        raise RuleViolation(allowed.reason, code=ORDER_NOT_ELIGIBLE)
+    record = ReturnRequest(
+        new_id(rng, records),
+        order.id,
+        kind,
+        ReturnStatus.PENDING,
+        reason,
+        at,
+        at,
+        [item.id for item in order.line_items],
+        order.payment.currency,
+        order.payment.total_amount,
+        response_due=at + deadlines.RETURN_RESPONSE_WINDOW,
+    )
+    what = "a return and refund" if kind is ReturnType.RETURN_AND_REFUND else "a refund"
+    note = ReturnRecord(at, "BUYER_REQUESTED", f"The buyer requested {what}: {reason}", Role.BUYER)
+    records[record.id] = record
+    event = _move(record, ReturnStatus.PENDING, at, note)
+    assert record.response_due is not None
+    return record, Outcome(
+        events=[event], deadlines=[Deadline(record.response_due, AUTO_APPROVE_RULE, record.id)]
+    )
+
+
+def _approve(record: ReturnRequest, at: datetime, role: Role) -> Outcome:
+    cancel = [(AUTO_APPROVE_RULE, record.id)]
+    who = "The platform" if role is Role.SYSTEM else "The seller"
+    if record.status is ReturnStatus.PENDING:
+        if record.type is ReturnType.REFUND:
+            note = ReturnRecord(at, "REQUEST_APPROVED", f"{who} approved the refund", role)
+            record.records.append(note)
+            outcome = _refund(record, at, role)
+        else:
+            record.response_due = None
+            note = ReturnRecord(
+                at, "REQUEST_APPROVED", f"{who} approved the return: the buyer ships the item back", role
+            )
+            outcome = Outcome(events=[_move(record, ReturnStatus.AWAITING_BUYER_SHIP, at, note)])
+        outcome.cancel += cancel
+        return outcome
+    if record.status is ReturnStatus.BUYER_SHIPPED:
+        note = ReturnRecord(at, "PACKAGE_RECEIVED", f"{who} received the returned package", role)
+        record.records.append(note)
+        return _refund(record, at, role)
+    raise _not_allowed(record, "a seller can approve", "a pending request or a shipped return")
+
+
+def seller_approves(record: ReturnRequest, at: datetime) -> Outcome:
+    """Approve a pending request, or accept the returned package (which refunds the buyer)."""
+    return _approve(record, at, Role.SELLER)
+
+
+def auto_approved(record: ReturnRequest, at: datetime) -> Outcome:
+    """The seller did not answer in time: the platform approves the request."""
+    if record.status is not ReturnStatus.PENDING:
+        return Outcome()
+    return _approve(record, at, Role.SYSTEM)
+
+
+def reject_reasons(record: ReturnRequest) -> tuple[RejectReason, ...]:
+    return REJECT_REASONS.get(record.status, ())
+
+
+def seller_rejects(record: ReturnRequest, at: datetime, reason: str, comment: str = "") -> Outcome:
+    """Refuse a pending request, or refuse the returned package."""
+    if record.status not in REJECT_REASONS:
+        raise _not_allowed(record, "a seller can reject", "a pending request or a shipped return")
+    names = [r.name for r in REJECT_REASONS[record.status]]
+    if reason not in names:
+        raise RuleViolation(
+            f"reject_reason '{reason}' does not apply to a {record.status.value} return; "
+            f"use one of {', '.join(names)} (GET reject_reasons lists them)",
+            code=INVALID_REJECT_REASON,
+        )
+    text = next(r.text for r in REJECT_REASONS[record.status] if r.name == reason)
+    record.reject_reason, record.reject_comment, record.response_due = reason, comment, None
+    if record.status is ReturnStatus.PENDING:
+        note = ReturnRecord(at, "REQUEST_REJECTED", f"The seller rejected the request: {text}", Role.SELLER)
+        to = ReturnStatus.REJECTED
+    else:
+        note = ReturnRecord(
+            at, "PACKAGE_REJECTED", f"The seller refused the returned package: {text}", Role.SELLER
+        )
+        to = ReturnStatus.RECEIPT_REJECTED
+    return Outcome(events=[_move(record, to, at, note)], cancel=[(AUTO_APPROVE_RULE, record.id)])
+
+
+def buyer_ships(record: ReturnRequest, at: datetime, tracking_number: str) -> Outcome:
+    """The buyer sends the item back with a return tracking number."""
+    if record.status is not ReturnStatus.AWAITING_BUYER_SHIP:
+        raise _not_allowed(record, "a buyer can ship", "an approved return awaiting shipment")
+    record.return_tracking_number = tracking_number
+    note = ReturnRecord(
+        at, "BUYER_SHIPPED_ITEM", f"The buyer shipped the item back (tracking {tracking_number})", Role.BUYER
+    )
+    return Outcome(events=[_move(record, ReturnStatus.BUYER_SHIPPED, at, note)])
+
+
+def buyer_cancels(record: ReturnRequest, at: datetime) -> Outcome:
+    """The buyer withdraws the request before sending anything back."""
+    if record.status not in (ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP):
+        raise _not_allowed(record, "a buyer can withdraw", "a request not yet shipped back")
+    record.response_due = None
+    note = ReturnRecord(at, "BUYER_CANCELLED", "The buyer cancelled the request", Role.BUYER)
+    return Outcome(
+        events=[_move(record, ReturnStatus.CANCELLED, at, note)], cancel=[(AUTO_APPROVE_RULE, record.id)]
+    )
