@@ -159,6 +159,31 @@ def advance_30_days(count: int) -> tuple[float, int]:
     return time.perf_counter() - began, fired
 
 
+def export_orders(count: int) -> dict[str, float | int | str]:
+    """Seed ``count`` orders, then export them all as CSV through the Seller Center API (in process):
+    the seeding time up to the first answer, the export's time, size and memory."""
+    import resource
+
+    began = time.perf_counter()
+    sandbox = Sandbox(order_count=count, freeze_at=START)
+    with sandbox.app.test_client() as http:
+        assert http.get("/seller-center/orders/todo").status_code == 200
+        seeded = time.perf_counter() - began
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        began = time.perf_counter()
+        answer = http.get("/seller-center/orders/export")
+        exported = time.perf_counter() - began
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert answer.status_code == 200 and int(answer.headers["x-export-orders"]) == count, answer.text[:200]
+    return {
+        "seed seconds": seeded,
+        "export seconds": exported,
+        "csv MB": len(answer.content) / 1e6,
+        "peak RSS growth MB": max(0, rss_after - rss_before) / 1024,
+        "process peak RSS MB": rss_after / 1024,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -194,11 +219,14 @@ def main() -> int:
     seconds, fired = advance_30_days(1000)
     results["advance 30 days, scenario with 1,000 orders"] = {"seconds": seconds, "rules fired": fired}
 
+    count = 20_000 if args.quick else 200_000
+    results[f"Seller Center CSV export of {count:,} orders"] = export_orders(count)
+
     width = max(map(len, results))
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
     for name, figures in results.items():
         shown = ", ".join(
-            f"{v:.2f}" if k == "ratio" else f"{v:.4f} {k}" if isinstance(v, float) else f"{v} {k}"
+            f"{v:.2f}" if k == "ratio" else f"{v:.4g} {k}" if isinstance(v, float) else f"{v} {k}"
             for k, v in figures.items()
         )
         print(f"{name.ljust(width)}  {shown}")

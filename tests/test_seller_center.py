@@ -432,3 +432,28 @@ def _check_consistency(http, tts) -> set[str]:
         assert {r["order_id"] for r in got["failed_deliveries"]} == by_status.get(status, set())
         assert count == len(by_status.get(status, set()))
     return set(by_status)
+
+
+def test_return_refund_requested_counts_requests_awaiting_the_seller(http):
+    tts = signed(http)
+    body = tts.post("/order/202309/orders/search", {"order_status": "DELIVERED"}, params={"page_size": 50})
+    first, second = (o["id"] for o in body.json()["data"]["orders"][:2])
+
+    def requested():
+        return {r["order_id"] for r in page(http, todo="return_refund_requested", page_size=100)["orders"]}
+
+    assert requested() == set()
+    for order_id in (first, second):
+        asked = http.post(f"/sandbox/orders/{order_id}/buyer-return", json={"type": "RETURN_AND_REFUND"})
+        assert asked.status_code == 200, asked.text
+    assert requested() == {first, second}
+    return_id = http.post(f"/sandbox/orders/{first}/buyer-return/cancel").json()["return_id"]
+    assert return_id and requested() == {second}  # withdrawn by the buyer: nothing to review
+    [pending] = data(
+        tts.post("/return_refund/202309/returns/search", {"order_ids": [second]}, params={"page_size": 10})
+    )["return_orders"]
+    data(tts.post(f"/return_refund/202309/returns/{pending['return_id']}/approve", {}))
+    assert requested() == set()  # approved: the buyer must ship it back first
+    http.post(f"/sandbox/orders/{second}/buyer-return/ship")
+    assert requested() == {second}  # the item is back: the seller must review the package
+    assert page(http)["todo_counts"]["return_refund_requested"] == 1

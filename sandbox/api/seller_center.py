@@ -13,7 +13,7 @@ from flask import Response
 
 from sandbox.api.context import current
 from sandbox.api.envelope import ControlError
-from sandbox.domain import manage_orders
+from sandbox.domain import aftersales, manage_orders
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.manage_orders import (
     RETURN_STATUS_LABELS,
@@ -31,11 +31,13 @@ from sandbox.world import World
 
 def _rows(world: World) -> list[Row]:
     logistics = world.logistics
+    to_review = aftersales.awaiting_seller(world.returns)
     rows = []
     for order in world.orders.values():
         package = logistics.package_of(order)
         number = package.tracking_number if package is not None else ""
-        rows.append(Row(order, package, logistics.shipments.get(number) if number else None))
+        shipment = logistics.shipments.get(number) if number else None
+        rows.append(Row(order, package, shipment, to_review.get(order.id, 0)))
     return rows
 
 

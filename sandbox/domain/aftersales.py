@@ -45,6 +45,18 @@ class ReturnStatus(StrEnum):
 
 # A request still in progress: the order can take no second one meanwhile.
 OPEN = frozenset({ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP, ReturnStatus.BUYER_SHIPPED})
+# Waiting for the seller to review ("Return/refund requested" on the to-do list): the request, or
+# the item the buyer sent back.
+AWAITING_SELLER = frozenset({ReturnStatus.PENDING, ReturnStatus.BUYER_SHIPPED})
+
+
+def awaiting_seller(records: dict[str, ReturnRequest]) -> dict[str, int]:
+    """Per order, its return/refund requests the seller must review."""
+    counts: dict[str, int] = {}
+    for record in records.values():
+        if record.status in AWAITING_SELLER:
+            counts[record.order_id] = counts.get(record.order_id, 0) + 1
+    return counts
 
 
 class Role(StrEnum):
