@@ -36,6 +36,7 @@ from sandbox.api.gateway import (  # noqa: E402
 )
 from sandbox.api.inline_wsgi import InlineWSGI  # noqa: E402
 from sandbox.auth import AuthLevel  # noqa: E402
+from sandbox.dispatcher import Dispatcher  # noqa: E402
 from sandbox.durations import parse_instant  # noqa: E402
 from sandbox.scenarios import Scenario, ScenarioError, parse_scenario  # noqa: E402
 from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
@@ -119,6 +120,7 @@ class Sandbox:
         self.seller_center_spec = load_spec("seller-center.yaml")
         self.tiktok_paths = list(self.tiktok_spec["paths"])
         self._app: connexion.FlaskApp | None = None
+        self._dispatcher: Dispatcher | None = None
 
     def _operation_infos(self) -> dict[str, OperationInfo]:
         """Per operation, keyed as connexion's routing names it (the resolver's dotted name)."""
@@ -171,6 +173,13 @@ class Sandbox:
             raise ScenarioError(
                 name, line, column, exc.path, exc.message, "a scenario that fits the tenant's current world"
             ) from exc
+
+    @property
+    def dispatcher(self) -> Dispatcher:
+        """Sends the tenants' webhooks: the server runs it on a thread; tests call ``run_due()``."""
+        if self._dispatcher is None:
+            self._dispatcher = Dispatcher(self.tenants.all)
+        return self._dispatcher
 
     @property
     def app(self) -> connexion.FlaskApp:

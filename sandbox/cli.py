@@ -260,13 +260,18 @@ def serve(args: argparse.Namespace) -> int:
         name = run.scenario.name
         print(f"  scenario     {name} ({path}), report at {base}/sandbox/scenarios/{name}")
     print(f"  Open API docs  {base}/ui/    control plane  {base}/sandbox/ui/")
+    print(f"  Seller Center  {base}/seller-center/ui/    webhooks  {base}/sandbox/webhooks/deliveries")
     first_call = build_parser().parse_args(["sign", "/authorization/202309/shops", "--base-url", base])
     print("  First call (signed now, valid 5 minutes):")
     print(f"    {signed_curl(first_call, int(time.time()))}")
     command = sys.argv[0] if sys.argv[0].endswith("tts-sandbox") else "tts-sandbox"
     print(f"  More signed calls: {shlex.quote(command)} sign PATH [KEY=VALUE ...] --base-url {base}")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    sandbox.dispatcher.start()  # webhooks go out from their own thread, never from a request
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        sandbox.dispatcher.stop()
     return 0
 
 

@@ -15,7 +15,7 @@ import inspect
 import re
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from sandbox.client import SignedClient
+from sandbox.dispatcher import Answer as DispatchAnswer
+from sandbox.dispatcher import Dispatcher
 
 OPEN_API_HOST = "open-api.tiktokglobalshop.com"
 AUTH_HOST = "auth.tiktok-shops.com"
@@ -157,6 +159,28 @@ class InProcessSandbox:
 
     def load_scenario(self, source: str | Path, tenant: str | None = None) -> Any:
         return self.sandbox.load_scenario(source, tenant=tenant)
+
+    # ----- webhooks --------------------------------------------------------------------------
+    def deliver_webhooks(self, receiver: Callable[[dict[str, str], bytes], int] | None = None) -> int:
+        """Attempt every webhook delivery due by the tenants' virtual time, now, and return how many
+        were attempted. ``receiver(headers, body) -> HTTP status`` answers them in-process (no socket
+        is opened); without it they are POSTed to the subscribed addresses."""
+        if receiver is None:
+            return self.sandbox.dispatcher.run_due()
+
+        def send(address: str, headers: dict[str, str], body: bytes) -> DispatchAnswer:
+            return DispatchAnswer(receiver(headers, body))
+
+        return Dispatcher(self.sandbox.tenants.all, send=send).run_due()
+
+    def webhook_deliveries(self, tenant: str | None = None, **filters: str) -> list[dict[str, Any]]:
+        """The tenant's webhook deliveries with their payloads, signatures and attempts (filters:
+        ``state``, ``event_type``, ``order_id``): captured even when nothing was sent."""
+        headers = {"X-Sandbox-Tenant": tenant} if tenant else {}
+        response = self.http.get("/sandbox/webhooks/deliveries", params=filters, headers=headers)
+        if response.status_code >= 400:
+            raise RuntimeError(response.json()["error"]["message"])
+        return list(response.json()["deliveries"])
 
     def report(self, name: str, tenant: str | None = None) -> dict[str, Any]:
         world = self.sandbox.tenant(tenant).world

@@ -31,6 +31,7 @@ from sandbox.logistics import Logistics
 from sandbox.scenarios.engine import ScenarioRun
 from sandbox.scenarios.model import Scenario
 from sandbox.uploads import Uploads
+from sandbox.webhooks import Webhooks
 
 EVENT_LOG_CAP = 100_000
 
@@ -118,6 +119,8 @@ class World:
         self.lock = threading.RLock()
         self.listeners: list[Callable[[RecordedEvent], None]] = []
         self.request_listeners: list[Callable[[JournalEntry], None]] = []
+        # Subscriptions outlive a reset (they are the client's settings); the outbox does not.
+        self.webhooks = Webhooks()
         # Scenarios loaded into this world, with their start as an offset from the world's start:
         # a reset rebuilds the world and runs them again from the same instants.
         self.loaded: list[tuple[Scenario, timedelta]] = []
@@ -183,11 +186,13 @@ class World:
     def _rebuild(self) -> None:
         """Build anew, or leave the world exactly as it was if building fails."""
         saved = dict(self.__dict__)
+        outbox = self.webhooks.discard_deliveries()
         try:
             self._build()
         except Exception:
             self.__dict__.clear()
             self.__dict__.update(saved)
+            self.webhooks.deliveries = outbox
             raise
 
     def reset(self) -> None:
@@ -260,6 +265,7 @@ class World:
             recorded = RecordedEvent(next(self._event_seq), event)
             self.events.append(recorded)
             self._follow(event)
+            self.webhooks.notify(self, recorded, self.profile.shop.id)
             for listener in self.listeners:
                 listener(recorded)
             for run in list(self.scenarios.values()):
