@@ -129,20 +129,44 @@ def _page(items: list[Row], page: int, page_size: int) -> list[Row]:
     return items[(page - 1) * page_size : page * page_size]
 
 
+def orders_page(world: World, params: dict[str, Any], page: int = 1, page_size: int = 20) -> dict[str, Any]:
+    """Manage Orders: one page of the filtered list, with the tab counts and to-do counters."""
+    now = world.now()
+    rows, matched = _matching(world, params)
+    tabs, todos = manage_orders.counts(rows, now)
+    return {
+        "now": iso(now),
+        "orders": [_render(row, world, now) for row in _page(matched, page, page_size)],
+        "total": len(matched),
+        "page": page,
+        "page_size": page_size,
+        "tab_counts": tabs,
+        "todo_counts": todos,
+    }
+
+
+def failed_deliveries_page(
+    world: World, params: dict[str, Any], page: int = 1, page_size: int = 20
+) -> dict[str, Any]:
+    """The Failed Delivery tab: one page, with the count of each return status."""
+    rows, matched = _matching(world, {**params, "tab": Tab.FAILED_DELIVERY.value})
+    per_status = {status.value: 0 for status in ReturnStatus}
+    for row in rows:
+        if row.return_status is not None:
+            per_status[row.return_status.value] += 1
+    return {
+        "now": iso(world.now()),
+        "failed_deliveries": [_failed_delivery(row, world) for row in _page(matched, page, page_size)],
+        "total": len(matched),
+        "page": page,
+        "page_size": page_size,
+        "return_status_counts": per_status,
+    }
+
+
 def list_orders(page: int = 1, page_size: int = 20, **params: Any) -> dict[str, Any]:
     with current().world.session() as world:
-        now = world.now()
-        rows, matched = _matching(world, params)
-        tabs, todos = manage_orders.counts(rows, now)
-        return {
-            "now": iso(now),
-            "orders": [_render(row, world, now) for row in _page(matched, page, page_size)],
-            "total": len(matched),
-            "page": page,
-            "page_size": page_size,
-            "tab_counts": tabs,
-            "todo_counts": todos,
-        }
+        return orders_page(world, params, page, page_size)
 
 
 def todo_counts(**_: Any) -> dict[str, Any]:
@@ -154,20 +178,7 @@ def todo_counts(**_: Any) -> dict[str, Any]:
 
 def list_failed_deliveries(page: int = 1, page_size: int = 20, **params: Any) -> dict[str, Any]:
     with current().world.session() as world:
-        now = world.now()
-        rows, matched = _matching(world, {**params, "tab": Tab.FAILED_DELIVERY.value})
-        per_status = {status.value: 0 for status in ReturnStatus}
-        for row in rows:
-            if row.return_status is not None:
-                per_status[row.return_status.value] += 1
-        return {
-            "now": iso(now),
-            "failed_deliveries": [_failed_delivery(row, world) for row in _page(matched, page, page_size)],
-            "total": len(matched),
-            "page": page,
-            "page_size": page_size,
-            "return_status_counts": per_status,
-        }
+        return failed_deliveries_page(world, params, page, page_size)
 
 
 def _failed_delivery(row: Row, world: World) -> dict[str, Any]:
@@ -215,40 +226,42 @@ EXPORT_COLUMNS = (
 )
 
 
+def export_csv(world: World, params: dict[str, Any]) -> tuple[str, int, str]:
+    """The filtered list as CSV, one row per line item: (text, orders, file name)."""
+    _, matched = _matching(world, params)
+    try:
+        manage_orders.check_export_size(len(matched))
+    except RuleViolation as exc:
+        raise ControlError(400, "too_many_orders", exc.message) from exc
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in matched:
+        order = row.order
+        head = (
+            order.id,
+            order.status.value,
+            " / ".join(TAB_LABELS[t] for t in row.tabs()),
+            iso(order.create_time),
+            _when(order.shipping_due_time) or "",
+            order.shipping_type.value,
+            row.tracking_number,
+            RETURN_STATUS_LABELS[row.return_status] if row.return_status else "",
+            order.cancel_reason,
+        )
+        tail = (order.payment.total_amount, order.payment.currency)
+        writer.writerows(
+            (*head, i.product_id, i.product_name, i.sku_id, i.seller_sku, i.sale_price, *tail)
+            for i in order.line_items
+        )
+    return out.getvalue(), len(matched), f"orders-{world.now().strftime('%Y%m%d%H%M%S')}.csv"
+
+
 def export_orders(**params: Any) -> Response:
     with current().world.session() as world:
-        _, matched = _matching(world, params)
-        try:
-            manage_orders.check_export_size(len(matched))
-        except RuleViolation as exc:
-            raise ControlError(400, "too_many_orders", exc.message) from exc
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(EXPORT_COLUMNS)
-        for row in matched:
-            order = row.order
-            head = (
-                order.id,
-                order.status.value,
-                " / ".join(TAB_LABELS[t] for t in row.tabs()),
-                iso(order.create_time),
-                _when(order.shipping_due_time) or "",
-                order.shipping_type.value,
-                row.tracking_number,
-                RETURN_STATUS_LABELS[row.return_status] if row.return_status else "",
-                order.cancel_reason,
-            )
-            tail = (order.payment.total_amount, order.payment.currency)
-            writer.writerows(
-                (*head, i.product_id, i.product_name, i.sku_id, i.seller_sku, i.sale_price, *tail)
-                for i in order.line_items
-            )
-        stamp = world.now().strftime("%Y%m%d%H%M%S")
+        text, count, name = export_csv(world, params)
     return Response(
-        out.getvalue(),
+        text,
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="orders-{stamp}.csv"',
-            "X-Export-Orders": str(len(matched)),
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Export-Orders": str(count)},
     )
