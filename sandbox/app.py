@@ -47,6 +47,7 @@ from sandbox.tenants import (  # noqa: E402
     Tenant,
     TenantRegistry,
 )
+from sandbox.web import pages as web  # noqa: E402
 from sandbox.world import ScenarioConflict  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
@@ -217,6 +218,7 @@ class Sandbox:
                 validate_responses=self.validate_responses,
             )
         errors.install(app, self)
+        web.install(app.app, self)
         if self.inline:
             bridge = app._middleware_app
             bridge.asgi_app = InlineWSGI(bridge.app.wsgi_app)

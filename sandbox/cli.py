@@ -260,7 +260,8 @@ def serve(args: argparse.Namespace) -> int:
         name = run.scenario.name
         print(f"  scenario     {name} ({path}), report at {base}/sandbox/scenarios/{name}")
     print(f"  Open API docs  {base}/ui/    control plane  {base}/sandbox/ui/")
-    print(f"  Seller Center  {base}/seller-center/ui/    webhooks  {base}/sandbox/webhooks/deliveries")
+    print(f"  Web page     {base}/web/   (Manage Orders, Failed Delivery, the clock, scenarios)")
+    print(f"  Seller Center API  {base}/seller-center/ui/    webhooks  {base}/sandbox/webhooks/deliveries")
     first_call = build_parser().parse_args(["sign", "/authorization/202309/shops", "--base-url", base])
     print("  First call (signed now, valid 5 minutes):")
     print(f"    {signed_curl(first_call, int(time.time()))}")

@@ -3,6 +3,7 @@ API paths, the control plane's JSON on /sandbox. Never a 500 page, never problem
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from sandbox.api.envelope import (
     failure,
     http_status,
 )
-from sandbox.api.gateway import is_json_surface_path
+from sandbox.api.gateway import is_json_surface_path, is_web_path
 from sandbox.domain.events import RuleViolation
 
 if TYPE_CHECKING:
@@ -93,8 +94,18 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
             return respond(request, INVALID_PATH, f"Invalid path: {request.method} {request.url.path}")
         return respond(request, INVALID_REQUEST, f"Invalid request: {detail}")
 
+    def page(status: int, message: str) -> ConnexionResponse:
+        text = html.escape(message)
+        body = (
+            f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{text}</p>"
+            "<p><a href='/web/'>Manage Orders</a></p>"
+        )
+        return ConnexionResponse(status_code=status, content_type="text/html; charset=utf-8", body=body)
+
     def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HTTPException)
+        if is_web_path(request.url.path):
+            return page(exc.status_code, str(exc.detail))
         if _is_control(request):
             return control(exc.status_code, "invalid_request", str(exc.detail))
         code = {404: INVALID_PATH, 405: INVALID_METHOD}.get(exc.status_code, INVALID_REQUEST)
@@ -104,6 +115,8 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
         # A bug in the sandbox: say so in the right shape, and log it for the bug report.
         log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         message = f"Internal error in the sandbox ({type(exc).__name__}); see the server log"
+        if is_web_path(request.url.path):
+            return page(500, message)
         if _is_control(request):
             return control(500, "internal_error", message)
         return respond(request, INTERNAL_ERROR, message)

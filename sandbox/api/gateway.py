@@ -45,6 +45,7 @@ CARRIER_KEY_HEADER = "x-api-key"
 CONTROL_PREFIX = "/sandbox"
 CARRIER_PREFIX = "/carrier"
 SELLER_CENTER_PREFIX = "/seller-center"
+WEB_PREFIX = "/web"  # the QA page: plain Flask routes, no operation behind them
 JSON = "application/json"
 _VERSIONED_PATH = re.compile(r"^/([a-z_]+)/(\d{6})/")
 _VERSION_SUFFIX = re.compile(r"_\d{6}$")
@@ -87,7 +88,9 @@ class Gateway:
             return
         operation_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
         info = self.operations.get(operation_id or "")
-        if is_control_path(scope["path"]):
+        if is_web_path(scope["path"]):
+            await self.app(scope, receive, send)
+        elif is_control_path(scope["path"]):
             await self._control(scope, receive, send, info, CONTROL)
         elif is_carrier_path(scope["path"]):
             await self._control(scope, receive, send, info, CARRIER, operation_id or "")
@@ -249,6 +252,10 @@ def is_seller_center_path(path: str) -> bool:
     return path == SELLER_CENTER_PREFIX or path.startswith(SELLER_CENTER_PREFIX + "/")
 
 
+def is_web_path(path: str) -> bool:
+    return path == WEB_PREFIX or path.startswith(WEB_PREFIX + "/")
+
+
 def is_json_surface_path(path: str) -> bool:
     """Paths that answer errors in plain JSON rather than the platform's envelope."""
     return is_control_path(path) or is_carrier_path(path) or is_seller_center_path(path)
@@ -264,7 +271,7 @@ class TrailingSlashGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or len(path) <= 1 or not path.endswith("/"):
+        if scope["type"] != "http" or len(path) <= 1 or not path.endswith("/") or is_web_path(path):
             await self.app(scope, receive, send)
             return
         if is_json_surface_path(path):

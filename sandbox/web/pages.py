@@ -1,0 +1,235 @@
+"""The QA page at /web: Manage Orders with its tabs and to-do counters, Failed Delivery, an order's
+detail, the clock, scenarios, and a tenant switcher.
+
+It reads the worlds through the same views as the Seller Center and control APIs (no second
+implementation) and changes them only through the clock. Plain HTML forms: no build step, no
+script needed, nothing fetched from outside.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from sandbox.api import seller_center
+from sandbox.api.control import order_view
+from sandbox.api.envelope import ControlError
+from sandbox.clock import ClockError
+from sandbox.domain.manage_orders import RETURN_STATUS_LABELS, TAB_LABELS, Tab, ToDo
+from sandbox.durations import InvalidDuration, iso, parse_duration
+from sandbox.tenants import Tenant
+
+WEB_PREFIX = "/web"
+TENANT_COOKIE = "tts_sandbox_tenant"
+PAGE_SIZE = 20
+FILTERS = (
+    "tab",
+    "search",
+    "fulfillment",
+    "todo",
+    "sort_by",
+    "sort_order",
+    "time_returned_from",
+    "time_returned_to",
+)
+TODO_LABELS = {
+    ToDo.SHIPPING_WITHIN_24_HOURS: "Shipping within 24 hours",
+    ToDo.AUTOMATIC_CANCELLATION_WITHIN_24_HOURS: "Automatic cancellation within 24 hours",
+    ToDo.STOCKING_TIMEOUT: "Stocking timeout",
+    ToDo.REQUESTED_CANCELLATION: "Requested cancellation",
+    ToDo.RETURN_REFUND_REQUESTED: "Return/refund requested",
+}
+ADVANCE_CHOICES = ("1h", "1d", "7d")
+
+pages = Blueprint("web", __name__, template_folder="templates", static_folder="static")
+
+
+def install(app: Flask, sandbox: Any) -> None:
+    app.config["TTS_SANDBOX"] = sandbox
+    app.register_blueprint(pages, url_prefix=WEB_PREFIX)
+
+
+def _sandbox() -> Any:
+    from flask import current_app
+
+    return current_app.config["TTS_SANDBOX"]
+
+
+def _tenant() -> Tenant:
+    """The tenant chosen with ?tenant=, remembered in a cookie; the default tenant otherwise."""
+    sandbox = _sandbox()
+    wanted = request.args.get("tenant") or request.cookies.get(TENANT_COOKIE) or ""
+    tenant = sandbox.tenants.get(wanted) if wanted else None
+    return tenant or sandbox.tenants.default
+
+
+def _page(template: str, tenant: Tenant, **context: Any) -> Response:
+    world = tenant.world
+    with world.session():
+        now, frozen = world.now(), world.clock.frozen
+    body = render_template(
+        template,
+        tenant=tenant,
+        tenants=_sandbox().tenants.all(),
+        now=iso(now),
+        frozen=frozen,
+        advance_choices=ADVANCE_CHOICES,
+        message=request.args.get("message", ""),
+        here=request.path + _query({k: v for k, v in request.args.items() if k != "message"}),
+        **context,
+    )
+    response = Response(body, mimetype="text/html")
+    response.set_cookie(TENANT_COOKIE, tenant.app_key, samesite="Lax")
+    return response
+
+
+def _params() -> dict[str, Any]:
+    params: dict[str, Any] = {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    for key in ("time_returned_from", "time_returned_to"):
+        if key in params and len(params[key]) == 16:  # a datetime-local input: minutes, UTC
+            params[key] += ":00Z"
+    statuses = request.args.getlist("return_status")
+    if statuses:
+        params["return_status"] = statuses
+    return params
+
+
+def _query(params: dict[str, Any], **changes: Any) -> str:
+    merged = {**params, **changes}
+    pairs = [
+        (k, v)
+        for k, value in merged.items()
+        if value
+        for v in (value if isinstance(value, list) else [value])
+    ]
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+@pages.get("/")
+def home() -> Response:
+    return redirect(url_for("web.orders") + _query(dict(request.args)))
+
+
+@pages.get("/orders")
+def orders() -> Response:
+    tenant = _tenant()
+    params = _params()
+    try:
+        number = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        number = 1
+    view = request.args.get("view", "list")
+    problem = ""
+    try:
+        with tenant.world.session() as world:
+            listing = seller_center.orders_page(world, params, number, PAGE_SIZE)
+            failed = (
+                seller_center.failed_deliveries_page(world, params, number, PAGE_SIZE)
+                if params.get("tab") == Tab.FAILED_DELIVERY.value
+                else None
+            )
+    except (ControlError, ValueError) as exc:
+        problem = exc.message if isinstance(exc, ControlError) else str(exc)
+        with tenant.world.session() as world:
+            listing = seller_center.orders_page(world, {}, 1, PAGE_SIZE)
+            failed = None
+    pages_total = max(1, -(-listing["total"] // PAGE_SIZE))
+    return _page(
+        "orders.html",
+        tenant,
+        params=params,
+        listing=listing,
+        failed=failed,
+        view=view if view in ("list", "card") else "list",
+        page=number,
+        pages_total=pages_total,
+        problem=problem,
+        query=_query,
+        tabs=[(t.value, TAB_LABELS[t]) for t in Tab],
+        todos=[(t.value, TODO_LABELS[t]) for t in ToDo],
+        return_statuses=[(s.value, label) for s, label in RETURN_STATUS_LABELS.items()],
+        export_url="/seller-center/orders/export" + _query(params),
+    )
+
+
+@pages.get("/orders/<order_id>")
+def order(order_id: str) -> Response:
+    tenant = _tenant()
+    with tenant.world.session() as world:
+        try:
+            detail = order_view(world, order_id)
+        except ControlError:
+            abort(404, f"order {order_id} not found in this tenant")
+        listing = seller_center.orders_page(world, {"search": order_id}, 1, 1)
+        row = listing["orders"][0] if listing["orders"] else None
+        deliveries = [d for d in world.webhooks.deliveries.values() if d.order_id == order_id]
+        steps = _scenario_steps(world, order_id)
+    return _page(
+        "order.html",
+        tenant,
+        order=detail,
+        row=row,
+        deliveries=deliveries,
+        steps=steps,
+        return_labels={s.value: label for s, label in RETURN_STATUS_LABELS.items()},
+    )
+
+
+def _scenario_steps(world: Any, order_id: str) -> list[dict[str, Any]]:
+    """The scenario steps whose actions named this order."""
+    touched = []
+    for name, run in world.scenarios.items():
+        names = {ref for ref, oid in run.refs.items() if oid == order_id}
+        for entry in run.timeline:
+            if "action" in entry and names & {str(v) for v in entry.get("args", {}).values()}:
+                touched.append({"scenario": name, **entry})
+    return sorted(touched, key=lambda e: e["at"])
+
+
+@pages.get("/scenarios")
+def scenarios() -> Response:
+    tenant = _tenant()
+    with tenant.world.session() as world:
+        reports = [run.report() for run in world.scenarios.values()]
+    return _page("scenarios.html", tenant, reports=reports)
+
+
+@pages.post("/clock")
+def clock() -> Response:
+    """Freeze, advance or resume the tenant's clock, then go back where the form was."""
+    tenant = _tenant()
+    back = request.form.get("next") or url_for("web.orders")
+    if not back.startswith(WEB_PREFIX):
+        back = url_for("web.orders")
+    action = request.form.get("action", "")
+    world = tenant.world
+    message = ""
+    try:
+        if action == "advance":
+            by = request.form.get("by", "").strip()
+            world.advance_to(world.now() + parse_duration(by))
+            message = f"Advanced {by}"
+        elif action == "freeze":
+            world.freeze()
+            message = "Clock frozen"
+        elif action == "resume":
+            world.resume()
+            message = "Clock running"
+        else:
+            message = f"Unknown clock action '{action}'"
+    except (InvalidDuration, ClockError) as exc:
+        message = str(exc)
+    separator = "&" if "?" in back else "?"
+    return redirect(f"{back}{separator}{urlencode({'message': message})}", code=303)
+
+
+@pages.app_template_filter("when")
+def when(value: datetime | str | None) -> str:
+    if value is None:
+        return "—"
+    text = iso(value) if isinstance(value, datetime) else str(value)
+    return text.replace("T", " ").replace("Z", " UTC")
