@@ -1,6 +1,6 @@
 """The ASGI gate in front of every operation: authenticates Open API calls, picks the control
-plane's tenant, normalizes request bodies, journals calls, and answers unknown paths in the
-platform's envelope.
+plane's tenant, normalizes request bodies, applies injected faults, journals calls, and answers
+unknown paths in the platform's envelope.
 
 It sits after connexion's routing (so it knows the operation) and before validation, as the
 platform checks the signature before the parameters. Connexion's security handlers never see the
@@ -10,6 +10,7 @@ replayed to the rest of the stack.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from sandbox.api.envelope import (
     INVALID_PATH,
     INVALID_REQUEST,
     INVALID_SIGN,
+    TOO_MANY_REQUESTS,
     UNKNOWN_VERSION,
     ApiError,
     ControlError,
@@ -32,6 +34,7 @@ from sandbox.api.envelope import (
     http_status,
 )
 from sandbox.clock import wall_now
+from sandbox.faults import Decision, FaultedRequest
 from sandbox.journal import BODY_CAP
 
 if TYPE_CHECKING:
@@ -106,7 +109,7 @@ class Gateway:
         params = _query(scope)
         tenant = self.sandbox.tenants.get(params.get("app_key", ""))
         capture = _Capture(send)
-        request = _Request(operation_id, scope["method"], scope["path"], params, b"")
+        request = _Request(operation_id, scope["method"], scope["path"], params, b"", TIKTOK)
         try:
             request.body = await _read_body(receive)
             headers = _headers(scope)
@@ -132,8 +135,41 @@ class Gateway:
             await self._send_error(capture, error, self._request_id(scope, tenant))
             request.record(tenant, capture, signature_ok=error.code != INVALID_SIGN)
             return
+        decision = await self._apply_faults(tenant, operation_id, scope, TIKTOK)
+        if decision.fails:
+            assert decision.code is not None and tenant is not None
+            error = ApiError(decision.code, decision.message)
+            await self._send_error(capture, error, self._request_id(scope, tenant))
+            request.record(tenant, capture, faults=decision.markers)
+            return
         await self.app(scope, _replay(request.body, receive), capture)
-        request.record(tenant, capture)
+        request.record(tenant, capture, faults=decision.markers)
+
+    async def _apply_faults(
+        self, tenant: Tenant | None, operation_id: str, scope: Scope, surface: str
+    ) -> Decision:
+        """The tenant's injected faults (and the platform's rate limit, when the server enforces
+        it) for this request. Any delay is slept here, outside the world's lock."""
+        if tenant is None:
+            return Decision()
+        request = FaultedRequest(operation_name(operation_id), scope["method"], scope["path"])
+        wall = self.sandbox.wall_clock()
+        decision = tenant.world.decide_faults(request, wall)
+        limiter = self.sandbox.rate_limiter
+        throttled = (
+            not decision.fails
+            and surface == TIKTOK
+            and limiter is not None
+            and not limiter.allow((tenant.app_key, request.operation), wall)
+        )
+        if throttled:
+            assert limiter is not None
+            decision.code = TOO_MANY_REQUESTS
+            decision.message = f"Too many requests: more than {limiter.qps} per second on this API"
+            decision.markers.append({"id": "server-rate-limit", "kind": "rate_limit", "code": decision.code})
+        if decision.delay_ms:
+            await asyncio.sleep(decision.delay_ms / 1000)
+        return decision
 
     def _unknown_path(self, scope: Scope) -> ApiError:
         match = _VERSIONED_PATH.match(scope["path"])
@@ -201,8 +237,22 @@ class Gateway:
             await self.app(scope, _replay(body, receive), send)
             return
         capture = _Capture(send)
-        await self.app(scope, _replay(body, receive), capture)
-        _Request(operation_id, scope["method"], scope["path"], _query(scope), body).record(tenant, capture)
+        request = _Request(
+            operation_id, scope["method"], scope["path"], _query(scope), body, surface.journal_name
+        )
+        decision = await self._apply_faults(tenant, operation_id, scope, surface.journal_name)
+        if decision.fails:
+            assert decision.code is not None
+            error = ControlError(
+                http_status(decision.code, True),
+                "injected_fault",
+                decision.message,
+                {"code": decision.code, "fault": decision.markers[-1]["id"]},
+            )
+            await _send_json(capture, error.status, error.body())
+        else:
+            await self.app(scope, _replay(body, receive), capture)
+        request.record(tenant, capture, faults=decision.markers)
 
 
 @dataclass(frozen=True)
@@ -212,8 +262,10 @@ class JsonSurface:
     tenant_header: str
     default_hint: str  # how to reach the default tenant instead
     journaled: bool  # the journal records what clients do, not what the tests' control calls do
+    journal_name: str = ""  # the surface as journal entries name it
 
 
+TIKTOK = "tiktok"
 CONTROL = JsonSurface(
     "control-plane",
     CONTROL_PREFIX,
@@ -227,6 +279,7 @@ CARRIER = JsonSurface(
     CARRIER_KEY_HEADER,
     "drop the X-Api-Key header for the default tenant's carrier account",
     journaled=True,
+    journal_name="carrier",
 )
 SELLER_CENTER = JsonSurface(
     "Seller Center",
@@ -234,6 +287,7 @@ SELLER_CENTER = JsonSurface(
     TENANT_HEADER,
     "drop the X-Sandbox-Tenant header for the default tenant",
     journaled=True,
+    journal_name="seller-center",
 )
 
 
@@ -358,11 +412,22 @@ class _Request:
     path: str
     params: dict[str, str]
     body: bytes
+    surface: str
 
-    def record(self, tenant: Tenant | None, capture: _Capture, *, signature_ok: bool = True) -> None:
+    def record(
+        self,
+        tenant: Tenant | None,
+        capture: _Capture,
+        *,
+        signature_ok: bool = True,
+        faults: list[dict[str, Any]] | None = None,
+    ) -> None:
         if tenant is None:
             return  # no app to file it under
         tenant.world.record_request(
+            surface=self.surface,
+            tenant=tenant.app_key,
+            faults=tuple(faults or ()),
             wall=wall_now(),
             operation=operation_name(self.operation_id),
             method=self.method,
