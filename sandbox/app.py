@@ -30,6 +30,7 @@ from sandbox.api.gateway import (  # noqa: E402
     CONTROL_PREFIX,
     SELLER_CENTER_PREFIX,
     Gateway,
+    JournalRecorder,
     OperationInfo,
     TrailingSlashGuard,
     operation_name,
@@ -193,6 +194,7 @@ class Sandbox:
             __name__,
             jsonifier=Jsonifier(json, separators=(",", ":"), ensure_ascii=False),
         )
+        app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION)
         app.add_middleware(TrailingSlashGuard, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=self)
         app.add_middleware(
             Gateway,

@@ -108,7 +108,6 @@ class Gateway:
         assert info.auth is not None
         params = _query(scope)
         tenant = self.sandbox.tenants.get(params.get("app_key", ""))
-        capture = _Capture(send)
         request = _Request(operation_id, scope["method"], scope["path"], params, b"", TIKTOK)
         try:
             request.body = await _read_body(receive)
@@ -132,18 +131,18 @@ class Gateway:
             _normalize_body(scope, request.body, info.media_types)
         except (ApiError, BadBody) as problem:
             error = problem if isinstance(problem, ApiError) else ApiError(INVALID_REQUEST, str(problem))
-            await self._send_error(capture, error, self._request_id(scope, tenant))
-            request.record(tenant, capture, signature_ok=error.code != INVALID_SIGN)
+            _journal(scope, request, tenant, signature_ok=error.code != INVALID_SIGN)
+            await self._send_error(send, error, self._request_id(scope, tenant))
             return
         decision = await self._apply_faults(tenant, operation_id, scope, TIKTOK)
         if decision.fails:
             assert decision.code is not None and tenant is not None
             error = ApiError(decision.code, decision.message)
-            await self._send_error(capture, error, self._request_id(scope, tenant))
-            request.record(tenant, capture, faults=decision.markers)
+            _journal(scope, request, tenant, faults=decision.markers)
+            await self._send_error(send, error, self._request_id(scope, tenant))
             return
-        await self.app(scope, _replay(request.body, receive), capture)
-        request.record(tenant, capture, faults=decision.markers)
+        _journal(scope, request, tenant, faults=decision.markers)
+        await self.app(scope, _replay(request.body, receive), send)
 
     async def _apply_faults(
         self, tenant: Tenant | None, operation_id: str, scope: Scope, surface: str
@@ -236,7 +235,6 @@ class Gateway:
         if not surface.journaled:
             await self.app(scope, _replay(body, receive), send)
             return
-        capture = _Capture(send)
         request = _Request(
             operation_id, scope["method"], scope["path"], _query(scope), body, surface.journal_name
         )
@@ -249,10 +247,11 @@ class Gateway:
                 decision.message,
                 {"code": decision.code, "fault": decision.markers[-1]["id"]},
             )
-            await _send_json(capture, error.status, error.body())
-        else:
-            await self.app(scope, _replay(body, receive), capture)
-        request.record(tenant, capture, faults=decision.markers)
+            _journal(scope, request, tenant, faults=decision.markers)
+            await _send_json(send, error.status, error.body())
+            return
+        _journal(scope, request, tenant, faults=decision.markers)
+        await self.app(scope, _replay(body, receive), send)
 
 
 @dataclass(frozen=True)
@@ -306,6 +305,46 @@ def is_seller_center_path(path: str) -> bool:
 def is_json_surface_path(path: str) -> bool:
     """Paths that answer errors in plain JSON rather than the platform's envelope."""
     return is_control_path(path) or is_carrier_path(path) or is_seller_center_path(path)
+
+
+JOURNAL_KEY = "tts_journal"
+
+
+@dataclass
+class _JournalSlot:
+    """What the gateway decided to journal about a request, filled in once the answer is out."""
+
+    request: _Request | None = None
+    tenant: Tenant | None = None
+    options: dict[str, Any] | None = None
+
+
+def _journal(scope: Scope, request: _Request, tenant: Tenant | None, **options: Any) -> None:
+    slot = scope.get("extensions", {}).get(JOURNAL_KEY)
+    if isinstance(slot, _JournalSlot):
+        slot.request, slot.tenant, slot.options = request, tenant, options
+
+
+class JournalRecorder:
+    """Journals the requests the gateway marked, with the answer as the client got it.
+
+    It sits outside connexion's exception middleware, so that answers rendered from an exception
+    (a rule the request broke, a validation error) are journaled with their real status and code.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        slot = _JournalSlot()
+        scope.setdefault("extensions", {})[JOURNAL_KEY] = slot
+        capture = _Capture(send)
+        await self.app(scope, receive, capture)
+        if slot.request is not None:
+            slot.request.record(slot.tenant, capture, **(slot.options or {}))
 
 
 class TrailingSlashGuard:
