@@ -190,3 +190,13 @@ def test_the_cap_drops_the_oldest_and_counts_them():
     assert [e.seq for e in journal.entries] == [4, 5] and journal.dropped == 3
     assert journal.select(RequestPattern(since=at + timedelta(seconds=5))) == [journal.entries[-1]]
     assert journal.verify(RequestPattern(operation="search_orders"), CountExpectation(exactly=2)).matched
+
+
+def test_serve_takes_a_journal_cap_and_the_rate_limit():
+    from sandbox.cli import build_parser
+
+    args = build_parser().parse_args(["serve", "--journal-cap", "500", "--rate-limit"])
+    assert args.journal_cap == 500 and args.rate_limit is True
+    assert build_parser().parse_args(["serve"]).journal_cap == 10_000
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--journal-cap", "0"])
