@@ -184,6 +184,49 @@ def export_orders(count: int) -> dict[str, float | int | str]:
     }
 
 
+def journal_memory(total: int) -> dict[str, float | int | str]:
+    """Append ``total`` synthetic entries to a journal with the default cap, straight (no HTTP),
+    and measure the memory it holds after 10,000 entries and at the end: bounded means a ratio ~1."""
+    import tracemalloc
+
+    from sandbox.journal import DEFAULT_CAP, Journal, JournalEntry
+
+    journal = Journal()
+    body = '{"order_status":"AWAITING_SHIPMENT","create_time_ge":1623800000}'
+    checkpoint = 10_000
+    tracemalloc.start()
+    early = 0
+    for seq in range(1, total + 1):
+        at = START + timedelta(milliseconds=seq)
+        query = {"app_key": "sandbox_app_key", "timestamp": str(1772442000 + seq // 1000), "page_size": "20"}
+        journal.append(
+            JournalEntry(
+                journal.next_seq(),
+                at,
+                at,
+                "search_orders",
+                "POST",
+                "/order/202309/orders/search",
+                query,
+                body,
+                200,
+                0,
+                tenant="sandbox_app_key",
+            )
+        )
+        if seq == checkpoint:
+            early = tracemalloc.get_traced_memory()[0]
+    late = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert len(journal.entries) == DEFAULT_CAP and journal.dropped == total - DEFAULT_CAP
+    return {
+        "MB after 10,000": early / 1e6,
+        f"MB after {total:,}": late / 1e6,
+        "ratio": late / early,
+        "dropped": journal.dropped,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -221,6 +264,9 @@ def main() -> int:
 
     count = 20_000 if args.quick else 200_000
     results[f"Seller Center CSV export of {count:,} orders"] = export_orders(count)
+
+    journal_total = 100_000 if args.quick else 1_000_000
+    results[f"journal memory under {journal_total:,} requests"] = journal_memory(journal_total)
 
     width = max(map(len, results))
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")

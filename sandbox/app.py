@@ -30,6 +30,7 @@ from sandbox.api.gateway import (  # noqa: E402
     CONTROL_PREFIX,
     SELLER_CENTER_PREFIX,
     Gateway,
+    JournalRecorder,
     OperationInfo,
     TrailingSlashGuard,
     operation_name,
@@ -38,6 +39,8 @@ from sandbox.api.inline_wsgi import InlineWSGI  # noqa: E402
 from sandbox.auth import AuthLevel  # noqa: E402
 from sandbox.dispatcher import Dispatcher  # noqa: E402
 from sandbox.durations import parse_instant  # noqa: E402
+from sandbox.faults import PLATFORM_QPS, RateLimiter, WallClock, monotonic  # noqa: E402
+from sandbox.journal import DEFAULT_CAP, Journal  # noqa: E402
 from sandbox.scenarios import Scenario, ScenarioError, parse_scenario  # noqa: E402
 from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
 from sandbox.tenants import (  # noqa: E402
@@ -102,9 +105,16 @@ class Sandbox:
         mirror_http_status: bool = False,
         validate_responses: bool = False,
         inline: bool = False,
+        journal_cap: int = DEFAULT_CAP,
+        rate_limit: bool = False,
     ):
         if isinstance(freeze_at, str):
             freeze_at = parse_instant(freeze_at)
+        Journal(journal_cap)  # refuses a bad cap before any world is built
+        # Wall clock of rate limits; a test may replace it to hold time still.
+        self.wall_clock: WallClock = monotonic
+        # The platform's 50 requests per second per API, enforced for every tenant when asked.
+        self.rate_limiter = RateLimiter(PLATFORM_QPS) if rate_limit else None
         self.mirror_http_status = mirror_http_status
         self.inline = inline  # in-process mode: Flask called inline (see sandbox.api.inline_wsgi)
         self.validate_responses = validate_responses
@@ -114,6 +124,7 @@ class Sandbox:
             order_count=order_count,
             start=freeze_at,
             frozen=freeze_at is not None,
+            journal_cap=journal_cap,
         )
         self.tiktok_spec = load_spec("tiktok-shop.yaml")
         self.control_spec = load_spec("sandbox.yaml")
@@ -193,6 +204,7 @@ class Sandbox:
             __name__,
             jsonifier=Jsonifier(json, separators=(",", ":"), ensure_ascii=False),
         )
+        app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION)
         app.add_middleware(TrailingSlashGuard, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=self)
         app.add_middleware(
             Gateway,

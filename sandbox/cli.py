@@ -56,6 +56,18 @@ def _order_count(text: str) -> int:
     return value
 
 
+def _journal_cap(text: str) -> int:
+    from sandbox.journal import MAX_CAP
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= value <= MAX_CAP:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_CAP}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tts-sandbox",
@@ -104,6 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--http-error-status",
         action="store_true",
         help="answer errors with a matching HTTP status instead of the platform's HTTP 200 + error code",
+    )
+    serve.add_argument(
+        "--journal-cap",
+        type=_journal_cap,
+        default=10_000,
+        metavar="N",
+        help="requests each tenant's journal keeps; older ones are dropped and counted (default 10000)",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        action="store_true",
+        help="enforce the platform's rate limit: more than 50 requests per second to one Open API "
+        "operation (per tenant) answer HTTP 429 with code 36009002",
     )
     serve.add_argument(
         "--log-level",
@@ -239,6 +264,8 @@ def serve(args: argparse.Namespace) -> int:
         order_count=args.orders,
         freeze_at=args.freeze_at,
         mirror_http_status=args.http_error_status,
+        journal_cap=args.journal_cap,
+        rate_limit=args.rate_limit,
     )
     runs = _load_scenarios(sandbox, args.scenario)
     if runs is None:

@@ -187,6 +187,57 @@ class InProcessSandbox:
         with world.session():
             return dict(world.scenarios[name].report())
 
+    # ----- journal, verification and faults ------------------------------------------------------
+    def journal(self, tenant: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Journaled requests, oldest first, filtered as ``GET /sandbox/journal`` filters them
+        (``operation="ship_package"``, ``mentions=order_id``, ``status=200``, ...)."""
+        headers = {"X-Sandbox-Tenant": tenant} if tenant else {}
+        params = {
+            k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items() if v is not None
+        }
+        response = self.http.get("/sandbox/journal", params=params, headers=headers)
+        if response.status_code >= 400:
+            raise RuntimeError(f"/sandbox/journal: {response.json()['error']['message']}")
+        return list(response.json()["entries"])
+
+    def verify(
+        self, operation: str | None = None, *, tenant: str | None = None, **pattern: Any
+    ) -> dict[str, Any]:
+        """WireMock-style verification over the journal: ``verify("ship_package", mentions=package_id,
+        exactly=1)``. Answers ``{"matched", "count", "expected"}``, with ``near_misses`` when it did
+        not match. Criteria: method, path (substring or glob), surface, status, code, signature_ok,
+        faulted, mentions, body_contains, query (a dict), since, until; counts: exactly, at_least,
+        at_most (at least 1 by default)."""
+        body = {k: v for k, v in {"operation": operation, **pattern}.items() if v is not None}
+        return self._control("/sandbox/journal/verify", body, tenant)
+
+    def assert_called(
+        self, operation: str | None = None, *, tenant: str | None = None, **pattern: Any
+    ) -> None:
+        """Like ``verify``, raising AssertionError with the near misses when it does not match."""
+        result = self.verify(operation, tenant=tenant, **pattern)
+        if not result["matched"]:
+            misses = "\n".join(
+                f"  {m['request']['method']} {m['request']['path']} (distance {m['distance']}): "
+                + ", ".join(
+                    f"{d['criterion']} {d['actual']!r} != {d['expected']!r}" for d in m["differences"]
+                )
+                for m in result.get("near_misses", [])
+            )
+            raise AssertionError(
+                f"expected {result['expected']} matching request(s), found {result['count']}"
+                + (f"; nearest misses:\n{misses}" if misses else "")
+            )
+
+    def inject_fault(self, tenant: str | None = None, **definition: Any) -> dict[str, Any]:
+        """``inject_fault(kind="error", code=36009003, operation="ship_package", count=1)``; see
+        ``POST /sandbox/faults`` for the fields."""
+        return self._control("/sandbox/faults", definition, tenant)
+
+    def clear_faults(self, tenant: str | None = None) -> None:
+        headers = {"X-Sandbox-Tenant": tenant} if tenant else {}
+        self.http.delete("/sandbox/faults", headers=headers)
+
 
 class _ASGIInline(httpx.BaseTransport):
     """Calls the ASGI app in the caller's thread on a private event loop: no server, no socket, no

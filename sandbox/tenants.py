@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sandbox.domain.events import RuleViolation
 from sandbox.fakes import REGIONS, digits
+from sandbox.journal import DEFAULT_CAP
 from sandbox.world import Shop, World, WorldProfile
 
 DEFAULT_SEED = 42
@@ -125,8 +126,10 @@ class TenantRegistry:
         order_count: int = DEFAULT_ORDER_COUNT,
         start: datetime | None = None,
         frozen: bool = False,
+        journal_cap: int = DEFAULT_CAP,
     ):
         validate_world_options(seed, region, order_count)
+        self.journal_cap = journal_cap
         self._lock = threading.Lock()
         self._by_app_key: dict[str, Tenant] = {}
         self._defaults = {"start": start, "frozen": frozen}
@@ -143,7 +146,9 @@ class TenantRegistry:
             start=start,
             frozen=frozen,
         )
-        self.default = Tenant(DEFAULT_APP_KEY, DEFAULT_APP_SECRET, "default", World(profile))
+        self.default = Tenant(
+            DEFAULT_APP_KEY, DEFAULT_APP_SECRET, "default", World(profile, journal_cap=journal_cap)
+        )
         self._by_app_key[DEFAULT_APP_KEY] = self.default
 
     def get(self, app_key: str) -> Tenant | None:
@@ -187,7 +192,9 @@ class TenantRegistry:
             start=start if start is not None else self._defaults["start"],  # type: ignore[arg-type]
             frozen=bool(self._defaults["frozen"]) if frozen is None else frozen,
         )
-        tenant = Tenant(app_key, secrets.token_hex(20), name or app_key, World(profile))
+        tenant = Tenant(
+            app_key, secrets.token_hex(20), name or app_key, World(profile, journal_cap=self.journal_cap)
+        )
         with self._lock:
             self._by_app_key[app_key] = tenant
         return tenant

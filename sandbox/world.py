@@ -26,7 +26,8 @@ from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus
 from sandbox.domain.packages import PackageStatus
 from sandbox.durations import LATEST
-from sandbox.journal import Journal, JournalEntry
+from sandbox.faults import Decision, FaultBook, FaultedRequest
+from sandbox.journal import DEFAULT_CAP, Journal, JournalEntry
 from sandbox.logistics import Logistics
 from sandbox.scenarios.engine import ScenarioRun
 from sandbox.scenarios.model import Scenario
@@ -113,8 +114,9 @@ class ScenarioConflict(RuleViolation):
 
 
 class World:
-    def __init__(self, profile: WorldProfile):
+    def __init__(self, profile: WorldProfile, *, journal_cap: int = DEFAULT_CAP):
         self.profile = profile
+        self.journal_cap = journal_cap
         self.base_profile = profile  # what unloading every scenario goes back to
         self.lock = threading.RLock()
         self.listeners: list[Callable[[RecordedEvent], None]] = []
@@ -144,7 +146,8 @@ class World:
         self._request_seq = itertools.count(1)
         self.events: deque[RecordedEvent] = deque(maxlen=EVENT_LOG_CAP)
         self.events_dropped = 0
-        self.journal = Journal()
+        self.journal = Journal(self.journal_cap)
+        self.faults = FaultBook(p.seed)
         self.stock = _stock(self.rng, p.seed, p.region, min(p.order_count, 200))
         seeded, pending = fakes.seed_orders(
             self.rng,
@@ -320,6 +323,11 @@ class World:
             for run in list(self.scenarios.values()):
                 run.on_request(entry)
             return entry
+
+    def decide_faults(self, request: FaultedRequest, wall: float) -> Decision:
+        """What the tenant's injected faults make of a request, by the current virtual time."""
+        with self.lock:
+            return self.faults.decide(request, self.clock.now(), wall)
 
     # ----- scenarios -------------------------------------------------------------------------
     def load_scenario(self, scenario: Scenario) -> ScenarioRun:

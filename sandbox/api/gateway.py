@@ -1,6 +1,6 @@
 """The ASGI gate in front of every operation: authenticates Open API calls, picks the control
-plane's tenant, normalizes request bodies, journals calls, and answers unknown paths in the
-platform's envelope.
+plane's tenant, normalizes request bodies, applies injected faults, journals calls, and answers
+unknown paths in the platform's envelope.
 
 It sits after connexion's routing (so it knows the operation) and before validation, as the
 platform checks the signature before the parameters. Connexion's security handlers never see the
@@ -10,6 +10,7 @@ replayed to the rest of the stack.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass, replace
@@ -24,6 +25,7 @@ from sandbox.api.envelope import (
     INVALID_PATH,
     INVALID_REQUEST,
     INVALID_SIGN,
+    TOO_MANY_REQUESTS,
     UNKNOWN_VERSION,
     ApiError,
     ControlError,
@@ -32,6 +34,7 @@ from sandbox.api.envelope import (
     http_status,
 )
 from sandbox.clock import wall_now
+from sandbox.faults import Decision, FaultedRequest
 from sandbox.journal import BODY_CAP
 
 if TYPE_CHECKING:
@@ -108,8 +111,7 @@ class Gateway:
         assert info.auth is not None
         params = _query(scope)
         tenant = self.sandbox.tenants.get(params.get("app_key", ""))
-        capture = _Capture(send)
-        request = _Request(operation_id, scope["method"], scope["path"], params, b"")
+        request = _Request(operation_id, scope["method"], scope["path"], params, b"", TIKTOK)
         try:
             request.body = await _read_body(receive)
             headers = _headers(scope)
@@ -132,11 +134,44 @@ class Gateway:
             _normalize_body(scope, request.body, info.media_types)
         except (ApiError, BadBody) as problem:
             error = problem if isinstance(problem, ApiError) else ApiError(INVALID_REQUEST, str(problem))
-            await self._send_error(capture, error, self._request_id(scope, tenant))
-            request.record(tenant, capture, signature_ok=error.code != INVALID_SIGN)
+            _journal(scope, request, tenant, signature_ok=error.code != INVALID_SIGN)
+            await self._send_error(send, error, self._request_id(scope, tenant))
             return
-        await self.app(scope, _replay(request.body, receive), capture)
-        request.record(tenant, capture)
+        decision = await self._apply_faults(tenant, operation_id, scope, TIKTOK)
+        if decision.fails:
+            assert decision.code is not None and tenant is not None
+            error = ApiError(decision.code, decision.message)
+            _journal(scope, request, tenant, faults=decision.markers)
+            await self._send_error(send, error, self._request_id(scope, tenant))
+            return
+        _journal(scope, request, tenant, faults=decision.markers)
+        await self.app(scope, _replay(request.body, receive), send)
+
+    async def _apply_faults(
+        self, tenant: Tenant | None, operation_id: str, scope: Scope, surface: str
+    ) -> Decision:
+        """The tenant's injected faults (and the platform's rate limit, when the server enforces
+        it) for this request. Any delay is slept here, outside the world's lock."""
+        if tenant is None:
+            return Decision()
+        request = FaultedRequest(operation_name(operation_id), scope["method"], scope["path"])
+        wall = self.sandbox.wall_clock()
+        decision = tenant.world.decide_faults(request, wall)
+        limiter = self.sandbox.rate_limiter
+        throttled = (
+            not decision.fails
+            and surface == TIKTOK
+            and limiter is not None
+            and not limiter.allow((tenant.app_key, request.operation), wall)
+        )
+        if throttled:
+            assert limiter is not None
+            decision.code = TOO_MANY_REQUESTS
+            decision.message = f"Too many requests: more than {limiter.qps} per second on this API"
+            decision.markers.append({"id": "server-rate-limit", "kind": "rate_limit", "code": decision.code})
+        if decision.delay_ms:
+            await asyncio.sleep(decision.delay_ms / 1000)
+        return decision
 
     def _unknown_path(self, scope: Scope) -> ApiError:
         match = _VERSIONED_PATH.match(scope["path"])
@@ -203,9 +238,23 @@ class Gateway:
         if not surface.journaled:
             await self.app(scope, _replay(body, receive), send)
             return
-        capture = _Capture(send)
-        await self.app(scope, _replay(body, receive), capture)
-        _Request(operation_id, scope["method"], scope["path"], _query(scope), body).record(tenant, capture)
+        request = _Request(
+            operation_id, scope["method"], scope["path"], _query(scope), body, surface.journal_name
+        )
+        decision = await self._apply_faults(tenant, operation_id, scope, surface.journal_name)
+        if decision.fails:
+            assert decision.code is not None
+            error = ControlError(
+                http_status(decision.code, True),
+                "injected_fault",
+                decision.message,
+                {"code": decision.code, "fault": decision.markers[-1]["id"]},
+            )
+            _journal(scope, request, tenant, faults=decision.markers)
+            await _send_json(send, error.status, error.body())
+            return
+        _journal(scope, request, tenant, faults=decision.markers)
+        await self.app(scope, _replay(body, receive), send)
 
 
 @dataclass(frozen=True)
@@ -215,8 +264,10 @@ class JsonSurface:
     tenant_header: str
     default_hint: str  # how to reach the default tenant instead
     journaled: bool  # the journal records what clients do, not what the tests' control calls do
+    journal_name: str = ""  # the surface as journal entries name it
 
 
+TIKTOK = "tiktok"
 CONTROL = JsonSurface(
     "control-plane",
     CONTROL_PREFIX,
@@ -230,6 +281,7 @@ CARRIER = JsonSurface(
     CARRIER_KEY_HEADER,
     "drop the X-Api-Key header for the default tenant's carrier account",
     journaled=True,
+    journal_name="carrier",
 )
 SELLER_CENTER = JsonSurface(
     "Seller Center",
@@ -237,6 +289,7 @@ SELLER_CENTER = JsonSurface(
     TENANT_HEADER,
     "drop the X-Sandbox-Tenant header for the default tenant",
     journaled=True,
+    journal_name="seller-center",
 )
 
 
@@ -259,6 +312,46 @@ def is_web_path(path: str) -> bool:
 def is_json_surface_path(path: str) -> bool:
     """Paths that answer errors in plain JSON rather than the platform's envelope."""
     return is_control_path(path) or is_carrier_path(path) or is_seller_center_path(path)
+
+
+JOURNAL_KEY = "tts_journal"
+
+
+@dataclass
+class _JournalSlot:
+    """What the gateway decided to journal about a request, filled in once the answer is out."""
+
+    request: _Request | None = None
+    tenant: Tenant | None = None
+    options: dict[str, Any] | None = None
+
+
+def _journal(scope: Scope, request: _Request, tenant: Tenant | None, **options: Any) -> None:
+    slot = scope.get("extensions", {}).get(JOURNAL_KEY)
+    if isinstance(slot, _JournalSlot):
+        slot.request, slot.tenant, slot.options = request, tenant, options
+
+
+class JournalRecorder:
+    """Journals the requests the gateway marked, with the answer as the client got it.
+
+    It sits outside connexion's exception middleware, so that answers rendered from an exception
+    (a rule the request broke, a validation error) are journaled with their real status and code.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        slot = _JournalSlot()
+        scope.setdefault("extensions", {})[JOURNAL_KEY] = slot
+        capture = _Capture(send)
+        await self.app(scope, receive, capture)
+        if slot.request is not None:
+            slot.request.record(slot.tenant, capture, **(slot.options or {}))
 
 
 class TrailingSlashGuard:
@@ -365,11 +458,22 @@ class _Request:
     path: str
     params: dict[str, str]
     body: bytes
+    surface: str
 
-    def record(self, tenant: Tenant | None, capture: _Capture, *, signature_ok: bool = True) -> None:
+    def record(
+        self,
+        tenant: Tenant | None,
+        capture: _Capture,
+        *,
+        signature_ok: bool = True,
+        faults: list[dict[str, Any]] | None = None,
+    ) -> None:
         if tenant is None:
             return  # no app to file it under
         tenant.world.record_request(
+            surface=self.surface,
+            tenant=tenant.app_key,
+            faults=tuple(faults or ()),
             wall=wall_now(),
             operation=operation_name(self.operation_id),
             method=self.method,

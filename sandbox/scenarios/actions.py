@@ -504,3 +504,55 @@ register(
         _buyer_cancels_return,
     )
 )
+
+
+# ----- injected faults ---------------------------------------------------------------------------
+def _inject_fault(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.faults import InvalidFault
+
+    try:
+        world.faults.inject(args, at)
+    except InvalidFault as exc:
+        raise RuleViolation(f"inject_fault: {exc}") from exc
+    return Outcome()
+
+
+def _fault_args() -> dict[str, Any]:
+    from sandbox.faults import ERROR_CODES, MAX_LATENCY_MS
+
+    latency = {"type": "integer", "minimum": 0, "maximum": MAX_LATENCY_MS}
+    return {
+        "type": "object",
+        "required": ["kind"],
+        "additionalProperties": False,
+        "properties": {
+            "kind": {"enum": ["latency", "error", "throttle", "rate_limit"]},
+            "path": {"type": "string", "description": "A glob over the whole request path."},
+            "operation": {"type": "string", "description": "An operation name, e.g. ship_package."},
+            "method": {"type": "string"},
+            "count": {"type": "integer", "minimum": 1, "description": "The next N matching requests."},
+            "from": {"type": "string", "description": "ISO 8601 instant the fault starts at."},
+            "until": {"type": "string", "description": "ISO 8601 instant the fault ends at."},
+            "for": {**DURATION, "description": "How long the fault lasts from the step (or from)."},
+            "latency_ms": latency,
+            "min_ms": latency,
+            "max_ms": latency,
+            "seed": {"type": "integer", "minimum": 0},
+            "code": {"enum": sorted(ERROR_CODES)},
+            "message": {"type": "string", "minLength": 1},
+            "qps": {"type": "integer", "minimum": 1, "maximum": 100_000},
+        },
+    }
+
+
+register(
+    Action(
+        "inject_fault",
+        "The tenant's API misbehaves: added latency (latency_ms, or min_ms/max_ms), an error answer "
+        "with a platform code, throttling (429, 36009002) or the real rate limit (qps), for the "
+        "requests matching path/operation/method, for the next count of them and/or a window.",
+        _fault_args(),
+        (),
+        _inject_fault,
+    )
+)
