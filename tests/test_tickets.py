@@ -310,6 +310,11 @@ def test_tickets_without_a_matching_issue_or_order_are_refused_and_nothing_is_cr
         ({"order_id": order_id, "category": "FAILED_RETURN_PACKAGE"}, 422, "no_matching_logistics_issue"),
         ({"order_id": order_id, "logistics_issue_tag": "Lost in space"}, 422, "unknown_tag"),
         ({"order_id": order_id}, 422, "category_required"),
+        (
+            {"order_id": order_id, "category": "FAILED_RETURN_PACKAGE", "logistics_issue_tag": UNMOVED},
+            422,
+            "category_mismatch",
+        ),
         ({"order_id": order_id, "category": "LOST"}, 400, "invalid_request"),
     ]
     for fields, status, kind in cases:

@@ -144,24 +144,25 @@ def business_days_after(at: datetime, days: int) -> datetime:
 
 def category_for(category: str | None, tag: str | None) -> Category:
     """The category chosen, or the one the clicked logistics issue tag opens."""
+    from_tag = None
+    if tag:
+        from_tag = TAG_CATEGORY.get(tag)
+        if from_tag is None:
+            known = ", ".join(f"'{t}'" for t in TAG_CATEGORY)
+            raise TicketRefused("unknown_tag", f"'{tag}' is not a logistics issue tag: {known}")
     if category:
         try:
             chosen = Category(category)
         except ValueError:
             known = ", ".join(c.value for c in Category)
             raise TicketRefused("unknown_category", f"category {category} is not one of {known}") from None
-        if tag and TAG_CATEGORY.get(tag) not in (None, chosen):
+        if from_tag not in (None, chosen):
             raise TicketRefused(
-                "category_mismatch",
-                f"the tag '{tag}' opens a {TAG_CATEGORY[tag].value} ticket, not {chosen.value}",
+                "category_mismatch", f"the tag '{tag}' opens a {from_tag} ticket, not {chosen.value}"
             )
         return chosen
-    if tag:
-        found = TAG_CATEGORY.get(tag)
-        if found is None:
-            known = ", ".join(f"'{t}'" for t in TAG_CATEGORY)
-            raise TicketRefused("unknown_tag", f"'{tag}' is not a logistics issue tag: {known}")
-        return found
+    if from_tag is not None:
+        return from_tag
     raise TicketRefused(
         "category_required",
         "give the ticket's category, or the logistics issue tag it is raised from (logistics_issue_tag)",
