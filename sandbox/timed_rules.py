@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sandbox.domain import aftersales, authorization, fulfillment, orders
+from sandbox.domain import aftersales, authorization, fulfillment, orders, tickets
 from sandbox.domain.events import Outcome
 from sandbox.scenarios.engine import END_RULE, EXPECTATION_RULE, SEP, STEP_RULE
 
@@ -89,6 +89,11 @@ def _return_auto_approved(world: World, return_id: str, at: datetime) -> Outcome
     return aftersales.auto_approved(record, at) if record is not None else Outcome()
 
 
+def _ticket_responds(world: World, ticket_id: str, at: datetime) -> Outcome:
+    ticket = world.desk.tickets.get(ticket_id)
+    return world.answer_ticket(ticket, at) if ticket is not None else Outcome()
+
+
 def _with_package(rule: Callable[[orders.Order, Any, datetime], Outcome]) -> TimedRule:
     def fire(world: World, order_id: str, at: datetime) -> Outcome:
         return world.logistics.on_order_package(rule, order_id, at)
@@ -117,6 +122,7 @@ TIMED_RULES: dict[str, TimedRule] = {
     "remorse_window_ends": _on_order(orders.remorse_window_ends),
     "buyer_cancel_auto_approved": _on_order(orders.buyer_cancel_auto_approved),
     aftersales.AUTO_APPROVE_RULE: _return_auto_approved,
+    tickets.RESPOND_RULE: _ticket_responds,
     "access_token_expires": _access_token_expires,
     "refresh_token_expires": _refresh_token_expires,
 }

@@ -12,6 +12,10 @@ from sandbox.domain.events import RuleViolation
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_KEPT = 200  # per world; the oldest are dropped
+# Evidence attached to a logistics ticket: images or PDF files, kept with the ticket.
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+MAX_EVIDENCE_FILES = 5
+EVIDENCE_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 UPLOAD_REFUSED = 21011111
 NOT_DELIVERABLE = 21011109
 
@@ -27,6 +31,14 @@ class Upload:
     at: datetime
     width: int = 0
     height: int = 0
+
+
+class EvidenceRefused(RuleViolation):
+    """An evidence file the ticket desk does not take; ``reason`` is empty, too_large or wrong_type."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message, code=UPLOAD_REFUSED)
+        self.reason = reason
 
 
 def image_type(data: bytes) -> str | None:
@@ -85,6 +97,35 @@ class Uploads:
             raise RuleViolation("only PDF files are accepted", code=UPLOAD_REFUSED)
         safe = "".join(c for c in name if c.isalnum() or c in "._- ")[:100] or "file.pdf"
         return self._keep(Upload(self._id(), safe, "application/pdf", data, at))
+
+    def evidence(self, data: bytes, name: str, at: datetime) -> Upload:
+        """A ticket's evidence file, checked like any upload. The ticket keeps it (not this bounded
+        store), so it stays downloadable for as long as the ticket exists."""
+        content_type = evidence_type(data, name)
+        safe = "".join(c for c in name if c.isalnum() or c in "._- ")[:100] or "evidence"
+        width, height = png_size(data)
+        return Upload(self._id(), safe, content_type, data, at, width, height)
+
+
+def evidence_type(data: bytes, name: str) -> str:
+    """The content type of an acceptable evidence file, judged by its bytes; refused otherwise."""
+    label = name or "evidence"
+    if not data:
+        raise EvidenceRefused("empty", f"evidence file '{label}' is empty")
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise EvidenceRefused(
+            "too_large",
+            f"evidence file '{label}' is {len(data)} bytes: each file is limited to "
+            f"{MAX_EVIDENCE_BYTES // (1024 * 1024)} MB ({MAX_EVIDENCE_BYTES} bytes)",
+        )
+    content_type = image_type(data) or ("application/pdf" if data.startswith(b"%PDF-") else None)
+    if content_type is None:
+        raise EvidenceRefused(
+            "wrong_type",
+            f"evidence file '{label}' is not a JPEG, PNG or WEBP image or a PDF file "
+            "(judged by its content, not its name)",
+        )
+    return content_type
 
 
 def proof_of_delivery(uploads: Uploads, upload_id: str | None, file_type: str) -> Upload:

@@ -407,6 +407,11 @@ def _normalize_body(scope: Scope, body: bytes, media_types: tuple[str, ...]) -> 
             raise BadBody(f"the body is not valid JSON: {exc}") from None
     # Canonical spelling; a multipart body keeps its parameters (the boundary).
     params = _headers(scope).get("content-type", "").partition(";")[2]
+    if media_type.startswith("multipart/") and "boundary=" not in params.lower():
+        raise BadBody(
+            f"send the form as {media_type} with its boundary (for example curl -F field=value "
+            "-F file=@path), not as another content type"
+        )
     value = f"{media_type};{params}" if media_type.startswith("multipart/") and params else media_type
     headers.append((b"content-type", value.encode("latin-1")))
     headers.append((b"content-length", str(len(body)).encode()))

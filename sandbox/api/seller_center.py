@@ -12,8 +12,9 @@ from typing import Any
 from flask import Response
 
 from sandbox.api.context import current
-from sandbox.api.envelope import ControlError
-from sandbox.domain import aftersales, manage_orders
+from sandbox.api.envelope import ORDER_NOT_FOUND, ControlError
+from sandbox.api.gateway import SELLER_CENTER_PREFIX
+from sandbox.domain import aftersales, manage_orders, tickets
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.manage_orders import (
     RETURN_STATUS_LABELS,
@@ -25,19 +26,22 @@ from sandbox.domain.manage_orders import (
     ToDo,
 )
 from sandbox.domain.returns import ReturnStatus
+from sandbox.domain.tickets import Ticket, TicketRefused
 from sandbox.durations import InvalidInstant, iso, parse_instant
+from sandbox.uploads import EvidenceRefused
 from sandbox.world import World
 
 
 def _rows(world: World) -> list[Row]:
     logistics = world.logistics
     to_review = aftersales.awaiting_seller(world.returns)
+    newest = world.desk.latest()
     rows = []
     for order in world.orders.values():
         package = logistics.package_of(order)
         number = package.tracking_number if package is not None else ""
         shipment = logistics.shipments.get(number) if number else None
-        rows.append(Row(order, package, shipment, to_review.get(order.id, 0)))
+        rows.append(Row(order, package, shipment, to_review.get(order.id, 0), newest.get(order.id)))
     return rows
 
 
@@ -65,6 +69,7 @@ def _filter(params: dict[str, Any]) -> OrderListFilter:
         todo=ToDo(params["todo"]) if params.get("todo") else None,
         created_from=_instant(params.get("created_from"), "created_from"),
         created_to=_instant(params.get("created_to"), "created_to"),
+        ticket_status=params.get("logistics_ticket_status"),
     )
     for low, high, name in (
         (where.returned_from, where.returned_to, "time_returned"),
@@ -106,6 +111,7 @@ def _render(row: Row, world: World, now: datetime) -> dict[str, Any]:
         "return_status": row.return_status.value if row.return_status else None,
         "return_status_label": RETURN_STATUS_LABELS[row.return_status] if row.return_status else None,
         "logistics_issue_tags": world.logistics.tags(order, now),
+        "logistics_ticket": _ticket_summary(row.ticket),
         "cancel_reason": order.cancel_reason or None,
         "cancellation_initiator": order.cancellation_initiator.value
         if order.cancellation_initiator
@@ -199,6 +205,7 @@ def _failed_delivery(row: Row, world: World) -> dict[str, Any]:
         "destroy_at": _when(package.destroy_at),
         "cancel_reason": row.order.cancel_reason or None,
         "refunded": row.order.refund_time is not None,
+        "logistics_ticket": _ticket_summary(row.ticket),
         "attempts": [
             {"time": iso(a.at), "delivered": a.delivered, "reason": a.failure.value if a.failure else None}
             for a in (shipment.attempts if shipment else [])
@@ -265,3 +272,155 @@ def export_orders(**params: Any) -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Export-Orders": str(count)},
     )
+
+
+# ----- logistics tickets -------------------------------------------------------------------------
+# Why each refusal is refused, as an HTTP status: the order is missing, the rules say no, or an
+# evidence file is not acceptable.
+_REFUSAL_STATUS = {"unknown_ticket": 404, "unknown_evidence": 404}
+_EVIDENCE_STATUS = {"too_large": 413, "wrong_type": 415}
+
+
+def _ticket_summary(ticket: Ticket | None) -> dict[str, Any] | None:
+    if ticket is None:
+        return None
+    return {
+        "ticket_id": ticket.id,
+        "status": ticket.status.value,
+        "status_label": ticket.status_label,
+        "resolution": ticket.resolution.value if ticket.resolution else None,
+    }
+
+
+def _ticket(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.id,
+        "order_id": ticket.order_id,
+        "package_id": ticket.package_id,
+        "category": ticket.category.value,
+        "category_path": list(tickets.CATEGORIES[ticket.category].path),
+        "logistics_issue_tag": ticket.tag,
+        "description": ticket.description,
+        "status": ticket.status.value,
+        "status_label": ticket.status_label,
+        "resolution": ticket.resolution.value if ticket.resolution else None,
+        "resolution_note": ticket.resolution_note or None,
+        "create_time": iso(ticket.created_at),
+        "respond_by": iso(ticket.respond_by),
+        "close_time": _when(ticket.closed_at),
+        "evidence": [
+            {
+                "evidence_id": e.id,
+                "name": e.name,
+                "content_type": e.content_type,
+                "size": len(e.data),
+                "url": f"{SELLER_CENTER_PREFIX}/tickets/{ticket.id}/evidence/{e.id}",
+            }
+            for e in ticket.evidence
+        ],
+    }
+
+
+def _refused(exc: RuleViolation) -> ControlError:
+    if isinstance(exc, EvidenceRefused):
+        return ControlError(_EVIDENCE_STATUS.get(exc.reason, 400), f"evidence_{exc.reason}", exc.message)
+    if isinstance(exc, TicketRefused):
+        return ControlError(_REFUSAL_STATUS.get(exc.reason, 422), exc.reason, exc.message)
+    if exc.code == ORDER_NOT_FOUND:
+        return ControlError(
+            404, "unknown_order", f"{exc.message}: give the ID of one of this tenant's orders"
+        )
+    return ControlError(422, "illegal_transition", exc.message)
+
+
+def _files(evidence: Any) -> list[tuple[bytes, str]]:
+    if evidence is None:
+        return []
+    items = evidence if isinstance(evidence, list) else [evidence]
+    files = []
+    for item in items:
+        read = getattr(item, "read", None)
+        data = bytes(read()) if read else (item.encode() if isinstance(item, str) else bytes(item or b""))
+        files.append((data, str(getattr(item, "filename", "") or "")))
+    return files
+
+
+def ticket_categories(**_: Any) -> dict[str, Any]:
+    return {
+        "categories": [
+            {
+                "category": category.value,
+                "path": list(info.path),
+                "logistics_issue_tag": info.tag,
+                "evidence_needed": info.evidence_needed,
+            }
+            for category, info in tickets.CATEGORIES.items()
+        ]
+    }
+
+
+def create_ticket(body: Any = None, evidence: Any = None, **_: Any) -> tuple[dict[str, Any], int]:
+    form = body if isinstance(body, dict) else {}
+    order_id = str(form.get("order_id") or "").strip()
+    if not order_id:
+        raise ControlError(400, "invalid_request", "order_id is required: the order the ticket is about")
+    world = current().world
+    try:
+        ticket = world.raise_ticket(
+            order_id,
+            form.get("category") or None,
+            form.get("logistics_issue_tag") or None,
+            str(form.get("description") or ""),
+            _files(evidence if evidence is not None else form.get("evidence")),
+        )
+    except RuleViolation as exc:
+        raise _refused(exc) from exc
+    with world.session():
+        return _ticket(ticket), 201
+
+
+def list_tickets(page: int = 1, page_size: int = 20, **params: Any) -> dict[str, Any]:
+    with current().world.session() as world:
+        found = [
+            t
+            for t in reversed(world.desk.tickets.values())
+            if (not params.get("status") or t.status.value == params["status"])
+            and (not params.get("order_id") or t.order_id == params["order_id"])
+            and (not params.get("category") or t.category.value == params["category"])
+        ]
+        return {
+            "now": iso(world.now()),
+            "tickets": [_ticket(t) for t in found[(page - 1) * page_size : page * page_size]],
+            "total": len(found),
+            "page": page,
+            "page_size": page_size,
+        }
+
+
+def get_ticket(ticket_id: str, **_: Any) -> dict[str, Any]:
+    with current().world.session() as world:
+        try:
+            return _ticket(world.ticket(ticket_id))
+        except RuleViolation as exc:
+            raise _refused(exc) from exc
+
+
+def download_evidence(ticket_id: str, evidence_id: str, **_: Any) -> tuple[bytes, int, dict[str, str]]:
+    with current().world.session() as world:
+        try:
+            ticket = world.ticket(ticket_id)
+        except RuleViolation as exc:
+            raise _refused(exc) from exc
+        found = next((e for e in ticket.evidence if e.id == evidence_id), None)
+        if found is None:
+            raise ControlError(
+                404, "unknown_evidence", f"ticket {ticket_id} has no evidence file {evidence_id}"
+            )
+        return (
+            found.data,
+            200,
+            {
+                "Content-Type": found.content_type,
+                "Content-Disposition": f'attachment; filename="{found.name}"',
+            },
+        )

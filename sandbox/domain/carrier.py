@@ -227,6 +227,24 @@ def stall(shipment: Shipment, at: datetime, duration: timedelta) -> Outcome:
     )
 
 
+def resume(shipment: Shipment, at: datetime) -> Outcome:
+    """The provider follows up on an unmoved parcel: a stall ends now, an overdue collection happens
+    now. Nothing changes for a shipment that is moving (or has nowhere left to go)."""
+    stalled = shipment.stalled_until is not None and shipment.stalled_until > at
+    uncollected = (
+        shipment.collected_at is None and shipment.collection_due is not None and shipment.collection_due > at
+    )
+    if shipment.next_step >= len(STANDARD_PLAN) or not (stalled or uncollected):
+        return Outcome()
+    shipment.stalled_until = None
+    if uncollected:
+        shipment.collection_due = at
+    return Outcome(
+        cancel=[("carrier_progress", shipment.tracking_number)],
+        deadlines=[Deadline(at, "carrier_progress", shipment.tracking_number)],
+    )
+
+
 def recorded(shipment: Shipment, event: TrackingEvent) -> DomainEvent:
     return DomainEvent(
         event.at,

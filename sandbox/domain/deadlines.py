@@ -93,3 +93,10 @@ LOST_IF_NOT_ACKNOWLEDGED = timedelta(days=12)
 # misses is tried again the next day; the second miss makes the parcel lost.
 FAILED_COLLECTIONS_LOST = 2
 NEXT_COLLECTION_AFTER = timedelta(hours=24)
+
+# Logistics tickets. "After receiving the ticket, the logistics provider will contact you to resolve
+# the issue"; "if the status is still not updated within 2 business days, you can contact our seller
+# support": the sandbox's provider answers a ticket within 2 business days (Monday to Friday), and a
+# scenario can script another answer or time. A seller asking for a failed return package must
+# "submit an online ticket within 7 days" (DESTROY_WINDOW above).
+TICKET_RESPONSE_BUSINESS_DAYS = 2

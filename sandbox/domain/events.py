@@ -52,9 +52,9 @@ class Outcome:
 
 
 # Every kind of domain event, with the data fields it carries. The subject is the order ID for
-# order, package and return events, the tracking number for carrier events, and the seller's open_id for
-# authorization events. Scenarios may react to any of
-# them and filter on their data fields.
+# order, package, return and ticket events, the tracking number for carrier events, and the
+# seller's open_id for authorization events. Scenarios may react to any of them and filter on
+# their data fields.
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "order.status_changed": ("from", "to"),
     "order.buyer_cancel_requested": ("reason",),
@@ -83,6 +83,8 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "package.failed_collections_planned": ("package_id", "count"),
     "carrier.tracking_event": ("status", "detail_code", "order_id", "package_id"),
     "carrier.tracking_stalled": ("until", "order_id"),
+    "ticket.raised": ("ticket_id", "category", "respond_by"),
+    "ticket.closed": ("ticket_id", "category", "resolution"),
     "authorization.token_issued": ("access_token_expires_at",),
     "authorization.token_refreshed": ("access_token_expires_at",),
     "authorization.access_token_expired": (),

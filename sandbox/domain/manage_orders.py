@@ -11,6 +11,8 @@ From the Seller Center articles:
 - Search "order ID, product ID, tracking number and SKU information ... batch search by separating
   them with a comma (,)".
 - Export: "a maximum of 200,000 orders can be exported at once".
+- Logistics tickets: "you will see its status under the Shipping Method column ... 'Ticket in
+  process' or 'Ticket closed'", and "the Logistics Ticket Status filter".
 
 Every function here reads one order's state (with its package and the carrier's shipment) at an
 instant; nothing is cached, so the counters always agree with the orders.
@@ -31,6 +33,9 @@ from sandbox.domain.fulfillment import is_untracked
 from sandbox.domain.orders import Order, OrderStatus
 from sandbox.domain.packages import Package
 from sandbox.domain.returns import ReturnStatus
+from sandbox.domain.tickets import Ticket
+
+NO_TICKET = "NO_TICKET"  # the Logistics Ticket Status filter's choice for orders without a ticket
 
 MAX_EXPORT_ORDERS = 200_000
 MAX_SEARCH_TERMS = 100
@@ -100,6 +105,7 @@ class Row:
     package: Package | None
     shipment: Shipment | None
     open_return_requests: int = 0  # buyers' return/refund requests awaiting the seller
+    ticket: Ticket | None = None  # the order's newest logistics ticket
 
     @property
     def return_status(self) -> ReturnStatus | None:
@@ -182,10 +188,15 @@ class OrderListFilter:
     todo: ToDo | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    ticket_status: str | None = None  # a TicketStatus value, or NO_TICKET
 
     def matches(self, row: Row, now: datetime) -> bool:
         if not self.order_matches(row):
             return False
+        if self.ticket_status is not None:
+            status = row.ticket.status.value if row.ticket is not None else NO_TICKET
+            if status != self.ticket_status:
+                return False
         if self.return_statuses and row.return_status not in self.return_statuses:
             return False
         if self.returned_from is not None or self.returned_to is not None:

@@ -545,6 +545,40 @@ def _fault_args() -> dict[str, Any]:
     }
 
 
+# ----- logistics tickets -------------------------------------------------------------------------
+TICKET_RESOLUTION = {"enum": ["RESOLVED", "REJECTED"]}
+TICKET_NOTE = {"type": "string", "minLength": 1, "maxLength": 500}
+
+
+def _ticket_outcome(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain import tickets
+    from sandbox.durations import parse_duration
+
+    scripted = tickets.ScriptedAnswer(
+        resolution=tickets.Resolution(args["resolution"]) if "resolution" in args else None,
+        after=parse_duration(args["after"]) if "after" in args else None,
+        note=args.get("note"),
+    )
+    return world.script_ticket(args["order"], scripted, at)
+
+
+def _resolve_ticket(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    from sandbox.domain import tickets
+
+    open_now = world.desk.open_of(world.order(args["order"]).id)
+    if not open_now:
+        raise RuleViolation(f"order {args['order']} has no ticket in process")
+    resolution = tickets.Resolution(args.get("resolution", "RESOLVED"))
+    return world.answer_ticket(open_now[0], at, resolution, args.get("note"))
+
+
+def _raise_ticket(world: World, args: dict[str, Any], at: datetime) -> Outcome:
+    _, outcome = world.new_ticket(
+        args["order"], args["category"], None, args.get("description", "Raised by the scenario"), [], at
+    )
+    return outcome
+
+
 register(
     Action(
         "inject_fault",
@@ -554,5 +588,67 @@ register(
         _fault_args(),
         (),
         _inject_fault,
+    )
+)
+register(
+    Action(
+        "ticket_outcome",
+        "Scripts the logistics provider's answer to the order's ticket in process, or to its next "
+        "ticket: the resolution (RESOLVED acts on the parcel, REJECTED changes nothing), how long "
+        "after the ticket is raised it comes (default 2 business days), and the note the seller reads.",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "minProperties": 2,
+            "properties": {
+                "order": ORDER_REF,
+                "resolution": TICKET_RESOLUTION,
+                "after": DURATION,
+                "note": TICKET_NOTE,
+            },
+        },
+        ("order",),
+        _ticket_outcome,
+    )
+)
+register(
+    Action(
+        "resolve_ticket",
+        "The logistics provider answers the order's ticket in process now (default RESOLVED).",
+        {
+            "type": "object",
+            "required": ["order"],
+            "additionalProperties": False,
+            "properties": {"order": ORDER_REF, "resolution": TICKET_RESOLUTION, "note": TICKET_NOTE},
+        },
+        ("order",),
+        _resolve_ticket,
+    )
+)
+register(
+    Action(
+        "raise_ticket",
+        "The seller raises a logistics ticket about the order (without evidence), as the Seller Center "
+        "would: refused (skipped) unless the order has the matching logistics issue.",
+        {
+            "type": "object",
+            "required": ["order", "category"],
+            "additionalProperties": False,
+            "properties": {
+                "order": ORDER_REF,
+                "category": {
+                    "enum": [
+                        "PICKED_UP_NOT_UPDATED",
+                        "UNMOVED_TRACKING_EVENT",
+                        "DELIVERED_NOT_UPDATED",
+                        "FAILED_RETURN_PACKAGE",
+                    ]
+                },
+                "description": {"type": "string", "minLength": 1, "maxLength": 2000},
+            },
+        },
+        ("order",),
+        _raise_ticket,
     )
 )
