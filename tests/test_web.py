@@ -219,3 +219,48 @@ def test_scenarios_page_and_tenant_switcher(page, served):
     assert page.locator("#total").inner_text() == "3 orders"
     page.goto(f"{server.base}/web/scenarios")  # the cookie keeps the chosen tenant
     assert "No scenario loaded" in page.locator("main").inner_text()
+
+
+def test_raising_a_ticket_from_an_orders_logistics_issue_tag(page, served, tmp_path):
+    sandbox, server = served
+    run = sandbox.load_scenario(ROOT / "scenarios/stuck-tracking.yaml")
+    unmoved = run.refs["unmoved"]
+    with httpx.Client(base_url=server.base) as http:
+        tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
+        detail = tts.get("/order/202309/orders", params={"ids": [unmoved]}).json()["data"]["orders"][0]
+        assert (
+            tts.post(f"/fulfillment/202309/packages/{detail['packages'][0]['id']}/ship", {}).json()["code"]
+            == 0
+        )
+    page.goto(f"{server.base}/web/orders/{unmoved}")
+    for _ in range(3):  # collected at 15:00, then quiet: tagged after two days without movement
+        page.get_by_role("button", name="Advance 1d").click()
+    assert page.locator("form.ticket-form").count() == 1
+    assert page.get_by_label("Logistics issue").input_value() == "Unmoved tracking event"
+    evidence = tmp_path / "tracking.png"
+    evidence.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    page.get_by_label("Description").fill("No tracking movement for two days")
+    page.get_by_label("Evidence").set_input_files(str(evidence))
+    page.get_by_role("button", name="Raise ticket").click()
+    assert page.locator("#ticket-status").inner_text() == "Ticket in process"
+    assert page.get_by_role("status").inner_text() == "Ticket raised"
+    shot(page, "ticket")
+    link = page.locator("dd a", has_text="tracking.png")
+    assert httpx.get(server.base + link.get_attribute("href")).content == evidence.read_bytes()
+    page.get_by_role("button", name="Advance 7d").click()
+    assert page.locator("#ticket-status").inner_text() == "Ticket closed"
+    assert page.locator("#resolution").inner_text().startswith("RESOLVED")
+    page.get_by_role("link", name="Tickets").first.click()
+    assert page.locator("tr[data-ticket] td.ticket-status").all_inner_texts() == ["Ticket closed"]
+    page.goto(f"{server.base}/web/orders/{unmoved}")
+    assert "Ticket closed" in page.locator("#tickets").inner_text()
+    # The tag is gone: a second ticket is refused with the reason, and nothing is created.
+    refused = httpx.post(
+        f"{server.base}/web/orders/{unmoved}/tickets",
+        data={"logistics_issue_tag": "Unmoved tracking event", "description": "again"},
+        follow_redirects=True,
+    )
+    message = refused.text.split('role="status">')[1].split("</p>")[0]
+    assert refused.status_code == 200 and "Unmoved tracking event" in message, message
+    page.goto(f"{server.base}/web/tickets")
+    assert page.locator("tr[data-ticket]").count() == 1

@@ -292,7 +292,7 @@ def _ticket_summary(ticket: Ticket | None) -> dict[str, Any] | None:
     }
 
 
-def _ticket(ticket: Ticket) -> dict[str, Any]:
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
     return {
         "ticket_id": ticket.id,
         "order_id": ticket.order_id,
@@ -376,7 +376,7 @@ def create_ticket(body: Any = None, evidence: Any = None, **_: Any) -> tuple[dic
     except RuleViolation as exc:
         raise _refused(exc) from exc
     with world.session():
-        return _ticket(ticket), 201
+        return ticket_view(ticket), 201
 
 
 def list_tickets(page: int = 1, page_size: int = 20, **params: Any) -> dict[str, Any]:
@@ -390,7 +390,7 @@ def list_tickets(page: int = 1, page_size: int = 20, **params: Any) -> dict[str,
         ]
         return {
             "now": iso(world.now()),
-            "tickets": [_ticket(t) for t in found[(page - 1) * page_size : page * page_size]],
+            "tickets": [ticket_view(t) for t in found[(page - 1) * page_size : page * page_size]],
             "total": len(found),
             "page": page,
             "page_size": page_size,
@@ -400,7 +400,7 @@ def list_tickets(page: int = 1, page_size: int = 20, **params: Any) -> dict[str,
 def get_ticket(ticket_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
         try:
-            return _ticket(world.ticket(ticket_id))
+            return ticket_view(world.ticket(ticket_id))
         except RuleViolation as exc:
             raise _refused(exc) from exc
 

@@ -19,6 +19,7 @@ from sandbox.api import seller_center
 from sandbox.api.control import order_view
 from sandbox.api.envelope import ControlError
 from sandbox.clock import ClockError
+from sandbox.domain.events import RuleViolation
 from sandbox.domain.manage_orders import RETURN_STATUS_LABELS, TAB_LABELS, Tab, ToDo
 from sandbox.durations import InvalidDuration, iso, parse_duration
 from sandbox.tenants import Tenant
@@ -35,6 +36,7 @@ FILTERS = (
     "sort_order",
     "time_returned_from",
     "time_returned_to",
+    "logistics_ticket_status",
 )
 TODO_LABELS = {
     ToDo.SHIPPING_WITHIN_24_HOURS: "Shipping within 24 hours",
@@ -167,6 +169,7 @@ def order(order_id: str) -> Response:
         listing = seller_center.orders_page(world, {"search": order_id}, 1, 1)
         row = listing["orders"][0] if listing["orders"] else None
         deliveries = [d for d in world.webhooks.deliveries.values() if d.order_id == order_id]
+        raised = [seller_center.ticket_view(t) for t in world.desk.tickets.values() if t.order_id == order_id]
         steps = _scenario_steps(world, order_id)
     return _page(
         "order.html",
@@ -175,6 +178,7 @@ def order(order_id: str) -> Response:
         row=row,
         deliveries=deliveries,
         steps=steps,
+        tickets=raised,
         return_labels={s.value: label for s, label in RETURN_STATUS_LABELS.items()},
     )
 
@@ -188,6 +192,62 @@ def _scenario_steps(world: Any, order_id: str) -> list[dict[str, Any]]:
             if "action" in entry and names & {str(v) for v in entry.get("args", {}).values()}:
                 touched.append({"scenario": name, **entry})
     return sorted(touched, key=lambda e: e["at"])
+
+
+@pages.post("/orders/<order_id>/tickets")
+def raise_ticket(order_id: str) -> Response:
+    """Contact Logistics Service from the order's logistics issue tag, with evidence files."""
+    tenant = _tenant()
+    files = [(f.read(), f.filename or "") for f in request.files.getlist("evidence") if f.filename]
+    try:
+        ticket = tenant.world.raise_ticket(
+            order_id,
+            request.form.get("category") or None,
+            request.form.get("logistics_issue_tag") or None,
+            request.form.get("description", ""),
+            files,
+        )
+    except RuleViolation as exc:
+        back = url_for("web.order", order_id=order_id)
+        return redirect(f"{back}?{urlencode({'message': exc.message})}", code=303)
+    return redirect(url_for("web.ticket", ticket_id=ticket.id, message="Ticket raised"), code=303)
+
+
+@pages.get("/tickets")
+def tickets() -> Response:
+    tenant = _tenant()
+    status = request.args.get("status", "")
+    with tenant.world.session() as world:
+        found = [
+            seller_center.ticket_view(t)
+            for t in reversed(world.desk.tickets.values())
+            if not status or t.status.value == status
+        ]
+    return _page("tickets.html", tenant, tickets=found, status=status)
+
+
+@pages.get("/tickets/<ticket_id>")
+def ticket(ticket_id: str) -> Response:
+    tenant = _tenant()
+    with tenant.world.session() as world:
+        try:
+            found = seller_center.ticket_view(world.ticket(ticket_id))
+        except RuleViolation:
+            abort(404, f"ticket {ticket_id} not found in this tenant")
+    return _page("ticket.html", tenant, ticket=found)
+
+
+@pages.get("/tickets/<ticket_id>/evidence/<evidence_id>")
+def evidence(ticket_id: str, evidence_id: str) -> Response:
+    tenant = _tenant()
+    with tenant.world.session() as world:
+        try:
+            found = next((e for e in world.ticket(ticket_id).evidence if e.id == evidence_id), None)
+        except RuleViolation:
+            found = None
+    if found is None:
+        abort(404, f"ticket {ticket_id} has no evidence file {evidence_id}")
+    return Response(found.data, mimetype=found.content_type)
 
 
 @pages.get("/scenarios")
