@@ -3,8 +3,9 @@
 Run: .venv/bin/python bench/run.py [--quick]
 
 Each figure is a median over repeated runs on this machine; times depend on the machine, so compare
-figures from one run with each other, not across machines. (The throughput baseline comparison of the
-performance work is not part of this script yet.)
+figures from one run with each other, not across machines. Throughput figures (bench/load.py) come
+with their ratio to a baseline measured in the same run: a bare Flask app behind gunicorn with one
+sync worker, returning a JSON body of the same size (install it with `pip install -e '.[bench]'`).
 """
 
 from __future__ import annotations
@@ -229,12 +230,18 @@ def journal_memory(total: int) -> dict[str, float | int | str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller worlds")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients for throughput (8)")
     args = parser.parse_args()
     runs = 3 if args.quick else 7
     results: dict[str, dict[str, float | int | str]] = {}
 
     results["cold start to first answer"] = {"seconds": median_of(runs, cold_start)}
+
+    import load
+
+    orders = 2_000 if args.quick else 10_000
+    results.update(load.throughput(orders, args.clients, 2.0 if args.quick else 5.0))
 
     sandbox = Sandbox(freeze_at=START)
     world = sandbox.tenants.default.world

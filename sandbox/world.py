@@ -25,6 +25,7 @@ from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus
 from sandbox.domain.packages import PackageStatus
+from sandbox.domain.search import Ordered
 from sandbox.durations import LATEST
 from sandbox.faults import Decision, FaultBook, FaultedRequest
 from sandbox.journal import DEFAULT_CAP, Journal, JournalEntry
@@ -158,6 +159,7 @@ class World:
             count=p.order_count,
         )
         self.orders: dict[str, Order] = {o.id: o for o in seeded}
+        self._by_creation: tuple[dict[str, Order], Ordered] | None = None
         self.logistics = Logistics(self)
         self.cancellations: dict[str, cancellations.Cancellation] = {}
         for order in seeded:
@@ -402,8 +404,15 @@ class World:
         return self.clock.now().strftime("%Y%m%d%H%M%S") + f"{next(self._request_seq):020X}"
 
     # ----- orders ----------------------------------------------------------------------------
-    def orders_of_shop(self, shop_id: str) -> list[Order]:
-        return [o for o in self.orders.values() if o.shop_id == shop_id]
+    def orders_by_creation(self) -> Ordered:
+        """Every order sorted by (create_time, ID), kept until an order is added: orders are never
+        removed here and their create_time never changes."""
+        cached = self._by_creation
+        if cached is None or cached[0] is not self.orders or len(cached[1].records) != len(self.orders):
+            ranked = sorted(((o.create_time, o.id), o) for o in self.orders.values())
+            index = Ordered("create_time", [k for k, _ in ranked], [o for _, o in ranked])
+            self._by_creation = cached = (self.orders, index)
+        return cached[1]
 
     def order(self, order_id: str) -> Order:
         found = self.orders.get(order_id)

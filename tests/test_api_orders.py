@@ -162,3 +162,25 @@ def test_errors_can_mirror_http_status(http):
 def test_search_without_a_body_returns_every_order(tts):
     response = tts.call("POST", SEARCH, params={"page_size": 100})
     assert ok(response)["total_count"] == 40
+
+
+@pytest.mark.parametrize("sort_order", ["ASC", "DESC"])
+def test_the_creation_index_pages_like_a_full_sort_and_sees_new_orders(tts, http, sort_order):
+    """The search walks an index of orders by creation; it must page exactly as sorting everything
+    would, filters and all, and include orders added after it was built."""
+    first, _ = all_orders(tts, sort_order=sort_order)
+    added = http.post(
+        "/sandbox/scenarios",
+        content="scenario: more\norders:\n  late: {status: AWAITING_SHIPMENT, age: 1m}\n",
+        headers={"content-type": "application/yaml"},
+    )
+    assert added.status_code == 201, added.text
+    everything, totals = all_orders(tts, sort_order=sort_order)
+    assert totals == {len(first) + 1}
+    expected = sorted(everything, key=lambda o: (o["create_time"], o["id"]), reverse=sort_order == "DESC")
+    assert [o["id"] for o in everything] == [o["id"] for o in expected]
+    waiting, totals = all_orders(
+        tts, {"order_status": "AWAITING_SHIPMENT"}, sort_order=sort_order, page_size=3
+    )
+    assert [o["id"] for o in waiting] == [o["id"] for o in expected if o["status"] == "AWAITING_SHIPMENT"]
+    assert totals == {len(waiting)}

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sandbox.api.envelope import success
-from sandbox.domain.search import Filter, search
+from sandbox.domain.search import Filter, Ordered, search
 from sandbox.world import World
 
 
@@ -17,9 +17,11 @@ def page_of(
     where: Filter,
     render: Callable[[Any], dict[str, Any]],
     paging: dict[str, Any],
+    ordered: Ordered | None = None,
 ) -> dict[str, Any]:
-    """Search `records`, render one page of them under `key`, with the cursor and total."""
-    page = search(records, where, **paging)
+    """Search `records` (or walk the `ordered` index of them), render one page of them under `key`,
+    with the cursor and total."""
+    page = search(records, where, ordered=ordered, **paging)
     return success(
         world.next_request_id(),
         {

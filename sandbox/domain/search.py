@@ -4,20 +4,53 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sandbox.domain.events import RuleViolation
-from sandbox.domain.orders import Order
 
 SORT_FIELDS = ("create_time", "update_time")
 
 
+def _at(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _time_bounds(field: str, ge: int | None, lt: int | None) -> list[Callable[[Any], bool]]:
+    """Whole-second bounds as instants: ``int(t) >= ge`` is ``t >= ge`` for any t, so comparing the
+    instants themselves says the same, without converting every record's time."""
+    checks: list[Callable[[Any], bool]] = []
+    if ge is not None:
+        low = _at(ge)
+        checks.append(lambda r: getattr(r, field) >= low)
+    if lt is not None:
+        high = _at(lt)
+        checks.append(lambda r: getattr(r, field) < high)
+    return checks
+
+
+class _Compiled:
+    """A filter's checks, only for the criteria given: an empty filter costs nothing per record."""
+
+    _checks: list[Callable[[Any], bool]]
+
+    def accepts_all(self) -> bool:
+        return not self._checks
+
+    def matches(self, item: Any) -> bool:
+        # A loop rather than all(...): no generator per record, on the hot path of every search.
+        for check in self._checks:  # noqa: SIM110
+            if not check(item):
+                return False
+        return True
+
+
 @dataclass(frozen=True)
-class OrderFilter:
+class OrderFilter(_Compiled):
     order_status: str | None = None
     create_time_ge: int | None = None
     create_time_lt: int | None = None
@@ -28,50 +61,42 @@ class OrderFilter:
     is_buyer_request_cancel: bool | None = None
     warehouse_ids: tuple[str, ...] = ()
 
-    def matches(self, order: Order) -> bool:
-        if self.order_status and order.status.value != self.order_status:
-            return False
-        created = int(order.create_time.timestamp())
-        updated = int(order.update_time.timestamp())
-        if self.create_time_ge is not None and created < self.create_time_ge:
-            return False
-        if self.create_time_lt is not None and created >= self.create_time_lt:
-            return False
-        if self.update_time_ge is not None and updated < self.update_time_ge:
-            return False
-        if self.update_time_lt is not None and updated >= self.update_time_lt:
-            return False
-        if self.shipping_type and order.shipping_type.value != self.shipping_type:
-            return False
-        if self.buyer_user_id and order.user_id != self.buyer_user_id:
-            return False
-        if (
-            self.is_buyer_request_cancel is not None
-            and order.is_buyer_request_cancel != self.is_buyer_request_cancel
-        ):
-            return False
-        return not self.warehouse_ids or order.warehouse_id in self.warehouse_ids
+    def __post_init__(self) -> None:
+        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
+        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        if self.order_status:
+            status = self.order_status
+            checks.append(lambda o: o.status.value == status)
+        if self.shipping_type:
+            shipping = self.shipping_type
+            checks.append(lambda o: o.shipping_type.value == shipping)
+        if self.buyer_user_id:
+            buyer = self.buyer_user_id
+            checks.append(lambda o: o.user_id == buyer)
+        if self.is_buyer_request_cancel is not None:
+            asked = self.is_buyer_request_cancel
+            checks.append(lambda o: o.is_buyer_request_cancel == asked)
+        if self.warehouse_ids:
+            warehouses = set(self.warehouse_ids)
+            checks.append(lambda o: o.warehouse_id in warehouses)
+        object.__setattr__(self, "_checks", checks)
 
 
 @dataclass(frozen=True)
-class PackageFilter:
+class PackageFilter(_Compiled):
     package_status: str | None = None
     create_time_ge: int | None = None
     create_time_lt: int | None = None
     update_time_ge: int | None = None
     update_time_lt: int | None = None
 
-    def matches(self, package: Any) -> bool:
-        if self.package_status and package.status.value != self.package_status:
-            return False
-        created = int(package.create_time.timestamp())
-        updated = int(package.update_time.timestamp())
-        return not (
-            (self.create_time_ge is not None and created < self.create_time_ge)
-            or (self.create_time_lt is not None and created >= self.create_time_lt)
-            or (self.update_time_ge is not None and updated < self.update_time_ge)
-            or (self.update_time_lt is not None and updated >= self.update_time_lt)
-        )
+    def __post_init__(self) -> None:
+        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
+        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        if self.package_status:
+            status = self.package_status
+            checks.append(lambda p: p.status.value == status)
+        object.__setattr__(self, "_checks", checks)
 
 
 class Filter(Protocol):
@@ -85,31 +110,65 @@ class Page:
     total_count: int
 
 
-def _sort_key(item: Any, sort_field: str) -> tuple[int, str]:
-    instant: datetime = getattr(item, sort_field)
-    return (int(instant.timestamp()), str(item.id))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
-def _encode_cursor(key: tuple[int, str], sort_field: str, descending: bool) -> str:
-    raw = json.dumps([key[0], key[1], sort_field, descending], separators=(",", ":"))
+def _encode_cursor(key: tuple[datetime, str], sort_field: str, descending: bool) -> str:
+    micros = (key[0] - _EPOCH) // _MICROSECOND
+    raw = json.dumps([micros, key[1], sort_field, descending], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(token: str, sort_field: str, descending: bool) -> tuple[int, str]:
+def _decode_cursor(token: str, sort_field: str, descending: bool) -> tuple[datetime, str]:
     try:
         padded = token + "=" * (-len(token) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        stamp, order_id, field, desc = value
-        if not isinstance(stamp, int) or not isinstance(order_id, str):
+        micros, item_id, field, desc = value
+        if not isinstance(micros, int) or isinstance(micros, bool) or not isinstance(item_id, str):
             raise ValueError
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        instant = _EPOCH + micros * _MICROSECOND
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError) as exc:
         raise RuleViolation(f"page_token '{token}' is not a token this API returned") from exc
     if field != sort_field or desc != descending:
         raise RuleViolation(
             "page_token belongs to a search with another sort_field or sort_order; "
             "repeat the sort parameters of the first page"
         )
-    return (stamp, order_id)
+    return (instant, item_id)
+
+
+@dataclass(frozen=True)
+class Ordered:
+    """Records already sorted by (field, ID), with those keys: an index a search can walk instead of
+    sorting everything (the create_time of an order never changes, so its order never does)."""
+
+    field: str
+    keys: list[tuple[datetime, str]]
+    records: list[Any]
+
+
+def _walk(
+    index: Ordered, where: Filter, page_size: int, after: tuple[datetime, str] | None, desc: bool
+) -> Page:
+    keys, records = index.keys, index.records
+    if desc:
+        start = bisect.bisect_left(keys, after) - 1 if after else len(keys) - 1
+        positions: Iterable[int] = range(start, -1, -1)
+    else:
+        positions = range(bisect.bisect_right(keys, after) if after else 0, len(keys))
+    chunk: list[int] = []
+    more = False
+    for position in positions:
+        if where.matches(records[position]):
+            if len(chunk) == page_size:
+                more = True
+                break
+            chunk.append(position)
+    accepts_all = getattr(where, "accepts_all", None)
+    total = len(records) if accepts_all and accepts_all() else sum(1 for r in records if where.matches(r))
+    token = _encode_cursor(keys[chunk[-1]], index.field, desc) if more and chunk else ""
+    return Page(items=[records[i] for i in chunk], next_page_token=token, total_count=total)
 
 
 def search(
@@ -120,24 +179,30 @@ def search(
     page_token: str = "",
     sort_field: str = "create_time",
     sort_order: str = "DESC",
+    ordered: Ordered | None = None,
 ) -> Page:
+    """One page of the matching items, sorted by ``sort_field`` then ID; the cursor names the last
+    item's key, so the next page starts right after it even if items changed in between. With an
+    ``ordered`` index on the sort field, only the page's records are visited in order."""
     descending = sort_order.upper() != "ASC"
-    matched = sorted(
-        (o for o in items if where.matches(o)),
-        key=lambda o: _sort_key(o, sort_field),
+    if ordered is not None and ordered.field == sort_field:
+        after = _decode_cursor(page_token, sort_field, descending) if page_token else None
+        return _walk(ordered, where, page_size, after, descending)
+    # IDs are unique, so tuples never compare as far as the items themselves.
+    keyed = sorted(
+        [(getattr(item, sort_field), str(item.id), item) for item in items if where.matches(item)],
         reverse=descending,
     )
     start = 0
     if page_token:
         after = _decode_cursor(page_token, sort_field, descending)
-        # The first order strictly past the cursor in sort order: stable even if orders change.
-        start = len(matched)
-        for index, order in enumerate(matched):
-            key = _sort_key(order, sort_field)
-            if (key < after) if descending else (key > after):
-                start = index
-                break
-    chunk = matched[start : start + page_size]
-    more = start + page_size < len(matched)
-    token = _encode_cursor(_sort_key(chunk[-1], sort_field), sort_field, descending) if more else ""
-    return Page(items=chunk, next_page_token=token, total_count=len(matched))
+        keys = [(k[0], k[1]) for k in keyed]
+        # The first item strictly past the cursor in sort order: stable even if items changed.
+        if descending:
+            start = len(keys) - bisect.bisect_left(keys[::-1], after)
+        else:
+            start = bisect.bisect_right(keys, after)
+    chunk = keyed[start : start + page_size]
+    more = start + page_size < len(keyed)
+    token = _encode_cursor((chunk[-1][0], chunk[-1][1]), sort_field, descending) if more else ""
+    return Page(items=[k[2] for k in chunk], next_page_token=token, total_count=len(keyed))
