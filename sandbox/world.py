@@ -162,6 +162,7 @@ class World:
         self._by_creation: tuple[dict[str, Order], Ordered] | None = None
         self.logistics = Logistics(self)
         self.cancellations: dict[str, cancellations.Cancellation] = {}
+        self.open_cancellations: dict[str, cancellations.Cancellation] = {}  # by order
         for order in seeded:
             if order.status is OrderStatus.CANCELLED and order.cancel_time is not None:
                 cancellations.follow(
@@ -169,6 +170,7 @@ class World:
                     order,
                     DomainEvent(order.cancel_time, "order.status_changed", order.id, {"to": "CANCELLED"}),
                     self.rng,
+                    self.open_cancellations,
                 )
         self.returns: dict[str, aftersales.ReturnRequest] = {}
         self.uploads = Uploads()
@@ -283,7 +285,7 @@ class World:
         order = self.orders.get(event.subject)
         if order is None or not event.kind.startswith("order."):
             return
-        cancellations.follow(self.cancellations, order, event, self.rng)
+        cancellations.follow(self.cancellations, order, event, self.rng, self.open_cancellations)
         if event.kind != "order.status_changed":
             return
         if event.data["to"] == OrderStatus.AWAITING_SHIPMENT.value:

@@ -54,14 +54,18 @@ def new_id(rng: random.Random, taken: dict[str, Cancellation]) -> str:
             return cancel_id
 
 
-def follow(records: dict[str, Cancellation], order: Order, event: DomainEvent, rng: random.Random) -> None:
-    """Keep the records in step with what happened to the order."""
-    open_request = next(
-        (c for c in records.values() if c.order_id == order.id and c.status is CancelStatus.PENDING), None
-    )
+def follow(
+    records: dict[str, Cancellation],
+    order: Order,
+    event: DomainEvent,
+    rng: random.Random,
+    open_by_order: dict[str, Cancellation],
+) -> None:
+    """Keep the records in step with what happened to the order. ``open_by_order`` holds each
+    order's pending request, so that following an event never scans every record."""
     if event.kind == "order.buyer_cancel_requested":
         cancel_id = new_id(rng, records)
-        records[cancel_id] = Cancellation(
+        records[cancel_id] = open_by_order[order.id] = Cancellation(
             cancel_id,
             order.id,
             CancelStatus.PENDING,
@@ -71,11 +75,13 @@ def follow(records: dict[str, Cancellation], order: Order, event: DomainEvent, r
             event.at,
             response_due=order.cancel_order_sla_time,
         )
-    elif event.kind == "order.buyer_cancel_rejected" and open_request is not None:
+    elif event.kind == "order.buyer_cancel_rejected" and order.id in open_by_order:
+        open_request = open_by_order.pop(order.id)
         open_request.status, open_request.update_time = CancelStatus.REJECTED, event.at
         open_request.reject_reason = str(event.data.get("reject_reason", ""))
     elif event.kind == "order.status_changed" and event.data.get("to") == OrderStatus.CANCELLED.value:
-        if open_request is not None:
+        if order.id in open_by_order:
+            open_request = open_by_order.pop(order.id)
             open_request.status, open_request.update_time = CancelStatus.COMPLETE, event.at
             return
         cancel_id = new_id(rng, records)
