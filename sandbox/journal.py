@@ -186,6 +186,14 @@ class Journal:
         self.dropped = 0
         self._seq = itertools.count(1)
 
+    def __getstate__(self) -> dict[str, Any]:
+        from sandbox.world import counter_value
+
+        return {**self.__dict__, "_seq": counter_value(self._seq)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _seq=itertools.count(state["_seq"]))
+
     def next_seq(self) -> int:
         return next(self._seq)
 
