@@ -32,6 +32,7 @@ from sandbox.api.gateway import (  # noqa: E402
     Gateway,
     JournalRecorder,
     OperationInfo,
+    Persister,
     TrailingSlashGuard,
     operation_name,
 )
@@ -41,6 +42,7 @@ from sandbox.dispatcher import Dispatcher  # noqa: E402
 from sandbox.durations import parse_instant  # noqa: E402
 from sandbox.faults import PLATFORM_QPS, RateLimiter, WallClock, monotonic  # noqa: E402
 from sandbox.journal import DEFAULT_CAP, Journal  # noqa: E402
+from sandbox.persistence import Store  # noqa: E402
 from sandbox.scenarios import Scenario, ScenarioError, parse_scenario  # noqa: E402
 from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
 from sandbox.tenants import (  # noqa: E402
@@ -107,7 +109,11 @@ class Sandbox:
         inline: bool = False,
         journal_cap: int = DEFAULT_CAP,
         rate_limit: bool = False,
+        data_dir: str | Path | None = None,
     ):
+        """``data_dir``: keep every tenant there (see sandbox.persistence). If it already holds
+        a sandbox's state, that state is loaded and the world options are not used; a file that
+        cannot be read raises ``SnapshotError`` naming it."""
         if isinstance(freeze_at, str):
             freeze_at = parse_instant(freeze_at)
         Journal(journal_cap)  # refuses a bad cap before any world is built
@@ -118,14 +124,26 @@ class Sandbox:
         self.mirror_http_status = mirror_http_status
         self.inline = inline  # in-process mode: Flask called inline (see sandbox.api.inline_wsgi)
         self.validate_responses = validate_responses
+        self.store = Store(data_dir) if data_dir is not None else None
+        restored: list[Tenant] | None = None
+        settings: dict[str, Any] = {"created": 0, "start": freeze_at, "frozen": freeze_at is not None}
+        if self.store is not None:
+            self.store.prepare()
+            if self.store.exists():
+                restored, settings = self.store.load()
+        self.restored = restored is not None  # the tenants came from data_dir
         self.tenants = TenantRegistry(
             seed=seed,
             region=region,
             order_count=order_count,
-            start=freeze_at,
-            frozen=freeze_at is not None,
+            start=settings["start"],
+            frozen=settings["frozen"],
             journal_cap=journal_cap,
+            restored=restored,
+            created=settings["created"],
         )
+        if self.store is not None:
+            self.store.save_all(self.tenants)
         self.tiktok_spec = load_spec("tiktok-shop.yaml")
         self.control_spec = load_spec("sandbox.yaml")
         self.carrier_spec = load_spec("carrier.yaml")
@@ -186,11 +204,30 @@ class Sandbox:
                 name, line, column, exc.path, exc.message, "a scenario that fits the tenant's current world"
             ) from exc
 
+    # ----- persistence ---------------------------------------------------------------------------
+    def persist(self, tenant: Tenant | None = None) -> None:
+        """With a data directory: write the tenant (every tenant if None) if it changed, and the
+        registry if the set of tenants did. Without one, nothing."""
+        if self.store is None:
+            return
+        if tenant is None:
+            self.store.save_all(self.tenants)
+            return
+        self.store.save_tenant(tenant)
+        self.store.save_registry(self.tenants)
+
+    def import_tenant(self, tenant: Tenant) -> bool:
+        """Put an imported tenant in place (replacing the one with its app_key); True if it
+        replaced one. Raises ``RuleViolation`` when the sandbox is full."""
+        replaced = self.tenants.put(tenant)
+        self.persist(tenant)
+        return replaced is not None
+
     @property
     def dispatcher(self) -> Dispatcher:
         """Sends the tenants' webhooks: the server runs it on a thread; tests call ``run_due()``."""
         if self._dispatcher is None:
-            self._dispatcher = Dispatcher(self.tenants.all)
+            self._dispatcher = Dispatcher(self.tenants.all, on_attempts=self.persist)
         return self._dispatcher
 
     @property
@@ -204,6 +241,9 @@ class Sandbox:
             __name__,
             jsonifier=Jsonifier(json, separators=(",", ":"), ensure_ascii=False),
         )
+        if self.store is not None:
+            # Outside the journal: the request's journal entry is written with its changes.
+            app.add_middleware(Persister, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=self)
         app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION)
         app.add_middleware(TrailingSlashGuard, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=self)
         app.add_middleware(

@@ -146,6 +146,52 @@ def build_parser() -> argparse.ArgumentParser:
         "them may have a setup, which replaces the default world)",
     )
 
+    serve.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep every tenant's world in DIR, written before each answer, so that a restart (even "
+        "after kill -9) loses no answered change; an existing DIR is loaded instead of seeding (and "
+        "--seed, --region, --orders, --freeze-at and --scenario are then not used). Without it, "
+        "memory only",
+    )
+    serve.add_argument(
+        "--snapshot",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="import this tenant snapshot at start (repeatable), replacing the tenant with its app_key "
+        "or adding it; only load snapshots you trust",
+    )
+
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="export a tenant's world from a running sandbox, or import one into it",
+        description="Move a tenant (credentials and whole world: orders, clock, pending deadlines, "
+        "scenarios, webhooks) between sandboxes, or attach it to a bug report. Snapshots are Python "
+        "pickles: import only snapshots from sources you trust.",
+    )
+    snapshot_commands = snapshot.add_subparsers(dest="snapshot_command", required=True, metavar="ACTION")
+    export = snapshot_commands.add_parser(
+        "export", help="write a tenant's snapshot to a file", description="GET /sandbox/snapshot to FILE."
+    )
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write the snapshot")
+    export.add_argument(
+        "--tenant", default=None, metavar="APP_KEY", help="the tenant (default: the default tenant)"
+    )
+    export.add_argument(
+        "--base-url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", help="where the sandbox listens"
+    )
+    imported = snapshot_commands.add_parser(
+        "import",
+        help="load a snapshot file into a running sandbox",
+        description="POST FILE to /sandbox/snapshot: replaces the tenant with the snapshot's app_key, or "
+        "adds it. Only import snapshots you trust.",
+    )
+    imported.add_argument("file", metavar="FILE")
+    imported.add_argument(
+        "--base-url", default=f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", help="where the sandbox listens"
+    )
+
     scenario = commands.add_parser(
         "scenario",
         help="validate or run YAML scenarios without a server",
@@ -259,18 +305,35 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    sandbox = Sandbox(
-        seed=args.seed,
-        region=args.region,
-        order_count=args.orders,
-        freeze_at=args.freeze_at,
-        mirror_http_status=args.http_error_status,
-        journal_cap=args.journal_cap,
-        rate_limit=args.rate_limit,
-    )
-    runs = _load_scenarios(sandbox, args.scenario)
+    from sandbox.persistence import SnapshotError
+
+    try:
+        sandbox = Sandbox(
+            seed=args.seed,
+            region=args.region,
+            order_count=args.orders,
+            freeze_at=args.freeze_at,
+            mirror_http_status=args.http_error_status,
+            journal_cap=args.journal_cap,
+            rate_limit=args.rate_limit,
+            data_dir=args.data_dir,
+        )
+    except SnapshotError as exc:
+        print(f"tts-sandbox: cannot use --data-dir {args.data_dir}: {exc}", file=sys.stderr)
+        return 2
+    runs: list[tuple[Any, str]] | None = []
+    if sandbox.restored and args.scenario:
+        print("tts-sandbox: --scenario not used: the data directory's tenants were loaded", file=sys.stderr)
+    elif not sandbox.restored:
+        runs = _load_scenarios(sandbox, args.scenario)
     if runs is None:
         return 2
+    for path in args.snapshot:
+        problem = _import_snapshot_file(sandbox, path)
+        if problem:
+            print(f"tts-sandbox: cannot import snapshot {path}: {problem}", file=sys.stderr)
+            return 2
+    sandbox.persist()
     app = sandbox.app
     base = f"http://{args.host}:{args.port}"
     creds = sandbox.tenants.default.credentials()
@@ -280,6 +343,9 @@ def serve(args: argparse.Namespace) -> int:
     built = time.perf_counter() - started
     print(f"tiktok-shop-sandbox {__version__} on {base}  (built in {built:.2f}s)")
     print(f"  clock        {'frozen at' if clock.frozen else 'running from'} {clock.now().isoformat()}")
+    if args.data_dir:
+        state = "loaded from" if sandbox.restored else "kept in"
+        print(f"  tenants      {len(sandbox.tenants.all())}, {state} {args.data_dir}")
     print(f"  app_key      {creds['app_key']}")
     print(f"  app_secret   {creds['app_secret']}")
     print(f"  access token {creds['access_token']}   (header x-tts-access-token)")
@@ -306,6 +372,58 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         sandbox.dispatcher.stop()
     return 0
+
+
+def _import_snapshot_file(sandbox: Any, path: str) -> str:
+    from sandbox.domain.events import RuleViolation
+    from sandbox.persistence import SnapshotError, load_tenant
+
+    try:
+        sandbox.import_tenant(load_tenant(Path(path).read_bytes()))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    except (SnapshotError, RuleViolation) as exc:
+        return str(exc)
+    return ""
+
+
+def snapshot_command(args: argparse.Namespace) -> int:
+    import httpx
+
+    base = args.base_url.rstrip("/")
+    try:
+        if args.snapshot_command == "export":
+            headers = {"X-Sandbox-Tenant": args.tenant} if args.tenant else {}
+            response = httpx.get(f"{base}/sandbox/snapshot", headers=headers, timeout=120)
+            if response.status_code == 200:
+                Path(args.output).write_bytes(response.content)
+                print(f"{args.output}: {len(response.content):,} bytes")
+                return 0
+        else:
+            data = Path(args.file).read_bytes()
+            response = httpx.post(
+                f"{base}/sandbox/snapshot",
+                content=data,
+                headers={"Content-Type": "application/octet-stream"},
+                timeout=120,
+            )
+            if response.status_code == 201:
+                body = response.json()
+                verb = "replaced" if body["replaced"] else "added"
+                print(f"tenant {body['app_key']} {verb}; its clock reads {body['now']}")
+                return 0
+    except OSError as exc:
+        print(f"tts-sandbox snapshot: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except httpx.HTTPError as exc:
+        print(f"tts-sandbox snapshot: cannot reach {base}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        message = response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        message = response.text[:500]
+    print(f"tts-sandbox snapshot: HTTP {response.status_code}: {message}", file=sys.stderr)
+    return 1
 
 
 def _port_problem(host: str, port: int) -> str:
@@ -437,6 +555,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.scenario_command == "validate":
             return scenario_validate(args.files)
         return scenario_run(args)
+    if args.command == "snapshot":
+        return snapshot_command(args)
     if args.command == "sign":
         print(signed_curl(args, int(time.time())))
         return 0

@@ -55,9 +55,15 @@ def headers_for(tenant: Tenant, delivery: Delivery) -> dict[str, str]:
 
 
 class Dispatcher:
-    def __init__(self, tenants: Callable[[], Iterable[Tenant]], send: Send = http_send):
+    def __init__(
+        self,
+        tenants: Callable[[], Iterable[Tenant]],
+        send: Send = http_send,
+        on_attempts: Callable[[Tenant], None] | None = None,
+    ):
         self.tenants = tenants
         self.send = send
+        self.on_attempts = on_attempts  # told of each tenant whose outbox a run changed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -90,6 +96,8 @@ class Dispatcher:
                         ),
                     )
                 attempted += 1
+            if batch and self.on_attempts is not None:
+                self.on_attempts(tenant)
         return attempted
 
     # ----- the server's thread ---------------------------------------------------------------

@@ -13,7 +13,7 @@ import fnmatch
 import itertools
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -44,6 +44,16 @@ class JournalEntry:
     tenant: str = ""  # the tenant's app_key
     faults: tuple[Mapping[str, Any], ...] = _NO_FAULTS  # the injected faults that shaped the answer
     extra: Mapping[str, str] = field(default_factory=lambda: _NOTHING)
+
+    def __post_init__(self) -> None:
+        if not self.extra and self.extra is not _NOTHING:
+            object.__setattr__(self, "extra", _NOTHING)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled by its fields, with plain dicts for the read-only mappings (see sandbox.persistence).
+        values = [getattr(self, f.name) for f in fields(self)]
+        values = [dict(v) if isinstance(v, MappingProxyType) else v for v in values]
+        return (JournalEntry, tuple(values))
 
     @property
     def succeeded(self) -> bool:
@@ -185,6 +195,14 @@ class Journal:
         self.entries: deque[JournalEntry] = deque(maxlen=cap)
         self.dropped = 0
         self._seq = itertools.count(1)
+
+    def __getstate__(self) -> dict[str, Any]:
+        from sandbox.world import counter_value
+
+        return {**self.__dict__, "_seq": counter_value(self._seq)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _seq=itertools.count(state["_seq"]))
 
     def next_seq(self) -> int:
         return next(self._seq)

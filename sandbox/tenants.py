@@ -127,13 +127,24 @@ class TenantRegistry:
         start: datetime | None = None,
         frozen: bool = False,
         journal_cap: int = DEFAULT_CAP,
+        restored: list[Tenant] | None = None,
+        created: int = 0,
     ):
+        """A registry with the default tenant built from the options, or, given ``restored``
+        tenants (read back from a data directory), exactly those tenants and no seeding."""
         validate_world_options(seed, region, order_count)
         self.journal_cap = journal_cap
         self._lock = threading.Lock()
         self._by_app_key: dict[str, Tenant] = {}
-        self._defaults = {"start": start, "frozen": frozen}
-        self._created = 0
+        self.defaults: dict[str, object] = {"start": start, "frozen": frozen}
+        self.created = created  # tenants created without a seed so far (each takes the next seed)
+        if restored is not None:
+            self._by_app_key = {t.app_key: t for t in restored}
+            found = self._by_app_key.get(DEFAULT_APP_KEY)
+            if found is None:
+                raise ValueError(f"the restored tenants have no default tenant ({DEFAULT_APP_KEY})")
+            self.default = found
+            return
         profile = _profile(
             seed,
             region,
@@ -150,6 +161,18 @@ class TenantRegistry:
             DEFAULT_APP_KEY, DEFAULT_APP_SECRET, "default", World(profile, journal_cap=journal_cap)
         )
         self._by_app_key[DEFAULT_APP_KEY] = self.default
+
+    def put(self, tenant: Tenant) -> Tenant | None:
+        """Add a tenant, or replace the one with its app_key (the default one included); returns
+        the tenant it replaced."""
+        with self._lock:
+            replaced = self._by_app_key.get(tenant.app_key)
+            if replaced is None and len(self._by_app_key) >= MAX_TENANTS:
+                raise RuleViolation(f"this sandbox already has {MAX_TENANTS} tenants, its limit")
+            self._by_app_key[tenant.app_key] = tenant
+            if tenant.app_key == DEFAULT_APP_KEY:
+                self.default = tenant
+            return replaced
 
     def get(self, app_key: str) -> Tenant | None:
         return self._by_app_key.get(app_key)
@@ -173,8 +196,8 @@ class TenantRegistry:
                 raise RuleViolation(f"this sandbox already has {MAX_TENANTS} tenants, its limit")
             # Without a seed, each new tenant gets the next one: its own shop, still reproducible.
             if seed is None:
-                self._created += 1
-                seed = self.default.world.profile.seed + self._created
+                self.created += 1
+                seed = self.default.world.profile.seed + self.created
         validate_world_options(seed, region, order_count)
         # Credentials are random (they must not collide); the world inside depends on the seed only.
         token = secrets.token_hex(8)
@@ -189,8 +212,8 @@ class TenantRegistry:
             access_token=f"TTP_{secrets.token_urlsafe(30)}",
             refresh_token=f"TTP_r_{secrets.token_urlsafe(30)}",
             name=name or f"Sandbox Shop {token[:6]}",
-            start=start if start is not None else self._defaults["start"],  # type: ignore[arg-type]
-            frozen=bool(self._defaults["frozen"]) if frozen is None else frozen,
+            start=start if start is not None else self.defaults["start"],  # type: ignore[arg-type]
+            frozen=bool(self.defaults["frozen"]) if frozen is None else frozen,
         )
         tenant = Tenant(
             app_key, secrets.token_hex(20), name or app_key, World(profile, journal_cap=self.journal_cap)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import re
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
@@ -106,6 +107,17 @@ def _stock(rng: random.Random, seed: int, region: str, buyers: int) -> fakes.Sto
     return stock
 
 
+_COUNTERS = ("_seq", "_event_seq", "_request_seq")
+
+
+def counter_value(counter: Iterator[int]) -> int:
+    """The next number an ``itertools.count`` gives, without taking it."""
+    match = re.fullmatch(r"count\((\d+)\)", repr(counter))
+    if match is None:
+        raise ValueError(f"not a counter: {counter!r}")
+    return int(match.group(1))
+
+
 class ScenarioConflict(RuleViolation):
     """A valid scenario that cannot join this world as it stands (names the place in the file)."""
 
@@ -190,6 +202,25 @@ class World:
                 self.apply(Outcome(deadlines=[Deadline(run.start, "scenario_starts", scenario.name)]))
             else:
                 self.apply(run.attach())
+
+    # ----- pickling (persistence and snapshots) ------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the lock and the listeners (a process's own), with counters as numbers."""
+        state = dict(self.__dict__)
+        del state["lock"], state["listeners"], state["request_listeners"]
+        for name in _COUNTERS:
+            state[name] = counter_value(state[name])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name in _COUNTERS:
+            self.__dict__[name] = itertools.count(state[name])
+        self.lock = threading.RLock()
+        self.listeners = []
+        self.request_listeners = []
+        for delivery in self.webhooks.deliveries.values():
+            delivery.in_flight = False  # an attempt cut short by a stop is made again
 
     def _rebuild(self) -> None:
         """Build anew, or leave the world exactly as it was if building fails."""

@@ -47,7 +47,15 @@ def test_readme_command_line_section_names_only_real_options():
             check=True,
         ).stdout
 
-    known = "".join(help_of(*c) for c in (["serve"], ["sign"], ["scenario", "run"], ["scenario", "validate"]))
+    commands = (
+        ["serve"],
+        ["sign"],
+        ["scenario", "run"],
+        ["scenario", "validate"],
+        ["snapshot", "export"],
+        ["snapshot", "import"],
+    )
+    known = "".join(help_of(*c) for c in commands)
     section = README.read_text().split("## Command line")[1].split("\n## ")[0]
     options = set(re.findall(r"--[a-z][a-z-]+", section)) - {"--help"}
     assert options and all(option in known for option in options), options

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,7 @@ JSON = "application/json"
 _VERSIONED_PATH = re.compile(r"^/([a-z_]+)/(\d{6})/")
 _VERSION_SUFFIX = re.compile(r"_\d{6}$")
 _ENVELOPE_CODE = re.compile(rb'^\{"code":(-?\d+)')
+_log = logging.getLogger("sandbox.persistence")
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class Gateway:
         assert info.auth is not None
         params = _query(scope)
         tenant = self.sandbox.tenants.get(params.get("app_key", ""))
+        _reached(scope, tenant)
         request = _Request(operation_id, scope["method"], scope["path"], params, b"", TIKTOK)
         try:
             request.body = await _read_body(receive)
@@ -128,6 +131,7 @@ class Gateway:
                     wall_now=wall_now(),
                 )
                 tenant = verified.tenant
+                _reached(scope, tenant)
                 _set_context(scope, RequestContext(self.sandbox, verified.tenant, verified.shop))
             else:
                 _set_context(scope, RequestContext(self.sandbox))
@@ -226,6 +230,7 @@ class Gateway:
             await _send_json(send, error.status, error.body())
             return
         tenant = tenant or self.sandbox.tenants.default
+        _reached(scope, tenant)
         try:
             body = await _read_body(receive)
             _normalize_body(scope, body, info.media_types)
@@ -315,6 +320,59 @@ def is_json_surface_path(path: str) -> bool:
 
 
 JOURNAL_KEY = "tts_journal"
+TENANT_KEY = "tts_tenant"  # the tenant a request reached, for the persister
+
+
+def _reached(scope: Scope, tenant: Tenant | None) -> None:
+    scope.setdefault("extensions", {})[TENANT_KEY] = tenant
+
+
+class Persister:
+    """With a data directory: writes the tenant a request reached after the request is handled
+    and before its answer goes out, so that every answered change is on disk.
+
+    The answer is held back while the tenant is written (on a worker thread, not the event loop).
+    If it cannot be written, the client gets 503 instead of an answer that would promise a change
+    a restart could lose.
+    """
+
+    def __init__(self, app: ASGIApp, *, sandbox: Sandbox):
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        scope.setdefault("extensions", {}).pop(TENANT_KEY, None)
+        try:
+            await self.app(scope, receive, hold)
+        finally:
+            reached = TENANT_KEY in scope["extensions"]
+            tenant = scope["extensions"].get(TENANT_KEY) or self.sandbox.tenants.default
+            saved = True
+            if reached:
+                try:
+                    await asyncio.to_thread(self.sandbox.persist, tenant)
+                except Exception:
+                    _log.exception("could not write tenant %s to the data directory", tenant.app_key)
+                    saved = False
+        if not saved:
+            error = ControlError(
+                503,
+                "state_not_saved",
+                "the change was made but could not be written to the data directory (see the "
+                "server's log); it may be lost on restart",
+            )
+            await _send_json(send, error.status, error.body())
+            return
+        for message in held:
+            await send(message)
 
 
 @dataclass
