@@ -25,6 +25,7 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 
 from sandbox.api import errors  # noqa: E402
+from sandbox.api.control_token import ControlTokenGuard  # noqa: E402
 from sandbox.api.gateway import (  # noqa: E402
     CARRIER_PREFIX,
     CONTROL_PREFIX,
@@ -107,6 +108,7 @@ class Sandbox:
         inline: bool = False,
         journal_cap: int = DEFAULT_CAP,
         rate_limit: bool = False,
+        control_token: str | None = None,
     ):
         if isinstance(freeze_at, str):
             freeze_at = parse_instant(freeze_at)
@@ -116,6 +118,11 @@ class Sandbox:
         # The platform's 50 requests per second per API, enforced for every tenant when asked.
         self.rate_limiter = RateLimiter(PLATFORM_QPS) if rate_limit else None
         self.mirror_http_status = mirror_http_status
+        # When set, /sandbox, /seller-center and /web answer only requests that carry it (see
+        # sandbox.api.control_token); the server sets one whenever it binds a non-loopback address.
+        if control_token is not None and not control_token.strip():
+            raise ValueError("the control token must not be empty")
+        self.control_token = control_token
         self.inline = inline  # in-process mode: Flask called inline (see sandbox.api.inline_wsgi)
         self.validate_responses = validate_responses
         self.tenants = TenantRegistry(
@@ -204,6 +211,10 @@ class Sandbox:
             __name__,
             jsonifier=Jsonifier(json, separators=(",", ":"), ensure_ascii=False),
         )
+        if self.control_token is not None:
+            app.add_middleware(
+                ControlTokenGuard, position=MiddlewarePosition.BEFORE_EXCEPTION, token=self.control_token
+            )
         app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION)
         app.add_middleware(TrailingSlashGuard, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=self)
         app.add_middleware(
