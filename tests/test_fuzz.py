@@ -20,15 +20,18 @@ import json
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -121,6 +124,16 @@ FUZZ_SETTINGS = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_the_event_loop_thread() -> Iterator[None]:
+    """schemathesis drives ASGI apps from an event loop on a thread of its own, kept for the whole
+    process: stop it (and the app's lifespan) once this module is done, so that no idle thread of
+    the fuzz lingers into the other tests (Python 3.11's AST module state is not thread-safe)."""
+    yield
+    asgi._shutdown()
+
 
 tiktok = _schema(SANDBOX.tiktok_spec)
 # Resuming the clock hands the world's time to the wall clock: every later answer would then depend
