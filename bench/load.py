@@ -107,7 +107,8 @@ def drive(port: int, per_client: list[list[Call]], seconds: float, signed: bool 
     out: multiprocessing.Queue = multiprocessing.Queue()
     deadline = time.time() + seconds
     workers = [
-        multiprocessing.Process(target=_client, args=(port, calls, signed, deadline, out)) for calls in per_client
+        multiprocessing.Process(target=_client, args=(port, calls, signed, deadline, out))
+        for calls in per_client
     ]
     for worker in workers:
         worker.start()
@@ -191,7 +192,11 @@ def throughput(orders: int, clients: int, seconds: float) -> dict[str, dict[str,
             "order tracking": (tracking, repeat(tracking, clients)),
             "ship a package": (ships[0], [ships[i::clients] for i in range(clients)]),
         }
-        sizes = {name: len(fetch(server.port, call)) for name, (call, _) in plans.items() if name != "ship a package"}
+        sizes = {
+            name: len(fetch(server.port, call))
+            for name, (call, _) in plans.items()
+            if name != "ship a package"
+        }
         sizes["ship a package"] = 120  # the success envelope
         measured = {name: drive(server.port, per_client, seconds) for name, (_, per_client) in plans.items()}
     for name, result in measured.items():
@@ -220,4 +225,3 @@ def _packages_awaiting_shipment(port: int) -> list[str]:
         token = page.get("next_page_token", "")
         if not token:
             return found
-

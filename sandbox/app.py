@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import threading
 import warnings
 from datetime import datetime
 from functools import cache
@@ -25,6 +26,7 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 
 from sandbox.api import errors  # noqa: E402
+from sandbox.api.control_token import ControlTokenGuard  # noqa: E402
 from sandbox.api.gateway import (  # noqa: E402
     CARRIER_PREFIX,
     CONTROL_PREFIX,
@@ -56,6 +58,7 @@ from sandbox.web import pages as web  # noqa: E402
 from sandbox.world import ScenarioConflict  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
+_BUILD_LOCK = threading.Lock()
 DEFAULT_PORT = 8330
 HANDLERS = "sandbox.api"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -110,6 +113,7 @@ class Sandbox:
         journal_cap: int = DEFAULT_CAP,
         rate_limit: bool = False,
         data_dir: str | Path | None = None,
+        control_token: str | None = None,
     ):
         """``data_dir``: keep every tenant there (see sandbox.persistence). If it already holds
         a sandbox's state, that state is loaded and the world options are not used; a file that
@@ -122,6 +126,11 @@ class Sandbox:
         # The platform's 50 requests per second per API, enforced for every tenant when asked.
         self.rate_limiter = RateLimiter(PLATFORM_QPS) if rate_limit else None
         self.mirror_http_status = mirror_http_status
+        # When set, /sandbox, /seller-center and /web answer only requests that carry it (see
+        # sandbox.api.control_token); the server sets one whenever it binds a non-loopback address.
+        if control_token is not None and not control_token.strip():
+            raise ValueError("the control token must not be empty")
+        self.control_token = control_token
         self.inline = inline  # in-process mode: Flask called inline (see sandbox.api.inline_wsgi)
         self.validate_responses = validate_responses
         self.store = Store(data_dir) if data_dir is not None else None
@@ -232,8 +241,12 @@ class Sandbox:
 
     @property
     def app(self) -> connexion.FlaskApp:
+        # Built once even when several threads ask at once: building compiles routes (werkzeug
+        # parses Python source), and CPython 3.11's parser is not safe to run from two threads.
         if self._app is None:
-            self._app = self._build_app()
+            with _BUILD_LOCK:
+                if self._app is None:
+                    self._app = self._build_app()
         return self._app
 
     def _build_app(self) -> connexion.FlaskApp:
@@ -244,6 +257,10 @@ class Sandbox:
         if self.store is not None:
             # Outside the journal: the request's journal entry is written with its changes.
             app.add_middleware(Persister, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=self)
+        if self.control_token is not None:
+            app.add_middleware(
+                ControlTokenGuard, position=MiddlewarePosition.BEFORE_EXCEPTION, token=self.control_token
+            )
         app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION)
         app.add_middleware(TrailingSlashGuard, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=self)
         app.add_middleware(

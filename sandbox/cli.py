@@ -57,6 +57,12 @@ def _order_count(text: str) -> int:
     return value
 
 
+def _control_token(text: str) -> str:
+    if not text.strip() or not text.isascii() or not text.isprintable():
+        raise argparse.ArgumentTypeError("the control token must be printable ASCII, not empty")
+    return text
+
+
 def _journal_cap(text: str) -> int:
     from sandbox.journal import MAX_CAP
 
@@ -130,6 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="enforce the platform's rate limit: more than 50 requests per second to one Open API "
         "operation (per tenant) answer HTTP 429 with code 36009002",
+    )
+    serve.add_argument(
+        "--control-token",
+        type=_control_token,
+        metavar="TOKEN",
+        help="require this token (Authorization: Bearer TOKEN or X-Sandbox-Token) on the control "
+        "plane, the Seller Center API and the web page; bound to any address but loopback, the "
+        "server requires one always and makes one up (printed at start) when not given",
     )
     serve.add_argument(
         "--log-level",
@@ -307,8 +321,10 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     from sandbox.persistence import SnapshotError
 
+    token = control_token(args.host, args.control_token)
     try:
         sandbox = Sandbox(
+            control_token=token,
             seed=args.seed,
             region=args.region,
             order_count=args.orders,
@@ -353,6 +369,9 @@ def serve(args: argparse.Namespace) -> int:
     for run, path in runs:
         name = run.scenario.name
         print(f"  scenario     {name} ({path}), report at {base}/sandbox/scenarios/{name}")
+    if token is not None:
+        print(f"  control token {token}   (Authorization: Bearer TOKEN, or X-Sandbox-Token)")
+        print(f"  web page once with {base}/web/?token={token}")
     print(f"  Open API docs  {base}/ui/    control plane  {base}/sandbox/ui/")
     print(f"  Web page     {base}/web/   (Manage Orders, Failed Delivery, the clock, scenarios)")
     print(f"  Seller Center API  {base}/seller-center/ui/    webhooks  {base}/sandbox/webhooks/deliveries")
@@ -424,6 +443,18 @@ def snapshot_command(args: argparse.Namespace) -> int:
         message = response.text[:500]
     print(f"tts-sandbox snapshot: HTTP {response.status_code}: {message}", file=sys.stderr)
     return 1
+
+
+def control_token(host: str, given: str | None) -> str | None:
+    """The token the control surfaces require: the one given, or, on any address but loopback, a
+    new random one; none on loopback unless asked for."""
+    import secrets
+
+    from sandbox.api.control_token import is_loopback
+
+    if given is not None:
+        return given
+    return None if is_loopback(host) else secrets.token_urlsafe(24)
 
 
 def _port_problem(host: str, port: int) -> str:

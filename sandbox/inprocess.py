@@ -53,11 +53,14 @@ class InProcessSandbox:
 
         self.sandbox = sandbox if sandbox is not None else Sandbox(inline=True, **options)
         self._client: httpx.Client | None = None
+        self._starting = threading.Lock()
 
     # ----- lifecycle -------------------------------------------------------------------------
     def start(self) -> InProcessSandbox:
-        if self._client is None:
-            self._client = httpx.Client(transport=_ASGIInline(self.sandbox.app), base_url="http://testserver")
+        with self._starting:  # threads that call at once share one client and one app
+            if self._client is None:
+                transport = _ASGIInline(self.sandbox.app)
+                self._client = httpx.Client(transport=transport, base_url="http://testserver")
         return self
 
     def stop(self) -> None:
@@ -246,6 +249,13 @@ class _ASGIInline(httpx.BaseTransport):
 
     def __init__(self, app: Any):
         self.app = app
+        # connexion builds its routing on the first call; build it here, in the constructing
+        # thread, rather than in whichever helper thread happens to call first: Python 3.11's AST
+        # module (which werkzeug's routing compiles with) keeps process-wide state that a first
+        # call on a helper thread can trip over.
+        middleware = getattr(app, "middleware", None)
+        if middleware is not None and getattr(middleware, "middleware_stack", False) is None:
+            middleware.app, middleware.middleware_stack = middleware._build_middleware_stack()
         self.loop = asyncio.new_event_loop()
         self.lock = threading.Lock()
         self._closer = weakref.finalize(self, self.loop.close)

@@ -211,3 +211,24 @@ def test_sign_adds_the_leading_slash_and_can_leave_out_the_cipher():
         check=True,
     ).stdout
     assert "8330/order/202309/orders/search?" in out and "shop_cipher" not in out
+
+
+def test_a_malformed_multipart_upload_is_an_invalid_request(tts, http):
+    """Found by the fuzzing gate: the form parser's error used to surface as an internal error."""
+    path = "/fulfillment/202309/images/upload"
+    body = b"--xyz\r\n28937589--xyz--\r\n"
+    query, headers = signed_raw(tts, path, body, "multipart/form-data; boundary=xyz")
+    response = http.post(path, params=query, content=body, headers=headers)
+    assert error_code(response) == 36009004
+    assert "multipart form is malformed" in response.json()["message"]
+    assert response.status_code == 200
+
+
+def test_a_malformed_multipart_ticket_is_a_400(http):
+    response = http.post(
+        "/seller-center/tickets",
+        content=b"--xyz\r\n28937589--xyz--\r\n",
+        headers={"content-type": "multipart/form-data; boundary=xyz"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["type"] == "invalid_request"

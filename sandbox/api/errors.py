@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from sandbox.api.envelope import (
     INTERNAL_ERROR,
@@ -111,6 +112,15 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
         code = {404: INVALID_PATH, 405: INVALID_METHOD}.get(exc.status_code, INVALID_REQUEST)
         return respond(request, code, f"{exc.detail}: {request.method} {request.url.path}")
 
+    def on_bad_form(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        # A multipart body the form parser cannot read is the client's mistake, not the sandbox's.
+        message = f"the multipart form is malformed ({exc}); send it as curl -F field=value does"
+        if is_web_path(request.url.path):
+            return page(400, message)
+        if _is_control(request):
+            return control(400, "invalid_request", message)
+        return respond(request, INVALID_REQUEST, f"Invalid request: {message}")
+
     def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         # A bug in the sandbox: say so in the right shape, and log it for the bug report.
         log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -127,6 +137,7 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
         (RuleViolation, on_rule_violation),
         (ProblemException, on_problem),
         (HTTPException, on_http_exception),
+        (MultiPartException, on_bad_form),
         (Exception, on_unexpected),
     ]
     for exc_type, handler in handlers:

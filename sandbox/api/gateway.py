@@ -53,6 +53,10 @@ WEB_PREFIX = "/web"  # the QA page: plain Flask routes, no operation behind them
 JSON = "application/json"
 _VERSIONED_PATH = re.compile(r"^/([a-z_]+)/(\d{6})/")
 _VERSION_SUFFIX = re.compile(r"_\d{6}$")
+# Credentials a client may put in the query: the journal is readable over the control plane, so it
+# keeps that they were sent, never their values.
+SECRET_PARAMS = frozenset({"app_secret", "access_token", "refresh_token"})
+REDACTED = "(redacted)"
 _ENVELOPE_CODE = re.compile(rb'^\{"code":(-?\d+)')
 _log = logging.getLogger("sandbox.persistence")
 
@@ -541,7 +545,7 @@ class _Request:
             operation=operation_name(self.operation_id),
             method=self.method,
             path=self.path,
-            query={k: v for k, v in self.params.items() if k != "sign"},
+            query={k: REDACTED if k in SECRET_PARAMS else v for k, v in self.params.items() if k != "sign"},
             body=self.body[:BODY_CAP].decode("utf-8", "replace"),
             status=capture.status,
             code=capture.code,

@@ -55,6 +55,11 @@ class InlineWSGI:
         self.wsgi_app = wsgi_app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            # Flask has nothing to start or stop; an ASGI host that runs the lifespan still needs
+            # its answers (a test client or server would otherwise fail on a scope with no method).
+            await self._lifespan(receive, send)
+            return
         chunks = []
         while True:
             message = await receive()
@@ -78,3 +83,13 @@ class InlineWSGI:
             {"type": "http.response.start", "status": started["status"], "headers": started["headers"]}
         )
         await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    async def _lifespan(receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return

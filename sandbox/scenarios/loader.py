@@ -167,7 +167,11 @@ def _compose(text: str, source: str) -> tuple[_Document, Any]:
             f"the document nests more than {MAX_DEPTH} levels deep",
             "a scenario of ordinary depth",
         )
-    loader = _Loader(text)
+    try:
+        # The reader refuses control characters as soon as it is built, before any parsing.
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, 1, 1, "", f"YAML error: {exc}", "valid YAML") from None
     try:
         root = loader.get_single_node()
         if root is None:
