@@ -6,11 +6,11 @@ from typing import Any
 
 from sandbox import __version__
 from sandbox.api.context import current, json_object
-from sandbox.api.envelope import ControlError
+from sandbox.api.envelope import ControlError, instant_param
 from sandbox.clock import ClockError
 from sandbox.domain import packages
 from sandbox.domain.events import RuleViolation
-from sandbox.durations import InvalidDuration, InvalidInstant, iso, parse_duration, parse_instant
+from sandbox.durations import InvalidDuration, iso, parse_duration
 from sandbox.tenants import Tenant
 from sandbox.world import World
 
@@ -39,7 +39,7 @@ def get_tenant(app_key: str, **_: Any) -> dict[str, Any]:
 def create_tenant(body: dict[str, Any] | None = None, **_: Any) -> Response:
     options = json_object(body)
     if "start" in options:
-        options["start"] = _instant(options["start"], "start")
+        options["start"] = instant_param(options["start"], "start")
     try:
         tenant = current().sandbox.tenants.create(**options)
     except RuleViolation as exc:
@@ -70,13 +70,6 @@ def _clock_state(world: World, fired: int | None = None) -> dict[str, Any]:
     return state
 
 
-def _instant(value: Any, field: str) -> Any:
-    try:
-        return parse_instant(value)
-    except InvalidInstant as exc:
-        raise ControlError(400, "invalid_instant", f"{field}: {exc}") from exc
-
-
 def get_clock(**_: Any) -> dict[str, Any]:
     with _tenant().world.session() as world:
         return _clock_state(world)
@@ -84,7 +77,7 @@ def get_clock(**_: Any) -> dict[str, Any]:
 
 def freeze_clock(body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
     raw_at = json_object(body).get("at")
-    at = _instant(raw_at, "at") if raw_at is not None else None
+    at = instant_param(raw_at, "at")
     with _tenant().world.session() as world:
         try:
             world.freeze(at)
@@ -109,7 +102,7 @@ def advance_clock(body: dict[str, Any], **_: Any) -> dict[str, Any]:
                 raise ControlError(400, "invalid_duration", str(exc)) from exc
             target = world.now() + delta
         else:
-            target = _instant(to, "to")
+            target = instant_param(to, "to")
         try:
             fired = world.advance_to(target)
         except ClockError as exc:

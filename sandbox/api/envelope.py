@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sandbox.durations import InvalidInstant, parse_instant
+
 SUCCESS = 0
 INVALID_SIGN = 106001
 INVALID_REQUEST = 36009004
@@ -76,3 +78,14 @@ def http_status(code: int, mirror_http_status: bool) -> int:
 
 def dumps(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def instant_param(value: Any, name: str) -> Any:
+    """An instant given to a JSON surface (ISO 8601 or Unix seconds); None when not given. A bad one
+    is a 400 naming the field."""
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except InvalidInstant as exc:
+        raise ControlError(400, "invalid_instant", f"{name}: {exc}") from exc

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.api.context import current, json_object
-from sandbox.api.envelope import ControlError
-from sandbox.durations import InvalidInstant, iso, parse_instant
+from sandbox.api.envelope import ControlError, instant_param
+from sandbox.durations import iso
 from sandbox.journal import CountExpectation, Difference, JournalEntry, RequestPattern
 from sandbox.world import World
 
@@ -33,19 +33,10 @@ def _world() -> World:
     return tenant.world
 
 
-def _instant(value: Any, name: str) -> Any:
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except InvalidInstant as exc:
-        raise ControlError(400, "invalid_instant", f"{name}: {exc}") from exc
-
-
 def pattern_of(fields: dict[str, Any]) -> RequestPattern:
     given = {k: v for k, v in fields.items() if k in PATTERN_FIELDS and v is not None}
-    given["since"] = _instant(given.get("since"), "since")
-    given["until"] = _instant(given.get("until"), "until")
+    given["since"] = instant_param(given.get("since"), "since")
+    given["until"] = instant_param(given.get("until"), "until")
     given["query"] = dict(given.get("query") or {})
     return RequestPattern(**given)
 

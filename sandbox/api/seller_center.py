@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response
 
 from sandbox.api.context import current
-from sandbox.api.envelope import ORDER_NOT_FOUND, ControlError
+from sandbox.api.envelope import ORDER_NOT_FOUND, ControlError, instant_param
 from sandbox.api.gateway import SELLER_CENTER_PREFIX
 from sandbox.domain import aftersales, manage_orders, tickets
 from sandbox.domain.events import RuleViolation
@@ -27,7 +27,7 @@ from sandbox.domain.manage_orders import (
 )
 from sandbox.domain.returns import ReturnStatus
 from sandbox.domain.tickets import Ticket, TicketRefused
-from sandbox.durations import InvalidInstant, iso, parse_instant
+from sandbox.durations import iso
 from sandbox.uploads import EvidenceRefused
 from sandbox.world import World
 
@@ -45,15 +45,6 @@ def _rows(world: World) -> list[Row]:
     return rows
 
 
-def _instant(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_instant(value)
-    except InvalidInstant as exc:
-        raise ControlError(400, "invalid_instant", f"{name}: {exc}") from exc
-
-
 def _filter(params: dict[str, Any]) -> OrderListFilter:
     try:
         terms = manage_orders.search_terms(params.get("search") or "")
@@ -64,11 +55,11 @@ def _filter(params: dict[str, Any]) -> OrderListFilter:
         search=terms,
         fulfillment=Fulfillment(params["fulfillment"]) if params.get("fulfillment") else None,
         return_statuses={ReturnStatus(s) for s in params.get("return_status") or ()},
-        returned_from=_instant(params.get("time_returned_from"), "time_returned_from"),
-        returned_to=_instant(params.get("time_returned_to"), "time_returned_to"),
+        returned_from=instant_param(params.get("time_returned_from"), "time_returned_from"),
+        returned_to=instant_param(params.get("time_returned_to"), "time_returned_to"),
         todo=ToDo(params["todo"]) if params.get("todo") else None,
-        created_from=_instant(params.get("created_from"), "created_from"),
-        created_to=_instant(params.get("created_to"), "created_to"),
+        created_from=instant_param(params.get("created_from"), "created_from"),
+        created_to=instant_param(params.get("created_to"), "created_to"),
         ticket_status=params.get("logistics_ticket_status"),
     )
     for low, high, name in (
