@@ -184,3 +184,15 @@ def test_the_creation_index_pages_like_a_full_sort_and_sees_new_orders(tts, http
     )
     assert [o["id"] for o in waiting] == [o["id"] for o in expected if o["status"] == "AWAITING_SHIPMENT"]
     assert totals == {len(waiting)}
+
+
+def test_time_bounds_past_the_year_9999_are_answered_not_crashed(tts):
+    far = 10**14  # seconds: millions of years ahead
+    assert ok(tts.post(SEARCH, {"create_time_ge": far}, params={"page_size": 5}))["total_count"] == 0
+    assert ok(tts.post(SEARCH, {"create_time_lt": far}, params={"page_size": 5}))["total_count"] == 40
+    cancels = ok(
+        tts.post(
+            "/return_refund/202309/cancellations/search", {"create_time_lt": far}, params={"page_size": 5}
+        )
+    )
+    assert cancels["total_count"] >= 0

@@ -12,6 +12,7 @@ from sandbox.domain import aftersales, cancellations, deadlines
 from sandbox.domain.aftersales import ReturnRequest
 from sandbox.domain.cancellations import CANCEL_TYPE, Cancellation
 from sandbox.domain.events import RuleViolation
+from sandbox.domain.search import CancellationFilter, ReturnFilter
 
 
 def _render(record: Cancellation, world: Any) -> dict[str, Any]:
@@ -35,22 +36,6 @@ def _render(record: Cancellation, world: Any) -> dict[str, Any]:
     return out
 
 
-class _Filter:
-    def __init__(self, body: dict[str, Any]):
-        self.order_ids = set(body.get("order_ids", []))
-        self.statuses = set(body.get("cancel_status", []))
-        self.create_ge, self.create_lt = body.get("create_time_ge"), body.get("create_time_lt")
-
-    def matches(self, record: Cancellation) -> bool:
-        created = int(record.create_time.timestamp())
-        return (
-            (not self.order_ids or record.order_id in self.order_ids)
-            and (not self.statuses or record.status.value in self.statuses)
-            and (self.create_ge is None or created >= self.create_ge)
-            and (self.create_lt is None or created < self.create_lt)
-        )
-
-
 def search_cancellations(
     page_size: int,
     body: Any = None,
@@ -59,7 +44,7 @@ def search_cancellations(
     sort_order: str = "DESC",
     **_: Any,
 ) -> dict[str, Any]:
-    where = _Filter(json_object(body))
+    where = _criteria(CancellationFilter, json_object(body))
     paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
     with current().world.session() as world:
         return page_of(
@@ -105,6 +90,11 @@ def cancel_order(body: Any, **_: Any) -> dict[str, Any]:
 
 
 # ----- returns and refunds ------------------------------------------------------------------------
+def _criteria(kind: type[Any], body: dict[str, Any]) -> Any:
+    """A search body (its fields are the spec's, checked by the gateway) as a domain filter."""
+    return kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in body.items()})
+
+
 def _stamp(at: Any) -> int:
     return int(at.timestamp())
 
@@ -147,33 +137,6 @@ def _render_return(record: ReturnRequest, world: Any) -> dict[str, Any]:
     return out
 
 
-class _ReturnFilter:
-    def __init__(self, body: dict[str, Any]):
-        self.order_ids = set(body.get("order_ids", []))
-        self.return_ids = set(body.get("return_ids", []))
-        self.statuses = set(body.get("return_status", []))
-        self.types = set(body.get("return_types", []))
-        self.bounds = [
-            (lambda r: _stamp(r.create_time), body.get("create_time_ge"), body.get("create_time_lt")),
-            (lambda r: _stamp(r.update_time), body.get("update_time_ge"), body.get("update_time_lt")),
-        ]
-
-    def matches(self, record: ReturnRequest) -> bool:
-        if self.order_ids and record.order_id not in self.order_ids:
-            return False
-        if self.return_ids and record.id not in self.return_ids:
-            return False
-        if self.statuses and record.status.value not in self.statuses:
-            return False
-        if self.types and record.type.value not in self.types:
-            return False
-        for instant, ge, lt in self.bounds:
-            value = instant(record)
-            if (ge is not None and value < ge) or (lt is not None and value >= lt):
-                return False
-        return True
-
-
 def search_returns(
     page_size: int,
     body: Any = None,
@@ -182,7 +145,7 @@ def search_returns(
     sort_order: str = "DESC",
     **_: Any,
 ) -> dict[str, Any]:
-    where = _ReturnFilter(json_object(body))
+    where = _criteria(ReturnFilter, json_object(body))
     paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
     with current().world.session() as world:
         return page_of(

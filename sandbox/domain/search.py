@@ -16,20 +16,26 @@ from sandbox.domain.events import RuleViolation
 SORT_FIELDS = ("create_time", "update_time")
 
 
-def _at(seconds: int) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+def _at(seconds: int) -> datetime | None:
+    """The instant, or None past the last one a datetime holds (year 9999)."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _time_bounds(field: str, ge: int | None, lt: int | None) -> list[Callable[[Any], bool]]:
     """Whole-second bounds as instants: ``int(t) >= ge`` is ``t >= ge`` for any t, so comparing the
-    instants themselves says the same, without converting every record's time."""
+    instants themselves says the same, without converting every record's time. A bound past the
+    year 9999 lets nothing through (``ge``) or everything (``lt``)."""
     checks: list[Callable[[Any], bool]] = []
     if ge is not None:
         low = _at(ge)
-        checks.append(lambda r: getattr(r, field) >= low)
+        checks.append((lambda r: getattr(r, field) >= low) if low is not None else (lambda r: False))
     if lt is not None:
         high = _at(lt)
-        checks.append(lambda r: getattr(r, field) < high)
+        if high is not None:
+            checks.append(lambda r: getattr(r, field) < high)
     return checks
 
 
@@ -96,6 +102,46 @@ class PackageFilter(_Compiled):
         if self.package_status:
             status = self.package_status
             checks.append(lambda p: p.status.value == status)
+        object.__setattr__(self, "_checks", checks)
+
+
+def _one_of(attribute: Callable[[Any], str], allowed: Iterable[str]) -> list[Callable[[Any], bool]]:
+    chosen = set(allowed)
+    return [lambda r: attribute(r) in chosen] if chosen else []
+
+
+@dataclass(frozen=True)
+class CancellationFilter(_Compiled):
+    order_ids: tuple[str, ...] = ()
+    cancel_status: tuple[str, ...] = ()
+    create_time_ge: int | None = None
+    create_time_lt: int | None = None
+
+    def __post_init__(self) -> None:
+        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
+        checks += _one_of(lambda r: r.order_id, self.order_ids)
+        checks += _one_of(lambda r: r.status.value, self.cancel_status)
+        object.__setattr__(self, "_checks", checks)
+
+
+@dataclass(frozen=True)
+class ReturnFilter(_Compiled):
+    order_ids: tuple[str, ...] = ()
+    return_ids: tuple[str, ...] = ()
+    return_status: tuple[str, ...] = ()
+    return_types: tuple[str, ...] = ()
+    create_time_ge: int | None = None
+    create_time_lt: int | None = None
+    update_time_ge: int | None = None
+    update_time_lt: int | None = None
+
+    def __post_init__(self) -> None:
+        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
+        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        checks += _one_of(lambda r: r.order_id, self.order_ids)
+        checks += _one_of(lambda r: r.id, self.return_ids)
+        checks += _one_of(lambda r: r.status.value, self.return_status)
+        checks += _one_of(lambda r: r.type.value, self.return_types)
         object.__setattr__(self, "_checks", checks)
 
 
