@@ -1,14 +1,14 @@
 """Deterministic shop data from a seed: buyers, addresses, products and a spread of orders.
 
-Every random choice draws from the world's own ``random.Random``; Faker is re-seeded from it, so
-the same seed always yields the same shop, byte for byte.
+Every random choice draws from the world's own ``random.Random`` (names and places from pools
+Faker fills once, with a fixed seed), so the same seed always yields the same shop, byte for byte.
 """
 
 from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -186,9 +186,14 @@ class Buyer:
 
 
 def digits(rng: random.Random, count: int, lead: str = "") -> str:
-    """A numeric ID string of ``count`` digits, beginning with ``lead``."""
+    """A numeric ID string of ``count`` digits, beginning with ``lead`` (at most 18 drawn digits).
+
+    One 64-bit draw reduced to the span: IDs need not be perfectly uniform, and this is several
+    times cheaper than ``randrange`` over a huge range, which seeding 200,000 orders calls a
+    million times."""
     rest = count - len(lead)
-    return lead + str(rng.randrange(10 ** (rest - 1), 10**rest))
+    low = 10 ** (rest - 1)
+    return lead + str(low + rng.getrandbits(64) % (9 * low))
 
 
 def _catalogue(rng: random.Random, market: Market) -> list[Sku]:
@@ -214,34 +219,69 @@ def _catalogue(rng: random.Random, market: Market) -> list[Sku]:
     return skus
 
 
-def _buyers(rng: random.Random, market: Market, count: int) -> list[Buyer]:
+# Each market's names and places, drawn from Faker once per process (with a fixed seed, so the
+# same in every process) and then picked from with each world's own generator: a new world costs
+# a few dozen choices instead of a few hundred Faker calls (Faker's weighted draws made up most
+# of the cost of creating a tenant).
+POOL_SIZE = 64
+
+
+@dataclass(frozen=True)
+class _Places:
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    streets: tuple[str, ...]
+    secondary: tuple[str, ...]
+    cities: tuple[str, ...]
+    states: tuple[str, ...]
+    postcodes: tuple[str, ...]
+
+
+@cache
+def _places(market: Market) -> _Places:
     with _faker_lock:
         fake = _faker(market.locale)
-        fake.seed_instance(rng.randrange(2**32))
-        buyers = []
-        for _ in range(count):
-            first, last = fake.first_name(), fake.last_name()
-            state = (
-                fake.state_abbr()
-                if market.region == "US"
-                else getattr(fake, "county", getattr(fake, "state", fake.city))()
-            )
-            address = Address(
-                name=f"{first} {last}",
-                first_name=first,
-                last_name=last,
-                phone_number=f"({rng.randrange(200, 999)})***-**{rng.randrange(10, 99)}",
-                address_line1=fake.street_address(),
-                address_line2=fake.secondary_address()
-                if rng.random() < 0.3 and market.region == "US"
-                else "",
-                city=fake.city(),
-                state=state,
-                postal_code=fake.postcode(),
-                region_code=market.region,
-            )
-            email = f"{digits(rng, 12, 'v')}@scs2.tiktok.com"  # TikTok masks buyer e-mails like this
-            buyers.append(Buyer(digits(rng, 19, "7494"), email, address))
+        fake.seed_instance(POOL_SIZE)
+
+        def draw(make: Callable[[], str]) -> tuple[str, ...]:
+            return tuple(make() for _ in range(POOL_SIZE))
+
+        state = (
+            fake.state_abbr
+            if market.region == "US"
+            else getattr(fake, "county", getattr(fake, "state", fake.city))
+        )
+        return _Places(
+            first_names=draw(fake.first_name),
+            last_names=draw(fake.last_name),
+            streets=draw(fake.street_address),
+            secondary=draw(fake.secondary_address) if market.region == "US" else ("",),
+            cities=draw(fake.city),
+            states=draw(state),
+            postcodes=draw(fake.postcode),
+        )
+
+
+def _buyers(rng: random.Random, market: Market, count: int) -> list[Buyer]:
+    places = _places(market)
+    choice = rng.choice
+    buyers = []
+    for _ in range(count):
+        first, last = choice(places.first_names), choice(places.last_names)
+        address = Address(
+            name=f"{first} {last}",
+            first_name=first,
+            last_name=last,
+            phone_number=f"({rng.randrange(200, 999)})***-**{rng.randrange(10, 99)}",
+            address_line1=choice(places.streets),
+            address_line2=choice(places.secondary) if rng.random() < 0.3 else "",
+            city=choice(places.cities),
+            state=choice(places.states),
+            postal_code=choice(places.postcodes),
+            region_code=market.region,
+        )
+        email = f"{digits(rng, 12, 'v')}@scs2.tiktok.com"  # TikTok masks buyer e-mails like this
+        buyers.append(Buyer(digits(rng, 19, "7494"), email, address))
     return buyers
 
 

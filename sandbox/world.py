@@ -87,9 +87,9 @@ _STOCK_LOCK = threading.Lock()
 
 
 def _stock(rng: random.Random, seed: int, region: str, buyers: int) -> fakes.Stock:
-    """The shop's stock, drawn first from the freshly seeded generator. Drawing it (Faker) is the
-    dearest part of building a world, so it is kept, with the generator's state after the draw:
-    a hit leaves the generator exactly where a fresh draw would, so worlds stay byte-identical."""
+    """The shop's stock, drawn first from the freshly seeded generator. A reset draws the same
+    stock again, so it is kept, with the generator's state after the draw: a hit leaves the
+    generator exactly where a fresh draw would, so worlds stay byte-identical."""
     key = (seed, region, buyers)
     with _STOCK_LOCK:
         cached = _STOCK_CACHE.get(key)
