@@ -7,6 +7,8 @@ import json
 import os
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -24,6 +26,7 @@ from connexion.jsonifier import Jsonifier  # noqa: E402
 from connexion.middleware import MiddlewarePosition  # noqa: E402
 from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
+from connexion.spec import OpenAPISpecification  # noqa: E402
 
 from sandbox.api import errors  # noqa: E402
 from sandbox.api.control_token import ControlTokenGuard  # noqa: E402
@@ -39,6 +42,7 @@ from sandbox.api.gateway import (  # noqa: E402
     operation_name,
 )
 from sandbox.api.inline_wsgi import InlineWSGI  # noqa: E402
+from sandbox.api.prepared import PreparedOperations  # noqa: E402
 from sandbox.auth import AuthLevel  # noqa: E402
 from sandbox.dispatcher import Dispatcher  # noqa: E402
 from sandbox.durations import parse_instant  # noqa: E402
@@ -88,6 +92,29 @@ def load_spec(name: str) -> dict[str, Any]:
     return copy.deepcopy(_load_spec(name))
 
 
+def bundled_specs() -> bool:
+    """The specs are the ones this package ships (not a folder named by TTS_SANDBOX_OPENAPI_DIR)."""
+    return "TTS_SANDBOX_OPENAPI_DIR" not in os.environ
+
+
+@contextmanager
+def _specs_already_validated(skip: bool) -> Iterator[None]:
+    """Connexion validates every spec against the OpenAPI schema each time an app is built: a
+    quarter of a second, the largest part of the sandbox's start. The bundled specs do not change
+    after release and the test suite validates them (tests/test_specs.py), so builds skip it;
+    specs from elsewhere are validated as usual. Called under the build lock."""
+    if not skip:
+        yield
+        return
+    # The method is inherited; an override on the subclass hides it for the build, then goes.
+    assert "_validate_spec" not in OpenAPISpecification.__dict__
+    OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: None)
+    try:
+        yield
+    finally:
+        del OpenAPISpecification._validate_spec
+
+
 def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (path, method, operation)
@@ -114,10 +141,15 @@ class Sandbox:
         rate_limit: bool = False,
         data_dir: str | Path | None = None,
         control_token: str | None = None,
+        prepared: bool = True,
     ):
         """``data_dir``: keep every tenant there (see sandbox.persistence). If it already holds
         a sandbox's state, that state is loaded and the world options are not used; a file that
-        cannot be read raises ``SnapshotError`` naming it."""
+        cannot be read raises ``SnapshotError`` naming it.
+
+        ``prepared=False``: every operation takes connexion's whole stack down to Flask instead of
+        the prepared operations (see sandbox.api.prepared); the answers are the same, slower. It is
+        there to compare the two."""
         if isinstance(freeze_at, str):
             freeze_at = parse_instant(freeze_at)
         Journal(journal_cap)  # refuses a bad cap before any world is built
@@ -133,6 +165,7 @@ class Sandbox:
         self.control_token = control_token
         self.inline = inline  # in-process mode: Flask called inline (see sandbox.api.inline_wsgi)
         self.validate_responses = validate_responses
+        self.prepared = prepared
         self.store = Store(data_dir) if data_dir is not None else None
         restored: list[Tenant] | None = None
         settings: dict[str, Any] = {"created": 0, "start": freeze_at, "frozen": freeze_at is not None}
@@ -250,10 +283,8 @@ class Sandbox:
         return self._app
 
     def _build_app(self) -> connexion.FlaskApp:
-        app = connexion.FlaskApp(
-            __name__,
-            jsonifier=Jsonifier(json, separators=(",", ":"), ensure_ascii=False),
-        )
+        jsonifier = Jsonifier(json, separators=(",", ":"), ensure_ascii=False)
+        app = connexion.FlaskApp(__name__, jsonifier=jsonifier)
         if self.store is not None:
             # Outside the journal: the request's journal entry is written with its changes.
             app.add_middleware(Persister, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=self)
@@ -269,6 +300,14 @@ class Sandbox:
             sandbox=self,
             operations=self._operation_infos(),
         )
+        if self.prepared:
+            # Inside the gateway: operations prepared once, answered without Flask (see the module).
+            app.add_middleware(
+                PreparedOperations,
+                position=MiddlewarePosition.BEFORE_SECURITY,
+                sandbox=self,
+                jsonifier=jsonifier,
+            )
         ui = SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui")
         # The Open API last: it is mounted at the root and would shadow the others.
         surfaces = (
@@ -277,15 +316,16 @@ class Sandbox:
             (self.seller_center_spec, SELLER_CENTER_PREFIX, "seller-center"),
             (self.tiktok_spec, "", "tiktok"),
         )
-        for spec, base_path, name in surfaces:
-            app.add_api(
-                spec,
-                base_path=base_path,
-                name=name,
-                resolver=RelativeResolver(HANDLERS),
-                swagger_ui_options=ui,
-                validate_responses=self.validate_responses,
-            )
+        with _specs_already_validated(bundled_specs()):
+            for spec, base_path, name in surfaces:
+                app.add_api(
+                    spec,
+                    base_path=base_path,
+                    name=name,
+                    resolver=RelativeResolver(HANDLERS),
+                    swagger_ui_options=ui,
+                    validate_responses=self.validate_responses,
+                )
         errors.install(app, self)
         web.install(app.app, self)
         if self.inline:

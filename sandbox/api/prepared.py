@@ -1,0 +1,335 @@
+"""Spec operations prepared once at start-up and run without per-request rebuilding.
+
+On every request, connexion's own path rebuilds the operation's URI parser and parameter
+validator (deep-copying each parameter's schema and compiling a jsonschema validator for it) and
+its body validator, then hands the request to Flask through a WSGI bridge on a worker thread,
+where its decorators parse the query again to build the handler's arguments. Together that was
+most of the cost of a call.
+
+This middleware does the same work with the same connexion pieces (its URI parser, schema
+validators with their error messages, argument casting, default bodies, and the app's
+Jsonifier), built once per operation, and calls the handler directly. It sits where connexion's
+security and validation middleware would see the request, after the gateway, so everything in
+front (routing, signatures, tenants, faults, the journal, persistence, error rendering) is
+unchanged. With ``validate_responses``, connexion's response validation checks what it sends.
+Operations it does not prepare (multipart uploads) continue down connexion's stack to Flask.
+
+Where handlers run: the Open API and the carrier are answered on the event loop, as they are
+short and bounded and a thread hand-off would cost more than the call; control-plane and Seller
+Center calls (scenario loads, long clock advances, exports of 200,000 orders) run on a worker
+thread so they never hold up other clients. In-process mode runs everything inline: its calls
+come one at a time from the test's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from connexion.context import _context, _operation, _receive, _scope
+from connexion.decorators.parameter import (
+    _get_query_defaults,
+    _get_val_from_param,
+    sanitized,
+    unwrap_decorators,
+)
+from connexion.decorators.response import BaseResponseDecorator
+from connexion.exceptions import BadRequestProblem
+from connexion.json_schema import Draft4RequestValidator, format_error_with_path
+from connexion.jsonifier import Jsonifier
+from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
+from connexion.middleware.response_validation import ResponseValidationOperation
+from connexion.operations import AbstractOperation
+from connexion.utils import deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable
+from jsonschema import Draft4Validator, ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from sandbox.api.gateway import is_control_path, is_seller_center_path
+
+if TYPE_CHECKING:
+    from sandbox.app import Sandbox
+
+JSON = "application/json"
+_FORMATS = Draft4Validator.FORMAT_CHECKER
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class _Parameter:
+    """One parameter of an operation, with its schema validator compiled once."""
+
+    def __init__(self, definition: dict[str, Any]):
+        self.definition = definition
+        self.name: str = definition["name"]
+        self.location: str = definition["in"]
+        self.required = bool(definition.get("required"))
+        self.nullable = is_nullable(definition)
+        self.validator = Draft4Validator(definition.get("schema", definition), format_checker=_FORMATS)
+
+    def check(self, value: Any) -> str | None:
+        """The problem with ``value``, in connexion's words, or None."""
+        if self.nullable and is_null(value):
+            return None
+        if value is not None:
+            try:
+                self.validator.validate(value)
+            except ValidationError as exception:
+                return str(exception)
+            return None
+        if self.required:
+            return f"Missing {self.location} parameter '{self.name}'"
+        return None
+
+
+class PreparedOperation:
+    def __init__(
+        self, operation: AbstractOperation, *, jsonifier: Jsonifier, validate_responses: bool = False
+    ):
+        self.operation = operation
+        self.jsonifier = jsonifier
+        self.uri_parser = operation._uri_parser_class(operation.parameters, operation.body_definition())
+        parameters = [_Parameter(p) for p in operation.parameters]
+        self.query = [p for p in parameters if p.location == "query"]
+        self.path = [p for p in parameters if p.location == "path"]
+        self.headers = [p for p in parameters if p.location == "header"]
+        self.query_definitions = {p.name: p.definition for p in self.query}
+        self.path_definitions = {p.name: p.definition for p in self.path}
+        self.query_defaults = _get_query_defaults(self.query_definitions)
+        self.plain_defaults = all(isinstance(v, _SCALARS) for v in self.query_defaults.values())
+        function = operation.function
+        self.function: Callable[..., Any] = function
+        self.arguments, self.has_kwargs = inspect_function_arguments(unwrap_decorators(function))
+        self.accepted = set(self.arguments)
+        self.body = _Body(operation) if JSON in operation.consumes else None
+        self.body_name = sanitized(operation.body_name(JSON))
+        self.pass_body = operation.is_request_body_defined and (
+            self.has_kwargs or self.body_name in self.accepted
+        )
+        self.answer: ASGIApp = self._answer
+        if validate_responses:
+            self.answer = ResponseValidationOperation(self._answer, operation=operation)
+
+    @staticmethod
+    def preparable(operation: AbstractOperation) -> bool:
+        """JSON or bodiless operations with query, path and header parameters: every Open API,
+        carrier and control operation; not multipart uploads."""
+        consumes = operation.consumes if operation.is_request_body_defined else []
+        return all(c == JSON for c in consumes) and all(
+            p["in"] in ("query", "path", "header") for p in operation.parameters
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.answer(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = self.uri_parser.resolve_query(_query_lists(scope))
+        path = self.uri_parser.resolve_path(scope.get("path_params", {}))
+        self._check_parameters(scope, query, path)
+        body = await self.body.read(scope, receive) if self.body is not None else None
+        kwargs = self._arguments(query, path, body)
+        context = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
+        for key, value in context.items():
+            if self.has_kwargs or key in self.accepted:
+                kwargs[key] = value
+        _context.set(context)
+        _operation.set(self.operation)
+        _receive.set(receive)
+        _scope.set(scope)
+        if scope.get("tts_inline") or not _on_worker_thread(scope["path"]):
+            answer = self.function(**kwargs)
+        else:
+            answer = await asyncio.to_thread(self.function, **kwargs)
+        await self._respond(scope, send, answer)
+
+    def _check_parameters(self, scope: Scope, query: dict[str, Any], path: dict[str, Any]) -> None:
+        for parameter in self.query:
+            problem = parameter.check(query.get(parameter.name))
+            if problem:
+                raise BadRequestProblem(detail=problem)
+        for parameter in self.path:
+            problem = parameter.check(path.get(parameter.name.replace("-", "_")))
+            if problem:
+                raise BadRequestProblem(detail=problem)
+        if self.headers:
+            headers = _first_headers(scope)
+            for parameter in self.headers:
+                problem = parameter.check(headers.get(parameter.name.lower()))
+                if problem:
+                    raise BadRequestProblem(detail=problem)
+
+    def _arguments(self, query: dict[str, Any], path: dict[str, Any], body: Any) -> dict[str, Any]:
+        """The handler's keyword arguments, as connexion's parameter decorator builds them."""
+        kwargs: dict[str, Any] = {}
+        for name, value in path.items():
+            definition = self.path_definitions.get(name)
+            kwargs[sanitized(name)] = _get_val_from_param(value, definition) if definition else value
+        if self.plain_defaults:
+            merged = {**self.query_defaults, **query}
+        else:
+            merged = deep_merge(copy.deepcopy(self.query_defaults), query)
+        for name, value in merged.items():
+            key = sanitized(name)
+            definition = self.query_definitions.get(name)
+            if definition is not None and (self.has_kwargs or key in self.accepted):
+                kwargs[key] = _get_val_from_param(value, definition)
+        if self.pass_body:
+            kwargs[self.body_name] = self.body.argument(body) if self.body is not None else body
+        return kwargs
+
+    async def _respond(self, scope: Scope, send: Send, answer: Any) -> None:
+        data, status, headers = BaseResponseDecorator._unpack_handler_response(answer)
+        if isinstance(data, WerkzeugResponse):
+            await _send_werkzeug(scope, send, data, status, headers)
+            return
+        content_type = BaseResponseDecorator._infer_content_type(data, headers)
+        raw: bytes | None = None
+        if data is not None:
+            mime = (content_type or "").split(";")[0].strip()
+            text = self.jsonifier.dumps(data) if is_json_mimetype(mime) else data
+            raw = text.encode() if isinstance(text, str) else bytes(text)
+        status = status or (200 if raw is not None else 204)
+        header_list = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
+        if content_type and not any(k == b"content-type" for k, _ in header_list):
+            header_list.append((b"content-type", content_type.encode("latin-1")))
+        header_list.append((b"content-length", str(len(raw or b"")).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": header_list})
+        body = b"" if scope["method"] == "HEAD" else raw or b""
+        await send({"type": "http.response.body", "body": body})
+
+
+class _Body:
+    """A JSON request body: read, defaulted, parsed and validated as connexion's body validator
+    does, with the validator compiled once."""
+
+    def __init__(self, operation: AbstractOperation):
+        self.schema = operation.body_schema(JSON)
+        self.required = bool(operation.request_body.get("required", False))
+        self.nullable = is_nullable(operation.body_definition(JSON))
+        self.validator = Draft4RequestValidator(self.schema, format_checker=_FORMATS)
+
+    async def read(self, scope: Scope, receive: Receive) -> Any:
+        raw = await _read_all(receive)
+        if not raw:
+            # No body: the schema's default stands in for it, as if the client had sent it.
+            body = copy.deepcopy(self.schema.get("default"))
+            if body is None and self.required:
+                raise BadRequestProblem("RequestBody is required")
+        else:
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except ValueError as exc:
+                raise BadRequestProblem(detail=str(exc)) from None
+        if not (body is None and self.nullable):
+            if not self.nullable and body is None:
+                raise BadRequestProblem("Request body must not be empty")
+            try:
+                self.validator.validate(body)
+            except ValidationError as exception:
+                raise BadRequestProblem(
+                    detail=f"{exception.message}{format_error_with_path(exception=exception)}"
+                ) from None
+        return body
+
+    def argument(self, body: Any) -> Any:
+        """The body argument: the parsed body, or the schema's default (a fresh copy)."""
+        if is_nullable(self.schema) and is_null(body):
+            return None
+        if body is None:
+            return copy.deepcopy(self.schema.get("default", {}))
+        return body
+
+
+def _on_worker_thread(path: str) -> bool:
+    return is_control_path(path) or is_seller_center_path(path)
+
+
+def _query_lists(scope: Scope) -> dict[str, list[str]]:
+    lists: dict[str, list[str]] = {}
+    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        lists.setdefault(key, []).append(value)
+    return lists
+
+
+def _first_headers(scope: Scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for key, value in scope.get("headers", []):
+        headers.setdefault(key.decode("latin-1").lower(), value.decode("latin-1"))
+    return headers
+
+
+async def _read_all(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message: Message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _send_werkzeug(
+    scope: Scope, send: Send, response: WerkzeugResponse, status: int | None, headers: dict[str, Any]
+) -> None:
+    """A response a handler built itself (a file download, a streamed CSV export)."""
+    if status is not None:
+        response.status_code = status
+    for key, value in headers.items():
+        response.headers[key] = value
+    header_list = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+    await send({"type": "http.response.start", "status": response.status_code, "headers": header_list})
+    if scope["method"] != "HEAD":
+        chunks: Iterable[bytes] = response.iter_encoded()
+        for chunk in chunks:
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+    response.close()
+
+
+class PreparedAPI(RoutedAPI[PreparedOperation | None]):
+    def __init__(
+        self, *args: Any, jsonifier: Jsonifier, validate_responses: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.jsonifier = jsonifier
+        self.validate_responses = validate_responses
+        self.add_paths()
+
+    def make_operation(self, operation: AbstractOperation) -> PreparedOperation | None:
+        if not PreparedOperation.preparable(operation):
+            return None
+        return PreparedOperation(
+            operation, jsonifier=self.jsonifier, validate_responses=self.validate_responses
+        )
+
+
+class PreparedOperations(RoutedMiddleware[PreparedAPI]):
+    """Answers the operations it prepared; passes the rest to connexion's stack."""
+
+    api_cls = PreparedAPI
+
+    def __init__(self, app: ASGIApp, *, sandbox: Sandbox, jsonifier: Jsonifier) -> None:
+        super().__init__(app)
+        self.sandbox = sandbox
+        self.jsonifier = jsonifier
+
+    def add_api(self, specification: Any, **kwargs: Any) -> PreparedAPI:
+        kwargs.pop("jsonifier", None)
+        api = PreparedAPI(specification, next_app=self.app, jsonifier=self.jsonifier, **kwargs)
+        self.apis[api.base_path].append(api)
+        return api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            routing = scope.get("extensions", {}).get("connexion_routing", {})
+            for api in self.apis.get(routing.get("api_base_path"), ()):
+                prepared = api.operations.get(routing.get("operation_id"))
+                if prepared is not None:
+                    if self.sandbox.inline:
+                        scope["tts_inline"] = True
+                    await prepared(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

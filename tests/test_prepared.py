@@ -1,0 +1,183 @@
+"""The prepared operations answer exactly what connexion's whole stack answers.
+
+Two sandboxes with the same seed and clock, one answering through the prepared operations and
+one through connexion down to Flask, get the same requests (good, malformed, wrongly typed,
+missing, unknown) and must give byte-identical answers.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from sandbox.app import Sandbox
+from sandbox.inprocess import InProcessSandbox
+from sandbox.signing import sign
+from tests.conftest import START
+
+APP_KEY, SECRET = "sandbox_app_key", "sandbox_app_secret"
+TOKEN, CIPHER = "TTP_sandbox_access_token", "ROW_sandbox_shop_cipher"
+
+
+def _signed(path: str, params: dict[str, str], body: str, timestamp: int) -> str:
+    query = {"app_key": APP_KEY, "timestamp": str(timestamp), "shop_cipher": CIPHER, **params}
+    query["sign"] = sign(SECRET, path, query, body, "application/json" if body else "")
+    return f"{path}?{urlencode(query)}"
+
+
+def _pair(**options: Any) -> tuple[InProcessSandbox, InProcessSandbox]:
+    return (
+        InProcessSandbox(Sandbox(freeze_at=START, inline=True, prepared=True, **options)),
+        InProcessSandbox(Sandbox(freeze_at=START, inline=True, prepared=False, **options)),
+    )
+
+
+def _answer(tts: InProcessSandbox, method: str, target: str, body: str, headers: dict[str, str]) -> tuple:
+    response = tts.http.request(method, target, content=body.encode() or None, headers=headers)
+    return response.status_code, response.headers.get("content-type"), response.content
+
+
+# (method, path, query, body); Open API calls are signed, as clients send them.
+OPEN_API = [
+    ("POST", "/order/202309/orders/search", {"page_size": "5"}, "{}"),
+    ("POST", "/order/202309/orders/search", {"page_size": "5"}, ""),
+    (
+        "POST",
+        "/order/202309/orders/search",
+        {"page_size": "5", "sort_order": "ASC"},
+        '{"order_status":"UNPAID"}',
+    ),
+    ("POST", "/order/202309/orders/search", {"page_size": "abc"}, "{}"),
+    ("POST", "/order/202309/orders/search", {"page_size": "0"}, "{}"),
+    ("POST", "/order/202309/orders/search", {}, "{}"),
+    ("POST", "/order/202309/orders/search", {"page_size": "5"}, '{"order_status":5}'),
+    ("POST", "/order/202309/orders/search", {"page_size": "5"}, '{"create_time_ge":"soon"}'),
+    ("POST", "/order/202309/orders/search", {"page_size": "5"}, "[1, 2]"),
+    ("POST", "/order/202309/orders/search", {"page_size": "5", "page_token": "nope"}, "{}"),
+    ("GET", "/order/202309/orders", {"ids": "{order}"}, ""),
+    ("GET", "/order/202507/orders", {"ids": "{order},{order}"}, ""),
+    ("GET", "/order/202309/orders", {"ids": "404"}, ""),
+    ("GET", "/order/202309/orders", {}, ""),
+    ("GET", "/fulfillment/202309/orders/{order}/tracking", {}, ""),
+    ("GET", "/fulfillment/202309/orders/404/tracking", {}, ""),
+    ("POST", "/fulfillment/202309/packages/search", {"page_size": "10"}, "{}"),
+    ("POST", "/fulfillment/202309/packages/{package}/ship", {}, "{}"),
+    ("POST", "/fulfillment/202309/packages/{package}/ship", {}, "{}"),
+    ("POST", "/fulfillment/202309/packages/{package}/ship", {}, '{"handover_method":"TELEPORT"}'),
+    (
+        "GET",
+        "/fulfillment/202309/packages/{package}/shipping_documents",
+        {"document_type": "SHIPPING_LABEL"},
+        "",
+    ),
+    ("POST", "/return_refund/202309/cancellations/search", {"page_size": "10"}, "{}"),
+    ("POST", "/return_refund/202309/returns/search", {"page_size": "10"}, '{"return_status":["NOPE"]}'),
+    ("GET", "/authorization/202309/shops", {}, ""),
+    ("GET", "/event/202309/webhooks", {}, ""),
+]
+
+PLAIN = [
+    ("GET", "/sandbox/clock", "", {}),
+    ("POST", "/sandbox/clock/advance", '{"by":"2h"}', {}),
+    ("POST", "/sandbox/clock/advance", '{"by":"soon"}', {}),
+    ("POST", "/sandbox/clock/advance", '{"by":7}', {}),
+    ("GET", "/sandbox/deadlines", "", {}),
+    ("GET", "/sandbox/events?limit=3", "", {}),
+    ("GET", "/sandbox/events?limit=x", "", {}),
+    ("GET", "/sandbox/orders/{order}", "", {}),
+    ("GET", "/sandbox/orders/404", "", {}),
+    ("GET", "/sandbox/tenants/nobody", "", {}),
+    ("GET", "/sandbox/journal/verify", "", {}),
+    ("GET", "/seller-center/orders?tab=pending_shipping&page_size=3", "", {}),
+    ("GET", "/seller-center/orders?tab=nowhere", "", {}),
+    ("GET", "/seller-center/orders/todo", "", {}),
+    ("GET", "/seller-center/orders/export?tab=pending_shipping", "", {}),
+    ("GET", "/seller-center/failed-deliveries", "", {}),
+    ("GET", "/seller-center/tickets/categories", "", {}),
+    ("GET", "/carrier/v1/tracking/NOPE", "", {}),
+    ("GET", "/sandbox/clock", "", {"x-sandbox-tenant": "nobody"}),
+]
+
+
+def _fill(text: str, found: dict[str, str]) -> str:
+    return text.replace("{order}", found["order"]).replace("{package}", found["package"])
+
+
+def _ids(tts: InProcessSandbox) -> dict[str, str]:
+    world = tts.sandbox.tenants.default.world
+    with world.session() as state:
+        waiting = [
+            order
+            for order in state.orders.values()
+            if order.status.value == "AWAITING_SHIPMENT"
+            and order.package_ids
+            and order.shipping_type.value == "TIKTOK"
+        ]
+        order = waiting[0]
+        return {"order": order.id, "package": order.package_ids[0]}
+
+
+def test_the_open_api_answers_the_same_either_way() -> None:
+    prepared, full = _pair()
+    found = _ids(prepared)
+    assert found == _ids(full)
+    timestamp = int(time.time())
+    headers = {"x-tts-access-token": TOKEN}
+    for method, path, params, body in OPEN_API:
+        path = _fill(path, found)
+        params = {k: _fill(v, found) for k, v in params.items()}
+        target = _signed(path, params, body, timestamp)
+        sent = {**headers, **({"content-type": "application/json"} if body else {})}
+        assert _answer(prepared, method, target, body, sent) == _answer(full, method, target, body, sent), (
+            method,
+            path,
+            params,
+            body,
+        )
+
+
+def test_the_json_surfaces_answer_the_same_either_way() -> None:
+    prepared, full = _pair()
+    found = _ids(prepared)
+    for method, path, body, headers in PLAIN:
+        path = _fill(path, found)
+        sent = {**headers, **({"content-type": "application/json"} if body else {})}
+        assert _answer(prepared, method, path, body, sent) == _answer(full, method, path, body, sent), (
+            method,
+            path,
+            body,
+        )
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_the_prepared_path_is_the_one_taken(prepared: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparisons above mean something only if the two sandboxes take different paths:
+    the prepared operations never reach Flask."""
+    tts = InProcessSandbox(Sandbox(freeze_at=START, inline=True, prepared=prepared)).start()
+    flask_app = tts.sandbox.app.app
+    dispatched: list[str] = []
+    original = flask_app.full_dispatch_request
+
+    def counted() -> Any:
+        dispatched.append("flask")
+        return original()
+
+    monkeypatch.setattr(flask_app, "full_dispatch_request", counted)
+    found = _ids(tts)
+    target = _signed("/order/202309/orders", {"ids": found["order"]}, "", int(time.time()))
+    status, _, raw = _answer(tts, "GET", target, "", {"x-tts-access-token": TOKEN})
+    assert status == 200 and json.loads(raw)["code"] == 0
+    assert dispatched == ([] if prepared else ["flask"])
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_response_validation_still_checks_what_is_sent(prepared: bool) -> None:
+    tts = InProcessSandbox(Sandbox(freeze_at=START, inline=True, prepared=prepared, validate_responses=True))
+    found = _ids(tts)
+    target = _signed("/order/202309/orders", {"ids": found["order"]}, "", int(time.time()))
+    status, _, raw = _answer(tts, "GET", target, "", {"x-tts-access-token": TOKEN})
+    assert status == 200 and json.loads(raw)["code"] == 0
