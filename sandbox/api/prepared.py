@@ -8,7 +8,8 @@ most of the cost of a call.
 
 This middleware does the same work with the same connexion pieces (its URI parser, schema
 validators with their error messages, argument casting, default bodies, and the app's
-Jsonifier), built once per operation, and calls the handler directly. It sits where connexion's
+Jsonifier for what orjson cannot write alike), built once per operation, and calls the handler
+directly. It sits where connexion's
 security and validation middleware would see the request, after the gateway, so everything in
 front (routing, signatures, tenants, faults, the journal, persistence, error rendering) is
 unchanged. With ``validate_responses``, connexion's response validation checks what it sends.
@@ -49,6 +50,7 @@ from jsonschema import Draft4Validator, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from sandbox.api.envelope import fast_json
 from sandbox.api.gateway import is_control_path, is_seller_center_path
 
 if TYPE_CHECKING:
@@ -189,8 +191,12 @@ class PreparedOperation:
         raw: bytes | None = None
         if data is not None:
             mime = (content_type or "").split(";")[0].strip()
-            text = self.jsonifier.dumps(data) if is_json_mimetype(mime) else data
-            raw = text.encode() if isinstance(text, str) else bytes(text)
+            fast = fast_json(data) if is_json_mimetype(mime) else None
+            if fast is not None:
+                raw = fast + b"\n"  # as connexion's Jsonifier ends it
+            else:
+                text = self.jsonifier.dumps(data) if is_json_mimetype(mime) else data
+                raw = text.encode() if isinstance(text, str) else bytes(text)
         status = status or (200 if raw is not None else 204)
         header_list = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
         if content_type and not any(k == b"content-type" for k, _ in header_list):
