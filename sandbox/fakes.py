@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 
 from faker import Faker
 
@@ -170,12 +170,17 @@ class Sku:
     price: Decimal
     image: str
 
-    @property
+    @cached_property
     def weight_grams(self) -> int:
         # Magic value: a seller SKU starting OVERSIZE weighs more than any delivery option takes.
         if self.seller_sku.upper().startswith("OVERSIZE"):
             return 45_000
         return 150 + int(self.price * 100) % 2300
+
+    @cached_property
+    def price_text(self) -> str:
+        """The price as the API writes money (every line item of the SKU shows it)."""
+        return _money(self.price)
 
 
 @dataclass(frozen=True)
@@ -357,8 +362,8 @@ def new_order(
             product_name=sku.product_name,
             sku_name=sku.sku_name,
             seller_sku=sku.seller_sku,
-            original_price=_money(sku.price),
-            sale_price=_money(sku.price),
+            original_price=sku.price_text,
+            sale_price=sku.price_text,
             currency=market.currency,
             sku_image=sku.image,
             weight_grams=sku.weight_grams,

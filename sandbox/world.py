@@ -7,6 +7,7 @@ only thing that moves time forward, and when it does it fires every due rule in 
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import random
@@ -107,6 +108,29 @@ def _stock(rng: random.Random, seed: int, region: str, buyers: int) -> fakes.Sto
     return stock
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Building a world allocates its whole order book (millions of objects for a large one) and
+    no garbage: the cyclic collector would rescan the growing heap again and again for nothing,
+    half the time of seeding 100,000 orders. It is paused while a world is built.
+
+    Afterwards the new objects would still be walked by the young generations' next collections
+    (about a second per million objects) before reaching the oldest one. When nothing else is
+    frozen, freezing and at once unfreezing moves them there directly, walking nothing; a process
+    that froze objects itself (the server, after seeding) keeps them frozen and pays the walk."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        gc.enable()
+
+
 _COUNTERS = ("_seq", "_event_seq", "_request_seq")
 
 
@@ -143,6 +167,10 @@ class World:
 
     # ----- building and resetting -------------------------------------------------------------
     def _build(self) -> None:
+        with _collector_paused():
+            self._build_world()
+
+    def _build_world(self) -> None:
         p = self.profile
         start = (p.start or wall_now()).replace(microsecond=0).astimezone(UTC)
         self.started_at = start
