@@ -133,7 +133,14 @@ def repeat(call: Call, clients: int, count: int = 1_000_000) -> list[list[Call]]
 class Served:
     """A server in a subprocess, stopped on exit."""
 
-    def __init__(self, command: list[str], port: int, ready_path: str, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        command: list[str],
+        port: int,
+        ready_path: str,
+        env: dict[str, str] | None = None,
+        timeout: float = 60,
+    ):
         self.port = port
         self.process = subprocess.Popen(
             command,
@@ -142,7 +149,7 @@ class Served:
             env={**os.environ, **(env or {})},
             cwd=ROOT,
         )
-        wait_for(port, ready_path)
+        wait_for(port, ready_path, timeout)
 
     def __enter__(self) -> Served:
         return self
