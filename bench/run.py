@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -103,13 +104,14 @@ def signed(path: str, params: dict[str, str], body: str) -> dict[str, str]:
 
 
 def call_paths(count: int, rounds: int = 7) -> dict[str, tuple[float, float]]:
-    """Median latency of signed calls, in-process (requests routed by responses) and to a server
-    over loopback, with the same requests session. Batches of the two alternate, so that whatever
-    else the machine does weighs on both alike."""
+    """Median latency of signed calls, in-process and to a server over loopback, for each client:
+    requests (in-process through responses, as mock_tiktok_shop() routes it) and httpx
+    (in-process through the sandbox's transport). Batches alternate, so that whatever else the
+    machine does weighs on both alike."""
     import httpx
     import requests
 
-    from sandbox import mock_tiktok_shop
+    from sandbox import InProcessSandbox, mock_tiktok_shop
 
     headers = {"x-tts-access-token": "TTP_sandbox_access_token", "content-type": "application/json"}
     with socket.socket() as sock:
@@ -120,7 +122,10 @@ def call_paths(count: int, rounds: int = 7) -> dict[str, tuple[float, float]]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    medians: dict[str, dict[str, list[float]]] = {name: {"in": [], "out": []} for name in CALLS}
+    tiktok = "https://open-api.tiktokglobalshop.com"
+    medians: dict[str, dict[str, list[float]]] = {
+        f"{name} ({client})": {"in": [], "out": []} for name in CALLS for client in ("requests", "httpx")
+    }
     try:
         while True:
             try:
@@ -129,22 +134,50 @@ def call_paths(count: int, rounds: int = 7) -> dict[str, tuple[float, float]]:
             except httpx.TransportError:
                 time.sleep(0.01)
         session = requests.Session()
+        in_process = InProcessSandbox().start()
+        clients = {
+            "httpx": (
+                httpx.Client(transport=in_process.httpx_transport(), base_url=tiktok),
+                httpx.Client(base_url=f"http://127.0.0.1:{port}"),
+            )
+        }
         with mock_tiktok_shop():  # routes TikTok's host in-process; 127.0.0.1 passes through
             for _ in range(rounds):
                 for name, (method, path, params, body) in CALLS.items():
-                    for side, base in (
-                        ("in", "https://open-api.tiktokglobalshop.com"),
-                        ("out", f"http://127.0.0.1:{port}"),
-                    ):
+                    sides: list[tuple[str, str, Any]] = [
+                        (
+                            "requests",
+                            "in",
+                            lambda q, p=path, m=method, b=body: session.request(
+                                m, tiktok + p, params=q, data=b or None, headers=headers
+                            ),
+                        ),
+                        (
+                            "requests",
+                            "out",
+                            lambda q, p=path, m=method, b=body: session.request(
+                                m, f"http://127.0.0.1:{port}{p}", params=q, data=b or None, headers=headers
+                            ),
+                        ),
+                    ]
+                    for side, client in zip(("in", "out"), clients["httpx"], strict=True):
+                        sides.append(
+                            (
+                                "httpx",
+                                side,
+                                lambda q, c=client, p=path, m=method, b=body: c.request(
+                                    m, p, params=q, content=b or None, headers=headers
+                                ),
+                            )
+                        )
+                    for client_name, side, send in sides:
                         timings = []
                         for _ in range(count + 3):
                             query = signed(path, params, body)
                             began = time.perf_counter()
-                            session.request(
-                                method, base + path, params=query, data=body or None, headers=headers
-                            )
+                            send(query)
                             timings.append(time.perf_counter() - began)
-                        medians[name][side].append(statistics.median(timings[3:]))
+                        medians[f"{name} ({client_name})"][side].append(statistics.median(timings[3:]))
     finally:
         process.terminate()
         process.wait()
@@ -284,8 +317,8 @@ def main() -> int:
 
     results["fresh sandbox per test (pytest plugin)"] = {"seconds": median_of(runs * 3, fresh_tenants)}
     for name, (inprocess, server) in call_paths(20 if args.quick else 40).items():
-        results[f"{name}: in-process (requests + responses)"] = {"seconds": inprocess}
-        results[f"{name}: server over loopback (requests, keep-alive)"] = {"seconds": server}
+        results[f"{name}: in-process"] = {"seconds": inprocess}
+        results[f"{name}: server over loopback (keep-alive)"] = {"seconds": server}
         results[f"{name}: in-process / server"] = {"ratio": inprocess / server}
 
     active = 1_000 if args.quick else 10_000

@@ -181,3 +181,59 @@ def test_response_validation_still_checks_what_is_sent(prepared: bool) -> None:
     target = _signed("/order/202309/orders", {"ids": found["order"]}, "", int(time.time()))
     status, _, raw = _answer(tts, "GET", target, "", {"x-tts-access-token": TOKEN})
     assert status == 200 and json.loads(raw)["code"] == 0
+
+
+def test_a_busy_world_does_not_hold_up_the_other_tenants() -> None:
+    """While one tenant's world is held by a long operation, an Open API call to it waits on a
+    worker thread, not on the event loop: another tenant's calls are still answered."""
+    import socket
+    import threading
+
+    import httpx
+    import uvicorn
+
+    sandbox = Sandbox(freeze_at=START)
+    other = sandbox.tenants.create(name="other")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(sandbox.app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    busy = sandbox.tenants.default.world.lock
+    results: dict[str, Any] = {}
+    try:
+        base = f"http://127.0.0.1:{port}"
+        busy.acquire()  # a long operation on the default tenant's world
+
+        def shops(app_key: str, secret: str, token: str, timeout: float) -> httpx.Response:
+            query = {"app_key": app_key, "timestamp": str(int(time.time()))}
+            query["sign"] = sign(secret, "/authorization/202309/shops", query, "", "")
+            return httpx.get(
+                f"{base}/authorization/202309/shops",
+                params=query,
+                headers={"x-tts-access-token": token},
+                timeout=timeout,
+            )
+
+        def blocked_call() -> None:
+            results["blocked"] = shops(APP_KEY, SECRET, TOKEN, 10)
+
+        waiting = threading.Thread(target=blocked_call)
+        waiting.start()
+        time.sleep(0.3)
+        assert "blocked" not in results  # still waiting for the world
+        creds = other.credentials()
+        answer = shops(str(creds["app_key"]), str(creds["app_secret"]), str(creds["access_token"]), 5)
+        assert answer.status_code == 200 and answer.json()["code"] == 0, answer.text
+        assert "blocked" not in results
+    finally:
+        busy.release()
+    waiting.join(10)
+    assert results["blocked"].json()["code"] == 0
+    server.should_exit = True
+    thread.join(5)

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 MAX_BODY_BYTES = 12 * 1024 * 1024  # uploads of up to 10 MB, with their multipart wrapping
 MAX_JSON_DEPTH = 64
+BUSY_POLL_SECONDS = 0.002  # how often a request for a busy world looks again
 TENANT_HEADER = "x-sandbox-tenant"
 CARRIER_KEY_HEADER = "x-api-key"
 CONTROL_PREFIX = "/sandbox"
@@ -118,6 +119,7 @@ class Gateway:
         params = _query(scope)
         tenant = self.sandbox.tenants.get(params.get("app_key", ""))
         _reached(scope, tenant)
+        await until_free(tenant)
         request = _Request(operation_id, scope["method"], scope["path"], params, b"", TIKTOK)
         try:
             request.body = await _read_body(receive)
@@ -235,6 +237,7 @@ class Gateway:
             return
         tenant = tenant or self.sandbox.tenants.default
         _reached(scope, tenant)
+        await until_free(tenant)
         try:
             body = await _read_body(receive)
             _normalize_body(scope, body, info.media_types)
@@ -300,6 +303,19 @@ SELLER_CENTER = JsonSurface(
     journaled=True,
     journal_name="seller-center",
 )
+
+
+async def until_free(tenant: Tenant | None) -> None:
+    """Wait, without holding up the event loop, while the tenant's world is busy with a long
+    operation on a worker thread (a clock advance over thousands of orders, a scenario load):
+    the gate and the handlers take its lock, and waiting for it on the loop would stall every
+    other client, of every tenant, until it is done."""
+    if tenant is None:
+        return
+    lock = tenant.world.lock
+    while not lock.acquire(blocking=False):
+        await asyncio.sleep(BUSY_POLL_SECONDS)
+    lock.release()
 
 
 def is_control_path(path: str) -> bool:

@@ -18,7 +18,8 @@ Operations it does not prepare (multipart uploads) continue down connexion's sta
 Where handlers run: the Open API and the carrier are answered on the event loop, as they are
 short and bounded and a thread hand-off would cost more than the call; control-plane and Seller
 Center calls (scenario loads, long clock advances, exports of 200,000 orders) run on a worker
-thread so they never hold up other clients. In-process mode runs everything inline: its calls
+thread so they never hold up other clients, and so does any call whose tenant's world is busy
+with one of them. In-process mode runs everything inline: its calls
 come one at a time from the test's thread.
 """
 
@@ -50,6 +51,7 @@ from jsonschema import Draft4Validator, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from sandbox.api.context import CONTEXT_KEY
 from sandbox.api.envelope import fast_json
 from sandbox.api.gateway import is_control_path, is_seller_center_path
 
@@ -141,7 +143,7 @@ class PreparedOperation:
         _operation.set(self.operation)
         _receive.set(receive)
         _scope.set(scope)
-        if scope.get("tts_inline") or not _on_worker_thread(scope["path"]):
+        if _inline(scope, context):
             answer = self.function(**kwargs)
         else:
             answer = await asyncio.to_thread(self.function, **kwargs)
@@ -249,8 +251,23 @@ class _Body:
         return body
 
 
-def _on_worker_thread(path: str) -> bool:
-    return is_control_path(path) or is_seller_center_path(path)
+def _inline(scope: Scope, context: dict[str, Any]) -> bool:
+    """Whether to run the handler on the event loop (see the module's docstring)."""
+    if scope.get("tts_inline"):
+        return True
+    if is_control_path(scope["path"]) or is_seller_center_path(scope["path"]):
+        return False
+    # A world busy with a long operation (a 30-day advance, a scenario load on a worker thread)
+    # would hold up the event loop, and every other client with it: this call waits on a worker
+    # thread instead.
+    ctx = context.get(CONTEXT_KEY)
+    lock = ctx.tenant.world.lock if ctx is not None and ctx.tenant is not None else None
+    if lock is None:
+        return True
+    if lock.acquire(blocking=False):
+        lock.release()
+        return True
+    return False
 
 
 def _query_lists(scope: Scope) -> dict[str, list[str]]:
