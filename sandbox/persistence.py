@@ -30,7 +30,8 @@ from sandbox.tenants import Tenant, TenantRegistry
 from sandbox.world import World
 
 SNAPSHOT_MAGIC = b"tts-sandbox-snapshot\n"
-SNAPSHOT_FORMAT = 1
+# 2: orders, line items, packages, shipments and queued rules are pickled as slotted objects.
+SNAPSHOT_FORMAT = 2
 SNAPSHOT_MEDIA_TYPE = "application/vnd.tts-sandbox.snapshot"
 REGISTRY_FILE = "tenants.json"
 TENANTS_DIR = "tenants"

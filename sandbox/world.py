@@ -67,7 +67,7 @@ class WorldProfile:
     frozen: bool = False
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)
 class _Queued:
     due: datetime
     seq: int

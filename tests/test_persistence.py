@@ -21,7 +21,7 @@ import pytest
 
 from sandbox.app import Sandbox
 from sandbox.client import SignedClient
-from sandbox.persistence import SNAPSHOT_MAGIC, SnapshotError
+from sandbox.persistence import SNAPSHOT_FORMAT, SNAPSHOT_MAGIC, SnapshotError
 from tests.conftest import START
 from tests.test_cli import FREEZE, cli, free_port
 
@@ -344,7 +344,7 @@ def bad_snapshots(good: bytes) -> dict[str, bytes]:
     return {
         "garbage": b"not a snapshot at all",
         "truncated": good[: len(good) // 2],
-        "other format": good.replace(b'"format":1', b'"format":99', 1),
+        "other format": good.replace(f'"format":{SNAPSHOT_FORMAT}'.encode(), b'"format":99', 1),
         "no header": SNAPSHOT_MAGIC + b"x" * 5000,
         "forbidden global": good[:header_end] + pickle.dumps(Evil()),
         "not a tenant": good[:header_end] + pickle.dumps({"orders": []}),

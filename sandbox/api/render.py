@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sandbox.domain.orders import ADDRESS_HIDDEN, Order, OrderStatus, package_status
+from sandbox.domain.orders import ADDRESS_HIDDEN, Order, OrderStatus, Payment, package_status
 
 _TIMES = (
     "paid_time",
@@ -19,6 +20,9 @@ _TIMES = (
     "cancel_order_sla_time",
     "cancel_time",
 )
+
+
+PAYMENT_FIELDS = tuple(f.name for f in fields(Payment))
 
 
 def _unix(instant: datetime | None) -> int | None:
@@ -49,7 +53,7 @@ def order_202309(order: Order) -> dict[str, Any]:
             "delivery_option_id": order.delivery_option_id,
             "delivery_option_name": order.delivery_option_name,
             "warehouse_id": order.warehouse_id,
-            "payment": vars(order.payment).copy(),
+            "payment": {name: getattr(order.payment, name) for name in PAYMENT_FIELDS},
             "recipient_address": _address(order),
             "line_items": [_line_item(order, item) for item in order.line_items],
         }

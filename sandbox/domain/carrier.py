@@ -97,7 +97,7 @@ ATTEMPT_DETAIL = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attempt:
     at: datetime
     delivered: bool
@@ -109,7 +109,7 @@ DROP_OFF_COLLECTED_AFTER = timedelta(hours=6)
 PICKUP_COLLECTED_AFTER_SLOT_START = timedelta(hours=2)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TrackingEvent:
     at: datetime
     status: TrackingStatus
@@ -118,7 +118,7 @@ class TrackingEvent:
     location: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Shipment:
     tracking_number: str
     provider_id: str

@@ -16,7 +16,7 @@ class RuleViolation(Exception):
         self.code = code
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DomainEvent:
     """Something that happened in a world: the spine for webhooks, journal, page and scenarios."""
 
@@ -26,7 +26,7 @@ class DomainEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deadline:
     """A timed platform rule to fire later, on the world's queue.
 

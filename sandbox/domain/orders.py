@@ -40,7 +40,7 @@ class CancellationInitiator(StrEnum):
     SYSTEM = "SYSTEM"
 
 
-@dataclass
+@dataclass(slots=True)
 class LineItem:
     """One unit of one SKU: the platform has no quantity field, two units are two line items."""
 
@@ -81,7 +81,7 @@ class Address:
         return ", ".join(p for p in parts if p) + f", {self.region_code}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Payment:
     currency: str
     sub_total: str
@@ -94,7 +94,7 @@ class Payment:
     original_shipping_fee: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     id: str
     shop_id: str

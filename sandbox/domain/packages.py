@@ -75,7 +75,7 @@ MAX_WEIGHT_GRAMS = 30_000
 MAX_SIDE_CM = 120
 
 
-@dataclass
+@dataclass(slots=True)
 class Package:
     id: str
     order_id: str
