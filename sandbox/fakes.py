@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import TypeVar
 
 from faker import Faker
@@ -352,6 +352,17 @@ def new_order_id(rng: random.Random, taken: Iterable[str] | set[str]) -> str:
     return order_id
 
 
+@lru_cache(maxsize=4096)
+def _amounts(prices: tuple[Decimal, ...], tax_rate: Decimal) -> tuple[str, str, str, str]:
+    """An order's sub-total, shipping fee, tax and total as money strings. A shop sells a few
+    dozen SKUs, so the same baskets recur: each is worked out once (Decimal arithmetic was a
+    good part of seeding)."""
+    sub_total = sum(prices, Decimal(0))
+    shipping_fee = Decimal("0.00") if sub_total >= 35 else Decimal("4.99")
+    tax = (sub_total * tax_rate).quantize(Decimal("0.01"))
+    return _money(sub_total), _money(shipping_fee), _money(tax), _money(sub_total + shipping_fee + tax)
+
+
 def new_order(
     rng: random.Random,
     stock: Stock,
@@ -387,9 +398,7 @@ def new_order(
         )
         for sku in units
     ]
-    sub_total = sum((sku.price for sku in units), Decimal(0))
-    shipping_fee = Decimal("0.00") if sub_total >= 35 else Decimal("4.99")
-    tax = (sub_total * market.tax_rate).quantize(Decimal("0.01"))
+    sub_total, shipping_fee, tax, total = _amounts(tuple(sku.price for sku in units), market.tax_rate)
     carrier_id, carrier = _pick(rng, market.carriers)
     order = Order(
         id=order_id,
@@ -407,14 +416,14 @@ def new_order(
         recipient_address=buyer.address,
         payment=Payment(
             currency=market.currency,
-            sub_total=_money(sub_total),
-            shipping_fee=_money(shipping_fee),
+            sub_total=sub_total,
+            shipping_fee=shipping_fee,
             seller_discount="0.00",
             platform_discount="0.00",
-            tax=_money(tax),
-            total_amount=_money(sub_total + shipping_fee + tax),
-            original_total_product_price=_money(sub_total),
-            original_shipping_fee=_money(shipping_fee),
+            tax=tax,
+            total_amount=total,
+            original_total_product_price=sub_total,
+            original_shipping_fee=shipping_fee,
         ),
         line_items=items,
     )
