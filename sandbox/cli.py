@@ -389,7 +389,8 @@ def serve(args: argparse.Namespace) -> int:
     gc.freeze()
     sandbox.dispatcher.start()  # webhooks go out from their own thread, never from a request
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        # No WebSocket routes: without ws="none" uvicorn imports a WebSocket library at start.
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws="none")
     finally:
         sandbox.dispatcher.stop()
     return 0

@@ -90,6 +90,10 @@ class _Parameter:
 
 
 class PreparedOperation:
+    """One operation of a spec, with everything connexion would rebuild per request built once:
+    the URI parser, its parameters' validators, the body's validator, the defaults, and the
+    handler's argument names."""
+
     def __init__(
         self, operation: AbstractOperation, *, jsonifier: Jsonifier, validate_responses: bool = False
     ):
@@ -119,8 +123,9 @@ class PreparedOperation:
 
     @staticmethod
     def preparable(operation: AbstractOperation) -> bool:
-        """JSON or bodiless operations with query, path and header parameters: every Open API,
-        carrier and control operation; not multipart uploads."""
+        """Operations without a body or with a JSON one, and with query, path and header
+        parameters: all but those taking a form (ticket uploads) or another body (YAML
+        scenarios, snapshot files), which go down connexion's stack."""
         consumes = operation.consumes if operation.is_request_body_defined else []
         return all(c == JSON for c in consumes) and all(
             p["in"] in ("query", "path", "header") for p in operation.parameters
