@@ -237,3 +237,58 @@ def test_a_busy_world_does_not_hold_up_the_other_tenants() -> None:
     assert results["blocked"].json()["code"] == 0
     server.should_exit = True
     thread.join(5)
+
+
+PLAIN_SCHEMAS = [
+    {"type": "string"},
+    {"type": "string", "maxLength": 4, "minLength": 2},
+    {"type": "string", "enum": ["ASC", "DESC"], "default": "DESC"},
+    {"type": "integer"},
+    {"type": "integer", "minimum": 1, "maximum": 50},
+    {"type": "integer", "enum": [1, 2]},
+    {"type": "boolean"},
+]
+VALUES = [
+    "",
+    "a",
+    "ab",
+    "abcd",
+    "abcde",
+    "ASC",
+    "asc",
+    0,
+    1,
+    2,
+    50,
+    51,
+    -1,
+    True,
+    False,
+    1.0,
+    2.5,
+    None,
+    [],
+    {},
+]
+
+
+@pytest.mark.parametrize("schema", PLAIN_SCHEMAS)
+def test_the_direct_parameter_check_agrees_with_jsonschema(schema: dict[str, Any]) -> None:
+    from jsonschema import Draft4Validator
+
+    from sandbox.api.prepared import _plain_check
+
+    check = _plain_check(schema)
+    assert check is not None
+    validator = Draft4Validator(schema)
+    for value in VALUES:
+        assert check(value) == validator.is_valid(value), (schema, value)
+
+
+def test_other_schemas_are_left_to_jsonschema() -> None:
+    from sandbox.api.prepared import _plain_check
+
+    assert _plain_check({"type": "string", "pattern": "^[0-9]+$"}) is None
+    assert _plain_check({"type": "integer", "minimum": 1, "exclusiveMinimum": True}) is None
+    assert _plain_check({"type": "array", "items": {"type": "string"}}) is None
+    assert _plain_check({"type": "string", "format": "date-time"}) is None

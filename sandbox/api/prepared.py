@@ -63,6 +63,35 @@ _FORMATS = Draft4Validator.FORMAT_CHECKER
 _SCALARS = (str, int, float, bool, type(None))
 
 
+# Keywords of the schemas most parameters have (a string, an integer in a range, one of a few
+# values): those are checked directly, and jsonschema only runs, for its message, on a value the
+# direct check refuses. Any other keyword leaves the whole check to jsonschema.
+_PLAIN_KEYWORDS = frozenset({"type", "enum", "default", "minimum", "maximum", "minLength", "maxLength"})
+
+
+def _plain_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """A direct check for a plain schema (True: valid), or None for one it does not cover."""
+    if not set(schema) <= _PLAIN_KEYWORDS or schema.get("type") not in ("string", "integer", "boolean"):
+        return None
+    kind = {"string": str, "integer": int, "boolean": bool}[schema["type"]]
+    choices = frozenset(schema["enum"]) if "enum" in schema else None
+    low, high = schema.get("minimum"), schema.get("maximum")
+    shortest, longest = schema.get("minLength", 0), schema.get("maxLength")
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return False
+        if choices is not None and value not in choices:
+            return False
+        if isinstance(value, str):
+            return len(value) >= shortest and (longest is None or len(value) <= longest)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (low is None or value >= low) and (high is None or value <= high)
+        return True
+
+    return check
+
+
 class _Parameter:
     """One parameter of an operation, with its schema validator compiled once."""
 
@@ -72,13 +101,17 @@ class _Parameter:
         self.location: str = definition["in"]
         self.required = bool(definition.get("required"))
         self.nullable = is_nullable(definition)
-        self.validator = Draft4Validator(definition.get("schema", definition), format_checker=_FORMATS)
+        schema = definition.get("schema", definition)
+        self.validator = Draft4Validator(schema, format_checker=_FORMATS)
+        self.plain = _plain_check(schema)
 
     def check(self, value: Any) -> str | None:
         """The problem with ``value``, in connexion's words, or None."""
         if self.nullable and is_null(value):
             return None
         if value is not None:
+            if self.plain is not None and self.plain(value):
+                return None
             try:
                 self.validator.validate(value)
             except ValidationError as exception:
@@ -117,6 +150,9 @@ class PreparedOperation:
         self.pass_body = operation.is_request_body_defined and (
             self.has_kwargs or self.body_name in self.accepted
         )
+        produces = set(operation.produces)
+        # What connexion infers for an answer that names no content type, when the spec says one.
+        self.content_type = produces.pop() if len(produces) == 1 else None
         self.answer: ASGIApp = self._answer
         if validate_responses:
             self.answer = ResponseValidationOperation(self._answer, operation=operation)
@@ -194,7 +230,10 @@ class PreparedOperation:
         if isinstance(data, WerkzeugResponse):
             await _send_werkzeug(scope, send, data, status, headers)
             return
-        content_type = BaseResponseDecorator._infer_content_type(data, headers)
+        if self.content_type is not None and not headers:
+            content_type: str | None = self.content_type
+        else:
+            content_type = BaseResponseDecorator._infer_content_type(data, headers)
         raw: bytes | None = None
         if data is not None:
             mime = (content_type or "").split(";")[0].strip()
