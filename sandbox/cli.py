@@ -385,7 +385,11 @@ def serve(args: argparse.Namespace) -> int:
     # The seeded worlds are long-lived: moved out of the collector's sight, they are not rescanned by
     # every collection that request garbage triggers (a large world made each search 2-3x slower).
     # The start-up garbage was collected before the worlds were built (a collection now would walk
-    # them all: 4 s for 200,000 orders), and building one leaves none behind.
+    # them all: 4 s for 200,000 orders), and building one leaves none behind. Loading scenarios or
+    # snapshots replaces worlds, though, and what they replaced must be collected before freezing,
+    # or it would stay in memory for good.
+    if runs or args.snapshot:
+        gc.collect()
     gc.freeze()
     sandbox.dispatcher.start()  # webhooks go out from their own thread, never from a request
     try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -100,7 +102,26 @@ PLAIN = [
     ("GET", "/seller-center/tickets/categories", "", {}),
     ("GET", "/carrier/v1/tracking/NOPE", "", {}),
     ("GET", "/sandbox/clock", "", {"x-sandbox-tenant": "nobody"}),
+    # An escape that is not UTF-8 reaches the handler as werkzeug reads it (left escaped).
+    ("GET", "/seller-center/orders?created_from=%FF", "", {}),
+    ("GET", "/sandbox/journal?mentions=%FF&limit=1", "", {}),
+    ("GET", "/sandbox/events?limit=2&kind=%E2%9C%93", "", {}),
 ]
+
+
+def test_a_junit_report_answers_the_same_either_way() -> None:
+    """A handler's own text-like content type gets its charset, as werkzeug writes it."""
+    prepared, full = _pair()
+    for tts in (prepared, full):
+        tts.load_scenario(
+            str(Path(__file__).resolve().parent.parent / "scenarios" / "three-failed-attempts.yaml")
+        )
+    name = next(iter(prepared.sandbox.tenants.default.world.scenarios))
+    for method in ("GET", "HEAD"):
+        path = f"/sandbox/scenarios/{name}/junit"
+        first, second = _answer(prepared, method, path, "", {}), _answer(full, method, path, "", {})
+        assert first == second
+        assert first[1] == "application/xml; charset=utf-8"
 
 
 def _fill(text: str, found: dict[str, str]) -> str:
@@ -183,17 +204,16 @@ def test_response_validation_still_checks_what_is_sent(prepared: bool) -> None:
     assert status == 200 and json.loads(raw)["code"] == 0
 
 
-def test_a_busy_world_does_not_hold_up_the_other_tenants() -> None:
-    """While one tenant's world is held by a long operation, an Open API call to it waits on a
-    worker thread, not on the event loop: another tenant's calls are still answered."""
+@pytest.fixture
+def served() -> Iterator[tuple[Sandbox, str]]:
+    """A sandbox with two tenants, served by uvicorn on a free localhost port in a thread."""
     import socket
     import threading
 
-    import httpx
     import uvicorn
 
     sandbox = Sandbox(freeze_at=START)
-    other = sandbox.tenants.create(name="other")
+    sandbox.tenants.create(name="other")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -204,39 +224,93 @@ def test_a_busy_world_does_not_hold_up_the_other_tenants() -> None:
     while not server.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
+    yield sandbox, f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+
+
+def _shops_query(app_key: str, secret: str) -> dict[str, str]:
+    query = {"app_key": app_key, "timestamp": str(int(time.time()))}
+    query["sign"] = sign(secret, "/authorization/202309/shops", query, "", "")
+    return query
+
+
+def _other_tenant_answers(sandbox: Sandbox, base: str) -> None:
+    import httpx
+
+    other = next(t for t in sandbox.tenants.all() if t is not sandbox.tenants.default)
+    answer = httpx.get(
+        f"{base}/authorization/202309/shops",
+        params=_shops_query(other.app_key, other.app_secret),
+        headers={"x-tts-access-token": str(other.credentials()["access_token"])},
+        timeout=5,
+    )
+    assert answer.status_code == 200 and answer.json()["code"] == 0, answer.text
+    # Calls that act on no tenant do not wait for the busy one either.
+    assert httpx.get(f"{base}/sandbox/health", timeout=5).status_code == 200
+
+
+def test_a_busy_world_does_not_hold_up_the_other_tenants(served: tuple[Sandbox, str]) -> None:
+    """While one tenant's world is held by a long operation, a call to it waits without holding
+    up the event loop: another tenant's calls are still answered."""
+    import threading
+
+    import httpx
+
+    sandbox, base = served
     busy = sandbox.tenants.default.world.lock
     results: dict[str, Any] = {}
+
+    def blocked_call() -> None:
+        results["blocked"] = httpx.get(
+            f"{base}/authorization/202309/shops",
+            params=_shops_query(APP_KEY, SECRET),
+            headers={"x-tts-access-token": TOKEN},
+            timeout=10,
+        )
+
+    busy.acquire()  # a long operation on the default tenant's world
     try:
-        base = f"http://127.0.0.1:{port}"
-        busy.acquire()  # a long operation on the default tenant's world
-
-        def shops(app_key: str, secret: str, token: str, timeout: float) -> httpx.Response:
-            query = {"app_key": app_key, "timestamp": str(int(time.time()))}
-            query["sign"] = sign(secret, "/authorization/202309/shops", query, "", "")
-            return httpx.get(
-                f"{base}/authorization/202309/shops",
-                params=query,
-                headers={"x-tts-access-token": token},
-                timeout=timeout,
-            )
-
-        def blocked_call() -> None:
-            results["blocked"] = shops(APP_KEY, SECRET, TOKEN, 10)
-
         waiting = threading.Thread(target=blocked_call)
         waiting.start()
         time.sleep(0.3)
         assert "blocked" not in results  # still waiting for the world
-        creds = other.credentials()
-        answer = shops(str(creds["app_key"]), str(creds["app_secret"]), str(creds["access_token"]), 5)
-        assert answer.status_code == 200 and answer.json()["code"] == 0, answer.text
+        _other_tenant_answers(sandbox, base)
         assert "blocked" not in results
     finally:
         busy.release()
     waiting.join(10)
     assert results["blocked"].json()["code"] == 0
-    server.should_exit = True
-    thread.join(5)
+
+
+def test_a_world_that_turns_busy_while_a_body_arrives_holds_up_no_one(served: tuple[Sandbox, str]) -> None:
+    """The world may be taken between a request's headers and its body: the gate looks again
+    once the body is in."""
+    import socket
+    from urllib.parse import urlencode, urlsplit
+
+    sandbox, base = served
+    where = urlsplit(base)
+    path = "/order/202309/orders/search"
+    query = {"app_key": APP_KEY, "timestamp": str(int(time.time())), "shop_cipher": CIPHER, "page_size": "5"}
+    query["sign"] = sign(SECRET, path, query, "{}", "application/json")
+    head = (
+        f"POST {path}?{urlencode(query)} HTTP/1.1\r\nHost: {where.netloc}\r\n"
+        f"x-tts-access-token: {TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n"
+    )
+    busy = sandbox.tenants.default.world.lock
+    with socket.create_connection((where.hostname, where.port), timeout=10) as client:
+        client.sendall(head.encode())
+        time.sleep(0.2)  # the gate has the headers and waits for the body
+        busy.acquire()
+        try:
+            client.sendall(b"{}")
+            time.sleep(0.2)
+            _other_tenant_answers(sandbox, base)
+        finally:
+            busy.release()
+        answer = client.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 200") and b'"code":0' in answer, answer[:300]
 
 
 PLAIN_SCHEMAS = [

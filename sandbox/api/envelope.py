@@ -82,7 +82,8 @@ def http_status(code: int, mirror_http_status: bool) -> int:
 # ensure_ascii=False), about ten times faster: for a page of 20 orders (31 kB) that was a third of
 # the request's cost. Types it would write differently (datetimes, dataclasses, subclasses of str
 # or int such as enums) are handed back, and the whole body then goes through the json module. Only
-# float exponents are spelled differently (1e-5, not 1e-05): the same number.
+# floats may be spelled differently (0.00001, not 1e-05: the same number), and NaN and infinities,
+# which JSON cannot carry and no answer holds, would be null.
 _PASSTHROUGH = (
     orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 )

@@ -119,10 +119,11 @@ class Gateway:
         params = _query(scope)
         tenant = self.sandbox.tenants.get(params.get("app_key", ""))
         _reached(scope, tenant)
-        await until_free(tenant)
         request = _Request(operation_id, scope["method"], scope["path"], params, b"", TIKTOK)
         try:
             request.body = await _read_body(receive)
+            # From here to the handler nothing awaits: a world free now is free when taken.
+            await until_free(tenant)
             headers = _headers(scope)
             content_type = headers.get("content-type", "")
             if info.auth is not auth.AuthLevel.APP:
@@ -143,6 +144,7 @@ class Gateway:
                 _set_context(scope, RequestContext(self.sandbox))
             _normalize_body(scope, request.body, info.media_types)
         except (ApiError, BadBody) as problem:
+            await until_free(tenant)  # the error's request ID is the tenant's
             error = problem if isinstance(problem, ApiError) else ApiError(INVALID_REQUEST, str(problem))
             _journal(scope, request, tenant, signature_ok=error.code != INVALID_SIGN)
             await self._send_error(send, error, self._request_id(scope, tenant))
@@ -237,7 +239,6 @@ class Gateway:
             return
         tenant = tenant or self.sandbox.tenants.default
         _reached(scope, tenant)
-        await until_free(tenant)
         try:
             body = await _read_body(receive)
             _normalize_body(scope, body, info.media_types)
@@ -253,6 +254,9 @@ class Gateway:
         request = _Request(
             operation_id, scope["method"], scope["path"], _query(scope), body, surface.journal_name
         )
+        # The control plane's handlers run on worker threads and the gate takes no world lock for
+        # them; the carrier's and the Seller Center's faults are decided under the tenant's lock.
+        await until_free(tenant)
         decision = await self._apply_faults(tenant, operation_id, scope, surface.journal_name)
         if decision.fails:
             assert decision.code is not None
@@ -429,6 +433,7 @@ class JournalRecorder:
         capture = _Capture(send)
         await self.app(scope, receive, capture)
         if slot.request is not None:
+            await until_free(slot.tenant)
             slot.request.record(slot.tenant, capture, **(slot.options or {}))
 
 

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" error handler)
 from connexion.context import _context, _operation, _receive, _scope
 from connexion.decorators.parameter import (
     _get_query_defaults,
@@ -49,6 +50,7 @@ from connexion.operations import AbstractOperation
 from connexion.utils import deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from sandbox.api.context import CONTEXT_KEY
@@ -174,6 +176,11 @@ class PreparedOperation:
         query = self.uri_parser.resolve_query(_query_lists(scope))
         path = self.uri_parser.resolve_path(scope.get("path_params", {}))
         self._check_parameters(scope, query, path)
+        raw_query: bytes = scope.get("query_string", b"")
+        if b"%" in raw_query or not raw_query.isascii():
+            # Escapes can decode differently for the handler than for validation (as on the
+            # Flask path): see _argument_lists.
+            query = self.uri_parser.resolve_query(_argument_lists(raw_query))
         body = await self.body.read(scope, receive) if self.body is not None else None
         kwargs = self._arguments(query, path, body)
         context = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
@@ -234,6 +241,10 @@ class PreparedOperation:
             content_type: str | None = self.content_type
         else:
             content_type = BaseResponseDecorator._infer_content_type(data, headers)
+        if content_type is not None:
+            # As werkzeug's Response(mimetype=...) writes it on the Flask path: text-like types
+            # (XML, text/*) get "; charset=utf-8".
+            content_type = get_content_type(content_type, "utf-8")
         raw: bytes | None = None
         if data is not None:
             mime = (content_type or "").split(";")[0].strip()
@@ -244,8 +255,12 @@ class PreparedOperation:
                 text = self.jsonifier.dumps(data) if is_json_mimetype(mime) else data
                 raw = text.encode() if isinstance(text, str) else bytes(text)
         status = status or (200 if raw is not None else 204)
-        header_list = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
-        if content_type and not any(k == b"content-type" for k, _ in header_list):
+        header_list = [
+            (k.lower().encode("latin-1"), str(v).encode("latin-1"))
+            for k, v in headers.items()
+            if k.lower() != "content-type"
+        ]
+        if content_type:
             header_list.append((b"content-type", content_type.encode("latin-1")))
         header_list.append((b"content-length", str(len(raw or b"")).encode()))
         await send({"type": "http.response.start", "status": status, "headers": header_list})
@@ -315,8 +330,20 @@ def _inline(scope: Scope, context: dict[str, Any]) -> bool:
 
 
 def _query_lists(scope: Scope) -> dict[str, list[str]]:
+    """The query as connexion's validation reads it (Starlette's reading)."""
     lists: dict[str, list[str]] = {}
     for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        lists.setdefault(key, []).append(value)
+    return lists
+
+
+def _argument_lists(raw: bytes) -> dict[str, list[str]]:
+    """The query as the handler's arguments read it on the Flask path (werkzeug's request.args):
+    UTF-8, with bytes that are not left percent-encoded. Plain ASCII without escapes reads the
+    same both ways."""
+    lists: dict[str, list[str]] = {}
+    text = raw.decode("utf-8", "werkzeug.url_quote")
+    for key, value in parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"):
         lists.setdefault(key, []).append(value)
     return lists
 
