@@ -373,3 +373,19 @@ def test_a_scenario_raises_a_ticket_and_the_categories_are_listed():
         ("DELIVERED_NOT_UPDATED", DELIVERED, True),
         ("FAILED_RETURN_PACKAGE", None, False),
     ]
+
+
+def test_an_evidence_file_named_beyond_ascii_downloads_under_its_name():
+    http, _tts, order_id = start()
+    advance(http, "2d6h1s")
+    raised = created(
+        raise_ticket(
+            http, order_id, files=[("写真 1.png", PNG, "image/png")], category="UNMOVED_TRACKING_EVENT"
+        )
+    )
+    assert raised["evidence"][0]["name"] == "写真 1.png"
+    download = http.get(raised["evidence"][0]["url"])
+    assert download.status_code == 200 and download.content == PNG
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"__ 1.png\"; filename*=UTF-8''%E5%86%99%E7%9C%9F%201.png"
+    )

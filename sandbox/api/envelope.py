@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 
@@ -117,3 +118,13 @@ def instant_param(value: Any, name: str) -> Any:
         return parse_instant(value)
     except InvalidInstant as exc:
         raise ControlError(400, "invalid_instant", f"{name}: {exc}") from exc
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition header for a download named ``filename``, whatever its letters:
+    headers are Latin-1, so a name beyond ASCII goes percent-encoded as UTF-8 (RFC 6266's
+    filename*), beside an ASCII stand-in for clients that read only filename."""
+    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    if plain == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"

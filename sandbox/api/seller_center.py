@@ -12,7 +12,7 @@ from typing import Any
 from flask import Response
 
 from sandbox.api.context import current
-from sandbox.api.envelope import ORDER_NOT_FOUND, ControlError, instant_param
+from sandbox.api.envelope import ORDER_NOT_FOUND, ControlError, attachment, instant_param
 from sandbox.api.gateway import SELLER_CENTER_PREFIX
 from sandbox.domain import aftersales, manage_orders, tickets
 from sandbox.domain.events import RuleViolation
@@ -412,6 +412,6 @@ def download_evidence(ticket_id: str, evidence_id: str, **_: Any) -> tuple[bytes
             200,
             {
                 "Content-Type": found.content_type,
-                "Content-Disposition": f'attachment; filename="{found.name}"',
+                "Content-Disposition": attachment(found.name),
             },
         )
