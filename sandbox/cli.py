@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from sandbox import __version__, signing
 from sandbox.durations import InvalidInstant, parse_instant
 from sandbox.fakes import REGIONS
+from sandbox.scenario_files import find_scenario
 from sandbox.tenants import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_APP_KEY,
@@ -156,8 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="FILE",
-        help="load this YAML scenario into the default tenant at start (repeatable; at most one of "
-        "them may have a setup, which replaces the default world)",
+        help="load this YAML scenario into the default tenant at start: a path, or the name of a "
+        "bundled one such as three-failed-attempts.yaml (repeatable; at most one of them may have "
+        "a setup, which replaces the default world)",
     )
 
     serve.add_argument(
@@ -493,7 +495,7 @@ def _load_scenarios(sandbox: Any, files: list[str]) -> list[tuple[Any, str]] | N
     # The one with a setup first: it replaces the world the others then join.
     for path in with_setup + [f for f in files if f not in with_setup]:
         try:
-            runs.append((sandbox.load_scenario(Path(path)), path))
+            runs.append((sandbox.load_scenario(find_scenario(path) or Path(path)), path))
         except OSError as exc:
             print(f"tts-sandbox: cannot read scenario {path}: {exc.strerror}", file=sys.stderr)
             return None
@@ -505,7 +507,8 @@ def _load_scenarios(sandbox: Any, files: list[str]) -> list[tuple[Any, str]] | N
 
 def _has_setup(sandbox: Any, path: str) -> bool:
     try:
-        return sandbox.parse_scenario(Path(path).read_text(encoding="utf-8"), path).setup is not None
+        found = find_scenario(path) or Path(path)
+        return sandbox.parse_scenario(found.read_text(encoding="utf-8"), path).setup is not None
     except Exception:
         return False  # reported when it is loaded
 

@@ -24,14 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from sandbox.scenario_files import BUNDLED, find_scenario
+
 if TYPE_CHECKING:
     from sandbox.inprocess import InProcessSandbox
 
-_BESIDE = Path(__file__).resolve().parent.parent / "scenarios"
-# The repository's scenarios/ folder, or the copy an installed package carries.
-BUNDLED = (
-    _BESIDE if (_BESIDE / "schema.json").is_file() else Path(__file__).resolve().parent / "bundled_scenarios"
-)
 _RUNS = pytest.StashKey[list[tuple[Any, bool]]]()
 
 
@@ -97,10 +94,9 @@ def _tts_engine() -> Iterator[InProcessSandbox]:
 
 
 def _scenario_path(name: str, request: pytest.FixtureRequest) -> Path:
-    candidates = [Path(name), Path(request.path).parent / name, Path.cwd() / name, BUNDLED / name]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
+    found = find_scenario(name, Path(request.path).parent, Path.cwd())
+    if found is not None:
+        return found
     raise pytest.UsageError(
         f"scenario file {name!r} not found next to the test, in the working "
         f"directory, or among the bundled scenarios ({BUNDLED})"

@@ -121,6 +121,24 @@ def search_bytes(base: str) -> bytes:
     return httpx.Response(200, json=body).content
 
 
+def test_serve_loads_a_bundled_scenario_by_its_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no scenarios/ folder here: the name is found among the bundled ones
+    with server("--scenario", "three-failed-attempts.yaml") as (base, _process):
+        report = httpx.get(f"{base}/sandbox/scenarios/three-failed-attempts").json()
+    assert report["name"] == "three-failed-attempts" and report["expectations"]
+
+
+def test_serve_refuses_a_scenario_it_cannot_find(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox.cli", "serve", "--port", str(free_port()), "--scenario", "nope.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "cannot read scenario nope.yaml" in result.stderr
+
+
 def test_two_server_runs_with_the_same_seed_answer_identical_searches():
     with server("--freeze-at", FREEZE, "--seed", "9") as (base, _):
         first = search_bytes(base)

@@ -1,0 +1,24 @@
+"""Where scenario files are found: a path, the places a caller names, or the bundled scenarios.
+
+Kept apart from sandbox.scenarios (which loads the schema and the engine) so that the pytest
+plugin can import it without slowing every test session's start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_BESIDE = Path(__file__).resolve().parent.parent / "scenarios"
+# The repository's scenarios/ folder, or the copy an installed package carries.
+BUNDLED = (
+    _BESIDE if (_BESIDE / "schema.json").is_file() else Path(__file__).resolve().parent / "bundled_scenarios"
+)
+
+
+def find_scenario(name: str, *places: Path) -> Path | None:
+    """The scenario file ``name``: as a path, else in each of ``places``, else the bundled
+    scenario of that name (``three-failed-attempts.yaml``); None if there is none."""
+    for candidate in (Path(name), *(place / name for place in places), BUNDLED / name):
+        if candidate.is_file():
+            return candidate
+    return None
