@@ -207,26 +207,13 @@ def test_response_validation_still_checks_what_is_sent(prepared: bool) -> None:
 @pytest.fixture
 def served() -> Iterator[tuple[Sandbox, str]]:
     """A sandbox with two tenants, served by uvicorn on a free localhost port in a thread."""
-    import socket
-    import threading
-
-    import uvicorn
+    from tests.server_helpers import Server
 
     sandbox = Sandbox(freeze_at=START)
     sandbox.tenants.create(name="other")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(sandbox.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    yield sandbox, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(5)
+    server = Server(sandbox)
+    yield sandbox, server.base
+    server.stop()
 
 
 def _shops_query(app_key: str, secret: str) -> dict[str, str]:
