@@ -345,6 +345,7 @@ def is_json_surface_path(path: str) -> bool:
 
 JOURNAL_KEY = "tts_journal"
 TENANT_KEY = "tts_tenant"  # the tenant a request reached, for the persister
+QUERY_KEY = "tts_query"  # the request's parsed query (query_pairs)
 
 
 def _reached(scope: Scope, tenant: Tenant | None) -> None:
@@ -516,8 +517,19 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
+def query_pairs(scope: Scope) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs, as Starlette reads them; parsed once per request, for the
+    gate and the operation both."""
+    extensions = scope.setdefault("extensions", {})
+    pairs: list[tuple[str, str]] | None = extensions.get(QUERY_KEY)
+    if pairs is None:
+        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        extensions[QUERY_KEY] = pairs
+    return pairs
+
+
 def _query(scope: Scope) -> dict[str, str]:
-    return dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    return dict(query_pairs(scope))
 
 
 class _Capture:

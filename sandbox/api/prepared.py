@@ -55,7 +55,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from sandbox.api.context import CONTEXT_KEY
 from sandbox.api.envelope import fast_json
-from sandbox.api.gateway import is_control_path, is_seller_center_path
+from sandbox.api.gateway import is_control_path, is_seller_center_path, query_pairs
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
@@ -332,7 +332,7 @@ def _inline(scope: Scope, context: dict[str, Any]) -> bool:
 def _query_lists(scope: Scope) -> dict[str, list[str]]:
     """The query as connexion's validation reads it (Starlette's reading)."""
     lists: dict[str, list[str]] = {}
-    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+    for key, value in query_pairs(scope):
         lists.setdefault(key, []).append(value)
     return lists
 
