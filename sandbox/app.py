@@ -28,25 +28,19 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 from connexion.spec import OpenAPISpecification  # noqa: E402
 
-from sandbox.api import errors  # noqa: E402
-from sandbox.api.control_token import ControlTokenGuard  # noqa: E402
-from sandbox.api.gateway import (  # noqa: E402
-    CARRIER_PREFIX,
-    CONTROL_PREFIX,
-    SELLER_CENTER_PREFIX,
-    Gateway,
-    JournalRecorder,
-    OperationInfo,
-    Persister,
-    TrailingSlashGuard,
-    operation_name,
-)
-from sandbox.api.inline_wsgi import InlineWSGI  # noqa: E402
-from sandbox.api.prepared import PreparedOperations  # noqa: E402
 from sandbox.auth import AuthLevel  # noqa: E402
 from sandbox.dispatcher import Dispatcher  # noqa: E402
 from sandbox.durations import parse_instant  # noqa: E402
 from sandbox.faults import PLATFORM_QPS, RateLimiter, WallClock, monotonic  # noqa: E402
+from sandbox.http import errors  # noqa: E402
+from sandbox.http.control_token import ControlTokenGuard  # noqa: E402
+from sandbox.http.gate import Gateway, OperationInfo  # noqa: E402
+from sandbox.http.guards import TrailingSlashGuard  # noqa: E402
+from sandbox.http.inline_wsgi import InlineWSGI  # noqa: E402
+from sandbox.http.paths import CARRIER_PREFIX, CONTROL_PREFIX, SELLER_CENTER_PREFIX  # noqa: E402
+from sandbox.http.persister import Persister  # noqa: E402
+from sandbox.http.prepared import PreparedOperations  # noqa: E402
+from sandbox.http.recorder import JournalRecorder, operation_name  # noqa: E402
 from sandbox.journal import DEFAULT_CAP, Journal  # noqa: E402
 from sandbox.persistence import Store  # noqa: E402
 from sandbox.scenarios import Scenario, ScenarioError, parse_scenario  # noqa: E402
@@ -148,7 +142,7 @@ class Sandbox:
         cannot be read raises ``SnapshotError`` naming it.
 
         ``prepared=False``: every operation takes connexion's whole stack down to Flask instead of
-        the prepared operations (see sandbox.api.prepared); the answers are the same, slower. It is
+        the prepared operations (see sandbox.http.prepared); the answers are the same, slower. It is
         there to compare the two."""
         if isinstance(freeze_at, str):
             freeze_at = parse_instant(freeze_at)
@@ -159,11 +153,11 @@ class Sandbox:
         self.rate_limiter = RateLimiter(PLATFORM_QPS) if rate_limit else None
         self.mirror_http_status = mirror_http_status
         # When set, /sandbox, /seller-center and /web answer only requests that carry it (see
-        # sandbox.api.control_token); the server sets one whenever it binds a non-loopback address.
+        # sandbox.http.control_token); the server sets one whenever it binds a non-loopback address.
         if control_token is not None and not control_token.strip():
             raise ValueError("the control token must not be empty")
         self.control_token = control_token
-        self.inline = inline  # in-process mode: Flask called inline (see sandbox.api.inline_wsgi)
+        self.inline = inline  # in-process mode: Flask called inline (see sandbox.http.inline_wsgi)
         self.validate_responses = validate_responses
         self.prepared = prepared
         self.store = Store(data_dir) if data_dir is not None else None

@@ -13,15 +13,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sandbox import signing
-from sandbox.api.envelope import (
-    INVALID_REQUEST,
-    INVALID_SIGN,
-    NOT_SHOP_OWNER,
-    SHOP_CIPHER_MISSING,
-    TOKEN_EXPIRED,
-    ApiError,
-)
 from sandbox.domain import deadlines
+from sandbox.domain.codes import Code
+from sandbox.http.envelope import ApiError
 from sandbox.tenants import Tenant, TenantRegistry
 from sandbox.world import Shop
 
@@ -68,62 +62,66 @@ def verify(
 ) -> Verified:
     app_key = params.get("app_key", "")
     if not app_key:
-        raise ApiError(INVALID_REQUEST, "Invalid request: app_key is missing")
+        raise ApiError(Code.INVALID_REQUEST, "Invalid request: app_key is missing")
     tenant = registry.get(app_key)
     if tenant is None:
-        raise ApiError(INVALID_REQUEST, f"Invalid request: app_key '{app_key}' is not an app of this sandbox")
+        raise ApiError(
+            Code.INVALID_REQUEST, f"Invalid request: app_key '{app_key}' is not an app of this sandbox"
+        )
     given = params.get("sign", "")
     if not given:
-        raise ApiError(INVALID_REQUEST, "Invalid request: sign is missing")
+        raise ApiError(Code.INVALID_REQUEST, "Invalid request: sign is missing")
     _check_timestamp(params.get("timestamp", ""), wall_now)
     expected = signing.sign(tenant.app_secret, path, params, body, content_type)
     if not signing.signatures_match(expected, given):
         text = signing.string_to_sign(path, params, body, content_type)
         raise ApiError(
-            INVALID_SIGN,
+            Code.INVALID_SIGN,
             "Invalid sign. Sandbox hint: the string the sandbox signed (before wrapping it in the "
             f"app secret) is in the {STRING_TO_SIGN_HEADER} response header",
             headers={STRING_TO_SIGN_HEADER: _hint(text)},
         )
     token_value = headers.get("x-tts-access-token", "")
     if not token_value:
-        raise ApiError(INVALID_REQUEST, "Invalid request: the x-tts-access-token header is missing")
+        raise ApiError(Code.INVALID_REQUEST, "Invalid request: the x-tts-access-token header is missing")
     with tenant.world.session() as world:
         token = world.grants.access.get(token_value)
         if token is None:
-            raise ApiError(INVALID_REQUEST, "Invalid request: access token is invalid")
+            raise ApiError(Code.INVALID_REQUEST, "Invalid request: access token is invalid")
         if token.expired:
-            raise ApiError(TOKEN_EXPIRED, "Access token is expired, please refresh it")
+            raise ApiError(Code.TOKEN_EXPIRED, "Access token is expired, please refresh it")
     cipher = params.get("shop_cipher")
     if level is AuthLevel.SELLER:
         if cipher:
-            raise ApiError(INVALID_REQUEST, "Invalid request: this API does not take shop_cipher")
+            raise ApiError(Code.INVALID_REQUEST, "Invalid request: this API does not take shop_cipher")
         return Verified(tenant, None)
     if not cipher:
-        raise ApiError(SHOP_CIPHER_MISSING, "shop_cipher is required for this API")
+        raise ApiError(Code.SHOP_CIPHER_MISSING, "shop_cipher is required for this API")
     shop = next((s for s in tenant.world.shops.values() if s.cipher == cipher), None)
     if shop is None:
         owner = next((t for t in registry.all() if t.shop.cipher == cipher), None)
         if owner is not None:
-            raise ApiError(NOT_SHOP_OWNER, "The shop_cipher does not belong to a shop this token can access")
-        raise ApiError(INVALID_REQUEST, "Invalid request: shop_cipher is invalid")
+            raise ApiError(
+                Code.NOT_SHOP_OWNER, "The shop_cipher does not belong to a shop this token can access"
+            )
+        raise ApiError(Code.INVALID_REQUEST, "Invalid request: shop_cipher is invalid")
     return Verified(tenant, shop)
 
 
 def _check_timestamp(raw: str, wall_now: datetime) -> None:
     if not raw:
-        raise ApiError(INVALID_REQUEST, "Invalid request: timestamp is missing")
+        raise ApiError(Code.INVALID_REQUEST, "Invalid request: timestamp is missing")
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
-        raise ApiError(INVALID_REQUEST, "Invalid request: timestamp must be Unix seconds")
+        raise ApiError(Code.INVALID_REQUEST, "Invalid request: timestamp must be Unix seconds")
     stamp = int(raw)
     now = wall_now.timestamp()
     if stamp < now - deadlines.TIMESTAMP_MAX_AGE.total_seconds():
         raise ApiError(
-            INVALID_REQUEST,
+            Code.INVALID_REQUEST,
             f"Invalid request: timestamp {stamp} is more than 5 minutes old (server time {int(now)})",
         )
     if stamp > now + deadlines.TIMESTAMP_MAX_SKEW_AHEAD.total_seconds():
         raise ApiError(
-            INVALID_REQUEST,
+            Code.INVALID_REQUEST,
             f"Invalid request: timestamp {stamp} is more than 30 seconds ahead (server time {int(now)})",
         )

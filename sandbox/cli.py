@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sandbox import __version__, signing
+from sandbox.domain.codes import Code
 from sandbox.durations import InvalidInstant, parse_instant
 from sandbox.fakes import REGIONS
 from sandbox.scenario_files import find_scenario
@@ -136,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate-limit",
         action="store_true",
         help="enforce the platform's rate limit: more than 50 requests per second to one Open API "
-        "operation (per tenant) answer HTTP 429 with code 36009002",
+        f"operation (per tenant) answer HTTP 429 with code {Code.TOO_MANY_REQUESTS.value}",
     )
     serve.add_argument(
         "--control-token",
@@ -282,7 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="shop_cipher to send (default: the default shop's, on shop-scoped paths)",
     )
     sign.add_argument(
-        "--no-shop-cipher", action="store_true", help="send no shop_cipher at all (to see error 106013)"
+        "--no-shop-cipher",
+        action="store_true",
+        help=f"send no shop_cipher at all (to see error {Code.SHOP_CIPHER_MISSING.value})",
     )
     return parser
 
@@ -459,7 +462,7 @@ def control_token(host: str, given: str | None) -> str | None:
     new random one; none on loopback unless asked for."""
     import secrets
 
-    from sandbox.api.control_token import is_loopback
+    from sandbox.http.control_token import is_loopback
 
     if given is not None:
         return given

@@ -21,50 +21,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sandbox.api import envelope
-from sandbox.domain import aftersales, cancellations, packages, returns
+from sandbox.domain.codes import FAULT_CODES, Code
 from sandbox.durations import InvalidDuration, InvalidInstant, iso, parse_duration, parse_instant
-from sandbox.uploads import UPLOAD_REFUSED
 
 PLATFORM_QPS = 50  # per API, per app and shop
 MAX_LATENCY_MS = 60_000
 MAX_COUNT = 1_000_000
 
 # The platform's error codes a fault may answer with, and the message it answers by default.
-ERROR_CODES: dict[int, str] = {
-    envelope.INVALID_SIGN: "Invalid sign",
-    envelope.INVALID_REQUEST: "Invalid request",
-    envelope.TOKEN_EXPIRED: "Access token is expired",
-    envelope.NO_API_SCOPE: "The app has no scope for this API",
-    envelope.NOT_SHOP_OWNER: "The token or shop_cipher does not belong to the shop",
-    envelope.SHOP_CIPHER_MISSING: "shop_cipher is missing",
-    envelope.TOO_MANY_REQUESTS: "Too many requests",
-    envelope.INTERNAL_ERROR: "Internal error",
-    envelope.INVALID_PATH: "Invalid path",
-    envelope.INVALID_METHOD: "Invalid method",
-    envelope.ORDER_NOT_FOUND: "Order not found",
-    packages.ORDER_NOT_IN_SHOP: "The order does not belong to the shop",
-    packages.PACKAGE_NOT_FOUND: "The package does not belong to the shop",
-    packages.PACKAGE_ALREADY_SHIPPED: "The package is already shipped",
-    packages.WRONG_SHIPPING_TYPE: "The order's shipping type does not allow this",
-    packages.ORDER_NOT_SHIPPABLE: "The order cannot be shipped",
-    packages.LABEL_REJECTED: "The carrier rejected the shipping label",
-    packages.DOCUMENT_NOT_AVAILABLE: "The shipping document is not available",
-    packages.SHIPPING_INFO_NOT_UPDATABLE: "The shipping information cannot be updated",
-    packages.INVALID_PICKUP_SLOT: "Invalid pickup slot",
-    packages.MIXED_LOGISTICS_TYPES: "The packages have different logistics types",
-    packages.NOT_DELIVERABLE: "The address is not deliverable",
-    packages.ORDER_LOCKED: "The order is locked",
-    UPLOAD_REFUSED: "The file was refused",
-    returns.RETURN_NOT_ALLOWED: "The return is not allowed",
-    cancellations.CANCELLATION_NOT_FOUND: "Cancellation not found",
-    cancellations.CANCELLATION_NOT_PENDING: "The cancellation is not pending",
-    cancellations.ORDER_NOT_CANCELLABLE: "The order cannot be cancelled",
-    aftersales.RETURN_NOT_FOUND: "Return not found",
-    aftersales.RETURN_STATUS_NOT_ALLOWED: "The return's status does not allow this",
-    aftersales.ORDER_NOT_ELIGIBLE: "The order is not eligible for after-sales",
-    aftersales.INVALID_REJECT_REASON: "Invalid reject reason",
-}
+ERROR_CODES: dict[int, str] = {int(c): c.message for c in FAULT_CODES}
 
 
 class FaultKind(StrEnum):
@@ -312,11 +277,11 @@ def _kind_fields(fault: Fault, definition: Mapping[str, Any], seed: int) -> None
         fault.code = code
         fault.message = _text(definition.get("message", ERROR_CODES[code]), "message")
     elif fault.kind is FaultKind.THROTTLE:
-        fault.code = envelope.TOO_MANY_REQUESTS
+        fault.code = int(Code.TOO_MANY_REQUESTS)
         fault.message = _text(definition.get("message", ERROR_CODES[fault.code]), "message")
     else:
         fault.qps = _count(definition.get("qps", PLATFORM_QPS), "qps", 1, 100_000)
-        fault.code = envelope.TOO_MANY_REQUESTS
+        fault.code = int(Code.TOO_MANY_REQUESTS)
         fault.message = f"Too many requests: more than {fault.qps} per second on this API"
         fault.limiter = RateLimiter(fault.qps)
 

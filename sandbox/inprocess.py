@@ -233,8 +233,9 @@ class InProcessSandbox:
             )
 
     def inject_fault(self, tenant: str | None = None, **definition: Any) -> dict[str, Any]:
-        """``inject_fault(kind="error", code=36009003, operation="ship_package", count=1)``; see
-        ``POST /sandbox/faults`` for the fields."""
+        """``inject_fault(kind="error", code=Code.INTERNAL_ERROR, operation="ship_package",
+        count=1)``; see
+        ``POST /sandbox/faults`` for the fields and ``sandbox.domain.codes.Code`` for the codes."""
         return self._control("/sandbox/faults", definition, tenant)
 
     def clear_faults(self, tenant: str | None = None) -> None:

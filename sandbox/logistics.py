@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox import fakes
 from sandbox.domain import carrier, deadlines, fulfillment, packages, returns
 from sandbox.domain.carrier import STANDARD_PLAN, AttemptFailure, Shipment, TrackingEvent
+from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus, ShippingType
 from sandbox.domain.packages import HandoverMethod, LabelStatus, Package, PackageStatus, RejectionReason
@@ -88,9 +89,7 @@ class Logistics:
     def package(self, package_id: str) -> Package:
         found = self.packages.get(package_id)
         if found is None:
-            raise RuleViolation(
-                f"package {package_id} not found in this shop", code=packages.PACKAGE_NOT_FOUND
-            )
+            raise RuleViolation(f"package {package_id} not found in this shop", code=Code.PACKAGE_NOT_FOUND)
         return found
 
     def package_of(self, order: Order) -> Package | None:
@@ -169,14 +168,14 @@ class Logistics:
                 raise RuleViolation(
                     "a seller-shipped package needs self_shipment.tracking_number and "
                     "self_shipment.shipping_provider_id",
-                    code=packages.WRONG_SHIPPING_TYPE,
+                    code=Code.WRONG_SHIPPING_TYPE,
                 )
             return self._seller_ships(package, order, tracking_number, self.provider(provider_id), at)
         if tracking_number:
             raise RuleViolation(
                 "this order uses platform shipping: the platform's carrier provides the "
                 "tracking number; send handover_method instead of self_shipment",
-                code=packages.WRONG_SHIPPING_TYPE,
+                code=Code.WRONG_SHIPPING_TYPE,
             )
         handover = handover or HandoverMethod.DROP_OFF
         if handover is HandoverMethod.PICKUP:
@@ -186,7 +185,7 @@ class Logistics:
                 raise RuleViolation(
                     "pickup_slot must be one of the package's handover time slots "
                     f"(GET .../handover_time_slots), e.g. {choices}",
-                    code=packages.INVALID_PICKUP_SLOT,
+                    code=Code.INVALID_PICKUP_SLOT,
                 )
         problem = (
             packages.label_problem(package, order)
@@ -198,7 +197,7 @@ class Logistics:
             self.world.apply(packages.reject_label(package, problem, at))
             raise RuleViolation(
                 f"Shipping label rejected: {problem.value}. {packages.NEXT_STEP[problem]}",
-                code=packages.LABEL_REJECTED,
+                code=Code.LABEL_REJECTED,
             )
         existing = (
             self.shipments.get(package.tracking_number)
@@ -316,7 +315,7 @@ class Logistics:
         if order.shipping_type is not ShippingType.SELLER:
             raise RuleViolation(
                 f"order {order.id} uses platform shipping: ship its package instead",
-                code=packages.WRONG_SHIPPING_TYPE,
+                code=Code.WRONG_SHIPPING_TYPE,
             )
         all_items = {item.id for item in order.line_items}
         unknown = [i for i in line_item_ids if i not in all_items]
@@ -353,7 +352,7 @@ class Logistics:
         over; a number that belongs to another package is refused."""
         order = self._order(package)
         if order.locked:
-            raise RuleViolation(f"order {order.id} is completed and locked", code=packages.ORDER_LOCKED)
+            raise RuleViolation(f"order {order.id} is completed and locked", code=Code.ORDER_LOCKED)
         provider = self.provider(provider_id)
         old = self.shipments.get(package.tracking_number)
         taken = self.shipments.get(tracking_number)
@@ -361,7 +360,7 @@ class Logistics:
             if taken.package_id or taken.order_id not in ("", order.id):
                 raise RuleViolation(
                     f"tracking number {tracking_number} belongs to another package",
-                    code=packages.SHIPPING_INFO_NOT_UPDATABLE,
+                    code=Code.SHIPPING_INFO_NOT_UPDATABLE,
                 )
             self._check_same_carrier(taken, provider)
         outcome = packages.update_shipping_info(
@@ -412,7 +411,7 @@ class Logistics:
             raise RuleViolation(
                 f"tracking number {shipment.tracking_number} is a {shipment.provider_name} "
                 f"label: shipping_provider_id must be {shipment.provider_id}",
-                code=packages.WRONG_SHIPPING_TYPE,
+                code=Code.WRONG_SHIPPING_TYPE,
             )
 
     # ----- US platform labels (create the label first, hand over later) ----------------------
@@ -444,13 +443,11 @@ class Logistics:
         order = self._order(package)
         packages.check_shippable(package, order)
         if package.shipping_type is not ShippingType.TIKTOK:
-            raise RuleViolation(
-                "labels are bought only for platform shipping", code=packages.WRONG_SHIPPING_TYPE
-            )
+            raise RuleViolation("labels are bought only for platform shipping", code=Code.WRONG_SHIPPING_TYPE)
         if package.label_status is LabelStatus.CREATED:
             raise RuleViolation(
                 f"package {package.id} already has a label ({package.tracking_number})",
-                code=packages.PACKAGE_ALREADY_SHIPPED,
+                code=Code.PACKAGE_ALREADY_SHIPPED,
             )
         service = next((s for s in self.shipping_services(weight_grams) if s.id == service_id), None)
         if service is None:
@@ -463,7 +460,7 @@ class Logistics:
             self.world.apply(packages.reject_label(package, problem, at))
             raise RuleViolation(
                 f"Shipping label rejected: {problem.value}. {packages.NEXT_STEP[problem]}",
-                code=packages.LABEL_REJECTED,
+                code=Code.LABEL_REJECTED,
             )
         shipment = self._open_shipment(order, package, service.provider, self._platform_number(), at)
         outcome = packages.label_created(
@@ -478,17 +475,17 @@ class Logistics:
             raise RuleViolation(
                 "shipping documents exist only for platform shipping; seller-shipped "
                 "packages use the seller's own carrier label",
-                code=packages.WRONG_SHIPPING_TYPE,
+                code=Code.WRONG_SHIPPING_TYPE,
             )
         if package.label_status is LabelStatus.REJECTED:
             reason = package.rejection.value if package.rejection else "unknown"
             raise RuleViolation(
                 f"the shipping label was rejected ({reason}); fix it and ship again",
-                code=packages.LABEL_REJECTED,
+                code=Code.LABEL_REJECTED,
             )
         if not package.arranged:
             raise RuleViolation(
-                "arrange shipment first (POST .../packages/{id}/ship)", code=packages.DOCUMENT_NOT_AVAILABLE
+                "arrange shipment first (POST .../packages/{id}/ship)", code=Code.DOCUMENT_NOT_AVAILABLE
             )
         if (
             package.collected_at is not None
@@ -496,7 +493,7 @@ class Logistics:
         ):
             raise RuleViolation(
                 "the carrier has collected the package: documents are no longer available",
-                code=packages.DOCUMENT_NOT_AVAILABLE,
+                code=Code.DOCUMENT_NOT_AVAILABLE,
             )
 
     # ----- the carrier's side ----------------------------------------------------------------
@@ -734,15 +731,15 @@ def seller_delivers(
     """Sellers who deliver themselves report the outcome, with proof of delivery."""
     order = logistics._order(package)
     if order.locked:
-        raise RuleViolation(f"order {order.id} is completed and locked", code=packages.ORDER_LOCKED)
+        raise RuleViolation(f"order {order.id} is completed and locked", code=Code.ORDER_LOCKED)
     if package.shipping_type is not ShippingType.SELLER:
         raise RuleViolation(
-            "only seller-shipped packages report their own delivery", code=packages.WRONG_SHIPPING_TYPE
+            "only seller-shipped packages report their own delivery", code=Code.WRONG_SHIPPING_TYPE
         )
     if delivery_type == "UPDATE_POD":
         if order.status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED) or not file_url:
             raise RuleViolation(
-                "UPDATE_POD needs a delivered package and a file_url", code=packages.NOT_DELIVERABLE
+                "UPDATE_POD needs a delivered package and a file_url", code=Code.NOT_DELIVERABLE
             )
         package.proof_of_delivery.append(file_url)
         return Outcome()
@@ -750,11 +747,11 @@ def seller_delivers(
         raise RuleViolation(
             f"order {order.id} is {order.status.value}: only a shipped package can be "
             "reported delivered or failed",
-            code=packages.NOT_DELIVERABLE,
+            code=Code.NOT_DELIVERABLE,
         )
     if delivery_type == "DELIVERY_FAILED":
         if not fail_reason:
-            raise RuleViolation("DELIVERY_FAILED needs a fail_delivery_reason", code=packages.NOT_DELIVERABLE)
+            raise RuleViolation("DELIVERY_FAILED needs a fail_delivery_reason", code=Code.NOT_DELIVERABLE)
         return Outcome(
             events=[
                 DomainEvent(
@@ -765,7 +762,7 @@ def seller_delivers(
     if not file_url:
         raise RuleViolation(
             "DELIVERY_SUCCESS needs proof of delivery: file_url from images/upload or files/upload",
-            code=packages.NOT_DELIVERABLE,
+            code=Code.NOT_DELIVERABLE,
         )
     package.proof_of_delivery.append(file_url)
     shipment = logistics.shipments.get(package.tracking_number)

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -16,8 +17,6 @@ MAX_KEPT = 200  # per world; the oldest are dropped
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 MAX_EVIDENCE_FILES = 5
 EVIDENCE_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
-UPLOAD_REFUSED = 21011111
-NOT_DELIVERABLE = 21011109
 
 _IMAGE_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
@@ -37,7 +36,7 @@ class EvidenceRefused(RuleViolation):
     """An evidence file the ticket desk does not take; ``reason`` is empty, too_large or wrong_type."""
 
     def __init__(self, reason: str, message: str):
-        super().__init__(message, code=UPLOAD_REFUSED)
+        super().__init__(message, code=Code.UPLOAD_REFUSED)
         self.reason = reason
 
 
@@ -75,26 +74,26 @@ class Uploads:
 
     def add_image(self, data: bytes, at: datetime) -> Upload:
         if not data:
-            raise RuleViolation("the image is empty", code=UPLOAD_REFUSED)
+            raise RuleViolation("the image is empty", code=Code.UPLOAD_REFUSED)
         if len(data) > MAX_IMAGE_BYTES:
             raise RuleViolation(
-                f"images are limited to {MAX_IMAGE_BYTES // (1024 * 1024)} MB", code=UPLOAD_REFUSED
+                f"images are limited to {MAX_IMAGE_BYTES // (1024 * 1024)} MB", code=Code.UPLOAD_REFUSED
             )
         content_type = image_type(data)
         if content_type is None:
-            raise RuleViolation("only JPEG, PNG and WEBP images are accepted", code=UPLOAD_REFUSED)
+            raise RuleViolation("only JPEG, PNG and WEBP images are accepted", code=Code.UPLOAD_REFUSED)
         width, height = png_size(data)
         return self._keep(Upload(self._id(), "image", content_type, data, at, width, height))
 
     def add_file(self, data: bytes, name: str, at: datetime) -> Upload:
         if not data:
-            raise RuleViolation("the file is empty", code=UPLOAD_REFUSED)
+            raise RuleViolation("the file is empty", code=Code.UPLOAD_REFUSED)
         if len(data) > MAX_FILE_BYTES:
             raise RuleViolation(
-                f"files are limited to {MAX_FILE_BYTES // (1024 * 1024)} MB", code=UPLOAD_REFUSED
+                f"files are limited to {MAX_FILE_BYTES // (1024 * 1024)} MB", code=Code.UPLOAD_REFUSED
             )
         if not data.startswith(b"%PDF-"):
-            raise RuleViolation("only PDF files are accepted", code=UPLOAD_REFUSED)
+            raise RuleViolation("only PDF files are accepted", code=Code.UPLOAD_REFUSED)
         safe = "".join(c for c in name if c.isalnum() or c in "._- ")[:100] or "file.pdf"
         return self._keep(Upload(self._id(), safe, "application/pdf", data, at))
 
@@ -133,11 +132,12 @@ def proof_of_delivery(uploads: Uploads, upload_id: str | None, file_type: str) -
     upload = uploads.files.get(upload_id or "")
     if upload is None:
         raise RuleViolation(
-            "file_url must be a URL answered by images/upload or files/upload", code=NOT_DELIVERABLE
+            "file_url must be a URL answered by images/upload or files/upload", code=Code.NOT_DELIVERABLE
         )
     expected = "application/pdf" if file_type == "PDF" else "image/"
     if file_type and not upload.content_type.startswith(expected):
         raise RuleViolation(
-            f"file_type {file_type} does not match the uploaded {upload.content_type}", code=NOT_DELIVERABLE
+            f"file_type {file_type} does not match the uploaded {upload.content_type}",
+            code=Code.NOT_DELIVERABLE,
         )
     return upload

@@ -24,6 +24,7 @@ from sandbox import fakes
 from sandbox.clock import VirtualClock, wall_now
 from sandbox.domain import aftersales, authorization, cancellations, orders, tickets
 from sandbox.domain.authorization import Grants
+from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus
 from sandbox.domain.packages import PackageStatus
@@ -478,7 +479,7 @@ class World:
     def order(self, order_id: str) -> Order:
         found = self.orders.get(order_id)
         if found is None:
-            raise RuleViolation(f"order {order_id} not found in this shop", code=25007006)
+            raise RuleViolation(f"order {order_id} not found in this shop", code=Code.ORDER_NOT_FOUND)
         return found
 
     def pay_order(self, order_id: str) -> Order:

@@ -39,8 +39,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from sandbox import signing
-from sandbox.api.envelope import INTERNAL_ERROR, INVALID_SIGN
 from sandbox.app import Sandbox
+from sandbox.http.envelope import INTERNAL_ERROR, INVALID_SIGN
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("TTS_FUZZ_EXAMPLES", "10"))

@@ -337,7 +337,7 @@ VALUES = [
 def test_the_direct_parameter_check_agrees_with_jsonschema(schema: dict[str, Any]) -> None:
     from jsonschema import Draft4Validator
 
-    from sandbox.api.prepared import _plain_check
+    from sandbox.http.prepared import _plain_check
 
     check = _plain_check(schema)
     assert check is not None
@@ -347,7 +347,7 @@ def test_the_direct_parameter_check_agrees_with_jsonschema(schema: dict[str, Any
 
 
 def test_other_schemas_are_left_to_jsonschema() -> None:
-    from sandbox.api.prepared import _plain_check
+    from sandbox.http.prepared import _plain_check
 
     assert _plain_check({"type": "string", "pattern": "^[0-9]+$"}) is None
     assert _plain_check({"type": "integer", "minimum": 1, "exclusiveMinimum": True}) is None

@@ -11,10 +11,10 @@ import pytest
 from conftest import START, ok
 from test_cli import server
 
-from sandbox.api.control_token import is_loopback
 from sandbox.app import DEFAULT_HOST, Sandbox
 from sandbox.cli import build_parser, control_token
 from sandbox.client import SignedClient
+from sandbox.http.control_token import is_loopback
 
 TOKEN = "s3cret-control-token"
 

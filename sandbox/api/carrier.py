@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.api.context import current, json_object
-from sandbox.api.envelope import ControlError
 from sandbox.documents import pdf
 from sandbox.domain.carrier import Shipment
 from sandbox.domain.events import RuleViolation
 from sandbox.durations import iso
+from sandbox.http.context import current, json_object
+from sandbox.http.envelope import ControlError
 from sandbox.world import World
 
 

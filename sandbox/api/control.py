@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox import __version__
-from sandbox.api.context import current, json_object
-from sandbox.api.envelope import ControlError, instant_param
 from sandbox.clock import ClockError
 from sandbox.domain import packages
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.durations import InvalidDuration, iso, parse_duration
+from sandbox.http.context import current, json_object
+from sandbox.http.envelope import ControlError, instant_param
 from sandbox.tenants import Tenant
 from sandbox.world import World
 
@@ -175,7 +176,9 @@ def _order_action(action: Any, order_id: str, *args: Any) -> dict[str, Any]:
     try:
         return _order_state(action(order_id, *args))
     except RuleViolation as exc:
-        status, kind = (404, "unknown_order") if exc.code == 25007006 else (409, "illegal_transition")
+        status, kind = (
+            (404, "unknown_order") if exc.code == Code.ORDER_NOT_FOUND else (409, "illegal_transition")
+        )
         raise ControlError(status, kind, exc.message) from exc
 
 
@@ -191,7 +194,9 @@ def _return_action(action: Any, order_id: str, *args: Any) -> dict[str, Any]:
     try:
         record = action(order_id, *args)
     except RuleViolation as exc:
-        status, kind = (404, "unknown_order") if exc.code == 25007006 else (409, "illegal_transition")
+        status, kind = (
+            (404, "unknown_order") if exc.code == Code.ORDER_NOT_FOUND else (409, "illegal_transition")
+        )
         raise ControlError(status, kind, exc.message) from exc
     due = record.response_due
     return {

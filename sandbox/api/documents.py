@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox import links
-from sandbox.api.context import current
-from sandbox.api.envelope import ControlError
 from sandbox.documents import read_link, render_document
 from sandbox.domain.packages import LabelStatus
 from sandbox.durations import iso
+from sandbox.http.context import current
+from sandbox.http.envelope import ControlError
 from sandbox.links import BadLink
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from sandbox.api.context import current, json_object
-from sandbox.api.envelope import success
 from sandbox.domain.events import RuleViolation
+from sandbox.http.context import current, json_object
+from sandbox.http.envelope import success
 
 
 def get_webhooks(**_: Any) -> dict[str, Any]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api.context import current, json_object
-from sandbox.api.envelope import ControlError
 from sandbox.faults import InvalidFault
+from sandbox.http.context import current, json_object
+from sandbox.http.envelope import ControlError
 from sandbox.world import World
 
 

@@ -8,15 +8,16 @@ from urllib.parse import urlsplit
 
 from sandbox import links
 from sandbox.api import render
-from sandbox.api.context import current, json_object
-from sandbox.api.envelope import success
 from sandbox.api.listing import page_of
 from sandbox.documents import document_link
 from sandbox.domain import packages
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import Order
 from sandbox.domain.packages import HandoverMethod, Package
 from sandbox.domain.search import PackageFilter
+from sandbox.http.context import current, json_object
+from sandbox.http.envelope import success
 from sandbox.logistics import seller_delivers
 from sandbox.uploads import proof_of_delivery
 from sandbox.world import World
@@ -27,7 +28,7 @@ FILES_PATH = "/sandbox/files/"
 def _order(world: World, order_id: str) -> Order:
     order = world.orders.get(order_id)
     if order is None:
-        raise RuleViolation(f"order {order_id} not found in this shop", code=packages.ORDER_NOT_IN_SHOP)
+        raise RuleViolation(f"order {order_id} not found in this shop", code=Code.ORDER_NOT_IN_SHOP)
     return order
 
 
@@ -109,7 +110,7 @@ def batch_ship_packages(body: Any, **_: Any) -> dict[str, Any]:
             try:
                 if package is None:
                     raise RuleViolation(
-                        f"package {request['id']} not found in this shop", code=packages.PACKAGE_NOT_FOUND
+                        f"package {request['id']} not found in this shop", code=Code.PACKAGE_NOT_FOUND
                     )
                 _ship(world, package, request)
             except RuleViolation as exc:
@@ -168,9 +169,7 @@ def update_order_shipping_info(order_id: str, body: Any, **_: Any) -> dict[str, 
     with current().world.session() as world:
         package = world.logistics.package_of(_order(world, order_id))
         if package is None:
-            raise RuleViolation(
-                f"order {order_id} has no package yet", code=packages.SHIPPING_INFO_NOT_UPDATABLE
-            )
+            raise RuleViolation(f"order {order_id} has no package yet", code=Code.SHIPPING_INFO_NOT_UPDATABLE)
         world.apply(
             world.logistics.update_shipping_info(
                 package, request["tracking_number"], request["shipping_provider_id"], world.now()
@@ -306,7 +305,7 @@ def create_package_202512(body: Any, **_: Any) -> dict[str, Any]:
         if package is None:
             raise RuleViolation(
                 f"order {order.id} is {order.status.value}: it has no package to label",
-                code=packages.ORDER_NOT_SHIPPABLE,
+                code=Code.ORDER_NOT_SHIPPABLE,
             )
         world.apply(
             world.logistics.create_label(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sandbox.api.envelope import success
 from sandbox.domain.search import Filter, Ordered, search
+from sandbox.http.envelope import success
 from sandbox.world import World
 
 

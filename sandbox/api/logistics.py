@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api.context import current
-from sandbox.api.envelope import INVALID_REQUEST, ApiError, success
 from sandbox.domain import packages
+from sandbox.domain.codes import Code
 from sandbox.domain.orders import ShippingType
 from sandbox.fakes import DELIVERY_OPTIONS
+from sandbox.http.context import current
+from sandbox.http.envelope import ApiError, success
 
 _OPTIONS = {
     DELIVERY_OPTIONS[ShippingType.TIKTOK]: ("Standard shipping", "STANDARD"),
@@ -45,7 +46,9 @@ def get_warehouses(**_: Any) -> dict[str, Any]:
 def get_delivery_options(warehouse_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
         if warehouse_id != world.profile.shop.warehouse_id:
-            raise ApiError(INVALID_REQUEST, f"Invalid request: warehouse {warehouse_id} is not this shop's")
+            raise ApiError(
+                Code.INVALID_REQUEST, f"Invalid request: warehouse {warehouse_id} is not this shop's"
+            )
         options = [
             {
                 "id": option_id,
@@ -67,7 +70,9 @@ def get_delivery_options(warehouse_id: str, **_: Any) -> dict[str, Any]:
 def get_shipping_providers(delivery_option_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
         if delivery_option_id not in _OPTIONS:
-            raise ApiError(INVALID_REQUEST, f"Invalid request: unknown delivery option {delivery_option_id}")
+            raise ApiError(
+                Code.INVALID_REQUEST, f"Invalid request: unknown delivery option {delivery_option_id}"
+            )
         providers = world.logistics.providers()
         return success(
             world.next_request_id(), {"shipping_providers": [{"id": p.id, "name": p.name} for p in providers]}

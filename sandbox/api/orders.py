@@ -6,11 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.api import render
-from sandbox.api.context import current, json_object
-from sandbox.api.envelope import ORDER_NOT_FOUND, ApiError, success
 from sandbox.api.listing import page_of
+from sandbox.domain.codes import Code
 from sandbox.domain.orders import Order
 from sandbox.domain.search import OrderFilter
+from sandbox.http.context import current, json_object
+from sandbox.http.envelope import ApiError, success
 
 
 def search_orders(
@@ -38,7 +39,7 @@ def _detail(ids: list[str], renderer: Callable[[Order], dict[str, Any]]) -> dict
         shop_orders = world.orders
         missing = [i for i in ids if i not in shop_orders]
         if missing:
-            raise ApiError(ORDER_NOT_FOUND, f"Order not found: {', '.join(missing)}")
+            raise ApiError(Code.ORDER_NOT_FOUND, f"Order not found: {', '.join(missing)}")
         unique = list(dict.fromkeys(ids))
         return success(world.next_request_id(), {"orders": [renderer(shop_orders[i]) for i in unique]})
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api.context import current, json_object
-from sandbox.api.envelope import success
 from sandbox.api.listing import page_of
 from sandbox.domain import aftersales, cancellations, deadlines
 from sandbox.domain.aftersales import ReturnRequest
 from sandbox.domain.cancellations import CANCEL_TYPE, Cancellation
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.search import CancellationFilter, ReturnFilter
+from sandbox.http.context import current, json_object
+from sandbox.http.envelope import success
 
 
 def _render(record: Cancellation, world: Any) -> dict[str, Any]:
@@ -77,7 +78,9 @@ def cancel_order(body: Any, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
         order = world.orders.get(request["order_id"])
         if order is None:
-            raise RuleViolation(f"order {request['order_id']} not found in this shop", code=25007006)
+            raise RuleViolation(
+                f"order {request['order_id']} not found in this shop", code=Code.ORDER_NOT_FOUND
+            )
         world.apply(cancellations.seller_cancels(order, world.now(), request["cancel_reason"]))
         record = next(
             r
@@ -183,7 +186,7 @@ def get_reject_reasons(return_or_cancel_id: str = "", **_: Any) -> dict[str, Any
         else:
             raise RuleViolation(
                 f"no return or cancellation {return_or_cancel_id} in this shop",
-                code=aftersales.RETURN_NOT_FOUND,
+                code=Code.RETURN_NOT_FOUND,
             )
         return success(
             world.next_request_id(), {"reasons": [{"name": r.name, "text": r.text} for r in reasons]}

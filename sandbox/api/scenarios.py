@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api.context import current
-from sandbox.api.envelope import ControlError
 from sandbox.domain.events import RuleViolation
+from sandbox.http.context import current
+from sandbox.http.envelope import ControlError
 from sandbox.scenarios import ScenarioError
 from sandbox.scenarios.engine import ScenarioRun
 from sandbox.world import ScenarioConflict

@@ -11,10 +11,8 @@ from typing import Any
 
 from flask import Response
 
-from sandbox.api.context import current
-from sandbox.api.envelope import ORDER_NOT_FOUND, ControlError, attachment, instant_param
-from sandbox.api.gateway import SELLER_CENTER_PREFIX
 from sandbox.domain import aftersales, manage_orders, tickets
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.manage_orders import (
     RETURN_STATUS_LABELS,
@@ -28,6 +26,9 @@ from sandbox.domain.manage_orders import (
 from sandbox.domain.returns import ReturnStatus
 from sandbox.domain.tickets import Ticket, TicketRefused
 from sandbox.durations import iso
+from sandbox.http.context import current
+from sandbox.http.envelope import ControlError, attachment, instant_param
+from sandbox.http.paths import SELLER_CENTER_PREFIX
 from sandbox.uploads import EvidenceRefused
 from sandbox.world import World
 
@@ -317,7 +318,7 @@ def _refused(exc: RuleViolation) -> ControlError:
         return ControlError(_EVIDENCE_STATUS.get(exc.reason, 400), f"evidence_{exc.reason}", exc.message)
     if isinstance(exc, TicketRefused):
         return ControlError(_REFUSAL_STATUS.get(exc.reason, 422), exc.reason, exc.message)
-    if exc.code == ORDER_NOT_FOUND:
+    if exc.code == Code.ORDER_NOT_FOUND:
         return ControlError(
             404, "unknown_order", f"{exc.message}: give the ID of one of this tenant's orders"
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api.context import current
-from sandbox.api.envelope import success
+from sandbox.http.context import current
+from sandbox.http.envelope import success
 
 
 def get_authorized_shops(**_: Any) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api.context import current
-from sandbox.api.envelope import ControlError
 from sandbox.domain.events import RuleViolation
 from sandbox.durations import iso
+from sandbox.http.context import current
+from sandbox.http.envelope import ControlError
 from sandbox.persistence import SnapshotError, dump_tenant, load_tenant
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api.context import current
-from sandbox.api.envelope import INVALID_REQUEST, ApiError, success
 from sandbox.domain.authorization import AccessToken, RefreshToken
+from sandbox.domain.codes import Code
+from sandbox.http.context import current
+from sandbox.http.envelope import ApiError, success
 from sandbox.tenants import Tenant
 
 GRANTED_SCOPES = [
@@ -22,7 +23,7 @@ GRANTED_SCOPES = [
 def _tenant(app_key: str, app_secret: str) -> Tenant:
     tenant = current().sandbox.tenants.get(app_key)
     if tenant is None or tenant.app_secret != app_secret:
-        raise ApiError(INVALID_REQUEST, "Invalid request: app_key or app_secret is wrong")
+        raise ApiError(Code.INVALID_REQUEST, "Invalid request: app_key or app_secret is wrong")
     return tenant
 
 

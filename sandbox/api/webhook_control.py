@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sandbox.api.context import current
-from sandbox.api.envelope import ControlError
 from sandbox.dispatcher import headers_for
 from sandbox.domain.events import RuleViolation
 from sandbox.durations import iso
+from sandbox.http.context import current
+from sandbox.http.envelope import ControlError
 from sandbox.tenants import Tenant
 from sandbox.webhooks import Delivery
 

@@ -16,13 +16,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sandbox.domain import deadlines
+from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus
-
-RETURN_NOT_FOUND = 25007201
-RETURN_STATUS_NOT_ALLOWED = 25007202
-ORDER_NOT_ELIGIBLE = 25007203
-INVALID_REJECT_REASON = 25007204
 
 AUTO_APPROVE_RULE = "return_auto_approved"
 
@@ -163,14 +159,14 @@ def of_order(records: dict[str, ReturnRequest], order_id: str) -> ReturnRequest:
         if record.order_id == order_id and record.status in OPEN:
             return record
     raise RuleViolation(
-        f"order {order_id} has no return or refund request in progress", code=RETURN_NOT_FOUND
+        f"order {order_id} has no return or refund request in progress", code=Code.RETURN_NOT_FOUND
     )
 
 
 def find(records: dict[str, ReturnRequest], return_id: str) -> ReturnRequest:
     record = records.get(return_id)
     if record is None:
-        raise RuleViolation(f"return {return_id} not found in this shop", code=RETURN_NOT_FOUND)
+        raise RuleViolation(f"return {return_id} not found in this shop", code=Code.RETURN_NOT_FOUND)
     return record
 
 
@@ -207,7 +203,8 @@ def _refund(record: ReturnRequest, at: datetime, role: Role) -> Outcome:
 
 def _not_allowed(record: ReturnRequest, doing: str, allowed: str) -> RuleViolation:
     return RuleViolation(
-        f"return {record.id} is {record.status.value}: {doing} only {allowed}", code=RETURN_STATUS_NOT_ALLOWED
+        f"return {record.id} is {record.status.value}: {doing} only {allowed}",
+        code=Code.RETURN_STATUS_NOT_ALLOWED,
     )
 
 
@@ -222,7 +219,7 @@ def buyer_requests(
     """The buyer asks for a return or a refund of the whole order; the seller must answer in time."""
     allowed = eligibility(records, order, at)
     if not allowed.eligible:
-        raise RuleViolation(allowed.reason, code=ORDER_NOT_ELIGIBLE)
+        raise RuleViolation(allowed.reason, code=Code.ORDER_NOT_ELIGIBLE)
     record = ReturnRequest(
         new_id(rng, records),
         order.id,
@@ -294,7 +291,7 @@ def seller_rejects(record: ReturnRequest, at: datetime, reason: str, comment: st
         raise RuleViolation(
             f"reject_reason '{reason}' does not apply to a {record.status.value} return; "
             f"use one of {', '.join(names)} (GET reject_reasons lists them)",
-            code=INVALID_REJECT_REASON,
+            code=Code.INVALID_REJECT_REASON,
         )
     text = next(r.text for r in REJECT_REASONS[record.status] if r.name == reason)
     record.reject_reason, record.reject_comment, record.response_due = reason, comment, None

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sandbox.domain import deadlines
+from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 
 # Error codes of the authorization endpoints.
-INVALID_REQUEST = 36009004
-TOKEN_EXPIRED = 105002
 
 
 @dataclass
@@ -105,7 +104,7 @@ def refresh_access_token(
         raise RuleViolation("refresh_token is invalid")
     if refresh.expired:
         raise RuleViolation(
-            "refresh_token expired: the seller must authorize the app again", code=TOKEN_EXPIRED
+            "refresh_token expired: the seller must authorize the app again", code=Code.TOKEN_EXPIRED
         )
     access = AccessToken(_token(rng, "TTP_"), refresh.open_id, at + deadlines.ACCESS_TOKEN_LIFETIME)
     grants.access[access.value] = access

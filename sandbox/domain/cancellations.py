@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sandbox.domain.codes import Code
 from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import BEFORE_SHIPMENT, CancellationInitiator, Order, OrderStatus, _cancel
-
-CANCELLATION_NOT_FOUND = 25007101
-CANCELLATION_NOT_PENDING = 25007102
-ORDER_NOT_CANCELLABLE = 25007103
 
 
 class CancelStatus(StrEnum):
@@ -94,12 +91,14 @@ def follow(
 def pending(records: dict[str, Cancellation], cancel_id: str) -> Cancellation:
     record = records.get(cancel_id)
     if record is None:
-        raise RuleViolation(f"cancellation {cancel_id} not found in this shop", code=CANCELLATION_NOT_FOUND)
+        raise RuleViolation(
+            f"cancellation {cancel_id} not found in this shop", code=Code.CANCELLATION_NOT_FOUND
+        )
     if record.status is not CancelStatus.PENDING:
         raise RuleViolation(
             f"cancellation {cancel_id} is {record.status.value}: only a pending request can be "
             "approved or rejected",
-            code=CANCELLATION_NOT_PENDING,
+            code=Code.CANCELLATION_NOT_PENDING,
         )
     return record
 
@@ -127,6 +126,6 @@ def seller_cancels(order: Order, at: datetime, reason: str) -> Outcome:
         raise RuleViolation(
             f"order {order.id} is {order.status.value}: a seller can cancel only a paid order "
             "that has not shipped",
-            code=ORDER_NOT_CANCELLABLE,
+            code=Code.ORDER_NOT_CANCELLABLE,
         )
     return _cancel(order, at, CancellationInitiator.SELLER, reason)

@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sandbox.domain.codes import Code
+
 
 class RuleViolation(Exception):
     """A request the platform's rules do not allow in the current state (nothing is changed)."""
 
-    def __init__(self, message: str, *, code: int = 36009004):
+    def __init__(self, message: str, *, code: int = Code.INVALID_REQUEST):
         super().__init__(message)
         self.message = message
-        self.code = code
+        self.code = int(code)
 
 
 @dataclass(frozen=True, slots=True)

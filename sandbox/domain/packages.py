@@ -16,24 +16,9 @@ from enum import StrEnum
 from typing import Any
 
 from sandbox.domain import deadlines
+from sandbox.domain.codes import Code
 from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus, ShippingType
-
-# Error codes of the fulfillment operations. The reference names 21011028 (package not in the shop)
-# and 21008111 (order not in the shop); the platform publishes no codes for the others, so the
-# sandbox uses these, documented in the spec.
-PACKAGE_NOT_FOUND = 21011028
-ORDER_NOT_IN_SHOP = 21008111
-PACKAGE_ALREADY_SHIPPED = 21011101
-WRONG_SHIPPING_TYPE = 21011102
-ORDER_NOT_SHIPPABLE = 21011103
-LABEL_REJECTED = 21011104
-DOCUMENT_NOT_AVAILABLE = 21011105
-SHIPPING_INFO_NOT_UPDATABLE = 21011106
-INVALID_PICKUP_SLOT = 21011107
-MIXED_LOGISTICS_TYPES = 21011108
-NOT_DELIVERABLE = 21011109
-ORDER_LOCKED = 21011110
 
 
 class PackageStatus(StrEnum):
@@ -143,15 +128,19 @@ def label_problem(package: Package, order: Order) -> RejectionReason | None:
 
 def check_shippable(package: Package, order: Order) -> None:
     if order.status is OrderStatus.CANCELLED:
-        raise RuleViolation(f"order {order.id} is cancelled and cannot be shipped", code=ORDER_NOT_SHIPPABLE)
+        raise RuleViolation(
+            f"order {order.id} is cancelled and cannot be shipped", code=Code.ORDER_NOT_SHIPPABLE
+        )
     if order.locked:
-        raise RuleViolation(f"order {order.id} is completed and locked", code=ORDER_LOCKED)
+        raise RuleViolation(f"order {order.id} is completed and locked", code=Code.ORDER_LOCKED)
     if package.arranged:
-        raise RuleViolation(f"package {package.id} has already been shipped", code=PACKAGE_ALREADY_SHIPPED)
+        raise RuleViolation(
+            f"package {package.id} has already been shipped", code=Code.PACKAGE_ALREADY_SHIPPED
+        )
     if order.status is not OrderStatus.AWAITING_SHIPMENT:
         raise RuleViolation(
             f"order {order.id} is {order.status.value}: only an order awaiting shipment can be shipped",
-            code=ORDER_NOT_SHIPPABLE,
+            code=Code.ORDER_NOT_SHIPPABLE,
         )
 
 
@@ -160,7 +149,7 @@ def check_one_logistics_type(batch: Iterable[Package]) -> None:
     if len({p.shipping_type for p in batch}) > 1:
         raise RuleViolation(
             "only one logistics type per batch: do not mix platform-shipped and seller-shipped packages",
-            code=MIXED_LOGISTICS_TYPES,
+            code=Code.MIXED_LOGISTICS_TYPES,
         )
 
 
@@ -246,18 +235,20 @@ def update_shipping_info(
     """A seller corrects a shipped package's tracking information: once, within 72 hours."""
     if package.shipping_type is not ShippingType.SELLER:
         raise RuleViolation(
-            "only seller-shipped packages take new tracking information", code=WRONG_SHIPPING_TYPE
+            "only seller-shipped packages take new tracking information", code=Code.WRONG_SHIPPING_TYPE
         )
     if not package.arranged or package.arranged_at is None:
         raise RuleViolation(
-            f"package {package.id} has not been shipped yet", code=SHIPPING_INFO_NOT_UPDATABLE
+            f"package {package.id} has not been shipped yet", code=Code.SHIPPING_INFO_NOT_UPDATABLE
         )
     if package.shipping_info_updates >= 1:
-        raise RuleViolation("shipping information can be updated only once", code=SHIPPING_INFO_NOT_UPDATABLE)
+        raise RuleViolation(
+            "shipping information can be updated only once", code=Code.SHIPPING_INFO_NOT_UPDATABLE
+        )
     if at > package.arranged_at + deadlines.SHIPPING_INFO_UPDATE_WINDOW:
         raise RuleViolation(
             "shipping information can be updated only within 72 hours of shipping",
-            code=SHIPPING_INFO_NOT_UPDATABLE,
+            code=Code.SHIPPING_INFO_NOT_UPDATABLE,
         )
     package.shipping_info_updates += 1
     old = package.tracking_number

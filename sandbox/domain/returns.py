@@ -16,11 +16,10 @@ from enum import StrEnum
 
 from sandbox.domain import deadlines
 from sandbox.domain.carrier import AttemptFailure, Shipment
+from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus, system_cancels
 from sandbox.domain.packages import Package
-
-RETURN_NOT_ALLOWED = 21011112
 
 
 class ReturnStatus(StrEnum):
@@ -98,7 +97,7 @@ def seller_claims_parcel(package: Package, at: datetime) -> Outcome:
     """The seller asks for the parcel within the 7 days: the carrier brings it back again."""
     if package.return_status is not ReturnStatus.SELLER_DELIVERY_FAILED:
         raise RuleViolation(
-            "only a parcel the carrier failed to deliver back can be claimed", code=RETURN_NOT_ALLOWED
+            "only a parcel the carrier failed to deliver back can be claimed", code=Code.RETURN_NOT_ALLOWED
         )
     package.destroy_at = None
     outcome = Outcome(
@@ -116,6 +115,6 @@ def seller_rejects_parcel(order: Order, package: Package, at: datetime) -> Outco
     if package.return_status not in (ReturnStatus.RETURNING_TO_SELLER, ReturnStatus.SELLER_DELIVERY_FAILED):
         raise RuleViolation(
             "only a parcel on its way back, or one that failed to come back, can be rejected",
-            code=RETURN_NOT_ALLOWED,
+            code=Code.RETURN_NOT_ALLOWED,
         )
     return destroy(order, package, at)

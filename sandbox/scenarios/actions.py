@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox.domain import orders
+from sandbox.domain.codes import Code
 from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
 
 if TYPE_CHECKING:
@@ -583,8 +584,9 @@ register(
     Action(
         "inject_fault",
         "The tenant's API misbehaves: added latency (latency_ms, or min_ms/max_ms), an error answer "
-        "with a platform code, throttling (429, 36009002) or the real rate limit (qps), for the "
-        "requests matching path/operation/method, for the next count of them and/or a window.",
+        f"with a platform code, throttling (429, {Code.TOO_MANY_REQUESTS.value}) or the real rate "
+        "limit (qps), for the requests matching path/operation/method, for the next count of them "
+        "and/or a window.",
         _fault_args(),
         (),
         _inject_fault,

@@ -17,11 +17,11 @@ from werkzeug.wrappers import Response
 
 from sandbox.api import seller_center
 from sandbox.api.control import order_view
-from sandbox.api.envelope import ControlError
 from sandbox.clock import ClockError
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.manage_orders import RETURN_STATUS_LABELS, TAB_LABELS, Tab, ToDo
 from sandbox.durations import InvalidDuration, iso, parse_duration
+from sandbox.http.envelope import ControlError
 from sandbox.tenants import Tenant
 
 WEB_PREFIX = "/web"

@@ -53,9 +53,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from sandbox.api.context import CONTEXT_KEY
-from sandbox.api.envelope import fast_json
-from sandbox.api.gateway import is_control_path, is_seller_center_path, query_pairs
+from sandbox.http.asgi import query_pairs
+from sandbox.http.context import CONTEXT_KEY
+from sandbox.http.envelope import fast_json
+from sandbox.http.paths import is_control_path, is_seller_center_path
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox

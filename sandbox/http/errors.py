@@ -12,19 +12,10 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
-from sandbox.api.envelope import (
-    INTERNAL_ERROR,
-    INVALID_METHOD,
-    INVALID_PATH,
-    INVALID_REQUEST,
-    ApiError,
-    ControlError,
-    dumps,
-    failure,
-    http_status,
-)
-from sandbox.api.gateway import is_json_surface_path, is_web_path
+from sandbox.domain.codes import Code, http_status
 from sandbox.domain.events import RuleViolation
+from sandbox.http.envelope import ApiError, ControlError, dumps, failure
+from sandbox.http.paths import is_json_surface_path, is_web_path
 
 if TYPE_CHECKING:
     import connexion
@@ -90,10 +81,12 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
         if _is_control(request):
             return control(exc.status or 400, "invalid_request", detail)
         if exc.status == 405:
-            return respond(request, INVALID_METHOD, f"Invalid method: {request.method} {request.url.path}")
+            return respond(
+                request, Code.INVALID_METHOD, f"Invalid method: {request.method} {request.url.path}"
+            )
         if exc.status == 404:
-            return respond(request, INVALID_PATH, f"Invalid path: {request.method} {request.url.path}")
-        return respond(request, INVALID_REQUEST, f"Invalid request: {detail}")
+            return respond(request, Code.INVALID_PATH, f"Invalid path: {request.method} {request.url.path}")
+        return respond(request, Code.INVALID_REQUEST, f"Invalid request: {detail}")
 
     def page(status: int, message: str) -> ConnexionResponse:
         text = html.escape(message)
@@ -109,7 +102,7 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
             return page(exc.status_code, str(exc.detail))
         if _is_control(request):
             return control(exc.status_code, "invalid_request", str(exc.detail))
-        code = {404: INVALID_PATH, 405: INVALID_METHOD}.get(exc.status_code, INVALID_REQUEST)
+        code = {404: Code.INVALID_PATH, 405: Code.INVALID_METHOD}.get(exc.status_code, Code.INVALID_REQUEST)
         return respond(request, code, f"{exc.detail}: {request.method} {request.url.path}")
 
     def on_bad_form(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -119,7 +112,7 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
             return page(400, message)
         if _is_control(request):
             return control(400, "invalid_request", message)
-        return respond(request, INVALID_REQUEST, f"Invalid request: {message}")
+        return respond(request, Code.INVALID_REQUEST, f"Invalid request: {message}")
 
     def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         # A bug in the sandbox: say so in the right shape, and log it for the bug report.
@@ -129,7 +122,7 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
             return page(500, message)
         if _is_control(request):
             return control(500, "internal_error", message)
-        return respond(request, INTERNAL_ERROR, message)
+        return respond(request, Code.INTERNAL_ERROR, message)
 
     handlers: list[tuple[type[Exception], Any]] = [
         (ApiError, on_api_error),

@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox.api.envelope import ControlError, dumps
-from sandbox.api.gateway import is_control_path, is_seller_center_path, is_web_path
+from sandbox.http.envelope import ControlError, dumps
+from sandbox.http.paths import is_control_path, is_seller_center_path, is_web_path
 
 TOKEN_HEADER = "x-sandbox-token"
 COOKIE = "tts_sandbox_token"

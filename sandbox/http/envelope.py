@@ -1,4 +1,5 @@
-"""The platform's response envelope and error codes, and the control plane's error shape."""
+"""The platform's response envelope (its codes are in ``sandbox.domain.codes``), and the control
+plane's error shape."""
 
 from __future__ import annotations
 
@@ -8,37 +9,8 @@ from urllib.parse import quote
 
 import orjson
 
+from sandbox.domain.codes import Code
 from sandbox.durations import InvalidInstant, parse_instant
-
-SUCCESS = 0
-INVALID_SIGN = 106001
-INVALID_REQUEST = 36009004
-TOKEN_EXPIRED = 105002
-NO_API_SCOPE = 105005
-NOT_SHOP_OWNER = 101000
-SHOP_CIPHER_MISSING = 106013
-TOO_MANY_REQUESTS = 36009002
-INTERNAL_ERROR = 36009003
-INVALID_PATH = 36009009
-INVALID_METHOD = 36009010
-UNKNOWN_VERSION = 36009014
-ORDER_NOT_FOUND = 25007006
-
-# The HTTP status each code maps to when the server runs with --http-error-status.
-HTTP_STATUS = {
-    INVALID_SIGN: 401,
-    INVALID_REQUEST: 400,
-    TOKEN_EXPIRED: 401,
-    NO_API_SCOPE: 403,
-    NOT_SHOP_OWNER: 403,
-    SHOP_CIPHER_MISSING: 400,
-    TOO_MANY_REQUESTS: 429,
-    INTERNAL_ERROR: 500,
-    INVALID_PATH: 404,
-    INVALID_METHOD: 405,
-    UNKNOWN_VERSION: 404,
-    ORDER_NOT_FOUND: 404,
-}
 
 
 class ApiError(Exception):
@@ -46,7 +18,7 @@ class ApiError(Exception):
 
     def __init__(self, code: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
-        self.code = code
+        self.code = int(code)
         self.message = message
         self.headers = headers or {}
 
@@ -66,17 +38,16 @@ class ControlError(Exception):
 
 
 def success(request_id: str, data: Any) -> dict[str, Any]:
-    return {"code": SUCCESS, "message": "Success", "request_id": request_id, "data": data}
+    return {
+        "code": Code.SUCCESS.value,
+        "message": Code.SUCCESS.message,
+        "request_id": request_id,
+        "data": data,
+    }
 
 
 def failure(request_id: str, code: int, message: str) -> dict[str, Any]:
-    return {"code": code, "message": message, "request_id": request_id}
-
-
-def http_status(code: int, mirror_http_status: bool) -> int:
-    if code == TOO_MANY_REQUESTS:
-        return 429  # throttling is a real HTTP 429 on the platform
-    return HTTP_STATUS.get(code, 400) if mirror_http_status else 200
+    return {"code": int(code), "message": message, "request_id": request_id}
 
 
 # orjson writes the same compact UTF-8 JSON as json.dumps(separators=(",", ":"),
