@@ -254,7 +254,7 @@ class Sandbox:
 
     def import_tenant(self, tenant: Tenant) -> bool:
         """Put an imported tenant in place (replacing the one with its app_key); True if it
-        replaced one. Raises ``RuleViolation`` when the sandbox is full."""
+        replaced one. Raises ``TenantRefused`` when the sandbox is full."""
         replaced = self.tenants.put(tenant)
         self.persist(tenant)
         return replaced is not None

@@ -406,14 +406,14 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _import_snapshot_file(sandbox: Any, path: str) -> str:
-    from sandbox.domain.events import RuleViolation
     from sandbox.persistence import SnapshotError, load_tenant
+    from sandbox.tenants import TenantRefused
 
     try:
         sandbox.import_tenant(load_tenant(Path(path).read_bytes()))
     except OSError as exc:
         return exc.strerror or str(exc)
-    except (SnapshotError, RuleViolation) as exc:
+    except (SnapshotError, TenantRefused) as exc:
         return str(exc)
     return ""
 

@@ -31,7 +31,8 @@ from sandbox.world import World
 
 SNAPSHOT_MAGIC = b"tts-sandbox-snapshot\n"
 # 2: orders, line items, packages, shipments and queued rules are pickled as slotted objects.
-SNAPSHOT_FORMAT = 2
+# 3: the packages and shipments live in sandbox.domain.logistics, a store that holds no world.
+SNAPSHOT_FORMAT = 3
 SNAPSHOT_MEDIA_TYPE = "application/vnd.tts-sandbox.snapshot"
 REGISTRY_FILE = "tenants.json"
 TENANTS_DIR = "tenants"

@@ -13,10 +13,18 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from sandbox.domain.events import RuleViolation
 from sandbox.fakes import REGIONS, digits
 from sandbox.journal import DEFAULT_CAP
 from sandbox.world import Shop, World, WorldProfile
+
+
+class TenantRefused(Exception):
+    """A tenant the sandbox cannot create or take in (bad options, the tenant limit)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
 
 DEFAULT_SEED = 42
 DEFAULT_REGION = "US"
@@ -106,15 +114,15 @@ def _profile(
 
 def validate_world_options(seed: object, region: object, order_count: object) -> None:
     if not isinstance(seed, int) or isinstance(seed, bool):
-        raise RuleViolation("seed must be an integer")
+        raise TenantRefused("seed must be an integer")
     if region not in REGIONS:
-        raise RuleViolation(f"region must be one of {', '.join(REGIONS)}")
+        raise TenantRefused(f"region must be one of {', '.join(REGIONS)}")
     if (
         not isinstance(order_count, int)
         or isinstance(order_count, bool)
         or not 0 <= order_count <= MAX_ORDER_COUNT
     ):
-        raise RuleViolation(f"order_count must be an integer from 0 to {MAX_ORDER_COUNT}")
+        raise TenantRefused(f"order_count must be an integer from 0 to {MAX_ORDER_COUNT}")
 
 
 class TenantRegistry:
@@ -168,7 +176,7 @@ class TenantRegistry:
         with self._lock:
             replaced = self._by_app_key.get(tenant.app_key)
             if replaced is None and len(self._by_app_key) >= MAX_TENANTS:
-                raise RuleViolation(f"this sandbox already has {MAX_TENANTS} tenants, its limit")
+                raise TenantRefused(f"this sandbox already has {MAX_TENANTS} tenants, its limit")
             self._by_app_key[tenant.app_key] = tenant
             if tenant.app_key == DEFAULT_APP_KEY:
                 self.default = tenant
@@ -193,7 +201,7 @@ class TenantRegistry:
     ) -> Tenant:
         with self._lock:
             if len(self._by_app_key) >= MAX_TENANTS:
-                raise RuleViolation(f"this sandbox already has {MAX_TENANTS} tenants, its limit")
+                raise TenantRefused(f"this sandbox already has {MAX_TENANTS} tenants, its limit")
             # Without a seed, each new tenant gets the next one: its own shop, still reproducible.
             if seed is None:
                 self.created += 1

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sandbox.domain import aftersales, authorization, fulfillment, orders, tickets
+from sandbox.domain import aftersales, authorization, fulfillment, orders, rules
 from sandbox.domain.events import Outcome
-from sandbox.scenarios.engine import END_RULE, EXPECTATION_RULE, SEP, STEP_RULE
+from sandbox.scenarios.engine import SEP
 
 if TYPE_CHECKING:
     from sandbox.world import World
@@ -102,27 +102,27 @@ def _with_package(rule: Callable[[orders.Order, Any, datetime], Outcome]) -> Tim
 
 
 TIMED_RULES: dict[str, TimedRule] = {
-    "ship_within_24_hours": _on_order(fulfillment.ship_within_24_hours),
-    "stocking_timeout": _on_order(fulfillment.stocking_timeout),
-    "delivery_window_passes": _with_package(fulfillment.delivery_window_passes),
-    "parcel_deemed_lost": _with_package(fulfillment.parcel_deemed_lost),
-    "untracked_reminder": _untracked_reminder,
-    "untracked_auto_cancel": _untracked_auto_cancel,
-    "carrier_return_arrives": _carrier_return_arrives,
-    "failed_return_destroyed": _failed_return_destroyed,
-    "seller_shipped_update_due": _seller_shipped_update_due,
-    "scenario_starts": _scenario_starts,
-    "carrier_progress": _carrier_progress,
-    "platform_follows_shipment": _platform_follows_shipment,
-    "order_completes": _on_order(fulfillment.order_completes),
-    "completed_order_locks": _on_order(fulfillment.completed_order_locks),
-    STEP_RULE: _scenario_step,
-    EXPECTATION_RULE: _scenario_expectation_due,
-    END_RULE: _scenario_ends,
-    "remorse_window_ends": _on_order(orders.remorse_window_ends),
-    "buyer_cancel_auto_approved": _on_order(orders.buyer_cancel_auto_approved),
-    aftersales.AUTO_APPROVE_RULE: _return_auto_approved,
-    tickets.RESPOND_RULE: _ticket_responds,
-    "access_token_expires": _access_token_expires,
-    "refresh_token_expires": _refresh_token_expires,
+    rules.SHIP_WITHIN_24_HOURS: _on_order(fulfillment.ship_within_24_hours),
+    rules.STOCKING_TIMEOUT: _on_order(fulfillment.stocking_timeout),
+    rules.DELIVERY_WINDOW_PASSES: _with_package(fulfillment.delivery_window_passes),
+    rules.PARCEL_DEEMED_LOST: _with_package(fulfillment.parcel_deemed_lost),
+    rules.UNTRACKED_REMINDER: _untracked_reminder,
+    rules.UNTRACKED_AUTO_CANCEL: _untracked_auto_cancel,
+    rules.CARRIER_RETURN_ARRIVES: _carrier_return_arrives,
+    rules.FAILED_RETURN_DESTROYED: _failed_return_destroyed,
+    rules.SELLER_SHIPPED_UPDATE_DUE: _seller_shipped_update_due,
+    rules.SCENARIO_STARTS: _scenario_starts,
+    rules.CARRIER_PROGRESS: _carrier_progress,
+    rules.PLATFORM_FOLLOWS_SHIPMENT: _platform_follows_shipment,
+    rules.ORDER_COMPLETES: _on_order(fulfillment.order_completes),
+    rules.COMPLETED_ORDER_LOCKS: _on_order(fulfillment.completed_order_locks),
+    rules.SCENARIO_STEP: _scenario_step,
+    rules.SCENARIO_EXPECTATION_DUE: _scenario_expectation_due,
+    rules.SCENARIO_ENDS: _scenario_ends,
+    rules.REMORSE_WINDOW_ENDS: _on_order(orders.remorse_window_ends),
+    rules.BUYER_CANCEL_AUTO_APPROVED: _on_order(orders.buyer_cancel_auto_approved),
+    rules.RETURN_AUTO_APPROVED: _return_auto_approved,
+    rules.TICKET_RESPONDS: _ticket_responds,
+    rules.ACCESS_TOKEN_EXPIRES: _access_token_expires,
+    rules.REFRESH_TOKEN_EXPIRES: _refresh_token_expires,
 }

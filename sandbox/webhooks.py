@@ -22,8 +22,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sandbox.domain.events import RuleViolation
-
 if TYPE_CHECKING:
     from sandbox.world import RecordedEvent, World
 
@@ -107,6 +105,14 @@ class Delivery:
     @property
     def type(self) -> int:
         return EVENT_TYPES[self.event_type]
+
+
+class RedeliveryRefused(Exception):
+    """A delivery still on its way cannot be sent again by hand."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def signature(app_key: str, app_secret: str, body: bytes) -> str:
@@ -276,7 +282,7 @@ class Webhooks:
     def redeliver(self, delivery: Delivery, now: datetime) -> None:
         """Send a delivered or abandoned notification again now: one attempt, no automatic retries."""
         if delivery.state is DeliveryState.PENDING:
-            raise RuleViolation(
+            raise RedeliveryRefused(
                 f"delivery {delivery.id} is still pending (next attempt due "
                 f"{delivery.next_due.isoformat() if delivery.next_due else 'now'}): redeliver it once it "
                 "was delivered or abandoned"

@@ -22,20 +22,26 @@ from typing import Any
 
 from sandbox import fakes
 from sandbox.clock import VirtualClock, wall_now
-from sandbox.domain import aftersales, authorization, cancellations, orders, tickets
+from sandbox.domain import aftersales, authorization, cancellations, orders, packages, rules, tickets
 from sandbox.domain.authorization import Grants
-from sandbox.domain.codes import Code
+from sandbox.domain.carrier import Shipment
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
+from sandbox.domain.logistics import Logistics, seller_delivers
 from sandbox.domain.orders import Order, OrderStatus
-from sandbox.domain.packages import PackageStatus
+from sandbox.domain.packages import HandoverMethod, Package, PackageStatus
 from sandbox.domain.search import Ordered
+from sandbox.domain.uploads import (
+    MAX_EVIDENCE_FILES,
+    EvidenceRefused,
+    Uploads,
+    evidence_type,
+    proof_of_delivery,
+)
 from sandbox.durations import LATEST
 from sandbox.faults import Decision, FaultBook, FaultedRequest
 from sandbox.journal import DEFAULT_CAP, Journal, JournalEntry
-from sandbox.logistics import Logistics
 from sandbox.scenarios.engine import ScenarioRun
 from sandbox.scenarios.model import Scenario
-from sandbox.uploads import MAX_EVIDENCE_FILES, EvidenceRefused, Uploads, evidence_type
 from sandbox.webhooks import Webhooks
 
 EVENT_LOG_CAP = 100_000
@@ -201,7 +207,9 @@ class World:
         )
         self.orders: dict[str, Order] = {o.id: o for o in seeded}
         self._by_creation: tuple[dict[str, Order], Ordered] | None = None
-        self.logistics = Logistics(self)
+        self.logistics = Logistics(
+            self.orders, self.rng, self.stock.market.carriers, f"{p.shop.name} warehouse"
+        )
         self.cancellations: dict[str, cancellations.Cancellation] = {}
         self.open_cancellations: dict[str, cancellations.Cancellation] = {}  # by order
         for order in seeded:
@@ -217,7 +225,9 @@ class World:
         self.uploads = Uploads()
         self.desk = tickets.Desk()
         for order in seeded:
-            pending += self.logistics.seed(order, start).deadlines
+            opened, journey = self.logistics.seed(order, start)
+            self.apply(opened)
+            pending += journey.deadlines
         _, _, granted = authorization.grant_pair(
             self.grants, p.seller_open_id, start, p.access_token, p.refresh_token
         )
@@ -228,7 +238,7 @@ class World:
             self.scenarios[scenario.name] = run
             if offset:
                 # Loaded after the world's start: it joins again at the same instant.
-                self.apply(Outcome(deadlines=[Deadline(run.start, "scenario_starts", scenario.name)]))
+                self.apply(Outcome(deadlines=[Deadline(run.start, rules.SCENARIO_STARTS, scenario.name)]))
             else:
                 self.apply(run.attach())
 
@@ -320,10 +330,18 @@ class World:
 
     # ----- applying outcomes -----------------------------------------------------------------
     def apply(self, outcome: Outcome) -> None:
+        """Make an Outcome happen: the only place a world changes its queue and its event log and
+        tells its listeners. Cancellations first, then new deadlines, then the events in order."""
         for rule, subject in outcome.cancel:
             for queued in self._queued_by_key.pop((rule, subject), []):
                 queued.cancelled = True
-        for deadline in outcome.deadlines:
+        moved: list[Deadline] = []
+        for rule, subject, to in outcome.moved:
+            for queued in sorted(q for q in self._queued_by_key.pop((rule, subject), []) if not q.cancelled):
+                queued.cancelled = True
+                if to is not None:
+                    moved.append(Deadline(queued.due, rule, to))
+        for deadline in [*outcome.deadlines, *moved]:
             queued = _Queued(deadline.due, next(self._seq), deadline.rule, deadline.subject)
             heapq.heappush(self._queue, queued)
             self._queued_by_key.setdefault((deadline.rule, deadline.subject), []).append(queued)
@@ -337,7 +355,7 @@ class World:
             for listener in self.listeners:
                 listener(recorded)
             for run in list(self.scenarios.values()):
-                run.on_event(recorded)
+                self.apply(run.on_event(recorded))
 
     def _follow(self, event: DomainEvent) -> None:
         """The platform's own consequences of an order changing status: a package to ship once it
@@ -349,15 +367,12 @@ class World:
         if event.kind != "order.status_changed":
             return
         if event.data["to"] == OrderStatus.AWAITING_SHIPMENT.value:
-            self.logistics.open_package(order, event.at)
+            self.apply(self.logistics.open_package(order, event.at)[1])
         elif event.data["to"] == OrderStatus.CANCELLED.value:
             package = self.logistics.package_of(order)
             if package is not None:
                 package.status = PackageStatus.CANCELLED
                 package.update_time = event.at
-
-    def cancel(self, rule: str, subject: str) -> None:
-        self.apply(Outcome(cancel=[(rule, subject)]))
 
     def _forget(self, item: _Queued) -> None:
         siblings = self._queued_by_key.get((item.rule, item.subject))
@@ -386,7 +401,7 @@ class World:
             for listener in self.request_listeners:
                 listener(entry)
             for run in list(self.scenarios.values()):
-                run.on_request(entry)
+                self.apply(run.on_request(entry))
             return entry
 
     def decide_faults(self, request: FaultedRequest, wall: float) -> Decision:
@@ -477,10 +492,7 @@ class World:
         return cached[1]
 
     def order(self, order_id: str) -> Order:
-        found = self.orders.get(order_id)
-        if found is None:
-            raise RuleViolation(f"order {order_id} not found in this shop", code=Code.ORDER_NOT_FOUND)
-        return found
+        return orders.find(self.orders, order_id)
 
     def pay_order(self, order_id: str) -> Order:
         with self.session():
@@ -649,3 +661,218 @@ class World:
             return tickets.reschedule(open_now[0], scripted, at)
         self.desk.scripted[order.id] = scripted
         return Outcome()
+
+    # ----- operations that may be refused after recording something -------------------------------
+    def _attempt(self, outcome: Callable[[], Outcome]) -> None:
+        """Apply what an operation answers; if the rules refuse it, apply what the refusal
+        itself records (a rejected label stays rejected) and refuse."""
+        try:
+            answered = outcome()
+        except RuleViolation as refused:
+            if refused.recorded is not None:
+                self.apply(refused.recorded)
+            raise
+        self.apply(answered)
+
+    # ----- fulfillment -------------------------------------------------------------------------
+    def order_in_shop(self, order_id: str) -> Order:
+        """An order named by a fulfillment operation (which answers the fulfillment code)."""
+        return orders.find_for_fulfillment(self.orders, order_id)
+
+    def ship_package(
+        self,
+        package_id: str,
+        *,
+        handover: HandoverMethod | None = None,
+        slot: tuple[datetime, datetime] | None = None,
+        tracking_number: str = "",
+        provider_id: str = "",
+    ) -> Package:
+        with self.session():
+            package = self.logistics.package(package_id)
+            self._attempt(
+                lambda: self.logistics.ship(
+                    package,
+                    self.clock.now(),
+                    handover=handover,
+                    slot=slot,
+                    tracking_number=tracking_number,
+                    provider_id=provider_id,
+                )
+            )
+            return package
+
+    def batch_ship_packages(self, requests: list[ShipRequest]) -> list[tuple[str, RuleViolation]]:
+        """Ship several packages of one logistics type; answers the refusals, by package ID."""
+        with self.session():
+            found = [self.logistics.packages.get(r.package_id) for r in requests]
+            packages.check_one_logistics_type(p for p in found if p is not None)
+            refused = []
+            for request in requests:
+                try:
+                    self.ship_package(
+                        request.package_id,
+                        handover=request.handover,
+                        slot=request.slot,
+                        tracking_number=request.tracking_number,
+                        provider_id=request.provider_id,
+                    )
+                except RuleViolation as exc:
+                    refused.append((request.package_id, exc))
+            return refused
+
+    def mark_package_shipped(
+        self, order_id: str, line_item_ids: list[str], tracking_number: str, provider_id: str
+    ) -> tuple[Order, Package]:
+        with self.session():
+            order = self.order_in_shop(order_id)
+            at = self.clock.now()
+            package, opened = self.logistics.package_to_mark_shipped(order, line_item_ids, at)
+            self.apply(opened)
+            self._attempt(
+                lambda: self.logistics.ship(
+                    package,
+                    at,
+                    handover=None,
+                    slot=None,
+                    tracking_number=tracking_number,
+                    provider_id=provider_id,
+                )
+            )
+            return order, package
+
+    def update_package_shipping_info(self, package_id: str, tracking_number: str, provider_id: str) -> None:
+        with self.session():
+            package = self.logistics.package(package_id)
+            self.apply(
+                self.logistics.update_shipping_info(package, tracking_number, provider_id, self.clock.now())
+            )
+
+    def update_order_shipping_info(self, order_id: str, tracking_number: str, provider_id: str) -> None:
+        with self.session():
+            package = self.logistics.package_to_update(self.order_in_shop(order_id))
+            self.apply(
+                self.logistics.update_shipping_info(package, tracking_number, provider_id, self.clock.now())
+            )
+
+    def create_package_label(
+        self, order_id: str, service_id: str, weight_grams: int, dimension_cm: tuple[int, int, int]
+    ) -> tuple[Order, Package]:
+        """The US flow: buy the platform label first, with the seller's weight and size."""
+        with self.session():
+            order = self.order_in_shop(order_id)
+            package = self.logistics.package_to_label(order)
+            self._attempt(
+                lambda: self.logistics.create_label(
+                    package, service_id, weight_grams, dimension_cm, self.clock.now()
+                )
+            )
+            return order, package
+
+    def deliver_packages(self, reports: list[DeliveryReport]) -> list[tuple[str, RuleViolation]]:
+        """Sellers who deliver themselves report each package's outcome; answers the refusals."""
+        with self.session():
+            refused = []
+            for report in reports:
+                try:
+                    package = self.logistics.package(report.package_id)
+                    if report.file_url:
+                        proof_of_delivery(self.uploads, report.upload_id, report.file_type)
+                    self.apply(
+                        seller_delivers(
+                            self.logistics,
+                            package,
+                            report.delivery_type,
+                            report.file_url,
+                            report.fail_reason,
+                            self.clock.now(),
+                        )
+                    )
+                except RuleViolation as exc:
+                    refused.append((report.package_id, exc))
+            return refused
+
+    # ----- the carrier's own API ---------------------------------------------------------------
+    def create_carrier_shipment(
+        self, provider_id: str, weight_grams: int, destination_city: str, order_id: str = ""
+    ) -> Shipment:
+        with self.session():
+            provider = self.logistics.provider(provider_id or self.logistics.providers()[0].id)
+            shipment, outcome = self.logistics.create_carrier_shipment(
+                provider, weight_grams, destination_city, self.clock.now(), order_id
+            )
+            self.apply(outcome)
+            return shipment
+
+    def schedule_pickups(self, shipments: list[Shipment], window: tuple[datetime, datetime]) -> None:
+        """Book one pickup window for several shipments, all or nothing."""
+        with self.session():
+            now = self.clock.now()
+            for shipment in shipments:
+                self.logistics.check_pickup(shipment, window, now)
+            for shipment in shipments:
+                self.apply(self.logistics.schedule_pickup(shipment, window, now))
+
+    # ----- cancellations -----------------------------------------------------------------------
+    def approve_cancellation(self, cancel_id: str) -> None:
+        with self.session():
+            record = cancellations.pending(self.cancellations, cancel_id)
+            self.apply(cancellations.seller_approves(self.orders[record.order_id], self.clock.now()))
+
+    def reject_cancellation(self, cancel_id: str, reason: str) -> None:
+        with self.session():
+            record = cancellations.pending(self.cancellations, cancel_id)
+            self.apply(cancellations.seller_rejects(self.orders[record.order_id], self.clock.now(), reason))
+
+    def seller_cancels_order(self, order_id: str, reason: str) -> cancellations.Cancellation:
+        with self.session():
+            order = self.order(order_id)
+            self.apply(cancellations.seller_cancels(order, self.clock.now(), reason))
+            return next(
+                r
+                for r in self.cancellations.values()
+                if r.order_id == order.id and r.status is cancellations.CancelStatus.COMPLETE
+            )
+
+    # ----- the seller's answers to returns -----------------------------------------------------
+    def approve_return(self, return_id: str) -> None:
+        with self.session():
+            record = aftersales.find(self.returns, return_id)
+            self.apply(aftersales.seller_approves(record, self.clock.now()))
+
+    def reject_return(self, return_id: str, reason: str, comment: str) -> None:
+        with self.session():
+            record = aftersales.find(self.returns, return_id)
+            self.apply(aftersales.seller_rejects(record, self.clock.now(), reason, comment))
+
+    # ----- scenarios' hooks --------------------------------------------------------------------
+    def seed_order(self, order: Order, start: datetime) -> Outcome:
+        """Take in an order a scenario declares: its package opens at once, and the rest of its
+        journey up to the scenario's start is answered for the scenario to queue."""
+        self.orders[order.id] = order
+        opened, journey = self.logistics.seed(order, start)
+        self.apply(opened)
+        return journey
+
+    def run_action(self, outcome: Callable[[], Outcome]) -> None:
+        """A scenario step's action: its Outcome applied, or refused as a whole."""
+        self.apply(outcome())
+
+
+@dataclass(frozen=True)
+class ShipRequest:
+    package_id: str
+    handover: HandoverMethod | None = None
+    slot: tuple[datetime, datetime] | None = None
+    tracking_number: str = ""
+    provider_id: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    package_id: str
+    delivery_type: str
+    file_url: str = ""
+    file_type: str = ""
+    fail_reason: str = ""
+    upload_id: str | None = None  # the upload a file_url of this tenant points to

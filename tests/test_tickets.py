@@ -12,7 +12,7 @@ from scenario_helpers import advance, load, report
 
 from sandbox.app import Sandbox
 from sandbox.client import SignedClient
-from sandbox.uploads import MAX_EVIDENCE_BYTES
+from sandbox.domain.uploads import MAX_EVIDENCE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 UNMOVED = "Unmoved tracking event"

@@ -58,19 +58,15 @@ def create_shipment(body: Any, **_: Any) -> tuple[dict[str, Any], int]:
     request = json_object(body)
     ctx = current()
     with ctx.world.session() as world:
-        providers = world.logistics.providers()
-        provider_id = request.get("carrier_id") or providers[0].id
         try:
-            provider = world.logistics.provider(provider_id)
+            shipment = world.create_carrier_shipment(
+                request.get("carrier_id", ""),
+                request["weight_grams"],
+                request.get("destination_city", ""),
+                request.get("order_id", ""),
+            )
         except RuleViolation as exc:
             raise ControlError(400, "unknown_carrier", exc.message) from exc
-        shipment = world.logistics.create_carrier_shipment(
-            provider,
-            request["weight_grams"],
-            request.get("destination_city", ""),
-            world.now(),
-            request.get("order_id", ""),
-        )
         return _render(shipment, ctx.base_url), 201
 
 
@@ -144,8 +140,7 @@ def schedule_pickup(body: Any, **_: Any) -> tuple[dict[str, Any], int]:
             raise ControlError(
                 400, "invalid_window", "the pickup window must start in the future and end after it starts"
             )
-        for shipment in shipments:
-            world.logistics.schedule_pickup(shipment, window, world.now())
+        world.schedule_pickups(shipments, window)
         return {
             "tracking_numbers": [s.tracking_number for s in shipments],
             "window_start": iso(window[0]),

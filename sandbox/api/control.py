@@ -6,13 +6,13 @@ from typing import Any
 
 from sandbox import __version__
 from sandbox.clock import ClockError
-from sandbox.domain import packages
 from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.durations import InvalidDuration, iso, parse_duration
 from sandbox.http.context import current, json_object
 from sandbox.http.envelope import ControlError, instant_param
-from sandbox.tenants import Tenant
+from sandbox.tenants import Tenant, TenantRefused
+from sandbox.views import order_view
 from sandbox.world import World
 
 Response = tuple[dict[str, Any], int]
@@ -43,7 +43,7 @@ def create_tenant(body: dict[str, Any] | None = None, **_: Any) -> Response:
         options["start"] = instant_param(options["start"], "start")
     try:
         tenant = current().sandbox.tenants.create(**options)
-    except RuleViolation as exc:
+    except TenantRefused as exc:
         raise ControlError(400, "invalid_tenant", exc.message) from exc
     return tenant.credentials(), 201
 
@@ -229,67 +229,3 @@ def buyer_cancel_return(order_id: str, **_: Any) -> dict[str, Any]:
 def get_order_view(order_id: str, **_: Any) -> dict[str, Any]:
     with _tenant().world.session() as world:
         return order_view(world, order_id)
-
-
-def order_view(world: World, order_id: str) -> dict[str, Any]:
-    """An order as the Seller Center shows it: package, label state, logistics issue tags, tracking."""
-    order = world.orders.get(order_id)
-    if order is None:
-        raise ControlError(404, "unknown_order", f"order {order_id} not found in this shop")
-    package = world.logistics.package_of(order)
-    view: dict[str, Any] = {
-        "id": order.id,
-        "status": order.status.value,
-        "shipping_type": order.shipping_type.value,
-        "locked": order.locked,
-        "late_shipment": order.late_shipment,
-        "logistics_issue_tags": world.logistics.tags(order, world.now()),
-        "package": None,
-        "tracking": [
-            {
-                "time": iso(e.at),
-                "status": e.status.value,
-                "detail_code": e.detail_code,
-                "message": e.message,
-                "location": e.location,
-            }
-            for e in world.logistics.tracking_of(order)
-        ],
-    }
-    if package is not None:
-        rejection = None
-        if package.rejection is not None:
-            rejection = {
-                "reason": package.rejection.value,
-                "next_step": packages.NEXT_STEP[package.rejection],
-            }
-        view["package"] = {
-            "id": package.id,
-            "status": package.status.value,
-            "label_status": package.label_status.value,
-            "rejection": rejection,
-            "tracking_number": package.tracking_number or None,
-            "handover_method": package.handover_method.value if package.handover_method else None,
-            "weight_grams": package.weight_grams,
-            "delayed": package.delayed,
-            "lost": package.lost,
-        }
-        returned = world.logistics.seller_delivery_failed_view(package)
-        view["failed_delivery"] = {
-            "return_status": returned["return_status"],
-            "return_started_at": iso(returned["return_started_at"])
-            if returned["return_started_at"]
-            else None,
-            "returned_at": iso(returned["returned_at"]) if returned["returned_at"] else None,
-            "destroy_at": iso(returned["destroy_at"]) if returned["destroy_at"] else None,
-            "alert": returned["return_status"] == "SELLER_DELIVERY_FAILED",
-            "attempts": [
-                {
-                    "time": iso(a.at),
-                    "delivered": a.delivered,
-                    "reason": a.failure.value if a.failure else None,
-                }
-                for a in returned["attempts"]
-            ],
-        }
-    return view

@@ -4,9 +4,8 @@ sandbox.webhooks and sandbox.dispatcher."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from sandbox.domain.events import RuleViolation
+from sandbox.domain import subscriptions
 from sandbox.http.context import current, json_object
 from sandbox.http.envelope import success
 
@@ -29,12 +28,7 @@ def get_webhooks(**_: Any) -> dict[str, Any]:
 
 def update_webhook(body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
-    address = request["address"].strip()
-    parts = urlsplit(address)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RuleViolation(
-            f"address '{address[:100]}' is not an http(s) URL such as http://127.0.0.1:9000/hook"
-        )
+    address = subscriptions.checked_address(request["address"])
     with current().world.session() as world:
         world.webhooks.subscribe(request["event_type"], address, world.now())
         return success(world.next_request_id(), {})
@@ -44,5 +38,5 @@ def delete_webhook(body: Any, **_: Any) -> dict[str, Any]:
     event_type = json_object(body)["event_type"]
     with current().world.session() as world:
         if not world.webhooks.unsubscribe(event_type):
-            raise RuleViolation(f"no webhook is subscribed to {event_type}")
+            raise subscriptions.not_subscribed(event_type)
         return success(world.next_request_id(), {})

@@ -10,26 +10,14 @@ from sandbox import links
 from sandbox.api import render
 from sandbox.api.listing import page_of
 from sandbox.documents import document_link
-from sandbox.domain import packages
-from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
-from sandbox.domain.orders import Order
-from sandbox.domain.packages import HandoverMethod, Package
+from sandbox.domain.packages import HandoverMethod
 from sandbox.domain.search import PackageFilter
 from sandbox.http.context import current, json_object
 from sandbox.http.envelope import success
-from sandbox.logistics import seller_delivers
-from sandbox.uploads import proof_of_delivery
-from sandbox.world import World
+from sandbox.world import DeliveryReport, ShipRequest
 
 FILES_PATH = "/sandbox/files/"
-
-
-def _order(world: World, order_id: str) -> Order:
-    order = world.orders.get(order_id)
-    if order is None:
-        raise RuleViolation(f"order {order_id} not found in this shop", code=Code.ORDER_NOT_IN_SHOP)
-    return order
 
 
 def _slot(body: dict[str, Any]) -> tuple[datetime, datetime] | None:
@@ -39,19 +27,22 @@ def _slot(body: dict[str, Any]) -> tuple[datetime, datetime] | None:
     return (datetime.fromtimestamp(slot["start_time"], UTC), datetime.fromtimestamp(slot["end_time"], UTC))
 
 
-def _ship(world: World, package: Package, body: dict[str, Any]) -> None:
+def _ship_request(package_id: str, body: dict[str, Any]) -> ShipRequest:
     own = body.get("self_shipment") or {}
-    handover = HandoverMethod(body["handover_method"]) if body.get("handover_method") else None
-    world.apply(
-        world.logistics.ship(
-            package,
-            world.now(),
-            handover=handover,
-            slot=_slot(body),
-            tracking_number=own.get("tracking_number", ""),
-            provider_id=own.get("shipping_provider_id", ""),
-        )
+    return ShipRequest(
+        package_id,
+        handover=HandoverMethod(body["handover_method"]) if body.get("handover_method") else None,
+        slot=_slot(body),
+        tracking_number=own.get("tracking_number", ""),
+        provider_id=own.get("shipping_provider_id", ""),
     )
+
+
+def _errors(refused: list[tuple[str, RuleViolation]]) -> list[dict[str, Any]]:
+    return [
+        {"code": exc.code, "message": exc.message, "detail": {"package_id": package_id}}
+        for package_id, exc in refused
+    ]
 
 
 def get_package_detail(package_id: str, **_: Any) -> dict[str, Any]:
@@ -95,29 +86,23 @@ def get_handover_time_slots(package_id: str, **_: Any) -> dict[str, Any]:
 
 
 def ship_package(package_id: str, body: Any = None, **_: Any) -> dict[str, Any]:
+    request = _ship_request(package_id, json_object(body))
     with current().world.session() as world:
-        _ship(world, world.logistics.package(package_id), json_object(body))
+        world.ship_package(
+            request.package_id,
+            handover=request.handover,
+            slot=request.slot,
+            tracking_number=request.tracking_number,
+            provider_id=request.provider_id,
+        )
         return success(world.next_request_id(), {})
 
 
 def batch_ship_packages(body: Any, **_: Any) -> dict[str, Any]:
-    requests = json_object(body).get("packages", [])
+    requests = [_ship_request(r["id"], r) for r in json_object(body).get("packages", [])]
     with current().world.session() as world:
-        found = [world.logistics.packages.get(r["id"]) for r in requests]
-        packages.check_one_logistics_type(p for p in found if p is not None)
-        errors = []
-        for request, package in zip(requests, found, strict=True):
-            try:
-                if package is None:
-                    raise RuleViolation(
-                        f"package {request['id']} not found in this shop", code=Code.PACKAGE_NOT_FOUND
-                    )
-                _ship(world, package, request)
-            except RuleViolation as exc:
-                errors.append(
-                    {"code": exc.code, "message": exc.message, "detail": {"package_id": request["id"]}}
-                )
-        return success(world.next_request_id(), {"errors": errors})
+        refused = world.batch_ship_packages(requests)
+        return success(world.next_request_id(), {"errors": _errors(refused)})
 
 
 def get_shipping_document(
@@ -134,13 +119,11 @@ def get_shipping_document(
 def mark_package_shipped(order_id: str, body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
     with current().world.session() as world:
-        order = _order(world, order_id)
-        package = world.logistics.mark_shipped(
-            order,
+        order, package = world.mark_package_shipped(
+            order_id,
             request.get("order_line_item_ids", []),
             request["tracking_number"],
             request["shipping_provider_id"],
-            world.now(),
         )
         return success(
             world.next_request_id(),
@@ -155,11 +138,8 @@ def mark_package_shipped(order_id: str, body: Any, **_: Any) -> dict[str, Any]:
 def update_package_shipping_info(package_id: str, body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
     with current().world.session() as world:
-        package = world.logistics.package(package_id)
-        world.apply(
-            world.logistics.update_shipping_info(
-                package, request["tracking_number"], request["shipping_provider_id"], world.now()
-            )
+        world.update_package_shipping_info(
+            package_id, request["tracking_number"], request["shipping_provider_id"]
         )
         return success(world.next_request_id(), {})
 
@@ -167,49 +147,33 @@ def update_package_shipping_info(package_id: str, body: Any, **_: Any) -> dict[s
 def update_order_shipping_info(order_id: str, body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
     with current().world.session() as world:
-        package = world.logistics.package_of(_order(world, order_id))
-        if package is None:
-            raise RuleViolation(f"order {order_id} has no package yet", code=Code.SHIPPING_INFO_NOT_UPDATABLE)
-        world.apply(
-            world.logistics.update_shipping_info(
-                package, request["tracking_number"], request["shipping_provider_id"], world.now()
-            )
+        world.update_order_shipping_info(
+            order_id, request["tracking_number"], request["shipping_provider_id"]
         )
         return success(world.next_request_id(), {})
 
 
 def get_order_tracking(order_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
-        events = world.logistics.tracking_of(_order(world, order_id))
+        events = world.logistics.tracking_of(world.order_in_shop(order_id))
         return success(world.next_request_id(), render.tracking(events))
 
 
 def deliver_packages(body: Any, **_: Any) -> dict[str, Any]:
-    reports = json_object(body).get("packages", [])
+    reports = [
+        DeliveryReport(
+            r["id"],
+            r["delivery_type"],
+            file_url=r.get("file_url", ""),
+            file_type=r.get("file_type", ""),
+            fail_reason=r.get("fail_delivery_reason", ""),
+            upload_id=_upload_id(r["file_url"]) if r.get("file_url") else None,
+        )
+        for r in json_object(body).get("packages", [])
+    ]
     with current().world.session() as world:
-        errors = []
-        for report in reports:
-            try:
-                package = world.logistics.package(report["id"])
-                if report.get("file_url"):
-                    proof_of_delivery(
-                        world.uploads, _upload_id(report["file_url"]), report.get("file_type", "")
-                    )
-                world.apply(
-                    seller_delivers(
-                        world.logistics,
-                        package,
-                        report["delivery_type"],
-                        report.get("file_url", ""),
-                        report.get("fail_delivery_reason", ""),
-                        world.now(),
-                    )
-                )
-            except RuleViolation as exc:
-                errors.append(
-                    {"code": exc.code, "message": exc.message, "detail": {"package_id": report["id"]}}
-                )
-        return success(world.next_request_id(), {"errors": errors})
+        refused = world.deliver_packages(reports)
+        return success(world.next_request_id(), {"errors": _errors(refused)})
 
 
 # Later versions of the same operations: same behaviour, same shapes in the sandbox.
@@ -274,7 +238,7 @@ def _centimetres(dimension: dict[str, Any]) -> tuple[int, int, int]:
 def query_shipping_services(order_id: str, body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
     with current().world.session() as world:
-        _order(world, order_id)
+        world.order_in_shop(order_id)
         services = world.logistics.shipping_services(_grams(request["weight"]))
         return success(
             world.next_request_id(),
@@ -300,21 +264,11 @@ def query_shipping_services(order_id: str, body: Any, **_: Any) -> dict[str, Any
 def create_package_202512(body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
     with current().world.session() as world:
-        order = _order(world, request["order_id"])
-        package = world.logistics.package_of(order)
-        if package is None:
-            raise RuleViolation(
-                f"order {order.id} is {order.status.value}: it has no package to label",
-                code=Code.ORDER_NOT_SHIPPABLE,
-            )
-        world.apply(
-            world.logistics.create_label(
-                package,
-                request["shipping_service_id"],
-                _grams(request["weight"]),
-                _centimetres(request["dimension"]),
-                world.now(),
-            )
+        order, package = world.create_package_label(
+            request["order_id"],
+            request["shipping_service_id"],
+            _grams(request["weight"]),
+            _centimetres(request["dimension"]),
         )
         return success(
             world.next_request_id(),

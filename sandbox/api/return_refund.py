@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.api.listing import page_of
-from sandbox.domain import aftersales, cancellations, deadlines
+from sandbox.domain import aftersales, deadlines
 from sandbox.domain.aftersales import ReturnRequest
 from sandbox.domain.cancellations import CANCEL_TYPE, Cancellation
-from sandbox.domain.codes import Code
-from sandbox.domain.events import RuleViolation
 from sandbox.domain.search import CancellationFilter, ReturnFilter
 from sandbox.http.context import current, json_object
 from sandbox.http.envelope import success
@@ -60,33 +58,21 @@ def search_cancellations(
 
 def approve_cancellation(cancel_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
-        record = cancellations.pending(world.cancellations, cancel_id)
-        world.apply(cancellations.seller_approves(world.orders[record.order_id], world.now()))
+        world.approve_cancellation(cancel_id)
         return success(world.next_request_id(), {})
 
 
 def reject_cancellation(cancel_id: str, body: Any = None, **_: Any) -> dict[str, Any]:
     reason = json_object(body).get("reject_reason", "")
     with current().world.session() as world:
-        record = cancellations.pending(world.cancellations, cancel_id)
-        world.apply(cancellations.seller_rejects(world.orders[record.order_id], world.now(), reason))
+        world.reject_cancellation(cancel_id, reason)
         return success(world.next_request_id(), {})
 
 
 def cancel_order(body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
     with current().world.session() as world:
-        order = world.orders.get(request["order_id"])
-        if order is None:
-            raise RuleViolation(
-                f"order {request['order_id']} not found in this shop", code=Code.ORDER_NOT_FOUND
-            )
-        world.apply(cancellations.seller_cancels(order, world.now(), request["cancel_reason"]))
-        record = next(
-            r
-            for r in world.cancellations.values()
-            if r.order_id == order.id and r.status is cancellations.CancelStatus.COMPLETE
-        )
+        record = world.seller_cancels_order(request["order_id"], request["cancel_reason"])
         return success(
             world.next_request_id(), {"cancel_id": record.id, "cancel_status": record.status.value}
         )
@@ -158,36 +144,20 @@ def search_returns(
 
 def approve_return(return_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
-        record = aftersales.find(world.returns, return_id)
-        world.apply(aftersales.seller_approves(record, world.now()))
+        world.approve_return(return_id)
         return success(world.next_request_id(), {})
 
 
 def reject_return(return_id: str, body: Any = None, **_: Any) -> dict[str, Any]:
     request = json_object(body)
     with current().world.session() as world:
-        record = aftersales.find(world.returns, return_id)
-        outcome = aftersales.seller_rejects(
-            record, world.now(), request.get("reject_reason", ""), request.get("comment", "")
-        )
-        world.apply(outcome)
+        world.reject_return(return_id, request.get("reject_reason", ""), request.get("comment", ""))
         return success(world.next_request_id(), {})
 
 
 def get_reject_reasons(return_or_cancel_id: str = "", **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
-        if not return_or_cancel_id:
-            reasons = [r for stage in aftersales.REJECT_REASONS.values() for r in stage]
-        elif return_or_cancel_id in world.returns:
-            reasons = list(aftersales.reject_reasons(world.returns[return_or_cancel_id]))
-        elif return_or_cancel_id in world.cancellations:
-            pending = world.cancellations[return_or_cancel_id].status is cancellations.CancelStatus.PENDING
-            reasons = list(aftersales.CANCEL_REJECT_REASONS) if pending else []
-        else:
-            raise RuleViolation(
-                f"no return or cancellation {return_or_cancel_id} in this shop",
-                code=Code.RETURN_NOT_FOUND,
-            )
+        reasons = aftersales.reasons_for(world.returns, world.cancellations, return_or_cancel_id)
         return success(
             world.next_request_id(), {"reasons": [{"name": r.name, "text": r.text} for r in reasons]}
         )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.domain.events import RuleViolation
 from sandbox.durations import iso
 from sandbox.http.context import current
 from sandbox.http.envelope import ControlError
 from sandbox.persistence import SnapshotError, dump_tenant, load_tenant
+from sandbox.tenants import TenantRefused
 
 
 def export_snapshot(**_: Any) -> tuple[bytes, int, dict[str, str]]:
@@ -36,6 +36,6 @@ def import_snapshot(body: Any = None, **_: Any) -> tuple[dict[str, Any], int]:
     sandbox = current().sandbox
     try:
         replaced = sandbox.import_tenant(tenant)
-    except RuleViolation as exc:
+    except TenantRefused as exc:
         raise ControlError(409, "too_many_tenants", exc.message) from exc
     return {**tenant.credentials(), "replaced": replaced, "now": iso(tenant.world.now())}, 201

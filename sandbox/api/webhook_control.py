@@ -6,12 +6,11 @@ import json
 from typing import Any
 
 from sandbox.dispatcher import headers_for
-from sandbox.domain.events import RuleViolation
 from sandbox.durations import iso
 from sandbox.http.context import current
 from sandbox.http.envelope import ControlError
 from sandbox.tenants import Tenant
-from sandbox.webhooks import Delivery
+from sandbox.webhooks import Delivery, RedeliveryRefused
 
 
 def _tenant() -> Tenant:
@@ -80,7 +79,7 @@ def redeliver(delivery_id: str, **_: Any) -> dict[str, Any]:
             raise ControlError(404, "unknown_delivery", f"no webhook delivery {delivery_id} in this tenant")
         try:
             world.webhooks.redeliver(delivery, world.now())
-        except RuleViolation as exc:
+        except RedeliveryRefused as exc:
             raise ControlError(409, "delivery_pending", exc.message) from exc
         return _render(delivery, tenant)
 

@@ -11,16 +11,16 @@ The sandbox refunds at once: an approved refund goes straight to RETURN_OR_REFUN
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sandbox.domain import deadlines
+from sandbox.domain import deadlines, rules
+from sandbox.domain.cancellations import Cancellation, CancelStatus
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus
-
-AUTO_APPROVE_RULE = "return_auto_approved"
 
 
 class ReturnType(StrEnum):
@@ -239,12 +239,12 @@ def buyer_requests(
     event = _move(record, ReturnStatus.PENDING, at, note)
     assert record.response_due is not None
     return record, Outcome(
-        events=[event], deadlines=[Deadline(record.response_due, AUTO_APPROVE_RULE, record.id)]
+        events=[event], deadlines=[Deadline(record.response_due, rules.RETURN_AUTO_APPROVED, record.id)]
     )
 
 
 def _approve(record: ReturnRequest, at: datetime, role: Role) -> Outcome:
-    cancel = [(AUTO_APPROVE_RULE, record.id)]
+    cancel = [(rules.RETURN_AUTO_APPROVED, record.id)]
     who = "The platform" if role is Role.SYSTEM else "The seller"
     if record.status is ReturnStatus.PENDING:
         if record.type is ReturnType.REFUND:
@@ -303,7 +303,7 @@ def seller_rejects(record: ReturnRequest, at: datetime, reason: str, comment: st
             at, "PACKAGE_REJECTED", f"The seller refused the returned package: {text}", Role.SELLER
         )
         to = ReturnStatus.RECEIPT_REJECTED
-    return Outcome(events=[_move(record, to, at, note)], cancel=[(AUTO_APPROVE_RULE, record.id)])
+    return Outcome(events=[_move(record, to, at, note)], cancel=[(rules.RETURN_AUTO_APPROVED, record.id)])
 
 
 def buyer_ships(record: ReturnRequest, at: datetime, tracking_number: str) -> Outcome:
@@ -324,5 +324,20 @@ def buyer_cancels(record: ReturnRequest, at: datetime) -> Outcome:
     record.response_due = None
     note = ReturnRecord(at, "BUYER_CANCELLED", "The buyer cancelled the request", Role.BUYER)
     return Outcome(
-        events=[_move(record, ReturnStatus.CANCELLED, at, note)], cancel=[(AUTO_APPROVE_RULE, record.id)]
+        events=[_move(record, ReturnStatus.CANCELLED, at, note)],
+        cancel=[(rules.RETURN_AUTO_APPROVED, record.id)],
     )
+
+
+def reasons_for(
+    returns: Mapping[str, ReturnRequest], cancellations: Mapping[str, Cancellation], record_id: str
+) -> list[RejectReason]:
+    """The reasons a seller may give to reject a return or cancellation (every one without an ID)."""
+    if not record_id:
+        return [r for stage in REJECT_REASONS.values() for r in stage]
+    if record_id in returns:
+        return list(reject_reasons(returns[record_id]))
+    if record_id in cancellations:
+        pending = cancellations[record_id].status is CancelStatus.PENDING
+        return list(CANCEL_REJECT_REASONS) if pending else []
+    raise RuleViolation(f"no return or cancellation {record_id} in this shop", code=Code.RETURN_NOT_FOUND)

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sandbox.domain import deadlines
+from sandbox.domain import deadlines, rules
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 
@@ -67,8 +67,8 @@ def grant_pair(
             )
         ],
         deadlines=[
-            Deadline(access.expires_at, "access_token_expires", access.value),
-            Deadline(refresh.expires_at, "refresh_token_expires", refresh.value),
+            Deadline(access.expires_at, rules.ACCESS_TOKEN_EXPIRES, access.value),
+            Deadline(refresh.expires_at, rules.REFRESH_TOKEN_EXPIRES, refresh.value),
         ],
     )
     return access, refresh, outcome
@@ -120,7 +120,7 @@ def refresh_access_token(
                     {"access_token_expires_at": int(access.expires_at.timestamp())},
                 )
             ],
-            deadlines=[Deadline(access.expires_at, "access_token_expires", access.value)],
+            deadlines=[Deadline(access.expires_at, rules.ACCESS_TOKEN_EXPIRES, access.value)],
         ),
     )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sandbox.domain import rules
 from sandbox.domain.codes import Code
 from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import BEFORE_SHIPMENT, CancellationInitiator, Order, OrderStatus, _cancel
@@ -116,7 +117,7 @@ def seller_rejects(order: Order, at: datetime, reject_reason: str) -> Outcome:
     order.update_time = at
     return Outcome(
         events=[DomainEvent(at, "order.buyer_cancel_rejected", order.id, {"reject_reason": reject_reason})],
-        cancel=[("buyer_cancel_auto_approved", order.id)],
+        cancel=[(rules.BUYER_CANCEL_AUTO_APPROVED, order.id)],
     )
 
 

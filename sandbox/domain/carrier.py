@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sandbox.domain import rules
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
 
 
@@ -177,7 +178,7 @@ def open_shipment(shipment: Shipment, at: datetime) -> Outcome:
 def schedule_collection(shipment: Shipment, at: datetime) -> Outcome:
     """The carrier will collect the parcel at ``at`` (a pickup, or a drop-off being scanned)."""
     shipment.collection_due = at
-    return Outcome(deadlines=[Deadline(at, "carrier_progress", shipment.tracking_number)])
+    return Outcome(deadlines=[Deadline(at, rules.CARRIER_PROGRESS, shipment.tracking_number)])
 
 
 def progress(shipment: Shipment, at: datetime) -> tuple[TrackingEvent | None, Outcome]:
@@ -187,7 +188,7 @@ def progress(shipment: Shipment, at: datetime) -> tuple[TrackingEvent | None, Ou
     if shipment.stalled_until is not None and at < shipment.stalled_until:
         # Unmoved: nothing happens until the stall ends; then the journey resumes from here.
         return None, Outcome(
-            deadlines=[Deadline(shipment.stalled_until, "carrier_progress", shipment.tracking_number)]
+            deadlines=[Deadline(shipment.stalled_until, rules.CARRIER_PROGRESS, shipment.tracking_number)]
         )
     planned = STANDARD_PLAN[shipment.next_step]
     if planned.detail_code == DELIVERED and shipment.failures_ahead:
@@ -208,7 +209,7 @@ def progress(shipment: Shipment, at: datetime) -> tuple[TrackingEvent | None, Ou
         outcome.extend(stall(shipment, at, shipment.stall_after_pickup))
     if shipment.next_step < len(STANDARD_PLAN):
         gap = STANDARD_PLAN[shipment.next_step].after - planned.after
-        outcome.deadlines.append(Deadline(at + gap, "carrier_progress", shipment.tracking_number))
+        outcome.deadlines.append(Deadline(at + gap, rules.CARRIER_PROGRESS, shipment.tracking_number))
     return event, outcome
 
 
@@ -240,8 +241,8 @@ def resume(shipment: Shipment, at: datetime) -> Outcome:
     if uncollected:
         shipment.collection_due = at
     return Outcome(
-        cancel=[("carrier_progress", shipment.tracking_number)],
-        deadlines=[Deadline(at, "carrier_progress", shipment.tracking_number)],
+        cancel=[(rules.CARRIER_PROGRESS, shipment.tracking_number)],
+        deadlines=[Deadline(at, rules.CARRIER_PROGRESS, shipment.tracking_number)],
     )
 
 
@@ -274,7 +275,7 @@ def fail_attempt(shipment: Shipment, at: datetime) -> tuple[TrackingEvent, Outco
     if failed < MAX_DELIVERY_ATTEMPTS:
         shipment.next_step = next(i for i, p in enumerate(STANDARD_PLAN) if p.detail_code == OUT_FOR_DELIVERY)
         outcome.deadlines.append(
-            Deadline(at + NEXT_ATTEMPT_AFTER, "carrier_progress", shipment.tracking_number)
+            Deadline(at + NEXT_ATTEMPT_AFTER, rules.CARRIER_PROGRESS, shipment.tracking_number)
         )
         return event, outcome
     shipment.returning = True
@@ -289,7 +290,7 @@ def fail_attempt(shipment: Shipment, at: datetime) -> tuple[TrackingEvent, Outco
     shipment.events.append(back)
     outcome.events.append(recorded(shipment, back))
     outcome.deadlines.append(
-        Deadline(at + RETURN_JOURNEY, "carrier_return_arrives", shipment.tracking_number)
+        Deadline(at + RETURN_JOURNEY, rules.CARRIER_RETURN_ARRIVES, shipment.tracking_number)
     )
     return event, outcome
 
@@ -313,7 +314,7 @@ def miss_collection(shipment: Shipment, at: datetime) -> tuple[TrackingEvent, Ou
     if shipment.missed_collections < FAILED_COLLECTIONS_LOST:
         shipment.collection_due = at + NEXT_COLLECTION_AFTER
         outcome.deadlines.append(
-            Deadline(shipment.collection_due, "carrier_progress", shipment.tracking_number)
+            Deadline(shipment.collection_due, rules.CARRIER_PROGRESS, shipment.tracking_number)
         )
     else:
         shipment.collection_due = None

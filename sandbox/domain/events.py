@@ -10,12 +10,16 @@ from sandbox.domain.codes import Code
 
 
 class RuleViolation(Exception):
-    """A request the platform's rules do not allow in the current state (nothing is changed)."""
+    """A request the platform's rules do not allow in the current state.
 
-    def __init__(self, message: str, *, code: int = Code.INVALID_REQUEST):
+    Nothing is changed, except what the refusal itself records (``recorded``, applied by the world
+    even though the call fails: a rejected shipping label shows as rejected)."""
+
+    def __init__(self, message: str, *, code: int = Code.INVALID_REQUEST, recorded: Outcome | None = None):
         super().__init__(message)
         self.message = message
         self.code = int(code)
+        self.recorded = recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +36,7 @@ class DomainEvent:
 class Deadline:
     """A timed platform rule to fire later, on the world's queue.
 
-    ``rule`` names the function in ``sandbox.domain.timed_rules`` that fires it.
+    ``rule`` is one of the names in ``sandbox.domain.rules``; ``sandbox.timed_rules`` fires it.
     """
 
     due: datetime
@@ -45,11 +49,15 @@ class Outcome:
     events: list[DomainEvent] = field(default_factory=list)
     deadlines: list[Deadline] = field(default_factory=list)
     cancel: list[tuple[str, str]] = field(default_factory=list)  # (rule, subject)
+    # (rule, subject, new subject or None): the queued rules of a subject follow it to a new one
+    # (a tracking number corrected), at the same instants, or end.
+    moved: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     def extend(self, other: Outcome) -> Outcome:
         self.events += other.events
         self.deadlines += other.deadlines
         self.cancel += other.cancel
+        self.moved += other.moved
         return self
 
 

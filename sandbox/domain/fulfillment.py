@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sandbox.domain import deadlines
+from sandbox.domain import deadlines, rules
 from sandbox.domain.carrier import DELIVERED, PICKED_UP, Shipment
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
 from sandbox.domain.orders import Order, OrderStatus, ShippingType, system_cancels
@@ -37,7 +37,7 @@ def follow_shipment(order: Order, package: Package, shipment: Shipment, at: date
     if picked_up and order.status is OrderStatus.AWAITING_COLLECTION:
         hold = package.status_holds.get(PICKED_UP_HOLD)
         if hold is not None and at < hold:
-            return Outcome(deadlines=[Deadline(hold, "platform_follows_shipment", package.id)])
+            return Outcome(deadlines=[Deadline(hold, rules.PLATFORM_FOLLOWS_SHIPMENT, package.id)])
         package.collected_at = order.collection_time = picked_up.at
         package.status = PackageStatus.FULFILLING
         package.update_time = at
@@ -46,7 +46,7 @@ def follow_shipment(order: Order, package: Package, shipment: Shipment, at: date
     if delivered and order.status is OrderStatus.IN_TRANSIT:
         hold = package.status_holds.get(DELIVERED_HOLD)
         if hold is not None and at < hold:
-            outcome.deadlines.append(Deadline(hold, "platform_follows_shipment", package.id))
+            outcome.deadlines.append(Deadline(hold, rules.PLATFORM_FOLLOWS_SHIPMENT, package.id))
             return outcome
         outcome.extend(deliver(order, package, delivered.at, at))
     return outcome
@@ -58,7 +58,7 @@ def deliver(order: Order, package: Package, delivered_at: datetime, at: datetime
     package.update_time = at
     return Outcome(
         events=[status_changed(order, OrderStatus.DELIVERED, at)],
-        deadlines=[Deadline(at + deadlines.COMPLETION_AFTER_DELIVERY, "order_completes", order.id)],
+        deadlines=[Deadline(at + deadlines.COMPLETION_AFTER_DELIVERY, rules.ORDER_COMPLETES, order.id)],
     )
 
 
@@ -67,7 +67,7 @@ def order_completes(order: Order, at: datetime) -> Outcome:
         return Outcome()
     return Outcome(
         events=[status_changed(order, OrderStatus.COMPLETED, at)],
-        deadlines=[Deadline(at + deadlines.COMPLETED_ORDER_LOCK, "completed_order_locks", order.id)],
+        deadlines=[Deadline(at + deadlines.COMPLETED_ORDER_LOCK, rules.COMPLETED_ORDER_LOCKS, order.id)],
     )
 
 
@@ -122,10 +122,10 @@ def untracked_deadlines(order: Order) -> list[Deadline]:
     """The untracked-order rule's reminders and cancellation, counted from the order's placement."""
     cancel_at = order.create_time + deadlines.UNTRACKED_AUTO_CANCEL
     reminders = [
-        Deadline(cancel_at - timedelta(days=n), "untracked_reminder", order.id)
+        Deadline(cancel_at - timedelta(days=n), rules.UNTRACKED_REMINDER, order.id)
         for n in range(deadlines.UNTRACKED_REMINDER_DAYS, 0, -1)
     ]
-    return [*reminders, Deadline(cancel_at, "untracked_auto_cancel", order.id)]
+    return [*reminders, Deadline(cancel_at, rules.UNTRACKED_AUTO_CANCEL, order.id)]
 
 
 def is_untracked(order: Order, shipment: Shipment | None) -> bool:
@@ -155,20 +155,20 @@ def untracked_auto_cancel(order: Order, shipment: Shipment | None, at: datetime)
 # ----- shipping deadlines, delays and losses -----------------------------------------------------
 def shipping_deadline_rules(order: Order) -> list[Deadline]:
     """The timed rules an order awaiting shipment runs from payment on."""
-    rules = []
+    timed: list[Deadline] = []
     if order.shipping_due_time is not None:
-        rules += [
+        timed += [
             Deadline(
-                order.shipping_due_time - deadlines.SHIP_WITHIN_24_HOURS, "ship_within_24_hours", order.id
+                order.shipping_due_time - deadlines.SHIP_WITHIN_24_HOURS, rules.SHIP_WITHIN_24_HOURS, order.id
             ),
-            Deadline(order.shipping_due_time, "stocking_timeout", order.id),
+            Deadline(order.shipping_due_time, rules.STOCKING_TIMEOUT, order.id),
         ]
     if order.delivery_due_time is not None and order.shipping_type is ShippingType.TIKTOK:
-        rules.append(Deadline(order.delivery_due_time, "delivery_window_passes", order.id))
-    rules.append(
-        Deadline(order.create_time + deadlines.LOST_IF_NOT_ACKNOWLEDGED, "parcel_deemed_lost", order.id)
+        timed.append(Deadline(order.delivery_due_time, rules.DELIVERY_WINDOW_PASSES, order.id))
+    timed.append(
+        Deadline(order.create_time + deadlines.LOST_IF_NOT_ACKNOWLEDGED, rules.PARCEL_DEEMED_LOST, order.id)
     )
-    return rules
+    return timed
 
 
 def ship_within_24_hours(order: Order, at: datetime) -> Outcome:

@@ -3,11 +3,13 @@ window, buyer cancellation before shipment, and the shipping deadline fields."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sandbox.domain import deadlines
+from sandbox.domain import deadlines, rules
+from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 
 
@@ -164,7 +166,7 @@ def pay(order: Order, at: datetime) -> Outcome:
     set_shipping_deadlines(order, at)
     return Outcome(
         events=[_status_changed(order, OrderStatus.ON_HOLD, at)],
-        deadlines=[Deadline(at + deadlines.REMORSE_WINDOW, "remorse_window_ends", order.id)],
+        deadlines=[Deadline(at + deadlines.REMORSE_WINDOW, rules.REMORSE_WINDOW_ENDS, order.id)],
     )
 
 
@@ -185,7 +187,7 @@ def _cancel(order: Order, at: datetime, initiator: CancellationInitiator, reason
     event = _status_changed(order, OrderStatus.CANCELLED, at)
     return Outcome(
         events=[event],
-        cancel=[("remorse_window_ends", order.id), ("buyer_cancel_auto_approved", order.id)],
+        cancel=[(rules.REMORSE_WINDOW_ENDS, order.id), (rules.BUYER_CANCEL_AUTO_APPROVED, order.id)],
     )
 
 
@@ -225,7 +227,7 @@ def buyer_cancels(order: Order, at: datetime, reason: str = "No longer needed") 
     order.update_time = at
     return Outcome(
         events=[DomainEvent(at, "order.buyer_cancel_requested", order.id, {"reason": reason})],
-        deadlines=[Deadline(order.cancel_order_sla_time, "buyer_cancel_auto_approved", order.id)],
+        deadlines=[Deadline(order.cancel_order_sla_time, rules.BUYER_CANCEL_AUTO_APPROVED, order.id)],
     )
 
 
@@ -248,3 +250,31 @@ _PACKAGE_STATUS = {
 def package_status(order: Order) -> str:
     """The package status a line item shows, derived from the order's status."""
     return _PACKAGE_STATUS.get(order.status, "TO_FULFILL")
+
+
+def update_recipient_address(order: Order, changes: dict[str, str], at: datetime) -> Outcome:
+    """The buyer corrects the shipping address: only before shipment."""
+    if order.status not in BEFORE_SHIPMENT:
+        raise RuleViolation(
+            f"order {order.id} is {order.status.value}: the address can change only before shipment"
+        )
+    order.recipient_address = replace(order.recipient_address, **changes)
+    order.update_time = at
+    fields = ",".join(sorted(changes))
+    return Outcome(events=[DomainEvent(at, "order.recipient_address_updated", order.id, {"fields": fields})])
+
+
+def find(orders: Mapping[str, Order], order_id: str) -> Order:
+    """An order of the shop, by ID (the orders and returns operations' code when it is not)."""
+    found = orders.get(order_id)
+    if found is None:
+        raise RuleViolation(f"order {order_id} not found in this shop", code=Code.ORDER_NOT_FOUND)
+    return found
+
+
+def find_for_fulfillment(orders: Mapping[str, Order], order_id: str) -> Order:
+    """An order of the shop named by a fulfillment operation (which answers its own code)."""
+    found = orders.get(order_id)
+    if found is None:
+        raise RuleViolation(f"order {order_id} not found in this shop", code=Code.ORDER_NOT_IN_SHOP)
+    return found

@@ -169,6 +169,48 @@ def reject_label(package: Package, reason: RejectionReason, at: datetime) -> Out
     )
 
 
+def arm_label_rejection(package: Package, reason: RejectionReason, at: datetime) -> Outcome:
+    """The carrier will refuse the package's next labels for ``reason`` until the seller fixes it."""
+    if package.arranged:
+        raise RuleViolation(
+            f"order {package.order_id} is already shipped: its label cannot be rejected any more"
+        )
+    package.forced_rejections.append(reason)
+    data = {"package_id": package.id, "reason": reason.value}
+    return Outcome(events=[DomainEvent(at, "package.label_rejection_armed", package.order_id, data)])
+
+
+def fix_label_issue(package: Package, at: datetime) -> Outcome:
+    """The seller resolves the cause of the package's label rejection."""
+    if package.rejection is None and not package.forced_rejections:
+        raise RuleViolation(f"order {package.order_id} has no rejected label to fix")
+    fixed = package.rejection or package.forced_rejections[0]
+    package.fixed.add(fixed)
+    package.forced_rejections = [r for r in package.forced_rejections if r is not fixed]
+    data = {"package_id": package.id, "reason": fixed.value}
+    return Outcome(events=[DomainEvent(at, "package.label_issue_fixed", package.order_id, data)])
+
+
+def hold_status_update(
+    package: Package, milestone: str, until: datetime, held_for: str, at: datetime
+) -> Outcome:
+    """The carrier moves on, but the platform does not update the order at ``milestone`` until
+    ``until`` (the Seller Center's "picked up / delivered but logistics not updated")."""
+    package.status_holds[milestone] = until
+    data = {"package_id": package.id, "milestone": milestone, "for": held_for}
+    return Outcome(events=[DomainEvent(at, "package.status_update_held", package.order_id, data)])
+
+
+def label_refused(package: Package, reason: RejectionReason, at: datetime) -> RuleViolation:
+    """The carrier refuses the label: the call fails with the platform's next step, and the
+    rejection is recorded all the same (the Seller Center's Rejected Shipping Labels)."""
+    return RuleViolation(
+        f"Shipping label rejected: {reason.value}. {NEXT_STEP[reason]}",
+        code=Code.LABEL_REJECTED,
+        recorded=reject_label(package, reason, at),
+    )
+
+
 def label_created(package: Package, tracking_number: str, provider: tuple[str, str], at: datetime) -> Outcome:
     package.label_status = LabelStatus.CREATED
     package.rejection = None

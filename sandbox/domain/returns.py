@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sandbox.domain import deadlines
+from sandbox.domain import deadlines, rules
 from sandbox.domain.carrier import AttemptFailure, Shipment
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
@@ -71,7 +71,7 @@ def seller_delivery_failed(package: Package, at: datetime) -> Outcome:
                 {"package_id": package.id, "destroy_at": int(package.destroy_at.timestamp())},
             ),
         ],
-        deadlines=[Deadline(package.destroy_at, "failed_return_destroyed", package.id)],
+        deadlines=[Deadline(package.destroy_at, rules.FAILED_RETURN_DESTROYED, package.id)],
     )
 
 
@@ -86,7 +86,7 @@ def destroy(order: Order, package: Package, at: datetime) -> Outcome:
     package.destroy_at = None
     outcome = Outcome(
         events=[_return_status(package, ReturnStatus.DESTROYED, at)],
-        cancel=[("failed_return_destroyed", package.id)],
+        cancel=[(rules.FAILED_RETURN_DESTROYED, package.id)],
     )
     if order.status is not OrderStatus.CANCELLED:
         outcome.extend(system_cancels(order, at, "package_scrap"))
@@ -101,9 +101,9 @@ def seller_claims_parcel(package: Package, at: datetime) -> Outcome:
         )
     package.destroy_at = None
     outcome = Outcome(
-        cancel=[("failed_return_destroyed", package.id)],
+        cancel=[(rules.FAILED_RETURN_DESTROYED, package.id)],
         deadlines=[
-            Deadline(at + deadlines.RETURN_JOURNEY, "carrier_return_arrives", package.tracking_number)
+            Deadline(at + deadlines.RETURN_JOURNEY, rules.CARRIER_RETURN_ARRIVES, package.tracking_number)
         ],
     )
     outcome.events.append(_return_status(package, ReturnStatus.RETURNING_TO_SELLER, at))

@@ -23,15 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sandbox.domain import carrier, deadlines, fulfillment, returns
+from sandbox.domain import carrier, deadlines, fulfillment, returns, rules
 from sandbox.domain.carrier import Shipment
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order
 from sandbox.domain.packages import Package
 from sandbox.domain.returns import ReturnStatus
-from sandbox.uploads import Upload
+from sandbox.domain.uploads import Upload
 
-RESPOND_RULE = "ticket_responds"
 MAX_TICKETS_PER_ORDER = 5
 MAX_DESCRIPTION = 2000
 ROOT = "Complaints & Dispute (Logistic related)"
@@ -242,10 +241,10 @@ def raise_ticket(ticket: Ticket, at: datetime) -> Outcome:
                 },
             )
         ],
-        deadlines=[Deadline(ticket.respond_by, RESPOND_RULE, ticket.id)],
+        deadlines=[Deadline(ticket.respond_by, rules.TICKET_RESPONDS, ticket.id)],
     )
     if ticket.category is Category.FAILED_RETURN_PACKAGE:
-        outcome.cancel.append(("failed_return_destroyed", ticket.package_id))
+        outcome.cancel.append((rules.FAILED_RETURN_DESTROYED, ticket.package_id))
     return outcome
 
 
@@ -260,7 +259,8 @@ def reschedule(ticket: Ticket, scripted: ScriptedAnswer, at: datetime) -> Outcom
     ticket.scripted = scripted
     ticket.respond_by = max(at, respond_by(ticket.created_at, scripted))
     return Outcome(
-        cancel=[(RESPOND_RULE, ticket.id)], deadlines=[Deadline(ticket.respond_by, RESPOND_RULE, ticket.id)]
+        cancel=[(rules.TICKET_RESPONDS, ticket.id)],
+        deadlines=[Deadline(ticket.respond_by, rules.TICKET_RESPONDS, ticket.id)],
     )
 
 
@@ -333,7 +333,9 @@ def _effect(
 def _destruction_resumes(package: Package, at: datetime) -> Outcome:
     if package.return_status is not ReturnStatus.SELLER_DELIVERY_FAILED or package.destroy_at is None:
         return Outcome()
-    return Outcome(deadlines=[Deadline(max(at, package.destroy_at), "failed_return_destroyed", package.id)])
+    return Outcome(
+        deadlines=[Deadline(max(at, package.destroy_at), rules.FAILED_RETURN_DESTROYED, package.id)]
+    )
 
 
 def close(ticket: Ticket, resolution: Resolution, note: str, at: datetime) -> Outcome:
@@ -352,7 +354,7 @@ def close(ticket: Ticket, resolution: Resolution, note: str, at: datetime) -> Ou
                 {"ticket_id": ticket.id, "category": ticket.category.value, "resolution": resolution.value},
             )
         ],
-        cancel=[(RESPOND_RULE, ticket.id)],
+        cancel=[(rules.TICKET_RESPONDS, ticket.id)],
     )
 
 
@@ -379,3 +381,11 @@ class Desk:
         for ticket in self.tickets.values():
             found[ticket.order_id] = ticket  # insertion order is creation order
         return found
+
+
+def in_process(desk: Desk, order_id: str) -> Ticket:
+    """The order's ticket the logistics provider is working on."""
+    open_now = desk.open_of(order_id)
+    if not open_now:
+        raise RuleViolation(f"order {order_id} has no ticket in process")
+    return open_now[0]

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sandbox.domain import orders
+from sandbox.domain import aftersales, carrier, orders, packages, tickets
+from sandbox.domain.carrier import AttemptFailure
 from sandbox.domain.codes import Code
-from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
+from sandbox.domain.events import Outcome
+from sandbox.domain.packages import Package, RejectionReason
+from sandbox.durations import parse_duration
 
 if TYPE_CHECKING:
     from sandbox.world import World
 
-Apply = Callable[["World", dict[str, Any], datetime], Outcome]
+Act = Callable[["World", dict[str, Any], datetime], Outcome]
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class Action:
     summary: str
     args: dict[str, Any]  # JSON Schema of the arguments object
     order_args: tuple[str, ...]  # arguments that name a scenario order (resolved to its ID)
-    apply: Apply
+    act: Act  # answers the action's Outcome; the world applies it
 
 
 ACTIONS: dict[str, Action] = {}
@@ -90,104 +93,32 @@ register(
 DURATION = {"type": "string", "pattern": r"^(?=\d)(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"}
 
 
-def _package(world: World, order_id: str) -> Any:
-    order = world.order(order_id)
-    package = world.logistics.package_of(order)
-    if package is None:
-        raise RuleViolation(f"order {order_id} has no package yet (it is {order.status.value})")
-    return package
+def _package(world: World, order_id: str) -> Package:
+    return world.logistics.package_for(world.order(order_id))
 
 
 def _reject_label(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain.packages import RejectionReason
-
-    package = _package(world, args["order"])
-    if package.arranged:
-        raise RuleViolation(
-            f"order {args['order']} is already shipped: its label cannot be rejected any more"
-        )
-    package.forced_rejections.append(RejectionReason(args["reason"]))
-    return Outcome(
-        events=[
-            DomainEvent(
-                at,
-                "package.label_rejection_armed",
-                package.order_id,
-                {"package_id": package.id, "reason": args["reason"]},
-            )
-        ]
-    )
+    return packages.arm_label_rejection(_package(world, args["order"]), RejectionReason(args["reason"]), at)
 
 
 def _fix_label_issue(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    package = _package(world, args["order"])
-    if package.rejection is None and not package.forced_rejections:
-        raise RuleViolation(f"order {args['order']} has no rejected label to fix")
-    fixed = package.rejection or package.forced_rejections[0]
-    package.fixed.add(fixed)
-    package.forced_rejections = [r for r in package.forced_rejections if r is not fixed]
-    return Outcome(
-        events=[
-            DomainEvent(
-                at,
-                "package.label_issue_fixed",
-                package.order_id,
-                {"package_id": package.id, "reason": fixed.value},
-            )
-        ]
-    )
+    return packages.fix_label_issue(_package(world, args["order"]), at)
 
 
 def _update_buyer_address(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from dataclasses import replace
-
-    order = world.order(args["order"])
-    if order.status not in (
-        orders.OrderStatus.UNPAID,
-        orders.OrderStatus.ON_HOLD,
-        orders.OrderStatus.AWAITING_SHIPMENT,
-    ):
-        raise RuleViolation(
-            f"order {order.id} is {order.status.value}: the address can change only before shipment"
-        )
     changes = {k: v for k, v in args.items() if k != "order"}
-    order.recipient_address = replace(order.recipient_address, **changes)
-    order.update_time = at
-    return Outcome(
-        events=[
-            DomainEvent(
-                at, "order.recipient_address_updated", order.id, {"fields": ",".join(sorted(changes))}
-            )
-        ]
-    )
+    return orders.update_recipient_address(world.order(args["order"]), changes, at)
 
 
 def _stall_tracking(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain import carrier
-    from sandbox.durations import parse_duration
-
-    package = _package(world, args["order"])
-    shipment = world.logistics.shipments.get(package.tracking_number)
-    if shipment is None:
-        raise RuleViolation(f"order {args['order']} is not with the carrier yet: ship it first")
+    shipment = world.logistics.shipment_for(world.order(args["order"]))
     return carrier.stall(shipment, at, parse_duration(args["for"]))
 
 
 def _hold_status_update(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.durations import parse_duration
-
     package = _package(world, args["order"])
-    package.status_holds[args["milestone"]] = at + parse_duration(args["for"])
-    return Outcome(
-        events=[
-            DomainEvent(
-                at,
-                "package.status_update_held",
-                package.order_id,
-                {"package_id": package.id, "milestone": args["milestone"], "for": args["for"]},
-            )
-        ]
-    )
+    until = at + parse_duration(args["for"])
+    return packages.hold_status_update(package, args["milestone"], until, args["for"], at)
 
 
 register(
@@ -288,61 +219,26 @@ register(
 
 # ----- failed deliveries and returns to seller ---------------------------------------------------
 def _fail_delivery_attempts(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain.carrier import AttemptFailure
-
-    package = _package(world, args["order"])
-    count = args.get("count", 3)
     reason = AttemptFailure(args.get("reason", "ADDRESSEE_NOT_AVAILABLE"))
-    world.logistics.plan_failed_attempts(package, [reason] * count)
-    return Outcome(
-        events=[
-            DomainEvent(
-                at,
-                "package.failed_attempts_planned",
-                package.order_id,
-                {"package_id": package.id, "count": count, "reason": reason.value},
-            )
-        ]
+    return world.logistics.plan_failed_attempts(
+        _package(world, args["order"]), reason, args.get("count", 3), at
     )
 
 
 def _fail_collections(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    package = _package(world, args["order"])
-    count = args.get("count", 2)
-    world.logistics.plan_missed_collections(package, count)
-    return Outcome(
-        events=[
-            DomainEvent(
-                at,
-                "package.failed_collections_planned",
-                package.order_id,
-                {"package_id": package.id, "count": count},
-            )
-        ]
-    )
+    return world.logistics.plan_missed_collections(_package(world, args["order"]), args.get("count", 2), at)
 
 
 def _fail_return_delivery(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    world.logistics.plan_failed_return(_package(world, args["order"]))
-    return Outcome()
+    return world.logistics.plan_failed_return(_package(world, args["order"]))
 
 
 def _seller_claims_parcel(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain import returns
-
-    package = _package(world, args["order"])
-    outcome = returns.seller_claims_parcel(package, at)
-    return outcome.extend(
-        world.logistics.carrier_note(package, "The seller asked for the parcel: returning again", at)
-    )
+    return world.logistics.seller_claims_parcel(_package(world, args["order"]), at)
 
 
 def _seller_rejects_parcel(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain import returns
-
-    package = _package(world, args["order"])
-    outcome = returns.seller_rejects_parcel(world.order(args["order"]), package, at)
-    return outcome.extend(world.logistics.carrier_note(package, "Rejected by the seller: destroyed", at))
+    return world.logistics.seller_rejects_parcel(_package(world, args["order"]), at)
 
 
 register(
@@ -434,8 +330,6 @@ register(
 
 # ----- returns and refunds -----------------------------------------------------------------------
 def _buyer_requests_return(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain import aftersales
-
     kind = aftersales.ReturnType(args.get("type", "RETURN_AND_REFUND"))
     reason = args.get("reason", "Item not as described")
     _, outcome = aftersales.buyer_requests(
@@ -445,15 +339,11 @@ def _buyer_requests_return(world: World, args: dict[str, Any], at: datetime) -> 
 
 
 def _buyer_ships_return(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain import aftersales
-
     record = aftersales.of_order(world.returns, world.order(args["order"]).id)
     return aftersales.buyer_ships(record, at, world.return_tracking_number())
 
 
 def _buyer_cancels_return(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain import aftersales
-
     record = aftersales.of_order(world.returns, world.order(args["order"]).id)
     return aftersales.buyer_cancels(record, at)
 
@@ -509,12 +399,7 @@ register(
 
 # ----- injected faults ---------------------------------------------------------------------------
 def _inject_fault(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.faults import InvalidFault
-
-    try:
-        world.faults.inject(args, at)
-    except InvalidFault as exc:
-        raise RuleViolation(f"inject_fault: {exc}") from exc
+    world.faults.inject(args, at)  # an InvalidFault skips the step, as a refused rule does
     return Outcome()
 
 
@@ -552,9 +437,6 @@ TICKET_NOTE = {"type": "string", "minLength": 1, "maxLength": 500}
 
 
 def _ticket_outcome(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain import tickets
-    from sandbox.durations import parse_duration
-
     scripted = tickets.ScriptedAnswer(
         resolution=tickets.Resolution(args["resolution"]) if "resolution" in args else None,
         after=parse_duration(args["after"]) if "after" in args else None,
@@ -564,13 +446,9 @@ def _ticket_outcome(world: World, args: dict[str, Any], at: datetime) -> Outcome
 
 
 def _resolve_ticket(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    from sandbox.domain import tickets
-
-    open_now = world.desk.open_of(world.order(args["order"]).id)
-    if not open_now:
-        raise RuleViolation(f"order {args['order']} has no ticket in process")
+    ticket = tickets.in_process(world.desk, world.order(args["order"]).id)
     resolution = tickets.Resolution(args.get("resolution", "RESOLVED"))
-    return world.answer_ticket(open_now[0], at, resolution, args.get("note"))
+    return world.answer_ticket(ticket, at, resolution, args.get("note"))
 
 
 def _raise_ticket(world: World, args: dict[str, Any], at: datetime) -> Outcome:

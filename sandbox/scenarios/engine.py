@@ -10,13 +10,16 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from sandbox import fakes
+from sandbox.domain import rules
 from sandbox.domain.events import Deadline, Outcome, RuleViolation
 from sandbox.domain.orders import OrderStatus
 from sandbox.durations import LATEST, format_duration, iso
+from sandbox.faults import InvalidFault
 from sandbox.scenarios.actions import ACTIONS
 from sandbox.scenarios.model import Expectation, OrderDecl, Scenario, Step, Trigger
 
@@ -25,9 +28,6 @@ if TYPE_CHECKING:
     from sandbox.world import RecordedEvent, World
 
 TIMELINE_CAP = 10_000  # oldest entries dropped beyond it, and counted
-STEP_RULE = "scenario_step"
-EXPECTATION_RULE = "scenario_expectation_due"
-END_RULE = "scenario_ends"
 SEP = "|"
 
 # How long before the scenario start a declared order was placed, when it does not say.
@@ -78,7 +78,7 @@ class ScenarioRun:
             if state.spec.after is None:
                 outcome.deadlines += self._arm(state, self.start)
         if self.ends_at is not None:
-            outcome.deadlines.append(Deadline(self.ends_at, END_RULE, self.scenario.name))
+            outcome.deadlines.append(Deadline(self.ends_at, rules.SCENARIO_ENDS, self.scenario.name))
         return outcome
 
     def _place(self, decl: OrderDecl) -> Outcome:
@@ -119,10 +119,10 @@ class ScenarioRun:
             buyer=buyer,
             shipping_type=decl.shipping_type or fakes.random_shipping_type(rng),
         )
-        world.orders[order.id] = order
+        journey = world.seed_order(order, self.start)
         self.refs[decl.name] = order.id
         self._names[order.id] = decl.name
-        return Outcome(deadlines=running).extend(world.logistics.seed(order, self.start))
+        return Outcome(deadlines=running).extend(journey)
 
     def _note(self, entry: dict[str, Any]) -> dict[str, Any]:
         if len(self.timeline) >= TIMELINE_CAP:
@@ -137,7 +137,7 @@ class ScenarioRun:
         return [
             Deadline(
                 first + k * step.repeat_every,
-                STEP_RULE,
+                rules.SCENARIO_STEP,
                 SEP.join((self.scenario.name, str(step.index), str(k))),
             )
             for k in range(step.repeat_count)
@@ -149,7 +149,13 @@ class ScenarioRun:
         if state.spec.kind != "within" or state.spec.within is None:
             return []
         state.due = at + state.spec.within
-        return [Deadline(state.due, EXPECTATION_RULE, SEP.join((self.scenario.name, str(state.spec.index))))]
+        return [
+            Deadline(
+                state.due,
+                rules.SCENARIO_EXPECTATION_DUE,
+                SEP.join((self.scenario.name, str(state.spec.index))),
+            )
+        ]
 
     # ----- firing ----------------------------------------------------------------------------
     def fire_step(self, index: int, occurrence: int, at: datetime) -> Outcome:
@@ -170,10 +176,12 @@ class ScenarioRun:
             # Listed before the events it causes, completed once applied.
             self._note(entry)
             try:
-                self.world.apply(action.apply(self.world, args, at))
+                self.world.run_action(partial(action.act, self.world, args, at))
                 entry["result"] = "done"
             except RuleViolation as exc:
                 entry.update(result="skipped", detail=exc.message)
+            except InvalidFault as exc:
+                entry.update(result="skipped", detail=f"{call.action}: {exc}")
         return Outcome()
 
     def expectation_due(self, index: int, at: datetime) -> Outcome:
@@ -210,7 +218,8 @@ class ScenarioRun:
         cancelled = [
             (d.rule, d.subject)
             for d in self.world.pending_deadlines()
-            if d.rule in (STEP_RULE, EXPECTATION_RULE) and d.subject.startswith(prefix)
+            if d.rule in (rules.SCENARIO_STEP, rules.SCENARIO_EXPECTATION_DUE)
+            and d.subject.startswith(prefix)
         ]
         return Outcome(cancel=cancelled)
 
@@ -243,7 +252,7 @@ class ScenarioRun:
         returns = [r.id for r in self.world.returns.values() if r.order_id == order.id]
         return [order.id, *order.package_ids, order.tracking_number, *returns]
 
-    def _triggered(self, at: datetime, **happening: Any) -> None:
+    def _triggered(self, at: datetime, **happening: Any) -> Outcome:
         outcome = Outcome()
         for step in self.scenario.steps:
             if step.when is None or self.reactions.get(step.index, 0) >= step.times:
@@ -258,21 +267,23 @@ class ScenarioRun:
                 and self._matches(state.spec.after, **happening)
             ):
                 outcome.deadlines += self._arm(state, at)
-        if outcome.deadlines:
-            self.world.apply(outcome)
+        return outcome
 
-    def on_event(self, recorded: RecordedEvent) -> None:
+    def on_event(self, recorded: RecordedEvent) -> Outcome:
+        """What the scenario makes of an event: its timeline, and the reactions it arms."""
         if self.ended or not self.attached:
-            return
+            return Outcome()
         event = recorded.event
         name = self._names.get(event.subject) or self._names.get(str(event.data.get("order_id", "")))
         if name is not None:
             self._note({"at": iso(event.at), "event": event.kind, "order": name, "data": dict(event.data)})
-        self._triggered(event.at, event=recorded)
+        return self._triggered(event.at, event=recorded)
 
-    def on_request(self, entry: JournalEntry) -> None:
+    def on_request(self, entry: JournalEntry) -> Outcome:
+        """What the scenario makes of a client's request: expectations met or broken, reactions."""
         if self.ended or not self.attached:
-            return
+            return Outcome()
+        met = Outcome()
         for state in self.expectations:
             spec = state.spec
             if state.status != "pending" or state.armed_at is None or entry.operation not in spec.operations:
@@ -282,14 +293,16 @@ class ScenarioRun:
             if spec.kind == "within" and entry.succeeded:
                 state.status, state.met_at = "passed", entry.at
                 state.reason = f"{entry.method} {entry.path} at {iso(entry.at)}"
-                self.world.cancel(EXPECTATION_RULE, SEP.join((self.scenario.name, str(spec.index))))
+                met.cancel.append(
+                    (rules.SCENARIO_EXPECTATION_DUE, SEP.join((self.scenario.name, str(spec.index))))
+                )
                 self._note_expectation(state, entry.at)
             elif spec.kind == "never":
                 # An attempt counts, even one the platform refused: the client tried.
                 state.status, state.met_at = "failed", entry.at
                 state.reason = f"the client called {entry.method} {entry.path} at {iso(entry.at)}"
                 self._note_expectation(state, entry.at)
-        self._triggered(entry.at, request=entry)
+        return met.extend(self._triggered(entry.at, request=entry))
 
     # ----- reporting -------------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
@@ -305,7 +318,7 @@ class ScenarioRun:
         prefix = self.scenario.name + SEP
         pending: list[dict[str, Any]] = []
         for deadline in self.world.pending_deadlines():
-            if deadline.rule == STEP_RULE and deadline.subject.startswith(prefix):
+            if deadline.rule == rules.SCENARIO_STEP and deadline.subject.startswith(prefix):
                 index = int(deadline.subject.split(SEP)[1])
                 pending.append({"due": iso(deadline.due), "step": self.scenario.steps[index].name})
         expectations = [

@@ -15,14 +15,14 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from sandbox.api import seller_center
-from sandbox.api.control import order_view
+from sandbox import views
 from sandbox.clock import ClockError
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.manage_orders import RETURN_STATUS_LABELS, TAB_LABELS, Tab, ToDo
 from sandbox.durations import InvalidDuration, iso, parse_duration
 from sandbox.http.envelope import ControlError
 from sandbox.tenants import Tenant
+from sandbox.views import order_view
 
 WEB_PREFIX = "/web"
 TENANT_COOKIE = "tts_sandbox_tenant"
@@ -128,16 +128,16 @@ def orders() -> Response:
     problem = ""
     try:
         with tenant.world.session() as world:
-            listing = seller_center.orders_page(world, params, number, PAGE_SIZE)
+            listing = views.orders_page(world, params, number, PAGE_SIZE)
             failed = (
-                seller_center.failed_deliveries_page(world, params, number, PAGE_SIZE)
+                views.failed_deliveries_page(world, params, number, PAGE_SIZE)
                 if params.get("tab") == Tab.FAILED_DELIVERY.value
                 else None
             )
     except (ControlError, ValueError) as exc:
         problem = exc.message if isinstance(exc, ControlError) else str(exc)
         with tenant.world.session() as world:
-            listing = seller_center.orders_page(world, {}, 1, PAGE_SIZE)
+            listing = views.orders_page(world, {}, 1, PAGE_SIZE)
             failed = None
     pages_total = max(1, -(-listing["total"] // PAGE_SIZE))
     return _page(
@@ -166,10 +166,10 @@ def order(order_id: str) -> Response:
             detail = order_view(world, order_id)
         except ControlError:
             abort(404, f"order {order_id} not found in this tenant")
-        listing = seller_center.orders_page(world, {"search": order_id}, 1, 1)
+        listing = views.orders_page(world, {"search": order_id}, 1, 1)
         row = listing["orders"][0] if listing["orders"] else None
         deliveries = [d for d in world.webhooks.deliveries.values() if d.order_id == order_id]
-        raised = [seller_center.ticket_view(t) for t in world.desk.tickets.values() if t.order_id == order_id]
+        raised = [views.ticket_view(t) for t in world.desk.tickets.values() if t.order_id == order_id]
         steps = _scenario_steps(world, order_id)
     return _page(
         "order.html",
@@ -219,7 +219,7 @@ def tickets() -> Response:
     status = request.args.get("status", "")
     with tenant.world.session() as world:
         found = [
-            seller_center.ticket_view(t)
+            views.ticket_view(t)
             for t in reversed(world.desk.tickets.values())
             if not status or t.status.value == status
         ]
@@ -231,7 +231,7 @@ def ticket(ticket_id: str) -> Response:
     tenant = _tenant()
     with tenant.world.session() as world:
         try:
-            found = seller_center.ticket_view(world.ticket(ticket_id))
+            found = views.ticket_view(world.ticket(ticket_id))
         except RuleViolation:
             abort(404, f"ticket {ticket_id} not found in this tenant")
     return _page("ticket.html", tenant, ticket=found)

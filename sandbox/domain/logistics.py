@@ -1,7 +1,8 @@
 """A world's packages, the carrier's shipments, and the operations on them.
 
-Owned by the world and called under its lock; every change answers a domain ``Outcome`` that the
-world applies. Platform-shipped packages get their label and tracking number from the fake carrier;
+A store and its rules: it holds no world. Every operation answers a domain ``Outcome`` that the
+world applies (a refusal that changes something, such as a rejected label, carries its Outcome on
+the ``RuleViolation``). Platform-shipped packages get their label and tracking number from the fake carrier;
 seller-shipped packages are tracked through it too, by the number the seller uploads, so the
 TikTok side and the carrier side always tell the same story.
 """
@@ -9,20 +10,18 @@ TikTok side and the carrier side always tell the same story.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sandbox import fakes
-from sandbox.domain import carrier, deadlines, fulfillment, packages, returns
+from sandbox.domain import carrier, deadlines, fulfillment, packages, returns, rules
 from sandbox.domain.carrier import STANDARD_PLAN, AttemptFailure, Shipment, TrackingEvent
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus, ShippingType
-from sandbox.domain.packages import HandoverMethod, LabelStatus, Package, PackageStatus, RejectionReason
-
-if TYPE_CHECKING:
-    from sandbox.world import World
+from sandbox.domain.packages import HandoverMethod, LabelStatus, Package, PackageStatus
 
 # Magic values (documented in the README): text in the buyer's second address line, or in a
 # seller's tracking number, that sends the carrier down a path without any scenario.
@@ -66,17 +65,25 @@ class ShippingService:
 
 
 class Logistics:
-    def __init__(self, world: World):
-        self.world = world
+    """The packages of a shop's orders and the carrier's shipments. ``orders`` is the world's own
+    order book (read only here); ``rng`` the world's generator, for the numbers it gives out."""
+
+    def __init__(
+        self,
+        orders: Mapping[str, Order],
+        rng: random.Random,
+        carriers: tuple[tuple[str, str], ...],
+        warehouse: str,
+    ):
+        self.orders = orders
+        self.rng = rng
+        self.carriers = carriers
+        self.warehouse = warehouse  # where the carrier collects the shop's parcels
         self.packages: dict[str, Package] = {}
         self.shipments: dict[str, Shipment] = {}
 
-    @property
-    def rng(self) -> random.Random:
-        return self.world.rng
-
     def providers(self) -> list[Provider]:
-        return [Provider(i, n) for i, n in self.world.stock.market.carriers]
+        return [Provider(i, n) for i, n in self.carriers]
 
     def provider(self, provider_id: str) -> Provider:
         for p in self.providers():
@@ -95,11 +102,11 @@ class Logistics:
     def package_of(self, order: Order) -> Package | None:
         return self.packages.get(order.package_ids[0]) if order.package_ids else None
 
-    def open_package(self, order: Order, at: datetime) -> Package:
-        """Every order awaiting shipment has a package the seller ships."""
+    def open_package(self, order: Order, at: datetime) -> tuple[Package, Outcome]:
+        """Every order awaiting shipment has a package the seller ships, and its shipping deadlines."""
         existing = self.package_of(order)
         if existing is not None:
-            return existing
+            return existing, Outcome()
         weight = sum(item.weight_grams for item in order.line_items)
         side = 15 + 5 * len(order.line_items)
         package = Package(
@@ -116,29 +123,29 @@ class Logistics:
         order.package_ids = [package.id]
         for item in order.line_items:
             item.package_id = package.id
-        if order.status is OrderStatus.AWAITING_SHIPMENT:
-            rules = fulfillment.untracked_deadlines(order) + fulfillment.shipping_deadline_rules(order)
-            self.world.apply(Outcome(deadlines=rules))
-        return package
+        if order.status is not OrderStatus.AWAITING_SHIPMENT:
+            return package, Outcome()
+        timed = fulfillment.untracked_deadlines(order) + fulfillment.shipping_deadline_rules(order)
+        return package, Outcome(deadlines=timed)
 
     def _shipment_of(self, order: Order) -> Shipment | None:
         package = self.package_of(order)
         return self.shipments.get(package.tracking_number) if package and package.tracking_number else None
 
     def untracked_reminder(self, order_id: str, at: datetime) -> Outcome:
-        order = self.world.orders.get(order_id)
+        order = self.orders.get(order_id)
         return fulfillment.untracked_reminder(order, self._shipment_of(order), at) if order else Outcome()
 
     def on_order_package(self, rule: Any, order_id: str, at: datetime) -> Outcome:
-        order = self.world.orders.get(order_id)
+        order = self.orders.get(order_id)
         return rule(order, self.package_of(order), at) if order else Outcome()
 
     def untracked_auto_cancel(self, order_id: str, at: datetime) -> Outcome:
-        order = self.world.orders.get(order_id)
+        order = self.orders.get(order_id)
         return fulfillment.untracked_auto_cancel(order, self._shipment_of(order), at) if order else Outcome()
 
     def _order(self, package: Package) -> Order:
-        return self.world.orders[package.order_id]
+        return self.orders[package.order_id]
 
     # ----- shipping --------------------------------------------------------------------------
     def handover_time_slots(self, package: Package, now: datetime) -> list[tuple[datetime, datetime]]:
@@ -193,12 +200,7 @@ class Logistics:
             else None
         )
         if problem is not None:
-            # The rejection is recorded (the label shows as rejected) even though the call fails.
-            self.world.apply(packages.reject_label(package, problem, at))
-            raise RuleViolation(
-                f"Shipping label rejected: {problem.value}. {packages.NEXT_STEP[problem]}",
-                code=Code.LABEL_REJECTED,
-            )
+            raise packages.label_refused(package, problem, at)
         existing = (
             self.shipments.get(package.tracking_number)
             if package.label_status is LabelStatus.CREATED
@@ -277,7 +279,7 @@ class Logistics:
             tracking_number=tracking_number,
             provider_id=provider.id,
             provider_name=provider.name,
-            origin_city=f"{self.world.profile.shop.name} warehouse",
+            origin_city=self.warehouse,
             destination_city=order.recipient_address.city if order else "Destination",
             weight_grams=weight if weight is not None else (package.weight_grams if package else 500),
             created_at=at,
@@ -308,10 +310,11 @@ class Logistics:
             package.status_holds[fulfillment.DELIVERED_HOLD] = delivered + MAGIC_HOLD
         return outcome
 
-    def mark_shipped(
-        self, order: Order, line_item_ids: list[str], tracking_number: str, provider_id: str, at: datetime
-    ) -> Package:
-        """Seller shipping: the order's package leaves with the seller's carrier."""
+    def package_to_mark_shipped(
+        self, order: Order, line_item_ids: list[str], at: datetime
+    ) -> tuple[Package, Outcome]:
+        """Seller shipping: the package the order leaves in with the seller's carrier (opened now
+        if it has none yet), once the request fits the order; ``ship`` does the rest."""
         if order.shipping_type is not ShippingType.SELLER:
             raise RuleViolation(
                 f"order {order.id} uses platform shipping: ship its package instead",
@@ -327,22 +330,13 @@ class Logistics:
                 "send every line item, or none"
             )
         package = self.package_of(order)
+        outcome = Outcome()
         if package is None:
             packages.check_shippable(
                 Package("", order.id, order.shop_id, order.shipping_type, at, at, 0, (0, 0, 0)), order
             )
-            package = self.open_package(order, at)
-        self.world.apply(
-            self.ship(
-                package,
-                at,
-                handover=None,
-                slot=None,
-                tracking_number=tracking_number,
-                provider_id=provider_id,
-            )
-        )
-        return package
+            package, outcome = self.open_package(order, at)
+        return package, outcome
 
     def update_shipping_info(
         self, package: Package, tracking_number: str, provider_id: str, at: datetime
@@ -397,14 +391,12 @@ class Logistics:
         return self._requeue(shipment.tracking_number, None)
 
     def _requeue(self, previous: str, number: str | None) -> Outcome:
-        outcome = Outcome()
-        for rule in ("carrier_progress", "seller_shipped_update_due"):
-            for deadline in self.world.pending_deadlines():
-                if deadline.rule == rule and deadline.subject == previous:
-                    outcome.cancel.append((rule, previous))
-                    if number is not None:
-                        outcome.deadlines.append(Deadline(deadline.due, rule, number))
-        return outcome
+        """The carrier's pending steps for a shipment follow it to its new number (or end)."""
+        return Outcome(
+            moved=[
+                (rule, previous, number) for rule in (rules.CARRIER_PROGRESS, rules.SELLER_SHIPPED_UPDATE_DUE)
+            ]
+        )
 
     def _check_same_carrier(self, shipment: Shipment, provider: Provider) -> None:
         if shipment.provider_id and shipment.provider_id != provider.id:
@@ -457,11 +449,7 @@ class Logistics:
         package.weight_grams, package.dimension_cm = weight_grams, dimension_cm
         problem = packages.label_problem(package, order)
         if problem is not None:
-            self.world.apply(packages.reject_label(package, problem, at))
-            raise RuleViolation(
-                f"Shipping label rejected: {problem.value}. {packages.NEXT_STEP[problem]}",
-                code=Code.LABEL_REJECTED,
-            )
+            raise packages.label_refused(package, problem, at)
         shipment = self._open_shipment(order, package, service.provider, self._platform_number(), at)
         outcome = packages.label_created(
             package, shipment.tracking_number, (service.provider.id, service.provider.name), at
@@ -510,13 +498,11 @@ class Logistics:
         elif package is not None:
             outcome.extend(fulfillment.follow_shipment(self._order(package), package, shipment, at))
         elif (
-            event is not None
-            and event.detail_code == carrier.PICKED_UP
-            and shipment.order_id in self.world.orders
+            event is not None and event.detail_code == carrier.PICKED_UP and shipment.order_id in self.orders
         ):
             # The seller's carrier has the parcel of an order the seller has not marked shipped yet.
             due = at + fulfillment.deadlines.SELLER_SHIPPED_UPDATE_WINDOW
-            outcome.deadlines.append(Deadline(due, "seller_shipped_update_due", tracking_number))
+            outcome.deadlines.append(Deadline(due, rules.SELLER_SHIPPED_UPDATE_DUE, tracking_number))
         return outcome
 
     def return_arrives(self, tracking_number: str, at: datetime) -> Outcome:
@@ -563,27 +549,80 @@ class Logistics:
         shipment.missed_collections_ahead += package.missed_collections_ahead
         package.missed_collections_ahead = 0
 
-    def plan_failed_attempts(self, package: Package, failures: list[AttemptFailure]) -> None:
+    def package_to_update(self, order: Order) -> Package:
+        """The package whose shipping information an order-level update corrects."""
+        package = self.package_of(order)
+        if package is None:
+            raise RuleViolation(f"order {order.id} has no package yet", code=Code.SHIPPING_INFO_NOT_UPDATABLE)
+        return package
+
+    def package_to_label(self, order: Order) -> Package:
+        """The package a platform label is bought for (the 202512 create package)."""
+        package = self.package_of(order)
+        if package is None:
+            raise RuleViolation(
+                f"order {order.id} is {order.status.value}: it has no package to label",
+                code=Code.ORDER_NOT_SHIPPABLE,
+            )
+        return package
+
+    def package_for(self, order: Order) -> Package:
+        """The order's package, for an action that needs one (a scenario's)."""
+        package = self.package_of(order)
+        if package is None:
+            raise RuleViolation(f"order {order.id} has no package yet (it is {order.status.value})")
+        return package
+
+    def shipment_for(self, order: Order) -> Shipment:
+        """The carrier's shipment of the order's parcel, once the carrier has it."""
+        shipment = self.shipments.get(self.package_for(order).tracking_number)
+        if shipment is None:
+            raise RuleViolation(f"order {order.id} is not with the carrier yet: ship it first")
+        return shipment
+
+    def plan_failed_attempts(
+        self, package: Package, reason: AttemptFailure, count: int, at: datetime
+    ) -> Outcome:
+        """The carrier's next ``count`` delivery attempts of the parcel fail for ``reason``."""
         shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
         if shipment is not None and (shipment.has(carrier.DELIVERED) or shipment.returning):
             raise RuleViolation(f"package {package.id} is past its delivery attempts")
-        package.failures_ahead += failures
+        package.failures_ahead += [reason] * count
         if shipment is not None and package.arranged:
             self._hand_over_plans(package, shipment)
+        data = {"package_id": package.id, "count": count, "reason": reason.value}
+        return Outcome(events=[DomainEvent(at, "package.failed_attempts_planned", package.order_id, data)])
 
-    def plan_missed_collections(self, package: Package, count: int) -> None:
+    def plan_missed_collections(self, package: Package, count: int, at: datetime) -> Outcome:
+        """The carrier misses the parcel's next ``count`` collections."""
         shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
         if shipment is not None and shipment.collected_at is not None:
             raise RuleViolation(f"package {package.id} has already been collected by the carrier")
         package.missed_collections_ahead += count
         if shipment is not None and package.arranged:
             self._hand_over_plans(package, shipment)
+        data = {"package_id": package.id, "count": count}
+        return Outcome(events=[DomainEvent(at, "package.failed_collections_planned", package.order_id, data)])
 
-    def plan_failed_return(self, package: Package) -> None:
+    def plan_failed_return(self, package: Package) -> Outcome:
+        """The carrier will not manage to deliver the parcel back to the seller."""
         package.return_fails = True
         shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
         if shipment is not None and package.arranged:
             self._hand_over_plans(package, shipment)
+        return Outcome()
+
+    def seller_claims_parcel(self, package: Package, at: datetime) -> Outcome:
+        """The seller asks for a parcel the carrier failed to deliver back: it comes back."""
+        outcome = returns.seller_claims_parcel(package, at)
+        return outcome.extend(
+            self.carrier_note(package, "The seller asked for the parcel: returning again", at)
+        )
+
+    def seller_rejects_parcel(self, package: Package, at: datetime) -> Outcome:
+        """The seller rejects the returning parcel: the platform has it destroyed."""
+        outcome = returns.seller_rejects_parcel(self.orders[package.order_id], package, at)
+        return outcome.extend(self.carrier_note(package, "Rejected by the seller: destroyed", at))
 
     def seller_delivery_failed_view(self, package: Package) -> dict[str, Any]:
         shipment = self.shipments.get(package.tracking_number) if package.tracking_number else None
@@ -597,7 +636,7 @@ class Logistics:
 
     def seller_shipped_update_due(self, tracking_number: str, at: datetime) -> Outcome:
         shipment = self.shipments.get(tracking_number)
-        order = self.world.orders.get(shipment.order_id) if shipment else None
+        order = self.orders.get(shipment.order_id) if shipment else None
         if shipment is None or order is None or shipment.package_id:
             return Outcome()  # marked shipped in time
         return fulfillment.seller_shipped_update_overdue(order, tracking_number, at)
@@ -611,24 +650,25 @@ class Logistics:
 
     def create_carrier_shipment(
         self, provider: Provider, weight_grams: int, destination_city: str, at: datetime, order_id: str = ""
-    ) -> Shipment:
+    ) -> tuple[Shipment, Outcome]:
         """A label bought from the carrier directly (seller shipping)."""
         number = self._platform_number().replace("TTS", "CAR", 1)
         shipment = self._open_shipment(None, None, provider, number, at, weight_grams)
         shipment.destination_city = destination_city or "Destination"
         shipment.order_id = order_id
-        self.world.apply(carrier.open_shipment(shipment, at))
-        return shipment
+        return shipment, carrier.open_shipment(shipment, at)
 
-    def schedule_pickup(self, shipment: Shipment, window: tuple[datetime, datetime], at: datetime) -> None:
+    def schedule_pickup(self, shipment: Shipment, window: tuple[datetime, datetime], at: datetime) -> Outcome:
+        self.check_pickup(shipment, window, at)
+        shipment.pickup_window = window
+        return carrier.schedule_collection(shipment, window[0] + carrier.PICKUP_COLLECTED_AFTER_SLOT_START)
+
+    def check_pickup(self, shipment: Shipment, window: tuple[datetime, datetime], at: datetime) -> None:
+        """A pickup is booked once, for a window ahead that ends after it starts."""
         if shipment.collected_at is not None or shipment.collection_due is not None:
             raise RuleViolation(f"shipment {shipment.tracking_number} already has a pickup or was collected")
         if window[0] < at or window[1] <= window[0]:
             raise RuleViolation("the pickup window must start in the future and end after it starts")
-        shipment.pickup_window = window
-        self.world.apply(
-            carrier.schedule_collection(shipment, window[0] + carrier.PICKUP_COLLECTED_AFTER_SLOT_START)
-        )
 
     def tags(self, order: Order, now: datetime) -> list[str]:
         package = self.package_of(order)
@@ -645,15 +685,15 @@ class Logistics:
         return list(shipment.events) if shipment else []
 
     # ----- seeding ---------------------------------------------------------------------------
-    def seed(self, order: Order, start: datetime) -> Outcome:
-        """Packages, shipments and running rules for a generated order already past payment."""
-        if order.status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD):
-            return Outcome()
-        if order.status is OrderStatus.CANCELLED:
-            return Outcome()
-        package = self.open_package(order, order.paid_time or order.create_time)
+    def seed(self, order: Order, start: datetime) -> tuple[Outcome, Outcome]:
+        """Packages, shipments and running rules for a generated order already past payment: what
+        opening its package plans (applied at once, as for a new order) and the rest of its
+        journey up to the start (applied with the world's other seeded rules)."""
+        if order.status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
+            return Outcome(), Outcome()
+        package, opened = self.open_package(order, order.paid_time or order.create_time)
         if order.status is OrderStatus.AWAITING_SHIPMENT:
-            return Outcome()
+            return opened, Outcome()
         assert order.rts_time is not None
         provider = Provider(order.shipping_provider_id, order.shipping_provider)
         package.tracking_number = order.tracking_number
@@ -680,7 +720,7 @@ class Logistics:
                     shipment, max(start, order.rts_time + carrier.DROP_OFF_COLLECTED_AFTER)
                 )
             )
-            return outcome
+            return opened, outcome
         # Replay the journey up to the start; what lies ahead stays on the queue.
         shipment.collected_at = package.collected_at = order.collection_time
         package.status = PackageStatus.FULFILLING
@@ -695,7 +735,7 @@ class Logistics:
             elif when > start or planned.detail_code == carrier.DELIVERED:
                 # Not delivered yet at the start: the rest of the journey lies ahead.
                 outcome.deadlines.append(
-                    Deadline(max(when, start), "carrier_progress", shipment.tracking_number)
+                    Deadline(max(when, start), rules.CARRIER_PROGRESS, shipment.tracking_number)
                 )
                 break
             shipment.events.append(
@@ -713,16 +753,12 @@ class Logistics:
             package.status = PackageStatus.COMPLETED
             if order.status is OrderStatus.DELIVERED:
                 due = max(start, order.delivery_time + fulfillment.deadlines.COMPLETION_AFTER_DELIVERY)
-                outcome.deadlines.append(Deadline(due, "order_completes", order.id))
+                outcome.deadlines.append(Deadline(due, rules.ORDER_COMPLETES, order.id))
             else:
                 completed = order.delivery_time + fulfillment.deadlines.COMPLETION_AFTER_DELIVERY
                 due = max(start, completed + fulfillment.deadlines.COMPLETED_ORDER_LOCK)
-                outcome.deadlines.append(Deadline(due, "completed_order_locks", order.id))
-        return outcome
-
-
-def forced_rejection(package: Package, reason: RejectionReason) -> None:
-    package.forced_rejections.append(reason)
+                outcome.deadlines.append(Deadline(due, rules.COMPLETED_ORDER_LOCKS, order.id))
+        return opened, outcome
 
 
 def seller_delivers(
