@@ -1,0 +1,167 @@
+"""Rejected Shipping Labels: "if the platform receives an error code from the carriers, the shipping
+labels may be rejected", error types "Buyer address issue", "Products are oversized", "Carrier order
+error"; "the platform will provide the error reason and suggest next steps"; then "Re-create
+Shipping Labels" (sandbox/domain/packages.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from domain_builders import PAID, PROVIDER, address, awaiting_shipment, new_package, only, shipped_order
+
+from sandbox.domain import packages
+from sandbox.domain.events import RuleViolation
+from sandbox.domain.orders import OrderStatus, ShippingType
+from sandbox.domain.packages import HandoverMethod, LabelStatus, RejectionReason
+
+AT = PAID + timedelta(hours=5)
+
+
+def _package(*, weight_grams=None, dimension_cm=(20, 15, 10), **address_changes):
+    order = awaiting_shipment(recipient=address(**address_changes))
+    return order, new_package(order, weight_grams=weight_grams, dimension_cm=dimension_cm)
+
+
+def test_a_complete_address_and_a_small_parcel_get_a_label():
+    order, package = _package()
+
+    assert packages.label_problem(package, order) is None
+
+
+@pytest.mark.parametrize("changes", [{"postal_code": ""}, {"postal_code": "   "}, {"address_line1": ""}])
+def test_buyer_address_issue_when_the_address_is_incomplete(changes):
+    order, package = _package(**changes)
+
+    assert packages.label_problem(package, order) is RejectionReason.BUYER_ADDRESS_ISSUE
+
+
+@pytest.mark.parametrize(
+    ("weight_grams", "dimension_cm", "oversized"),
+    [
+        (30_000, (120, 40, 40), False),  # at the delivery option's limits
+        (30_001, (20, 15, 10), True),  # over 30 kg
+        (500, (121, 15, 10), True),  # a side over 120 cm
+        (500, (20, 15, 121), True),
+    ],
+)
+def test_products_are_oversized_past_30_kg_or_120_cm(weight_grams, dimension_cm, oversized):
+    order, package = _package(weight_grams=weight_grams, dimension_cm=dimension_cm)
+
+    expected = RejectionReason.PRODUCTS_OVERSIZED if oversized else None
+    assert packages.label_problem(package, order) is expected
+
+
+def test_carrier_order_error_from_the_carrier_mark_in_the_address():
+    order, package = _package(address_line2="Apt 4 [carrier-error]")
+
+    assert packages.label_problem(package, order) is RejectionReason.CARRIER_ORDER_ERROR
+
+
+def test_the_first_problem_is_the_reason_and_fixing_it_shows_the_next():
+    order, package = _package(postal_code="", weight_grams=45_000, address_line2="[carrier-error]")
+
+    assert packages.label_problem(package, order) is RejectionReason.BUYER_ADDRESS_ISSUE
+    package.fixed.add(RejectionReason.BUYER_ADDRESS_ISSUE)
+    assert packages.label_problem(package, order) is RejectionReason.PRODUCTS_OVERSIZED
+    package.fixed.add(RejectionReason.PRODUCTS_OVERSIZED)
+    assert packages.label_problem(package, order) is RejectionReason.CARRIER_ORDER_ERROR
+    package.fixed.add(RejectionReason.CARRIER_ORDER_ERROR)
+    assert packages.label_problem(package, order) is None
+
+
+def test_a_rejection_armed_by_a_scenario_comes_before_the_parcel_own_problems():
+    order, package = _package(postal_code="")
+    package.forced_rejections.append(RejectionReason.CARRIER_ORDER_ERROR)
+
+    assert packages.label_problem(package, order) is RejectionReason.CARRIER_ORDER_ERROR
+
+
+@pytest.mark.parametrize("reason", list(RejectionReason))
+def test_a_rejected_shipping_label_shows_its_reason(reason):
+    order, package = _package()
+    outcome = packages.reject_label(package, reason, AT)
+
+    event = only(outcome, "package.label_rejected")
+    assert (event.at, event.subject) == (AT, order.id)
+    assert event.data == {"package_id": package.id, "reason": reason.value}
+    assert package.label_status is LabelStatus.REJECTED
+    assert package.rejection is reason
+    assert package.update_time == AT
+
+
+@pytest.mark.parametrize(
+    ("reason", "advice"),
+    [
+        (RejectionReason.BUYER_ADDRESS_ISSUE, "ask the buyer to update it"),
+        (RejectionReason.PRODUCTS_OVERSIZED, "split it into smaller packages or repack it"),
+        (RejectionReason.CARRIER_ORDER_ERROR, "wait a few minutes"),
+    ],
+)
+def test_each_rejection_reason_suggests_a_next_step_then_re_create_the_label(reason, advice):
+    assert set(packages.NEXT_STEP) == set(RejectionReason)
+    assert advice in packages.NEXT_STEP[reason]
+    assert "re-create the shipping label" in packages.NEXT_STEP[reason]
+
+
+def test_re_creating_the_label_clears_the_rejection():
+    _, package = _package()
+    packages.reject_label(package, RejectionReason.CARRIER_ORDER_ERROR, AT)
+    later = AT + timedelta(minutes=10)
+    outcome = packages.label_created(package, "TTS000000000000002", PROVIDER, later)
+
+    assert only(outcome, "package.label_created").data == {
+        "package_id": package.id,
+        "tracking_number": "TTS000000000000002",
+    }
+    assert package.label_status is LabelStatus.CREATED
+    assert package.rejection is None
+    assert (package.shipping_provider_id, package.shipping_provider_name) == PROVIDER
+
+
+def test_only_one_logistics_type_can_be_selected_per_batch():
+    platform = new_package(awaiting_shipment())
+    seller = new_package(awaiting_shipment(shipping_type=ShippingType.SELLER))
+
+    packages.check_one_logistics_type([platform, platform])
+    with pytest.raises(RuleViolation) as refused:
+        packages.check_one_logistics_type([platform, seller])
+    assert refused.value.code == packages.MIXED_LOGISTICS_TYPES
+
+
+def test_a_cancelled_locked_or_already_shipped_order_cannot_be_shipped():
+    order, package = _package()
+    packages.check_shippable(package, order)
+
+    order.status = OrderStatus.CANCELLED
+    with pytest.raises(RuleViolation) as cancelled:
+        packages.check_shippable(package, order)
+    shipped = shipped_order()
+    with pytest.raises(RuleViolation) as again:
+        packages.check_shippable(shipped.package, shipped.order)
+    order, package = _package()
+    order.locked = True
+    with pytest.raises(RuleViolation) as locked:
+        packages.check_shippable(package, order)
+
+    assert cancelled.value.code == packages.ORDER_NOT_SHIPPABLE
+    assert again.value.code == packages.PACKAGE_ALREADY_SHIPPED
+    assert locked.value.code == packages.ORDER_LOCKED
+
+
+def test_arranging_shipment_puts_the_order_awaiting_collection():
+    order, package = _package()
+    packages.label_created(package, "TTS000000000000002", PROVIDER, AT)
+    outcome = packages.arrange(package, order, AT, HandoverMethod.DROP_OFF, None)
+
+    assert [e.kind for e in outcome.events] == ["package.shipped", "order.status_changed"]
+    assert outcome.events[0].data == {
+        "package_id": package.id,
+        "tracking_number": "TTS000000000000002",
+        "shipping_type": "TIKTOK",
+    }
+    assert outcome.events[1].data == {"from": "AWAITING_SHIPMENT", "to": "AWAITING_COLLECTION"}
+    assert order.status is OrderStatus.AWAITING_COLLECTION
+    assert order.rts_time == package.arranged_at == AT
+    assert order.tracking_number == "TTS000000000000002"
+    assert {item.tracking_number for item in order.line_items} == {"TTS000000000000002"}
