@@ -12,6 +12,7 @@ from domain_builders import CURRENCY, SHIPPED_AT, TOTAL, awaiting_shipment, kind
 
 from sandbox.domain import aftersales, fulfillment
 from sandbox.domain.aftersales import ReturnStatus, ReturnType
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import OrderStatus
 
@@ -98,7 +99,7 @@ def test_the_seller_rejects_only_with_a_reason_that_fits_the_status():
 
     with pytest.raises(RuleViolation) as refused:
         aftersales.seller_rejects(record, ASKED, "seller_reject_receive_wrong_item")
-    assert refused.value.code == aftersales.INVALID_REJECT_REASON
+    assert refused.value.code == Code.INVALID_REJECT_REASON
     assert record.status is ReturnStatus.PENDING
 
 
@@ -118,7 +119,7 @@ def test_one_request_in_progress_per_order_and_none_after_a_refund():
 
     with pytest.raises(RuleViolation) as in_progress:
         aftersales.buyer_requests(records, order, ReturnType.REFUND, "Again", ASKED, random.Random(4))
-    assert in_progress.value.code == aftersales.ORDER_NOT_ELIGIBLE
+    assert in_progress.value.code == Code.ORDER_NOT_ELIGIBLE
     aftersales.seller_approves(record, ASKED + timedelta(hours=1))
     assert not aftersales.eligibility(records, order, ASKED + timedelta(hours=2)).eligible
 
@@ -130,7 +131,7 @@ def test_the_buyer_withdraws_the_request_only_before_shipping_the_item_back():
 
     with pytest.raises(RuleViolation) as refused:
         aftersales.buyer_cancels(record, ASKED + timedelta(days=2))
-    assert refused.value.code == aftersales.RETURN_STATUS_NOT_ALLOWED
+    assert refused.value.code == Code.RETURN_STATUS_NOT_ALLOWED
 
     _, _, pending, _ = _requested()
     outcome = aftersales.buyer_cancels(pending, ASKED + timedelta(hours=1))

@@ -12,6 +12,7 @@ from domain_builders import PAID, awaiting_shipment, kinds, only, shipped_order
 
 from sandbox.domain import cancellations, orders
 from sandbox.domain.cancellations import CancelStatus
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import CancellationInitiator, OrderStatus
 
@@ -106,7 +107,7 @@ def test_a_seller_cancels_only_a_paid_order_not_yet_shipped():
     shipped = shipped_order()
     with pytest.raises(RuleViolation) as refused:
         cancellations.seller_cancels(shipped.order, ASKED, "Out of stock")
-    assert refused.value.code == cancellations.ORDER_NOT_CANCELLABLE
+    assert refused.value.code == Code.ORDER_NOT_CANCELLABLE
 
 
 def test_the_cancellation_record_follows_the_request():

@@ -10,6 +10,7 @@ import pytest
 from domain_builders import SHIPPED_AT, event_at, kinds, only, shipped_order
 
 from sandbox.domain import aftersales, carrier, fulfillment, packages
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import OrderStatus
 from sandbox.domain.packages import PackageStatus
@@ -72,7 +73,7 @@ def test_no_further_operations_on_a_completed_order_beyond_14_days():
     assert kinds(fulfillment.completed_order_locks(shipped.order, locks + timedelta(days=1))) == []
     with pytest.raises(RuleViolation) as refused:
         packages.check_shippable(shipped.package, shipped.order)
-    assert refused.value.code == packages.ORDER_LOCKED
+    assert refused.value.code == Code.ORDER_LOCKED
     assert not aftersales.eligibility({}, shipped.order, locks).eligible
 
 

@@ -12,6 +12,7 @@ import pytest
 from domain_builders import SHIPPED_AT, deadline, kinds, new_ticket, only, shipped_order
 
 from sandbox.domain import returns, tickets
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import CancellationInitiator, OrderStatus
 from sandbox.domain.returns import ReturnStatus
@@ -77,7 +78,7 @@ def test_only_a_failed_return_package_can_be_claimed(status):
 
     with pytest.raises(RuleViolation) as refused:
         returns.seller_claims_parcel(shipped.package, FAILED)
-    assert refused.value.code == returns.RETURN_NOT_ALLOWED
+    assert refused.value.code == Code.RETURN_NOT_ALLOWED
 
 
 @pytest.mark.parametrize("status", [ReturnStatus.RETURNING_TO_SELLER, ReturnStatus.SELLER_DELIVERY_FAILED])
@@ -98,7 +99,7 @@ def test_a_package_delivered_back_cannot_be_rejected():
 
     with pytest.raises(RuleViolation) as refused:
         returns.seller_rejects_parcel(shipped.order, shipped.package, FAILED)
-    assert refused.value.code == returns.RETURN_NOT_ALLOWED
+    assert refused.value.code == Code.RETURN_NOT_ALLOWED
 
 
 def test_destroying_the_parcel_of_a_cancelled_order_does_not_cancel_it_again():

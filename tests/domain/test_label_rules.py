@@ -11,6 +11,7 @@ import pytest
 from domain_builders import PAID, PROVIDER, address, awaiting_shipment, new_package, only, shipped_order
 
 from sandbox.domain import packages
+from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import OrderStatus, ShippingType
 from sandbox.domain.packages import HandoverMethod, LabelStatus, RejectionReason
@@ -126,7 +127,7 @@ def test_only_one_logistics_type_can_be_selected_per_batch():
     packages.check_one_logistics_type([platform, platform])
     with pytest.raises(RuleViolation) as refused:
         packages.check_one_logistics_type([platform, seller])
-    assert refused.value.code == packages.MIXED_LOGISTICS_TYPES
+    assert refused.value.code == Code.MIXED_LOGISTICS_TYPES
 
 
 def test_a_cancelled_locked_or_already_shipped_order_cannot_be_shipped():
@@ -144,9 +145,9 @@ def test_a_cancelled_locked_or_already_shipped_order_cannot_be_shipped():
     with pytest.raises(RuleViolation) as locked:
         packages.check_shippable(package, order)
 
-    assert cancelled.value.code == packages.ORDER_NOT_SHIPPABLE
-    assert again.value.code == packages.PACKAGE_ALREADY_SHIPPED
-    assert locked.value.code == packages.ORDER_LOCKED
+    assert cancelled.value.code == Code.ORDER_NOT_SHIPPABLE
+    assert again.value.code == Code.PACKAGE_ALREADY_SHIPPED
+    assert locked.value.code == Code.ORDER_LOCKED
 
 
 def test_arranging_shipment_puts_the_order_awaiting_collection():

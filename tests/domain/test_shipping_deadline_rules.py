@@ -11,6 +11,7 @@ import pytest
 from domain_builders import PAID, PROVIDER, awaiting_shipment, kinds, new_package, only, ship, shipped_order
 
 from sandbox.domain import fulfillment, packages
+from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, RuleViolation
 from sandbox.domain.orders import ShippingType
 from sandbox.durations import unix
@@ -73,7 +74,7 @@ def test_tracking_information_can_be_updated_once_within_72_hours():
     assert order.tracking_number == package.tracking_number == "1Z000000000000002"
     with pytest.raises(RuleViolation) as twice:
         packages.update_shipping_info(package, order, "1Z000000000000003", PROVIDER, at)
-    assert twice.value.code == packages.SHIPPING_INFO_NOT_UPDATABLE
+    assert twice.value.code == Code.SHIPPING_INFO_NOT_UPDATABLE
 
 
 def test_tracking_information_cannot_be_updated_after_72_hours():
@@ -83,7 +84,7 @@ def test_tracking_information_cannot_be_updated_after_72_hours():
         packages.update_shipping_info(
             package, order, "1Z000000000000002", PROVIDER, package.arranged_at + timedelta(hours=72) + SECOND
         )
-    assert late.value.code == packages.SHIPPING_INFO_NOT_UPDATABLE
+    assert late.value.code == Code.SHIPPING_INFO_NOT_UPDATABLE
     assert package.shipping_info_updates == 0
 
 
@@ -94,4 +95,4 @@ def test_platform_shipped_packages_take_no_new_tracking_information():
         packages.update_shipping_info(
             shipped.package, shipped.order, "1Z0", PROVIDER, shipped.package.arranged_at
         )
-    assert refused.value.code == packages.WRONG_SHIPPING_TYPE
+    assert refused.value.code == Code.WRONG_SHIPPING_TYPE
