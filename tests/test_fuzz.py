@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import (
 
 from sandbox import signing
 from sandbox.app import Sandbox
-from sandbox.http.envelope import INTERNAL_ERROR, INVALID_SIGN
+from sandbox.domain.codes import Code
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("TTS_FUZZ_EXAMPLES", "10"))
@@ -65,7 +65,7 @@ def no_internal_error_envelope(ctx: Any, response: Any, case: Any) -> bool | Non
         body = json.loads(response.content)
     except ValueError:
         return None
-    if isinstance(body, dict) and body.get("code") == INTERNAL_ERROR:
+    if isinstance(body, dict) and body.get("code") == Code.INTERNAL_ERROR:
         raise AssertionError(f"internal error envelope: {body.get('message')}")
     return None
 
@@ -150,7 +150,7 @@ def test_open_api(case: Any) -> None:
     response = case.call_and_validate(checks=CHECKS, auth=SignRequest(level))
     body = json.loads(response.content)
     OPEN_API_CODES[body.get("code") if isinstance(body, dict) else None] += 1
-    assert body.get("code") != INVALID_SIGN, "the fuzzer's signing is wrong, not the sandbox"
+    assert body.get("code") != Code.INVALID_SIGN, "the fuzzer's signing is wrong, not the sandbox"
 
 
 @control.parametrize()
