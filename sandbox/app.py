@@ -7,8 +7,7 @@ import json
 import os
 import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -26,13 +25,13 @@ from connexion.jsonifier import Jsonifier  # noqa: E402
 from connexion.middleware import MiddlewarePosition  # noqa: E402
 from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
-from connexion.spec import OpenAPISpecification  # noqa: E402
 
 from sandbox.auth import AuthLevel  # noqa: E402
 from sandbox.dispatcher import Dispatcher  # noqa: E402
 from sandbox.durations import parse_instant  # noqa: E402
 from sandbox.faults import PLATFORM_QPS, RateLimiter, WallClock, monotonic  # noqa: E402
 from sandbox.http import errors  # noqa: E402
+from sandbox.http.connexion_private import replace_flask_bridge, skip_spec_validation  # noqa: E402
 from sandbox.http.control_token import ControlTokenGuard  # noqa: E402
 from sandbox.http.gate import Gateway, OperationInfo  # noqa: E402
 from sandbox.http.guards import TrailingSlashGuard  # noqa: E402
@@ -91,22 +90,12 @@ def bundled_specs() -> bool:
     return "TTS_SANDBOX_OPENAPI_DIR" not in os.environ
 
 
-@contextmanager
-def _specs_already_validated(skip: bool) -> Iterator[None]:
+def _specs_already_validated(skip: bool) -> AbstractContextManager[None]:
     """Connexion validates every spec against the OpenAPI schema each time an app is built: a
     quarter of a second, the largest part of the sandbox's start. The bundled specs do not change
     after release and the test suite validates them (tests/test_specs.py), so builds skip it;
     specs from elsewhere are validated as usual. Called under the build lock."""
-    if not skip:
-        yield
-        return
-    # The method is inherited; an override on the subclass hides it for the build, then goes.
-    assert "_validate_spec" not in OpenAPISpecification.__dict__
-    OpenAPISpecification._validate_spec = classmethod(lambda cls, spec: None)
-    try:
-        yield
-    finally:
-        del OpenAPISpecification._validate_spec
+    return skip_spec_validation() if skip else nullcontext()
 
 
 def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -323,8 +312,7 @@ class Sandbox:
         errors.install(app, self)
         web.install(app.app, self)
         if self.inline:
-            bridge = app._middleware_app
-            bridge.asgi_app = InlineWSGI(bridge.app.wsgi_app)
+            replace_flask_bridge(app, InlineWSGI)
         return app
 
 

@@ -254,9 +254,9 @@ class _ASGIInline(httpx.BaseTransport):
         # thread, rather than in whichever helper thread happens to call first: Python 3.11's AST
         # module (which werkzeug's routing compiles with) keeps process-wide state that a first
         # call on a helper thread can trip over.
-        middleware = getattr(app, "middleware", None)
-        if middleware is not None and getattr(middleware, "middleware_stack", False) is None:
-            middleware.app, middleware.middleware_stack = middleware._build_middleware_stack()
+        from sandbox.http.connexion_private import build_middleware_stack
+
+        build_middleware_stack(app)
         self.loop = asyncio.new_event_loop()
         self.lock = threading.Lock()
         self._closer = weakref.finalize(self, self.loop.close)

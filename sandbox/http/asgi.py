@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from starlette.types import Message, Receive, Scope, Send
 
 from sandbox.domain.codes import Code
+from sandbox.http.connexion_private import context_of
 from sandbox.http.context import CONTEXT_KEY, RequestContext
 from sandbox.http.envelope import ApiError, dumps
 
@@ -64,7 +65,7 @@ def query(scope: Scope) -> dict[str, str]:
 def set_context(scope: Scope, ctx: RequestContext) -> None:
     host = headers(scope).get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
     ctx = replace(ctx, base_url=f"{scope.get('scheme', 'http')}://{host}")
-    scope.setdefault("extensions", {}).setdefault("connexion_context", {})[CONTEXT_KEY] = ctx
+    context_of(scope)[CONTEXT_KEY] = ctx
 
 
 async def read_body(receive: Receive) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from connexion import context as connexion_context
+from sandbox.http.connexion_private import current_context
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
@@ -29,7 +29,7 @@ class RequestContext:
 
 
 def current() -> RequestContext:
-    ctx: RequestContext = connexion_context.context[CONTEXT_KEY]
+    ctx: RequestContext = current_context()[CONTEXT_KEY]
     return ctx
 
 

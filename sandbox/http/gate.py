@@ -23,6 +23,7 @@ from sandbox.clock import wall_now
 from sandbox.domain.codes import Code, http_status
 from sandbox.faults import Decision, FaultedRequest
 from sandbox.http.asgi import headers, query, reached, read_body, replay, send_json, set_context, until_free
+from sandbox.http.connexion_private import routing_of
 from sandbox.http.context import RequestContext
 from sandbox.http.envelope import ApiError, ControlError, failure
 from sandbox.http.paths import (
@@ -75,7 +76,7 @@ class Gateway:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        operation_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+        operation_id = routing_of(scope).get("operation_id")
         info = self.operations.get(operation_id or "")
         if is_web_path(scope["path"]):
             await self.app(scope, receive, send)

@@ -33,27 +33,37 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" error handler)
-from connexion.context import _context, _operation, _receive, _scope
-from connexion.decorators.parameter import (
-    _get_query_defaults,
-    _get_val_from_param,
-    sanitized,
-    unwrap_decorators,
-)
-from connexion.decorators.response import BaseResponseDecorator
 from connexion.exceptions import BadRequestProblem
-from connexion.json_schema import Draft4RequestValidator, format_error_with_path
 from connexion.jsonifier import Jsonifier
-from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
-from connexion.middleware.response_validation import ResponseValidationOperation
-from connexion.operations import AbstractOperation
-from connexion.utils import deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from sandbox.http.asgi import query_pairs
+from sandbox.http.connexion_private import (
+    AbstractOperation,
+    Draft4RequestValidator,
+    ResponseValidationOperation,
+    RoutedAPI,
+    RoutedMiddleware,
+    cast_parameter,
+    context_of,
+    deep_merge,
+    format_error_with_path,
+    infer_content_type,
+    inspect_function_arguments,
+    is_json_mimetype,
+    is_null,
+    is_nullable,
+    query_defaults,
+    routing_of,
+    sanitized,
+    set_operation_context,
+    unpack_handler_response,
+    unwrap_decorators,
+    uri_parser_of,
+)
 from sandbox.http.context import CONTEXT_KEY
 from sandbox.http.envelope import fast_json
 from sandbox.http.paths import is_control_path, is_seller_center_path
@@ -135,14 +145,14 @@ class PreparedOperation:
     ):
         self.operation = operation
         self.jsonifier = jsonifier
-        self.uri_parser = operation._uri_parser_class(operation.parameters, operation.body_definition())
+        self.uri_parser = uri_parser_of(operation)
         parameters = [_Parameter(p) for p in operation.parameters]
         self.query = [p for p in parameters if p.location == "query"]
         self.path = [p for p in parameters if p.location == "path"]
         self.headers = [p for p in parameters if p.location == "header"]
         self.query_definitions = {p.name: p.definition for p in self.query}
         self.path_definitions = {p.name: p.definition for p in self.path}
-        self.query_defaults = _get_query_defaults(self.query_definitions)
+        self.query_defaults = query_defaults(self.query_definitions)
         self.plain_defaults = all(isinstance(v, _SCALARS) for v in self.query_defaults.values())
         function = operation.function
         self.function: Callable[..., Any] = function
@@ -184,14 +194,11 @@ class PreparedOperation:
             query = self.uri_parser.resolve_query(_argument_lists(raw_query))
         body = await self.body.read(scope, receive) if self.body is not None else None
         kwargs = self._arguments(query, path, body)
-        context = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
+        context = context_of(scope)
         for key, value in context.items():
             if self.has_kwargs or key in self.accepted:
                 kwargs[key] = value
-        _context.set(context)
-        _operation.set(self.operation)
-        _receive.set(receive)
-        _scope.set(scope)
+        set_operation_context(context, self.operation, receive, scope)
         if _inline(scope, context):
             answer = self.function(**kwargs)
         else:
@@ -219,7 +226,7 @@ class PreparedOperation:
         kwargs: dict[str, Any] = {}
         for name, value in path.items():
             definition = self.path_definitions.get(name)
-            kwargs[sanitized(name)] = _get_val_from_param(value, definition) if definition else value
+            kwargs[sanitized(name)] = cast_parameter(value, definition) if definition else value
         if self.plain_defaults:
             merged = {**self.query_defaults, **query}
         else:
@@ -228,20 +235,20 @@ class PreparedOperation:
             key = sanitized(name)
             definition = self.query_definitions.get(name)
             if definition is not None and (self.has_kwargs or key in self.accepted):
-                kwargs[key] = _get_val_from_param(value, definition)
+                kwargs[key] = cast_parameter(value, definition)
         if self.pass_body:
             kwargs[self.body_name] = self.body.argument(body) if self.body is not None else body
         return kwargs
 
     async def _respond(self, scope: Scope, send: Send, answer: Any) -> None:
-        data, status, headers = BaseResponseDecorator._unpack_handler_response(answer)
+        data, status, headers = unpack_handler_response(answer)
         if isinstance(data, WerkzeugResponse):
             await _send_werkzeug(scope, send, data, status, headers)
             return
         if self.content_type is not None and not headers:
             content_type: str | None = self.content_type
         else:
-            content_type = BaseResponseDecorator._infer_content_type(data, headers)
+            content_type = infer_content_type(data, headers)
         if content_type is not None:
             # As werkzeug's Response(mimetype=...) writes it on the Flask path: text-like types
             # (XML, text/*) get "; charset=utf-8".
@@ -419,7 +426,7 @@ class PreparedOperations(RoutedMiddleware[PreparedAPI]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            routing = scope.get("extensions", {}).get("connexion_routing", {})
+            routing = routing_of(scope)
             for api in self.apis.get(routing.get("api_base_path"), ()):
                 prepared = api.operations.get(routing.get("operation_id"))
                 if prepared is not None:
