@@ -1,8 +1,9 @@
 """The documentation's examples run as written.
 
 The pages are README.md and every Markdown file under docs/: their ```python blocks are executed
-(plain ones with exec, ones that define a test function under pytester), and the README's command
-line section names only real options. scenarios/README.md has its own tests (test_scenario_docs.py).
+(plain ones with exec, ones that define a test function under pytester), and the command line they
+describe has the options they name (docs/command-line.md all of them). scenarios/README.md has its
+own tests (test_scenario_docs.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
+COMMAND_LINE = DOCS / "command-line.md"
 PAGES = [README, *sorted(DOCS.rglob("*.md"))]
 
 
@@ -30,7 +32,7 @@ def python_blocks(page: Path) -> list[str]:
 
 def test_docs_are_there():
     names = {name_of(page) for page in PAGES}
-    assert "README.md" in names
+    assert {"README.md", "docs/command-line.md"} <= names
     assert any(name.startswith("docs/reference/") for name in names)
 
 
@@ -91,3 +93,17 @@ def test_readme_command_line_section_names_only_real_options():
     section = command_line_section()
     options = options_in(section)
     assert options and all(option in known for option in options), options
+
+
+def test_command_line_page_names_only_real_options():
+    known = "".join(help_of(*c) for c in ([], *COMMANDS))
+    options = options_in(COMMAND_LINE.read_text())
+    assert options and all(option in known for option in options), options
+
+
+def test_command_line_page_names_every_option():
+    page = COMMAND_LINE.read_text()
+    known = options_in("".join(help_of(*c) for c in ([], *COMMANDS)))
+    assert known
+    missing = {option for option in known if option not in page}
+    assert not missing, missing
