@@ -23,8 +23,8 @@ from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import Order, OrderStatus, ShippingType
 from sandbox.domain.packages import HandoverMethod, LabelStatus, Package, PackageStatus
 
-# Magic values (documented in docs/reference/magic-values.md): text in the buyer's second address line, or in a
-# seller's tracking number, that sends the carrier down a path without any scenario.
+# Magic values (documented in docs/reference/magic-values.md): text in the buyer's second address
+# line, or in a seller's tracking number, that sends the carrier down a path without any scenario.
 STALL_MARK = "[stall]"  # tracking stops for 5 days after pickup
 NO_PICKUP_UPDATE_MARK = "[no-status-update]"  # the platform misses the pickup for 3 days
 NO_DELIVERY_UPDATE_MARK = "[delivered-not-updated]"  # the platform misses the delivery for 3 days
