@@ -93,7 +93,7 @@ def bundled_specs() -> bool:
 def _specs_already_validated(skip: bool) -> AbstractContextManager[None]:
     """Connexion validates every spec against the OpenAPI schema each time an app is built: a
     quarter of a second, the largest part of the sandbox's start. The bundled specs do not change
-    after release and the test suite validates them (tests/test_specs.py), so builds skip it;
+    after release and the test suite validates them (tests/http/test_specs.py), so builds skip it;
     specs from elsewhere are validated as usual. Called under the build lock."""
     return skip_spec_validation() if skip else nullcontext()
 

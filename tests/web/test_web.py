@@ -1,0 +1,239 @@
+"""The QA web page in a real browser: Debian's Chromium driven by Playwright, against a server on
+localhost. Screenshots of the main pages are saved to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox.app import Sandbox
+from sandbox.client import SignedClient
+from tests.helpers import ROOT, Server
+
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("browser tests need Debian's chromium package (.ci/run installs it)")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def served():
+    sandbox = Sandbox(freeze_at="2026-03-02T09:00:00Z")
+    server = Server(sandbox)
+    yield sandbox, server
+    server.stop()
+
+
+@pytest.fixture
+def page(browser, served):
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def tab_counts(page) -> dict[str, int]:
+    counts = {}
+    for link in page.locator("nav.tabs a[data-tab]").all():
+        counts[link.get_attribute("data-tab")] = int(link.locator(".count").inner_text())
+    return counts
+
+
+def test_tab_and_to_do_counts_match_the_seller_center_api(page, served):
+    _, server = served
+    page.goto(f"{server.base}/web/orders")
+    api = httpx.get(f"{server.base}/seller-center/orders").json()
+    assert tab_counts(page) == api["tab_counts"]
+    todos = {
+        card.get_attribute("data-todo"): int(card.locator(".count").inner_text())
+        for card in page.locator("a.todo-card").all()
+    }
+    assert todos == api["todo_counts"]
+    assert page.locator("#total").inner_text() == f"{api['total']} orders"
+    shot(page, "manage-orders")
+    page.get_by_role("link", name="Pending shipping").click()
+    rows = page.locator("table.orders tbody tr[data-order]")
+    assert rows.count() == api["tab_counts"]["pending_shipping"]
+    assert all("AWAITING_SHIPMENT" in r.locator("td.status").inner_text() for r in rows.all())
+
+
+def test_search_by_order_id_and_several_at_once(page, served):
+    _, server = served
+    listed = httpx.get(f"{server.base}/seller-center/orders", params={"page_size": 3}).json()["orders"]
+    page.goto(f"{server.base}/web/orders")
+    page.get_by_label("Search").fill(listed[0]["order_id"])
+    page.get_by_role("button", name="Apply").click()
+    assert [r.get_attribute("data-order") for r in page.locator("tbody tr[data-order]").all()] == [
+        listed[0]["order_id"]
+    ]
+    page.get_by_label("Search").fill(f"{listed[1]['order_id']}, {listed[2]['line_items'][0]['seller_sku']}")
+    page.get_by_role("button", name="Apply").click()
+    shown = {r.get_attribute("data-order") for r in page.locator("tbody tr[data-order]").all()}
+    assert {listed[1]["order_id"], listed[2]["order_id"]} <= shown
+    page.get_by_label("View").select_option("card")
+    page.get_by_role("button", name="Apply").click()
+    assert page.locator("article.card").count() == len(shown)
+
+
+def test_three_failed_attempts_day_by_day_in_the_browser(page, served):
+    sandbox, server = served
+    run = sandbox.load_scenario(ROOT / "scenarios/three-failed-attempts.yaml")
+    parcel = run.refs["parcel"]
+    page.goto(f"{server.base}/web/orders/{parcel}")
+    seen = []
+
+    def look():
+        returning = page.locator("#return-status")
+        state = (
+            page.locator("#tabs").inner_text(),
+            page.locator("#order-status").inner_text(),
+            returning.inner_text() if returning.count() else "",
+        )
+        if not seen or seen[-1] != state:
+            seen.append(state)
+
+    look()
+    with httpx.Client(base_url=server.base) as http:
+        tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
+        detail = tts.get("/order/202309/orders", params={"ids": [parcel]}).json()["data"]["orders"][0]
+        shipped = tts.post(f"/fulfillment/202309/packages/{detail['packages'][0]['id']}/ship", {}).json()
+        assert shipped["code"] == 0, shipped
+    page.reload()
+    for _ in range(9):
+        look()
+        page.get_by_role("button", name="Advance 1d").click()
+        page.wait_for_load_state()
+    assert seen == [
+        ("pending_shipping", "AWAITING_SHIPMENT", ""),
+        ("shipped", "AWAITING_COLLECTION", ""),  # the client shipped it
+        ("shipped", "IN_TRANSIT", ""),
+        ("failed_delivery", "IN_TRANSIT", "Returning to Seller"),  # the third attempt failed on day 4
+        ("canceled, failed_delivery", "CANCELLED", "Delivered Back to Seller"),  # and refunded
+    ]
+    timeline = page.locator("#timeline li").all_inner_texts()
+    assert any("Delivery attempted: addressee not available" in line for line in timeline)
+    assert any("Delivered back to the sender" in line for line in timeline)
+    assert page.locator("#cancel-reason").inner_text() == "SYSTEM: returned_to_shipper_other"
+    assert page.locator("ol.attempts li").count() == 3
+    shot(page, "order-detail")
+
+    page.get_by_role("link", name="Failed Delivery").first.click()
+    row = page.locator(f"tr[data-order='{parcel}']")
+    assert "Delivered Back to Seller" in row.locator("td.return-status").inner_text()
+    page.get_by_label("Returning to Seller").check()
+    page.get_by_role("button", name="Apply").click()
+    assert page.locator(f"tr[data-order='{parcel}']").count() == 0  # filtered out
+    page.get_by_label("Returning to Seller").uncheck()
+    page.get_by_label("Delivered Back to Seller").check()
+    page.get_by_role("button", name="Apply").click()
+    assert page.locator(f"tr[data-order='{parcel}']").count() == 1
+    shot(page, "failed-delivery")
+    assert tab_counts(page)["canceled"] >= 1
+
+
+def test_the_clock_advances_moves_an_order_between_tabs_and_reports_bad_input(page, served):
+    _, server = served
+    page.goto(f"{server.base}/web/orders?tab=processing")
+    on_hold = [r.get_attribute("data-order") for r in page.locator("tbody tr[data-order]").all()]
+    assert on_hold
+    page.get_by_role("button", name="Advance 1h").click()
+    assert page.get_by_role("status").inner_text() == "Advanced 1h"
+    assert "tab=processing" in page.url
+    assert page.locator(f"tr[data-order='{on_hold[0]}']").count() == 0  # out of the remorse window
+    page.get_by_role("link", name="Pending shipping").click()
+    assert page.locator(f"tr[data-order='{on_hold[0]}']").count() == 1
+    page.get_by_label("Advance by").fill("soon")
+    page.get_by_role("button", name="Advance", exact=True).click()
+    assert "not a duration" in page.get_by_role("status").inner_text()
+    assert page.locator("#now").inner_text() == "2026-03-02 10:00:00 UTC"  # nothing half-applied
+    page.get_by_role("button", name="Resume").click()
+    assert page.locator("#clock-state").inner_text() == "running"
+
+
+def test_scenarios_page_and_tenant_switcher(page, served):
+    sandbox, server = served
+    sandbox.load_scenario(ROOT / "scenarios/happy-path.yaml")
+    other = sandbox.tenants.create(name="second shop", order_count=3)
+    page.goto(f"{server.base}/web/scenarios")
+    assert page.get_by_role("heading", name="happy-path").count() == 1
+    assert page.locator("section.scenario table tbody tr").count() >= 1
+    shot(page, "scenarios")
+    page.get_by_label("Tenant").select_option(other.app_key)
+    page.get_by_role("button", name="Switch").click()
+    assert page.locator("#total").inner_text() == "3 orders"
+    page.goto(f"{server.base}/web/scenarios")  # the cookie keeps the chosen tenant
+    assert "No scenario loaded" in page.locator("main").inner_text()
+
+
+def test_raising_a_ticket_from_an_orders_logistics_issue_tag(page, served, tmp_path):
+    sandbox, server = served
+    run = sandbox.load_scenario(ROOT / "scenarios/stuck-tracking.yaml")
+    unmoved = run.refs["unmoved"]
+    with httpx.Client(base_url=server.base) as http:
+        tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
+        detail = tts.get("/order/202309/orders", params={"ids": [unmoved]}).json()["data"]["orders"][0]
+        assert (
+            tts.post(f"/fulfillment/202309/packages/{detail['packages'][0]['id']}/ship", {}).json()["code"]
+            == 0
+        )
+    page.goto(f"{server.base}/web/orders/{unmoved}")
+    for _ in range(3):  # collected at 15:00, then quiet: tagged after two days without movement
+        page.get_by_role("button", name="Advance 1d").click()
+    assert page.locator("form.ticket-form").count() == 1
+    assert page.get_by_label("Logistics issue").input_value() == "Unmoved tracking event"
+    evidence = tmp_path / "tracking.png"
+    evidence.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    page.get_by_label("Description").fill("No tracking movement for two days")
+    page.get_by_label("Evidence").set_input_files(str(evidence))
+    page.get_by_role("button", name="Raise ticket").click()
+    assert page.locator("#ticket-status").inner_text() == "Ticket in process"
+    assert page.get_by_role("status").inner_text() == "Ticket raised"
+    shot(page, "ticket")
+    link = page.locator("dd a", has_text="tracking.png")
+    assert httpx.get(server.base + link.get_attribute("href")).content == evidence.read_bytes()
+    page.get_by_role("button", name="Advance 7d").click()
+    assert page.locator("#ticket-status").inner_text() == "Ticket closed"
+    assert page.locator("#resolution").inner_text().startswith("RESOLVED")
+    page.get_by_role("link", name="Tickets").first.click()
+    assert page.locator("tr[data-ticket] td.ticket-status").all_inner_texts() == ["Ticket closed"]
+    page.goto(f"{server.base}/web/orders/{unmoved}")
+    assert "Ticket closed" in page.locator("#tickets").inner_text()
+    # The tag is gone: a second ticket is refused with the reason, and nothing is created.
+    refused = httpx.post(
+        f"{server.base}/web/orders/{unmoved}/tickets",
+        data={"logistics_issue_tag": "Unmoved tracking event", "description": "again"},
+        follow_redirects=True,
+    )
+    message = refused.text.split('role="status">')[1].split("</p>")[0]
+    assert refused.status_code == 200 and "Unmoved tracking event" in message, message
+    page.goto(f"{server.base}/web/tickets")
+    assert page.locator("tr[data-ticket]").count() == 1

@@ -1,0 +1,405 @@
+"""Persistence and snapshots: `serve --data-dir` keeps every answered change through a kill -9,
+a snapshot moves a tenant's world between sandboxes unchanged, and a bad snapshot changes nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.app import Sandbox
+from sandbox.client import SignedClient
+from sandbox.persistence import SNAPSHOT_FORMAT, SNAPSHOT_MAGIC, SnapshotError
+from tests.helpers import FREEZE, START, cli, free_port
+
+SEARCH = "/order/202309/orders/search"
+WEBHOOKS = "/event/202309/webhooks"
+SNAPSHOT = "/sandbox/snapshot"
+OCTETS = {"Content-Type": "application/octet-stream"}
+PROBE = "scenario: persisted-probe\ndescription: joins the world and stays loaded\n"
+LATER = ("AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED")
+
+
+def start_server(*args: str) -> tuple[str, subprocess.Popen[str]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.cli", "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/sandbox/health", timeout=1).status_code == 200:
+                return base, process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise AssertionError(process.stdout.read() if process.stdout else "server stopped")
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+
+
+def stop(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.kill(process.pid, sig)
+    process.wait(timeout=10)
+    if process.stdout:
+        process.stdout.close()
+
+
+def signed(http: Any, app_key: str | None = None) -> SignedClient:
+    path = f"/sandbox/tenants/{app_key}" if app_key else "/sandbox/tenants/default"
+    return SignedClient.for_tenant(http, http.get(path).json())
+
+
+def order_ids(tts: SignedClient, **filters: Any) -> list[str]:
+    body = tts.post(SEARCH, filters, params={"page_size": 100}).json()
+    assert body["code"] == 0, body
+    return [o["id"] for o in body["data"]["orders"]]
+
+
+def order_status(tts: SignedClient, order_id: str) -> str:
+    body = tts.get("/order/202309/orders", params={"ids": [order_id]}).json()
+    return str(body["data"]["orders"][0]["status"])
+
+
+# ----- kill -9 during load, restart, every acknowledged change is there ---------------------------
+class Load:
+    """Signed and control calls against a live server, keeping what the server acknowledged."""
+
+    def __init__(self, base: str):
+        self.http = httpx.Client(base_url=base, timeout=10)
+        self.tts = signed(self.http)
+        self.shipped: list[str] = []
+        self.cancelled: list[str] = []
+        self.clock: list[str] = []  # "now" of each acknowledged advance
+        self.subscribed: dict[str, str] = {}
+        self.scenario = False
+        self.acknowledged = 0
+        self.stopped = threading.Event()
+
+    def run(self, to_ship: list[str], to_cancel: list[str]) -> None:
+        with contextlib.suppress(httpx.TransportError):  # killed: the request in flight is unanswered
+            self._run(to_ship, to_cancel)
+
+    def _run(self, to_ship: list[str], to_cancel: list[str]) -> None:
+        address = "http://127.0.0.1:9/hooks"  # nobody listens: deliveries stay in the outbox
+        for event_type in ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE"):
+            answer = self.tts.call("PUT", WEBHOOKS, body={"address": address, "event_type": event_type})
+            if answer.json()["code"] == 0:
+                self.subscribed[event_type] = address
+                self.acknowledged += 1
+        loaded = self.http.post(
+            "/sandbox/scenarios", content=PROBE, headers={"Content-Type": "application/yaml"}
+        )
+        assert loaded.status_code == 201, loaded.text
+        self.scenario = True
+        for step in range(10_000):
+            if step % 3 == 0 and to_ship:
+                order_id = to_ship.pop()
+                package_id = self.tts.get("/order/202309/orders", params={"ids": [order_id]}).json()["data"][
+                    "orders"
+                ][0]["packages"][0]["id"]
+                shipped = self.tts.post(
+                    f"/fulfillment/202309/packages/{package_id}/ship", {"handover_method": "DROP_OFF"}
+                ).json()
+                if shipped["code"] == 0:
+                    self.shipped.append(order_id)
+            elif step % 3 == 1 and to_cancel:
+                order_id = to_cancel.pop()
+                answer = self.tts.post(
+                    "/return_refund/202309/cancellations",
+                    {"order_id": order_id, "cancel_reason": "Out of stock"},
+                ).json()
+                if answer["code"] == 0 and answer["data"]["cancel_status"] == "CANCELLATION_REQUEST_COMPLETE":
+                    self.cancelled.append(order_id)
+            else:
+                advanced = self.http.post("/sandbox/clock/advance", json={"by": "7m"})
+                assert advanced.status_code == 200, advanced.text
+                self.clock.append(advanced.json()["now"])
+            self.acknowledged += 1
+            if self.stopped.is_set():
+                return
+
+
+def test_kill_9_during_load_loses_no_acknowledged_change(tmp_path):
+    data_dir = str(tmp_path / "state")
+    base, process = start_server("--data-dir", data_dir, "--freeze-at", FREEZE, "--orders", "300")
+    try:
+        load = Load(base)
+        to_ship = order_ids(load.tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")
+        to_cancel = [o for o in order_ids(load.tts, order_status="AWAITING_SHIPMENT") if o not in to_ship]
+        assert len(to_ship) >= 5 and len(to_cancel) >= 5
+        worker = threading.Thread(target=load.run, args=(to_ship, to_cancel))
+        worker.start()
+        deadline = time.monotonic() + 60
+        while load.acknowledged < 25 and worker.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stop(process, signal.SIGKILL)  # mid-load: the worker has requests in flight
+        worker.join(timeout=30)
+        assert not worker.is_alive()
+    finally:
+        stop(process, signal.SIGKILL)
+    assert load.shipped and load.cancelled and load.clock and load.scenario
+
+    base, process = start_server("--data-dir", data_dir)
+    try:
+        with httpx.Client(base_url=base, timeout=10) as http:
+            tts = signed(http)
+            clock = http.get("/sandbox/clock").json()
+            assert clock["frozen"] is True
+            assert clock["now"] >= max(load.clock)  # a later advance may have been written, never less
+            for order_id in load.shipped:
+                assert order_status(tts, order_id) in LATER, order_id
+            for order_id in load.cancelled:
+                assert order_status(tts, order_id) == "CANCELLED", order_id
+            hooks = tts.get(WEBHOOKS).json()["data"]["webhooks"]
+            assert {h["event_type"]: h["address"] for h in hooks} == load.subscribed
+            assert http.get("/sandbox/scenarios/persisted-probe").status_code == 200
+            outbox = http.get("/sandbox/webhooks/deliveries", params={"limit": 1000}).json()["deliveries"]
+            notified = {d["order_id"] for d in outbox}
+            assert set(load.cancelled) <= notified and set(load.shipped) <= notified
+    finally:
+        stop(process)
+
+
+def test_restart_without_a_data_dir_forgets(tmp_path):
+    for _ in range(2):
+        base, process = start_server("--freeze-at", FREEZE)
+        try:
+            clock = httpx.get(f"{base}/sandbox/clock").json()
+            assert clock["now"] == FREEZE  # the advance of the first run is gone
+            assert httpx.post(f"{base}/sandbox/clock/advance", json={"by": "3d"}).status_code == 200
+        finally:
+            stop(process)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_restart_on_a_data_dir_keeps_tenants_and_clock_and_the_cli_moves_snapshots(tmp_path):
+    data_dir = str(tmp_path / "state")
+    base, process = start_server("--data-dir", data_dir, "--freeze-at", FREEZE)
+    try:
+        created = httpx.post(f"{base}/sandbox/tenants", json={"name": "ci-job"}).json()
+        headers = {"X-Sandbox-Tenant": created["app_key"]}
+        httpx.post(f"{base}/sandbox/clock/advance", json={"by": "2d"}, headers=headers)
+    finally:
+        stop(process)
+    base, process = start_server("--data-dir", data_dir, "--seed", "99")  # options of a fresh world unused
+    try:
+        tenants = httpx.get(f"{base}/sandbox/tenants").json()["tenants"]
+        assert [t["app_key"] for t in tenants] == ["sandbox_app_key", created["app_key"]]
+        assert tenants[1]["app_secret"] == created["app_secret"] and tenants[0]["seed"] == 42
+        assert httpx.get(f"{base}/sandbox/clock", headers=headers).json()["now"] == "2026-03-04T09:00:00Z"
+        file = tmp_path / "ci-job.snapshot"
+        cli("snapshot", "export", "--base-url", base, "--tenant", created["app_key"], "-o", str(file))
+    finally:
+        stop(process)
+    base, process = start_server()  # memory only
+    try:
+        out = cli("snapshot", "import", str(file), "--base-url", base)
+        assert f"tenant {created['app_key']} added" in out
+        assert httpx.get(f"{base}/sandbox/clock", headers=headers).json()["now"] == "2026-03-04T09:00:00Z"
+    finally:
+        stop(process)
+    base, process = start_server("--snapshot", str(file))
+    try:
+        assert httpx.get(f"{base}/sandbox/clock", headers=headers).json()["frozen"] is True
+    finally:
+        stop(process)
+
+
+def test_an_unreadable_data_dir_is_a_clear_error_naming_the_file(tmp_path):
+    Sandbox(data_dir=tmp_path)
+    tenant_file = tmp_path / "tenants" / "sandbox_app_key.snapshot"
+    tenant_file.write_bytes(tenant_file.read_bytes()[:5000])
+    with pytest.raises(SnapshotError, match=r"sandbox_app_key\.snapshot: the snapshot is damaged"):
+        Sandbox(data_dir=tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sandbox.cli",
+            "serve",
+            "--port",
+            str(free_port()),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(tenant_file) in result.stderr and "damaged" in result.stderr
+    (tmp_path / "tenants.json").write_text("{not json")
+    with pytest.raises(SnapshotError, match=r"tenants\.json: not a tenants registry"):
+        Sandbox(data_dir=tmp_path)
+
+
+# ----- snapshots between in-process sandboxes ------------------------------------------------------
+def busy_sandbox() -> Sandbox:
+    sandbox = Sandbox(freeze_at=START, validate_responses=True)
+    with sandbox.app.test_client() as http:
+        tts = signed(http)
+        order_id = order_ids(tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")[0]
+        package_id = tts.get("/order/202309/orders", params={"ids": [order_id]}).json()["data"]["orders"][0][
+            "packages"
+        ][0]["id"]
+        assert (
+            tts.post(
+                f"/fulfillment/202309/packages/{package_id}/ship", {"handover_method": "DROP_OFF"}
+            ).json()["code"]
+            == 0
+        )
+        tts.call(
+            "PUT", WEBHOOKS, body={"address": "http://127.0.0.1:9/h", "event_type": "ORDER_STATUS_CHANGE"}
+        )
+        http.post("/sandbox/scenarios", content=PROBE, headers={"Content-Type": "application/yaml"})
+        http.post("/sandbox/clock/advance", json={"by": "26h"})
+    return sandbox
+
+
+def views(http: Any) -> list[bytes]:
+    """What a client sees of a tenant, as raw bytes."""
+    tts = signed(http)
+    return [
+        tts.post(SEARCH, {}, params={"page_size": 100}).content,
+        tts.get(WEBHOOKS).content,
+        http.get("/sandbox/clock").content,
+        http.get("/sandbox/deadlines").content,
+        http.get("/sandbox/events").content,
+        http.get("/sandbox/scenarios").content,
+        http.get("/sandbox/webhooks/deliveries").content,
+    ]
+
+
+def unchanged(http: Any) -> list[Any]:
+    """The same, less the request IDs that each Open API call takes."""
+    seen: list[Any] = views(http)
+    seen[0] = json.loads(seen[0])["data"]
+    seen[1] = json.loads(seen[1])["data"]
+    return seen
+
+
+def test_a_snapshot_imported_elsewhere_is_the_same_world_and_goes_on_the_same_way():
+    source = busy_sandbox()
+    target = Sandbox(seed=7, order_count=3)
+    with source.app.test_client() as a, target.app.test_client() as b:
+        snapshot = a.get(SNAPSHOT)
+        assert snapshot.status_code == 200 and snapshot.content.startswith(SNAPSHOT_MAGIC)
+        assert snapshot.headers["content-type"] == "application/octet-stream"
+        imported = b.post(SNAPSHOT, content=snapshot.content, headers=OCTETS)
+        assert imported.status_code == 201, imported.text
+        assert imported.json()["replaced"] is True and imported.json()["app_key"] == "sandbox_app_key"
+        assert views(a) == views(b)
+        for http in (a, b):
+            http.post("/sandbox/clock/advance", json={"by": "9d"})
+        assert views(a) == views(b)
+        for http in (a, b):
+            http.post("/sandbox/clock/resume")
+        assert b.get("/sandbox/clock").json()["frozen"] is False
+
+
+def test_an_imported_tenant_with_a_new_app_key_is_added_and_reached_by_its_credentials():
+    source = Sandbox(freeze_at=START)
+    with source.app.test_client() as a:
+        created = a.post("/sandbox/tenants", json={"name": "moved"}).json()
+        headers = {"X-Sandbox-Tenant": created["app_key"]}
+        a.post("/sandbox/clock/advance", json={"by": "1h"}, headers=headers)
+        snapshot = a.get(SNAPSHOT, headers=headers).content
+    target = Sandbox(freeze_at=START)
+    with target.app.test_client() as b:
+        imported = b.post(SNAPSHOT, content=snapshot, headers=OCTETS).json()
+        assert imported["replaced"] is False and imported["app_secret"] == created["app_secret"]
+        tts = signed(b, created["app_key"])
+        assert tts.get("/authorization/202309/shops", shop=False).json()["code"] == 0
+        assert b.get("/sandbox/clock", headers=headers).json()["now"] == "2026-03-02T10:00:00Z"
+        assert b.get("/sandbox/clock").json()["now"] == "2026-03-02T09:00:00Z"  # the default one untouched
+
+
+class Evil:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, ("echo unsafe",))
+
+
+def bad_snapshots(good: bytes) -> dict[str, bytes]:
+    header_end = good.index(b"\n", len(SNAPSHOT_MAGIC)) + 1
+    return {
+        "garbage": b"not a snapshot at all",
+        "truncated": good[: len(good) // 2],
+        "other format": good.replace(f'"format":{SNAPSHOT_FORMAT}'.encode(), b'"format":99', 1),
+        "no header": SNAPSHOT_MAGIC + b"x" * 5000,
+        "forbidden global": good[:header_end] + pickle.dumps(Evil()),
+        "not a tenant": good[:header_end] + pickle.dumps({"orders": []}),
+        "empty": b"",
+    }
+
+
+@pytest.mark.parametrize("kind", list(bad_snapshots(b"tts-sandbox-snapshot\n{}\n")))
+def test_a_bad_snapshot_is_refused_with_400_and_changes_nothing(kind, tmp_path):
+    sandbox = Sandbox(freeze_at=START, validate_responses=True, data_dir=tmp_path)
+    files = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with sandbox.app.test_client() as http:
+        good = http.get(SNAPSHOT).content
+        before = unchanged(http)
+        answer = http.post(SNAPSHOT, content=bad_snapshots(good)[kind], headers=OCTETS)
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["type"] == "invalid_snapshot"
+        assert unchanged(http) == before
+        assert http.get("/sandbox/tenants").json()["tenants"][0]["app_key"] == "sandbox_app_key"
+        assert len(http.get("/sandbox/tenants").json()["tenants"]) == 1
+        assert http.get("/sandbox/clock").json()["now"] == "2026-03-02T09:00:00Z"
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == sorted(files)
+
+
+def test_snapshots_survive_a_restart_of_an_in_process_sandbox_with_a_data_dir(tmp_path):
+    first = Sandbox(freeze_at=START, data_dir=tmp_path)
+    with first.app.test_client() as http:
+        http.post("/sandbox/clock/advance", json={"by": "30h"})
+        before = unchanged(http)
+    again = Sandbox(data_dir=tmp_path)
+    assert again.restored
+    with again.app.test_client() as http:
+        assert unchanged(http) == before
+
+
+def test_a_full_write_stays_atomic(tmp_path):
+    sandbox = Sandbox(data_dir=tmp_path)
+    leftovers = [p.name for p in Path(tmp_path).rglob("*.tmp")]
+    assert leftovers == []
+    assert sandbox.store is not None and sandbox.store.exists()
+
+
+@pytest.mark.parametrize("path", sorted(Path("scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_bundled_scenario_world_round_trips_through_a_snapshot(path):
+    from sandbox.persistence import dump_tenant, load_tenant
+
+    sandbox = Sandbox(freeze_at=START)
+    sandbox.load_scenario(path)
+    world = sandbox.tenants.default.world
+    world.advance_to(world.now() + timedelta(days=2))
+    copy = load_tenant(dump_tenant(sandbox.tenants.default)).world
+    assert copy.now() == world.now() and copy.pending_deadlines() == world.pending_deadlines()
+    for each in (world, copy):
+        each.advance_to(each.now() + timedelta(days=20))
+    assert [r.seq for r in copy.events] == [r.seq for r in world.events]
+    assert [r.event for r in copy.events] == [r.event for r in world.events]
+    assert {n: r.report() for n, r in copy.scenarios.items()} == {
+        n: r.report() for n, r in world.scenarios.items()
+    }
