@@ -35,6 +35,7 @@ from sandbox.http.connexion_private import replace_flask_bridge, skip_spec_valid
 from sandbox.http.control_token import ControlTokenGuard  # noqa: E402
 from sandbox.http.gate import Gateway, OperationInfo  # noqa: E402
 from sandbox.http.guards import TrailingSlashGuard  # noqa: E402
+from sandbox.http.host import ControlPlane, Host  # noqa: E402
 from sandbox.http.inline_wsgi import InlineWSGI  # noqa: E402
 from sandbox.http.paths import CARRIER_PREFIX, CONTROL_PREFIX, SELLER_CENTER_PREFIX  # noqa: E402
 from sandbox.http.persister import Persister  # noqa: E402
@@ -268,27 +269,34 @@ class Sandbox:
     def _build_app(self) -> connexion.FlaskApp:
         jsonifier = Jsonifier(json, separators=(",", ":"), ensure_ascii=False)
         app = connexion.FlaskApp(__name__, jsonifier=jsonifier)
+        # The pipeline knows the sandbox only as these protocols (see sandbox.http.host); the
+        # annotations are where mypy checks that the sandbox fits them, as add_middleware's
+        # options are not typed.
+        host: Host = self
+        control: ControlPlane = self
         if self.store is not None:
             # Outside the journal: the request's journal entry is written with its changes.
-            app.add_middleware(Persister, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=self)
+            app.add_middleware(Persister, position=MiddlewarePosition.BEFORE_EXCEPTION, host=host)
         if self.control_token is not None:
             app.add_middleware(
                 ControlTokenGuard, position=MiddlewarePosition.BEFORE_EXCEPTION, token=self.control_token
             )
         app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION)
-        app.add_middleware(TrailingSlashGuard, position=MiddlewarePosition.BEFORE_ROUTING, sandbox=self)
+        app.add_middleware(TrailingSlashGuard, position=MiddlewarePosition.BEFORE_ROUTING, host=host)
         app.add_middleware(
             Gateway,
             position=MiddlewarePosition.BEFORE_SECURITY,
-            sandbox=self,
+            host=host,
+            control=control,
             operations=self._operation_infos(),
+            tiktok_paths=self.tiktok_paths,
         )
         if self.prepared:
             # Inside the gateway: operations prepared once, answered without Flask (see the module).
             app.add_middleware(
                 PreparedOperations,
                 position=MiddlewarePosition.BEFORE_SECURITY,
-                sandbox=self,
+                host=host,
                 jsonifier=jsonifier,
             )
         ui = SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui")
@@ -309,7 +317,7 @@ class Sandbox:
                     swagger_ui_options=ui,
                     validate_responses=self.validate_responses,
                 )
-        errors.install(app, self)
+        errors.install(app, host)
         web.install(app.app, self)
         if self.inline:
             replace_flask_bridge(app, InlineWSGI)

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import fields
 from pathlib import Path
+
+import yaml
 
 from sandbox.domain import rules
 from sandbox.domain.codes import Code
+from sandbox.http.context import RequestContext
 from sandbox.timed_rules import TIMED_RULES
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sandbox"
+SPECS = PACKAGE.parent / "openapi"
 
 
 def sources() -> dict[str, str]:
@@ -107,3 +112,64 @@ def test_imports_point_down_only():
             assert not upward, (path, upward)
         if path.startswith("sandbox/web/"):
             assert not {m for m in found if m.startswith("sandbox.api")}, (path, found)
+
+
+def imported_modules(path: str, text: str) -> set[str]:
+    """Every module a source file imports, by its absolute name: relative imports resolved, and
+    ``from sandbox import app`` counted as ``sandbox.app`` too."""
+    package = path.removesuffix(".py").split("/")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_the_http_package_does_not_import_the_app():
+    # sandbox.app builds the pipeline out of sandbox.http, which knows the sandbox only by the
+    # protocols of sandbox/http/host.py: not even a type-checking import goes back up.
+    found = {
+        path: sorted(
+            m for m in imported_modules(path, text) if m == "sandbox.app" or m.startswith("sandbox.app.")
+        )
+        for path, text in sources().items()
+        if path.startswith("sandbox/http/")
+    }
+    assert {path: modules for path, modules in found.items() if modules} == {}
+
+
+def operation_modules(spec: str) -> set[str]:
+    """The handler modules of a spec's operations (``control.advance_clock`` -> ``control``)."""
+    paths = yaml.safe_load((SPECS / spec).read_text(encoding="utf-8"))["paths"]
+    return {
+        operation["operationId"].split(".")[0]
+        for item in paths.values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+
+def test_platform_handlers_reach_only_their_tenant():
+    # The request context carries the tenant, its world and shop, and, for the control plane, a
+    # ControlPlane (sandbox/http/host.py); never the Sandbox. Only the control plane's handlers
+    # (openapi/sandbox.yaml) and the token endpoints (unsigned: they look up the app their query
+    # names) reach current().control; the platform's (Open API, carrier, Seller Center) do not.
+    assert "sandbox" not in {f.name for f in fields(RequestContext)}
+    control_plane = operation_modules("sandbox.yaml") | {"tokens"}
+    platform = set().union(
+        *map(operation_modules, ("tiktok-shop.yaml", "carrier.yaml", "seller-center.yaml"))
+    )
+    assert not (platform - {"tokens"}) & control_plane
+    attributes = {
+        Path(path).stem: {node.attr for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Attribute)}
+        for path, text in sources().items()
+        if path.startswith("sandbox/api/")
+    }
+    assert {module for module, names in attributes.items() if "sandbox" in names} == set()
+    reaching = {module for module, names in attributes.items() if "control" in names}
+    assert reaching and reaching <= control_plane, reaching - control_plane

@@ -19,19 +19,19 @@ Response = tuple[dict[str, Any], int]
 
 
 def health() -> dict[str, Any]:
-    return {"status": "ok", "version": __version__, "tenants": len(current().sandbox.tenants.all())}
+    return {"status": "ok", "version": __version__, "tenants": len(current().control.tenants.all())}
 
 
 def list_tenants(**_: Any) -> dict[str, Any]:
-    return {"tenants": [t.credentials() for t in current().sandbox.tenants.all()]}
+    return {"tenants": [t.credentials() for t in current().control.tenants.all()]}
 
 
 def get_default_tenant(**_: Any) -> dict[str, Any]:
-    return current().sandbox.tenants.default.credentials()
+    return current().control.tenants.default.credentials()
 
 
 def get_tenant(app_key: str, **_: Any) -> dict[str, Any]:
-    tenant = current().sandbox.tenants.get(app_key)
+    tenant = current().control.tenants.get(app_key)
     if tenant is None:
         raise ControlError(404, "unknown_tenant", f"no tenant has app_key '{app_key}'")
     return tenant.credentials()
@@ -42,7 +42,7 @@ def create_tenant(body: dict[str, Any] | None = None, **_: Any) -> Response:
     if "start" in options:
         options["start"] = instant_param(options["start"], "start")
     try:
-        tenant = current().sandbox.tenants.create(**options)
+        tenant = current().control.tenants.create(**options)
     except TenantRefused as exc:
         raise ControlError(400, "invalid_tenant", exc.message) from exc
     return tenant.credentials(), 201

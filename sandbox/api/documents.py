@@ -14,12 +14,12 @@ from sandbox.links import BadLink
 
 
 def _secret_of(app_key: str) -> str | None:
-    tenant = current().sandbox.tenants.get(app_key)
+    tenant = current().control.tenants.get(app_key)
     return tenant.app_secret if tenant else None
 
 
 def download_document(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]:
-    tenants = current().sandbox.tenants
+    tenants = current().control.tenants
     try:
         link = read_link(token, _secret_of)
     except BadLink as exc:
@@ -48,7 +48,7 @@ def download_document(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]
 
 def download_file(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]:
     """An uploaded file, by the link the upload answered."""
-    tenants = current().sandbox.tenants
+    tenants = current().control.tenants
     try:
         app_key, fields = links.read(token, _secret_of)
     except BadLink as exc:

@@ -21,9 +21,9 @@ def _world() -> Any:
 def load_scenario(body: Any = None, source: str = "<request>", **_: Any) -> tuple[dict[str, Any], int]:
     # An empty body parses as an empty document, which the parser refuses with its position.
     text = body if isinstance(body, str | bytes) else ""
-    sandbox = current().sandbox
+    control = current().control
     try:
-        scenario = sandbox.parse_scenario(text, source)
+        scenario = control.parse_scenario(text, source)
     except ScenarioError as exc:
         raise ControlError(400, "invalid_scenario", str(exc), exc.as_dict()) from exc
     world = _world()

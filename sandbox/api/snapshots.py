@@ -33,9 +33,9 @@ def import_snapshot(body: Any = None, **_: Any) -> tuple[dict[str, Any], int]:
         tenant = load_tenant(data)
     except SnapshotError as exc:
         raise ControlError(400, "invalid_snapshot", f"not imported: {exc}") from exc
-    sandbox = current().sandbox
+    control = current().control
     try:
-        replaced = sandbox.import_tenant(tenant)
+        replaced = control.import_tenant(tenant)
     except TenantRefused as exc:
         raise ControlError(409, "too_many_tenants", exc.message) from exc
     return {**tenant.credentials(), "replaced": replaced, "now": iso(tenant.world.now())}, 201

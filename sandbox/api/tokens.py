@@ -21,7 +21,7 @@ GRANTED_SCOPES = [
 
 
 def _tenant(app_key: str, app_secret: str) -> Tenant:
-    tenant = current().sandbox.tenants.get(app_key)
+    tenant = current().control.tenants.get(app_key)
     if tenant is None or tenant.app_secret != app_secret:
         raise ApiError(Code.INVALID_REQUEST, "Invalid request: app_key or app_secret is wrong")
     return tenant

@@ -85,4 +85,4 @@ def redeliver(delivery_id: str, **_: Any) -> dict[str, Any]:
 
 
 def dispatch(**_: Any) -> dict[str, Any]:
-    return {"attempted": current().sandbox.dispatcher.run_due()}
+    return {"attempted": current().control.dispatcher.run_due()}

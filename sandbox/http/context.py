@@ -1,4 +1,9 @@
-"""What the gateway learned about a request (tenant, shop), handed to the handlers."""
+"""What the gateway learned about a request (tenant, shop), handed to the handlers.
+
+A platform handler reads its tenant's world from here (``current().world``) and nothing else of
+the sandbox. The control plane's handlers also reach ``current().control``: the few things of the
+sandbox they act on beyond one tenant (``sandbox.http.host.ControlPlane``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.http.connexion_private import current_context
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.http.host import ControlPlane
     from sandbox.tenants import Tenant
     from sandbox.world import Shop, World
 
@@ -17,7 +22,7 @@ CONTEXT_KEY = "tts"
 
 @dataclass(frozen=True)
 class RequestContext:
-    sandbox: Sandbox
+    control: ControlPlane  # for the control plane's handlers only
     tenant: Tenant | None = None
     shop: Shop | None = None
     base_url: str = ""  # as the client reached the server, for links it is given

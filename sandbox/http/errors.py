@@ -20,7 +20,7 @@ from sandbox.http.paths import is_json_surface_path, is_web_path
 if TYPE_CHECKING:
     import connexion
 
-    from sandbox.app import Sandbox
+    from sandbox.http.host import Host
 
 log = logging.getLogger("sandbox")
 
@@ -31,11 +31,11 @@ def _is_control(request: ConnexionRequest) -> bool:
     return is_json_surface_path(request.url.path)
 
 
-def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
+def install(app: connexion.FlaskApp, host: Host) -> None:
     def _request_id(request: ConnexionRequest) -> str:
         # The app_key names the tenant whose counter numbers the request (default tenant otherwise),
         # so that error responses are as reproducible as successful ones.
-        tenant = sandbox.tenants.get(request.query_params.get("app_key", "")) or sandbox.tenants.default
+        tenant = host.tenants.get(request.query_params.get("app_key", "")) or host.tenants.default
         return tenant.world.next_request_id()
 
     def respond(
@@ -43,7 +43,7 @@ def install(app: connexion.FlaskApp, sandbox: Sandbox) -> None:
     ) -> ConnexionResponse:
         body = failure(_request_id(request), code, message)
         return ConnexionResponse(
-            status_code=http_status(code, sandbox.mirror_http_status),
+            status_code=http_status(code, host.mirror_http_status),
             content_type="application/json",
             body=dumps(body),
             headers=dict(headers or {}),

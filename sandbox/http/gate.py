@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ from sandbox.http.paths import (
 from sandbox.http.recorder import JournalRequest, mark, operation_name
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.http.host import ControlPlane, Host
     from sandbox.tenants import Tenant
 
 MAX_JSON_DEPTH = 64
@@ -62,13 +63,26 @@ class BadBody(Exception):
 
 
 class Gateway:
-    def __init__(self, app: ASGIApp, *, sandbox: Sandbox, operations: dict[str, OperationInfo]):
+    """``host``: what the gate reads of the sandbox; ``control``: what it hands the control
+    plane's handlers in their context (it reads nothing of it itself); ``tiktok_paths``: the
+    Open API's paths, to tell an unknown version from a bad path."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        host: Host,
+        control: ControlPlane,
+        operations: dict[str, OperationInfo],
+        tiktok_paths: Iterable[str],
+    ):
         self.app = app
-        self.sandbox = sandbox
+        self.host = host
+        self.control = control
         self.operations = operations
         # Which versions each API category serves, to tell an unknown version from a bad path.
         self.categories: dict[str, set[str]] = {}
-        for match in map(_VERSIONED_PATH.match, sandbox.tiktok_paths):
+        for match in map(_VERSIONED_PATH.match, tiktok_paths):
             if match:
                 self.categories.setdefault(match.group(1), set()).add(match.group(2))
 
@@ -97,7 +111,7 @@ class Gateway:
     ) -> None:
         assert info.auth is not None
         params = query(scope)
-        tenant = self.sandbox.tenants.get(params.get("app_key", ""))
+        tenant = self.host.tenants.get(params.get("app_key", ""))
         reached(scope, tenant)
         request = JournalRequest(operation_id, scope["method"], scope["path"], params, b"", TIKTOK)
         try:
@@ -108,7 +122,7 @@ class Gateway:
             content_type = request_headers.get("content-type", "")
             if info.auth is not auth.AuthLevel.APP:
                 verified = auth.verify(
-                    self.sandbox.tenants,
+                    self.host.tenants,
                     info.auth,
                     path=scope["path"],
                     params=params,
@@ -119,9 +133,9 @@ class Gateway:
                 )
                 tenant = verified.tenant
                 reached(scope, tenant)
-                set_context(scope, RequestContext(self.sandbox, verified.tenant, verified.shop))
+                set_context(scope, RequestContext(self.control, verified.tenant, verified.shop))
             else:
-                set_context(scope, RequestContext(self.sandbox))
+                set_context(scope, RequestContext(self.control))
             _normalize_body(scope, request.body, info.media_types)
         except (ApiError, BadBody) as problem:
             await until_free(tenant)  # the error's request ID is the tenant's
@@ -147,9 +161,9 @@ class Gateway:
         if tenant is None:
             return Decision()
         request = FaultedRequest(operation_name(operation_id), scope["method"], scope["path"])
-        wall = self.sandbox.wall_clock()
+        wall = self.host.wall_clock()
         decision = tenant.world.decide_faults(request, wall)
-        limiter = self.sandbox.rate_limiter
+        limiter = self.host.rate_limiter
         throttled = (
             not decision.fails
             and surface == TIKTOK
@@ -178,12 +192,12 @@ class Gateway:
 
     def _request_id(self, scope: Scope, tenant: Tenant | None = None) -> str:
         # Deterministic even for requests that name no known app: they count on the default tenant.
-        found = tenant or self.sandbox.tenants.get(query(scope).get("app_key", ""))
-        return (found or self.sandbox.tenants.default).world.next_request_id()
+        found = tenant or self.host.tenants.get(query(scope).get("app_key", ""))
+        return (found or self.host.tenants.default).world.next_request_id()
 
     async def _send_error(self, send: Send, error: ApiError, request_id: str) -> None:
         body = failure(request_id, error.code, error.message)
-        await send_json(send, http_status(error.code, self.sandbox.mirror_http_status), body, error.headers)
+        await send_json(send, http_status(error.code, self.host.mirror_http_status), body, error.headers)
 
     # ----- the control plane -----------------------------------------------------------------
     async def _control(
@@ -207,7 +221,7 @@ class Gateway:
             await send_json(send, error.status, error.body())
             return
         wanted = headers(scope).get(surface.tenant_header, "").strip()
-        tenant = self.sandbox.tenants.get(wanted) if wanted else self.sandbox.tenants.default
+        tenant = self.host.tenants.get(wanted) if wanted else self.host.tenants.default
         if tenant is None and info.tenant_scoped:
             error = ControlError(
                 404,
@@ -217,7 +231,7 @@ class Gateway:
             )
             await send_json(send, error.status, error.body())
             return
-        tenant = tenant or self.sandbox.tenants.default
+        tenant = tenant or self.host.tenants.default
         reached(scope, tenant)
         try:
             body = await read_body(receive)
@@ -227,7 +241,7 @@ class Gateway:
             error = ControlError(400, "invalid_request", message)
             await send_json(send, error.status, error.body())
             return
-        set_context(scope, RequestContext(self.sandbox, tenant, tenant.shop))
+        set_context(scope, RequestContext(self.control, tenant, tenant.shop))
         if not surface.journaled:
             await self.app(scope, replay(body, receive), send)
             return

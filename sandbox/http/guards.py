@@ -12,16 +12,16 @@ from sandbox.http.envelope import ControlError, failure
 from sandbox.http.paths import is_json_surface_path, is_web_path
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.http.host import Host
 
 
 class TrailingSlashGuard:
     """Refuses paths with a trailing slash instead of redirecting: following a redirect would
     change the signed path, and the platform does not redirect either."""
 
-    def __init__(self, app: ASGIApp, *, sandbox: Sandbox):
+    def __init__(self, app: ASGIApp, *, host: Host):
         self.app = app
-        self.sandbox = sandbox
+        self.host = host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -32,10 +32,10 @@ class TrailingSlashGuard:
             error = ControlError(404, "unknown_path", f"{path} is not an operation (no trailing slash)")
             await send_json(send, error.status, error.body())
             return
-        tenant = self.sandbox.tenants.get(query(scope).get("app_key", "")) or self.sandbox.tenants.default
+        tenant = self.host.tenants.get(query(scope).get("app_key", "")) or self.host.tenants.default
         body = failure(
             tenant.world.next_request_id(),
             Code.INVALID_PATH,
             f"Invalid path: {scope['method']} {path} (no trailing slash)",
         )
-        await send_json(send, http_status(Code.INVALID_PATH, self.sandbox.mirror_http_status), body)
+        await send_json(send, http_status(Code.INVALID_PATH, self.host.mirror_http_status), body)

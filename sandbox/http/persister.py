@@ -12,7 +12,7 @@ from sandbox.http.asgi import TENANT_KEY, send_json
 from sandbox.http.envelope import ControlError
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.http.host import Host
 
 _log = logging.getLogger("sandbox.persistence")
 
@@ -26,9 +26,9 @@ class Persister:
     a restart could lose.
     """
 
-    def __init__(self, app: ASGIApp, *, sandbox: Sandbox):
+    def __init__(self, app: ASGIApp, *, host: Host):
         self.app = app
-        self.sandbox = sandbox
+        self.host = host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,11 +44,11 @@ class Persister:
             await self.app(scope, receive, hold)
         finally:
             reached = TENANT_KEY in scope["extensions"]
-            tenant = scope["extensions"].get(TENANT_KEY) or self.sandbox.tenants.default
+            tenant = scope["extensions"].get(TENANT_KEY) or self.host.tenants.default
             saved = True
             if reached:
                 try:
-                    await asyncio.to_thread(self.sandbox.persist, tenant)
+                    await asyncio.to_thread(self.host.persist, tenant)
                 except Exception:
                     _log.exception("could not write tenant %s to the data directory", tenant.app_key)
                     saved = False

@@ -69,7 +69,7 @@ from sandbox.http.envelope import fast_json
 from sandbox.http.paths import is_control_path, is_seller_center_path
 
 if TYPE_CHECKING:
-    from sandbox.app import Sandbox
+    from sandbox.http.host import Host
 
 JSON = "application/json"
 _FORMATS = Draft4Validator.FORMAT_CHECKER
@@ -413,9 +413,9 @@ class PreparedOperations(RoutedMiddleware[PreparedAPI]):
 
     api_cls = PreparedAPI
 
-    def __init__(self, app: ASGIApp, *, sandbox: Sandbox, jsonifier: Jsonifier) -> None:
+    def __init__(self, app: ASGIApp, *, host: Host, jsonifier: Jsonifier) -> None:
         super().__init__(app)
-        self.sandbox = sandbox
+        self.host = host
         self.jsonifier = jsonifier
 
     def add_api(self, specification: Any, **kwargs: Any) -> PreparedAPI:
@@ -430,7 +430,7 @@ class PreparedOperations(RoutedMiddleware[PreparedAPI]):
             for api in self.apis.get(routing.get("api_base_path"), ()):
                 prepared = api.operations.get(routing.get("operation_id"))
                 if prepared is not None:
-                    if self.sandbox.inline:
+                    if self.host.inline:
                         scope["tts_inline"] = True
                     await prepared(scope, receive, send)
                     return
