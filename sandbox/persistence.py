@@ -32,6 +32,8 @@ from sandbox.world import World
 SNAPSHOT_MAGIC = b"tts-sandbox-snapshot\n"
 # 2: orders, line items, packages, shipments and queued rules are pickled as slotted objects.
 # 3: the packages and shipments live in sandbox.domain.logistics, a store that holds no world.
+# A pickle names each class by module and name, so moving or renaming a class a snapshot holds is a
+# new format (the world's classes keep sandbox.world as their module: see sandbox/world/__init__.py).
 SNAPSHOT_FORMAT = 3
 SNAPSHOT_MEDIA_TYPE = "application/vnd.tts-sandbox.snapshot"
 REGISTRY_FILE = "tenants.json"

@@ -1,7 +1,7 @@
 """The house rules, checked on the source: each kind of thing has one room.
 
-HTTP (sandbox.http, the handlers in sandbox.api) -> world (sandbox.world, the only caller of
-``apply``) -> domain (sandbox.domain: every rule, every error code, every timed rule's name).
+HTTP (sandbox.http, the handlers in sandbox.api) -> world (the sandbox.world package, the only
+caller of ``apply``) -> domain (sandbox.domain: every rule, every error code, every timed rule's name).
 """
 
 from __future__ import annotations
@@ -49,8 +49,10 @@ def imports(text: str) -> set[str]:
 
 
 def test_only_the_world_applies_outcomes():
-    outside = {path: lines for path, text in sources().items() if (lines := calls(text, "apply"))}
-    assert set(outside) == {"sandbox/world.py"}, outside
+    applying = {path: lines for path, text in sources().items() if (lines := calls(text, "apply"))}
+    outside = {path: lines for path, lines in applying.items() if not path.startswith("sandbox/world/")}
+    assert outside == {}, f"apply() called outside the world package (sandbox/world/): {outside}"
+    assert "sandbox/world/core.py" in applying, "the world's core no longer applies outcomes"
 
 
 def test_rules_are_refused_only_in_the_domain():
@@ -108,7 +110,7 @@ def test_imports_point_down_only():
                 "sandbox.durations",
                 "sandbox.fakes",
             }, (path, found)
-        if path in ("sandbox/world.py", "sandbox/timed_rules.py") or path.startswith("sandbox/scenarios/"):
+        if path.startswith(("sandbox/world/", "sandbox/scenarios/")) or path == "sandbox/timed_rules.py":
             assert not upward, (path, upward)
         if path.startswith("sandbox/web/"):
             assert not {m for m in found if m.startswith("sandbox.api")}, (path, found)

@@ -1,0 +1,298 @@
+"""One tenant's universe: its clock, its state, its queue of timed rules and its random generator.
+
+Every change goes through the world under its lock and is answered by a domain ``Outcome``: the
+events are recorded (and handed to listeners) and the deadlines put on the queue. The world is the
+only thing that moves time forward, and when it does it fires every due rule in time order.
+
+This core holds the state and what every operation goes through (building, pickling, the clock,
+the queue, ``apply``, the session); the operations are in the modules beside it, one family each
+(``world.py`` lists them).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Self, cast
+
+from sandbox import fakes
+from sandbox.clock import VirtualClock, wall_now
+from sandbox.domain import aftersales, authorization, cancellations, orders, rules, tickets
+from sandbox.domain.authorization import Grants
+from sandbox.domain.events import Deadline, DomainEvent, Outcome
+from sandbox.domain.logistics import Logistics
+from sandbox.domain.orders import Order, OrderStatus
+from sandbox.domain.packages import PackageStatus
+from sandbox.domain.search import Ordered
+from sandbox.domain.uploads import Uploads
+from sandbox.faults import FaultBook
+from sandbox.journal import DEFAULT_CAP, Journal, JournalEntry
+from sandbox.scenarios.engine import ScenarioRun
+from sandbox.scenarios.model import Scenario
+from sandbox.webhooks import Webhooks
+from sandbox.world.building import collector_paused, shop_stock
+from sandbox.world.profile import WorldProfile
+from sandbox.world.records import EVENT_LOG_CAP, RecordedEvent, _Queued, counter_value
+
+if TYPE_CHECKING:
+    from sandbox.world.world import World
+
+_COUNTERS = ("_seq", "_event_seq", "_request_seq")
+
+
+class WorldCore:
+    """The state and the machinery every family of operations runs on (their classes subclass it,
+    so each sees the whole state; ``World`` joins them)."""
+
+    def __init__(self, profile: WorldProfile, *, journal_cap: int = DEFAULT_CAP):
+        self.profile = profile
+        self.journal_cap = journal_cap
+        self.base_profile = profile  # what unloading every scenario goes back to
+        self.lock = threading.RLock()
+        self.listeners: list[Callable[[RecordedEvent], None]] = []
+        self.request_listeners: list[Callable[[JournalEntry], None]] = []
+        # Subscriptions outlive a reset (they are the client's settings); the outbox does not.
+        self.webhooks = Webhooks()
+        # Scenarios loaded into this world, with their start as an offset from the world's start:
+        # a reset rebuilds the world and runs them again from the same instants.
+        self.loaded: list[tuple[Scenario, timedelta]] = []
+        self._build()
+
+    @property
+    def _whole(self) -> World:
+        """This world as its scenarios, its outbox and its timed rules take it: a core is only
+        ever built as part of a ``World``."""
+        return cast("World", self)
+
+    # ----- building and resetting -------------------------------------------------------------
+    def _build(self) -> None:
+        with collector_paused():
+            self._build_world()
+
+    def _build_world(self) -> None:
+        # The attributes are set in the order snapshots have always held them: the same world
+        # pickles to the same bytes.
+        p = self.profile
+        start = (p.start or wall_now()).replace(microsecond=0).astimezone(UTC)
+        self.started_at = start
+        # Without a chosen start the clock is the wall clock itself (offset zero), so that a test
+        # freezing time in-process moves the world to exactly that instant.
+        self.clock = VirtualClock(frozen_at=start if p.frozen else None, start=start if p.start else None)
+        self.rng = random.Random(p.seed)
+        self.shops = {p.shop.id: p.shop}
+        self.grants = Grants()
+        self._queue: list[_Queued] = []
+        self._queued_by_key: dict[tuple[str, str], list[_Queued]] = {}
+        self._seq = itertools.count(1)
+        self._event_seq = itertools.count(1)
+        self._request_seq = itertools.count(1)
+        self.events: deque[RecordedEvent] = deque(maxlen=EVENT_LOG_CAP)
+        self.events_dropped = 0
+        self.journal = Journal(self.journal_cap)
+        self.faults = FaultBook(p.seed)
+        self.stock = shop_stock(self.rng, p.seed, p.region, min(p.order_count, 200))
+        seeded, pending = fakes.seed_orders(
+            self.rng,
+            self.stock,
+            shop_id=p.shop.id,
+            warehouse_id=p.shop.warehouse_id,
+            start=start,
+            count=p.order_count,
+        )
+        self.orders: dict[str, Order] = {o.id: o for o in seeded}
+        self._by_creation: tuple[dict[str, Order], Ordered] | None = None
+        self.logistics = Logistics(
+            self.orders, self.rng, self.stock.market.carriers, f"{p.shop.name} warehouse"
+        )
+        self.cancellations: dict[str, cancellations.Cancellation] = {}
+        self.open_cancellations: dict[str, cancellations.Cancellation] = {}  # by order
+        for order in seeded:
+            if order.status is OrderStatus.CANCELLED and order.cancel_time is not None:
+                cancellations.follow(
+                    self.cancellations,
+                    order,
+                    DomainEvent(order.cancel_time, "order.status_changed", order.id, {"to": "CANCELLED"}),
+                    self.rng,
+                    self.open_cancellations,
+                )
+        self.returns: dict[str, aftersales.ReturnRequest] = {}
+        self.uploads = Uploads()
+        self.desk = tickets.Desk()
+        for order in seeded:
+            opened, journey = self.logistics.seed(order, start)
+            self.apply(opened)
+            pending += journey.deadlines
+        _, _, granted = authorization.grant_pair(
+            self.grants, p.seller_open_id, start, p.access_token, p.refresh_token
+        )
+        self.scenarios: dict[str, ScenarioRun] = {}
+        self.apply(Outcome(deadlines=pending).extend(granted))
+        for scenario, offset in self.loaded:
+            run = ScenarioRun(scenario, self._whole, start + offset)
+            self.scenarios[scenario.name] = run
+            if offset:
+                # Loaded after the world's start: it joins again at the same instant.
+                self.apply(Outcome(deadlines=[Deadline(run.start, rules.SCENARIO_STARTS, scenario.name)]))
+            else:
+                self.apply(run.attach())
+
+    # ----- pickling (persistence and snapshots) ------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the lock and the listeners (a process's own), with counters as numbers."""
+        state = dict(self.__dict__)
+        del state["lock"], state["listeners"], state["request_listeners"]
+        for name in _COUNTERS:
+            state[name] = counter_value(state[name])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name in _COUNTERS:
+            self.__dict__[name] = itertools.count(state[name])
+        self.lock = threading.RLock()
+        self.listeners = []
+        self.request_listeners = []
+        for delivery in self.webhooks.deliveries.values():
+            delivery.in_flight = False  # an attempt cut short by a stop is made again
+
+    def _rebuild(self) -> None:
+        """Build anew, or leave the world exactly as it was if building fails."""
+        saved = dict(self.__dict__)
+        outbox = self.webhooks.discard_deliveries()
+        try:
+            self._build()
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            self.webhooks.deliveries = outbox
+            raise
+
+    def reset(self) -> None:
+        with self.lock:
+            self._rebuild()
+
+    # ----- time ------------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def sync(self) -> None:
+        """Fire every rule due by the current virtual time (running clocks move on their own)."""
+        with self.lock:
+            self._fire_until(self.clock.now())
+
+    def advance_to(self, target: datetime) -> int:
+        """Move forward to ``target``, firing due rules in time order; returns how many fired."""
+        with self.lock:
+            if target < self.clock.now():
+                self.clock.set_forward(target)  # raises ClockError: time only moves forward
+            fired = self._fire_until(target)
+            self.clock.set_forward(max(target, self.clock.now()))
+            return fired
+
+    def freeze(self, at: datetime | None = None) -> None:
+        with self.lock:
+            if at is not None and at < self.clock.now():
+                self.clock.set_forward(at)  # raises ClockError before anything changes
+            self._fire_until(self.clock.now())
+            self.clock.freeze()
+            if at is not None:
+                self.advance_to(at)
+
+    def resume(self) -> None:
+        with self.lock:
+            self.clock.resume()
+
+    def pending_deadlines(self) -> list[Deadline]:
+        with self.lock:
+            live = sorted(q for q in self._queue if not q.cancelled)
+            return [Deadline(q.due, q.rule, q.subject) for q in live]
+
+    def _fire_until(self, until: datetime) -> int:
+        from sandbox.timed_rules import TIMED_RULES
+
+        fired = 0
+        while self._queue and self._queue[0].due <= until:
+            item = heapq.heappop(self._queue)
+            self._forget(item)
+            if item.cancelled:
+                continue
+            if item.due > self.clock.now():
+                self.clock.set_forward(item.due)
+            self.apply(TIMED_RULES[item.rule](self._whole, item.subject, item.due))
+            fired += 1
+        return fired
+
+    # ----- applying outcomes -----------------------------------------------------------------
+    def apply(self, outcome: Outcome) -> None:
+        """Make an Outcome happen: the only place a world changes its queue and its event log and
+        tells its listeners. Cancellations first, then new deadlines, then the events in order."""
+        for rule, subject in outcome.cancel:
+            for queued in self._queued_by_key.pop((rule, subject), []):
+                queued.cancelled = True
+        moved: list[Deadline] = []
+        for rule, subject, to in outcome.moved:
+            for queued in sorted(q for q in self._queued_by_key.pop((rule, subject), []) if not q.cancelled):
+                queued.cancelled = True
+                if to is not None:
+                    moved.append(Deadline(queued.due, rule, to))
+        for deadline in [*outcome.deadlines, *moved]:
+            queued = _Queued(deadline.due, next(self._seq), deadline.rule, deadline.subject)
+            heapq.heappush(self._queue, queued)
+            self._queued_by_key.setdefault((deadline.rule, deadline.subject), []).append(queued)
+        for event in outcome.events:
+            if len(self.events) == self.events.maxlen:
+                self.events_dropped += 1
+            recorded = RecordedEvent(next(self._event_seq), event)
+            self.events.append(recorded)
+            self._follow(event)
+            self.webhooks.notify(self._whole, recorded, self.profile.shop.id)
+            for listener in self.listeners:
+                listener(recorded)
+            for run in list(self.scenarios.values()):
+                self.apply(run.on_event(recorded))
+
+    def _follow(self, event: DomainEvent) -> None:
+        """The platform's own consequences of an order changing status: a package to ship once it
+        awaits shipment, no package to ship once it is cancelled; and the cancellation records."""
+        order = self.orders.get(event.subject)
+        if order is None or not event.kind.startswith("order."):
+            return
+        cancellations.follow(self.cancellations, order, event, self.rng, self.open_cancellations)
+        if event.kind != "order.status_changed":
+            return
+        if event.data["to"] == OrderStatus.AWAITING_SHIPMENT.value:
+            self.apply(self.logistics.open_package(order, event.at)[1])
+        elif event.data["to"] == OrderStatus.CANCELLED.value:
+            package = self.logistics.package_of(order)
+            if package is not None:
+                package.status = PackageStatus.CANCELLED
+                package.update_time = event.at
+
+    def _forget(self, item: _Queued) -> None:
+        siblings = self._queued_by_key.get((item.rule, item.subject))
+        if siblings and item in siblings:
+            siblings.remove(item)
+            if not siblings:
+                del self._queued_by_key[(item.rule, item.subject)]
+
+    @contextmanager
+    def session(self) -> Iterator[Self]:
+        """Hold the world's lock with every due rule fired: the way every operation starts.
+
+        Rules that came due during the operation (a reaction scheduled for "now") fire before the
+        lock is released.
+        """
+        with self.lock:
+            self._fire_until(self.clock.now())
+            yield self
+            self._fire_until(self.clock.now())
+
+    # ----- the lookup every family of operations starts from ------------------------------------
+    def order(self, order_id: str) -> Order:
+        return orders.find(self.orders, order_id)

@@ -1,0 +1,165 @@
+"""Fulfillment: the seller ships packages (one by one, in a batch, or marked shipped with their own
+tracking), corrects the shipping information, buys labels, and reports its own deliveries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sandbox.domain import orders, packages
+from sandbox.domain.events import Outcome, RuleViolation
+from sandbox.domain.logistics import seller_delivers
+from sandbox.domain.orders import Order
+from sandbox.domain.packages import HandoverMethod, Package
+from sandbox.domain.uploads import proof_of_delivery
+from sandbox.world.core import WorldCore
+
+
+@dataclass(frozen=True)
+class ShipRequest:
+    package_id: str
+    handover: HandoverMethod | None = None
+    slot: tuple[datetime, datetime] | None = None
+    tracking_number: str = ""
+    provider_id: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    package_id: str
+    delivery_type: str
+    file_url: str = ""
+    file_type: str = ""
+    fail_reason: str = ""
+    upload_id: str | None = None  # the upload a file_url of this tenant points to
+
+
+class FulfillmentOperations(WorldCore):
+    def _attempt(self, outcome: Callable[[], Outcome]) -> None:
+        """Apply what an operation answers; if the rules refuse it, apply what the refusal
+        itself records (a rejected label stays rejected) and refuse."""
+        try:
+            answered = outcome()
+        except RuleViolation as refused:
+            if refused.recorded is not None:
+                self.apply(refused.recorded)
+            raise
+        self.apply(answered)
+
+    def order_in_shop(self, order_id: str) -> Order:
+        """An order named by a fulfillment operation (which answers the fulfillment code)."""
+        return orders.find_for_fulfillment(self.orders, order_id)
+
+    def ship_package(
+        self,
+        package_id: str,
+        *,
+        handover: HandoverMethod | None = None,
+        slot: tuple[datetime, datetime] | None = None,
+        tracking_number: str = "",
+        provider_id: str = "",
+    ) -> Package:
+        with self.session():
+            package = self.logistics.package(package_id)
+            self._attempt(
+                lambda: self.logistics.ship(
+                    package,
+                    self.clock.now(),
+                    handover=handover,
+                    slot=slot,
+                    tracking_number=tracking_number,
+                    provider_id=provider_id,
+                )
+            )
+            return package
+
+    def batch_ship_packages(self, requests: list[ShipRequest]) -> list[tuple[str, RuleViolation]]:
+        """Ship several packages of one logistics type; answers the refusals, by package ID."""
+        with self.session():
+            found = [self.logistics.packages.get(r.package_id) for r in requests]
+            packages.check_one_logistics_type(p for p in found if p is not None)
+            refused = []
+            for request in requests:
+                try:
+                    self.ship_package(
+                        request.package_id,
+                        handover=request.handover,
+                        slot=request.slot,
+                        tracking_number=request.tracking_number,
+                        provider_id=request.provider_id,
+                    )
+                except RuleViolation as exc:
+                    refused.append((request.package_id, exc))
+            return refused
+
+    def mark_package_shipped(
+        self, order_id: str, line_item_ids: list[str], tracking_number: str, provider_id: str
+    ) -> tuple[Order, Package]:
+        with self.session():
+            order = self.order_in_shop(order_id)
+            at = self.clock.now()
+            package, opened = self.logistics.package_to_mark_shipped(order, line_item_ids, at)
+            self.apply(opened)
+            self._attempt(
+                lambda: self.logistics.ship(
+                    package,
+                    at,
+                    handover=None,
+                    slot=None,
+                    tracking_number=tracking_number,
+                    provider_id=provider_id,
+                )
+            )
+            return order, package
+
+    def update_package_shipping_info(self, package_id: str, tracking_number: str, provider_id: str) -> None:
+        with self.session():
+            package = self.logistics.package(package_id)
+            self.apply(
+                self.logistics.update_shipping_info(package, tracking_number, provider_id, self.clock.now())
+            )
+
+    def update_order_shipping_info(self, order_id: str, tracking_number: str, provider_id: str) -> None:
+        with self.session():
+            package = self.logistics.package_to_update(self.order_in_shop(order_id))
+            self.apply(
+                self.logistics.update_shipping_info(package, tracking_number, provider_id, self.clock.now())
+            )
+
+    def create_package_label(
+        self, order_id: str, service_id: str, weight_grams: int, dimension_cm: tuple[int, int, int]
+    ) -> tuple[Order, Package]:
+        """The US flow: buy the platform label first, with the seller's weight and size."""
+        with self.session():
+            order = self.order_in_shop(order_id)
+            package = self.logistics.package_to_label(order)
+            self._attempt(
+                lambda: self.logistics.create_label(
+                    package, service_id, weight_grams, dimension_cm, self.clock.now()
+                )
+            )
+            return order, package
+
+    def deliver_packages(self, reports: list[DeliveryReport]) -> list[tuple[str, RuleViolation]]:
+        """Sellers who deliver themselves report each package's outcome; answers the refusals."""
+        with self.session():
+            refused = []
+            for report in reports:
+                try:
+                    package = self.logistics.package(report.package_id)
+                    if report.file_url:
+                        proof_of_delivery(self.uploads, report.upload_id, report.file_type)
+                    self.apply(
+                        seller_delivers(
+                            self.logistics,
+                            package,
+                            report.delivery_type,
+                            report.file_url,
+                            report.fail_reason,
+                            self.clock.now(),
+                        )
+                    )
+                except RuleViolation as exc:
+                    refused.append((report.package_id, exc))
+            return refused

@@ -1,0 +1,32 @@
+"""The seller's authorization: auth codes, and the access and refresh tokens they are exchanged for."""
+
+from __future__ import annotations
+
+from sandbox.domain import authorization
+from sandbox.world.core import WorldCore
+
+
+class TokenOperations(WorldCore):
+    def issue_auth_code(self) -> authorization.AuthCode:
+        with self.session():
+            return authorization.issue_auth_code(
+                self.grants, self.profile.seller_open_id, self.clock.now(), self.rng
+            )
+
+    def exchange_auth_code(self, code: str) -> tuple[authorization.AccessToken, authorization.RefreshToken]:
+        with self.session():
+            access, refresh, outcome = authorization.exchange_auth_code(
+                self.grants, code, self.clock.now(), self.rng
+            )
+            self.apply(outcome)
+            return access, refresh
+
+    def refresh_access_token(
+        self, refresh_token: str
+    ) -> tuple[authorization.AccessToken, authorization.RefreshToken]:
+        with self.session():
+            access, refresh, outcome = authorization.refresh_access_token(
+                self.grants, refresh_token, self.clock.now(), self.rng
+            )
+            self.apply(outcome)
+            return access, refresh
