@@ -318,7 +318,7 @@ class Sandbox:
                     validate_responses=self.validate_responses,
                 )
         errors.install(app, host)
-        web.install(app.app, self)
+        web.install(app.app, control)
         if self.inline:
             replace_flask_bridge(app, InlineWSGI)
         return app

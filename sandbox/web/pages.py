@@ -21,6 +21,7 @@ from sandbox.domain.events import RuleViolation
 from sandbox.domain.manage_orders import RETURN_STATUS_LABELS, TAB_LABELS, Tab, ToDo
 from sandbox.durations import InvalidDuration, iso, parse_duration
 from sandbox.http.envelope import ControlError
+from sandbox.http.host import ControlPlane
 from sandbox.tenants import Tenant
 from sandbox.views import order_view
 
@@ -50,15 +51,17 @@ ADVANCE_CHOICES = ("1h", "1d", "7d")
 pages = Blueprint("web", __name__, template_folder="templates", static_folder="static")
 
 
-def install(app: Flask, sandbox: Any) -> None:
-    app.config["TTS_SANDBOX"] = sandbox
+def install(app: Flask, control: ControlPlane) -> None:
+    """The page reads the tenants through the control plane's narrow view, as its handlers do."""
+    app.config["TTS_SANDBOX"] = control
     app.register_blueprint(pages, url_prefix=WEB_PREFIX)
 
 
-def _sandbox() -> Any:
+def _sandbox() -> ControlPlane:
     from flask import current_app
 
-    return current_app.config["TTS_SANDBOX"]
+    control: ControlPlane = current_app.config["TTS_SANDBOX"]
+    return control
 
 
 def _tenant() -> Tenant:
