@@ -622,6 +622,8 @@ class Logistics:
     def seller_rejects_parcel(self, package: Package, at: datetime) -> Outcome:
         """The seller rejects the returning parcel: the platform has it destroyed."""
         outcome = returns.seller_rejects_parcel(self.orders[package.order_id], package, at)
+        # Destroyed: the parcel's return, if it is on its way, never arrives back at the seller.
+        outcome.cancel.append((rules.CARRIER_RETURN_ARRIVES, package.tracking_number))
         return outcome.extend(self.carrier_note(package, "Rejected by the seller: destroyed", at))
 
     def seller_delivery_failed_view(self, package: Package) -> dict[str, Any]:

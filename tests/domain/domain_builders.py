@@ -6,12 +6,15 @@ the domain's own functions. The helpers only set up state the way the world woul
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sandbox.domain import carrier, deadlines, orders, packages, tickets
+from sandbox.domain import carrier, deadlines, orders, packages, rules, tickets
 from sandbox.domain.carrier import STANDARD_PLAN, Shipment, TrackingEvent
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
+from sandbox.domain.logistics import Logistics
 from sandbox.domain.orders import Address, LineItem, Order, OrderStatus, Payment, ShippingType
 from sandbox.domain.packages import HandoverMethod, Package
 
@@ -24,6 +27,9 @@ ORDER_ID = "576000000000000001"
 PACKAGE_ID = "115400000000000001"
 TRACKING_NUMBER = "TTS000000000000001"
 PROVIDER = ("6617675021119438849", "USPS")
+OTHER_PROVIDER = ("6617675021119438850", "UPS")
+CARRIERS = (PROVIDER, OTHER_PROVIDER)
+WAREHOUSE = "Sandbox Shop warehouse"
 TOTAL = "21.60"
 CURRENCY = "USD"
 
@@ -63,6 +69,7 @@ def line_item(index: int = 1, weight_grams: int = 500) -> LineItem:
 
 def new_order(
     *,
+    order_id: str = ORDER_ID,
     placed: datetime = PLACED,
     shipping_type: ShippingType = ShippingType.TIKTOK,
     recipient: Address | None = None,
@@ -70,7 +77,7 @@ def new_order(
 ) -> Order:
     """An UNPAID order, as the buyer places it."""
     return Order(
-        id=ORDER_ID,
+        id=order_id,
         shop_id="7494000000000000001",
         status=OrderStatus.UNPAID,
         create_time=placed,
@@ -100,13 +107,14 @@ def new_order(
 
 def awaiting_shipment(
     *,
+    order_id: str = ORDER_ID,
     placed: datetime = PLACED,
     paid: datetime = PAID,
     shipping_type: ShippingType = ShippingType.TIKTOK,
     recipient: Address | None = None,
 ) -> Order:
     """A paid order past its remorse window ("Pending shipping")."""
-    order = new_order(placed=placed, shipping_type=shipping_type, recipient=recipient)
+    order = new_order(order_id=order_id, placed=placed, shipping_type=shipping_type, recipient=recipient)
     orders.pay(order, paid)
     orders.remorse_window_ends(order, paid + deadlines.REMORSE_WINDOW)
     return order
@@ -247,3 +255,83 @@ def deadline(outcome: Outcome, rule: str) -> Deadline:
     found = [d for d in outcome.deadlines if d.rule == rule]
     assert len(found) == 1, f"expected one {rule} deadline, got {[d.rule for d in outcome.deadlines]}"
     return found[0]
+
+
+# ----- a shop's logistics store, built by hand -------------------------------------------------------
+def logistics_of(*shop_orders: Order, seed: int = 7) -> Logistics:
+    """The packages and shipments store over these orders (the world's order book), drawing its
+    package IDs and tracking numbers from a seeded generator."""
+    return Logistics({o.id: o for o in shop_orders}, random.Random(seed), CARRIERS, WAREHOUSE)
+
+
+class CarrierQueue:
+    """The carrier's timed rules of a ``Logistics``, fired in time order the way the world's queue
+    fires them: cancellations first, then moved rules, then new deadlines. The order rules
+    (reminders, the shipping deadline, completion) are left out: the other rule tests cover them."""
+
+    def __init__(self, logistics: Logistics):
+        self.fires: dict[str, Callable[[str, datetime], Outcome]] = {
+            rules.CARRIER_PROGRESS: logistics.carrier_progress,
+            rules.PLATFORM_FOLLOWS_SHIPMENT: logistics.platform_follows_shipment,
+            rules.SELLER_SHIPPED_UPDATE_DUE: logistics.seller_shipped_update_due,
+            rules.CARRIER_RETURN_ARRIVES: logistics.return_arrives,
+            rules.FAILED_RETURN_DESTROYED: logistics.failed_return_destroyed,
+        }
+        self.pending: list[Deadline] = []
+
+    def add(self, outcome: Outcome) -> Outcome:
+        self.pending = [d for d in self.pending if (d.rule, d.subject) not in outcome.cancel]
+        for rule, subject, to in outcome.moved:
+            self.pending = [
+                Deadline(d.due, rule, to) if (d.rule, d.subject) == (rule, subject) else d
+                for d in self.pending
+                if (d.rule, d.subject) != (rule, subject) or to is not None
+            ]
+        self.pending += [d for d in outcome.deadlines if d.rule in self.fires]
+        return outcome
+
+    def run(self, until: datetime) -> Outcome:
+        """Fire every carrier rule due up to ``until``; answers everything that happened."""
+        total = Outcome()
+        while due := sorted((d for d in self.pending if d.due <= until), key=lambda d: d.due):
+            self.pending.remove(due[0])
+            total.extend(self.add(self.fires[due[0].rule](due[0].subject, due[0].due)))
+        return total
+
+    def next_due(self, rule: str) -> datetime:
+        return min(d.due for d in self.pending if d.rule == rule)
+
+
+@dataclass
+class Journey:
+    """An order, its package in a hand-built ``Logistics``, and the carrier's queued rules."""
+
+    logistics: Logistics
+    order: Order
+    package: Package
+    queue: CarrierQueue
+
+    @property
+    def shipment(self) -> Shipment:
+        return self.logistics.shipments[self.package.tracking_number]
+
+    def ship(self, at: datetime = SHIPPED_AT, *, seller_number: str = "") -> Outcome:
+        """Platform shipping, dropped off; or seller shipping with the seller's tracking number."""
+        outcome = self.logistics.ship(
+            self.package,
+            at,
+            handover=None,
+            slot=None,
+            tracking_number=seller_number,
+            provider_id=PROVIDER[0] if seller_number else "",
+        )
+        return self.queue.add(outcome)
+
+
+def journey(*, address_line2: str = "", shipping_type: ShippingType = ShippingType.TIKTOK) -> Journey:
+    """An order pending shipping (the buyer's second address line as given), its package opened
+    when the order was released to the seller; not shipped yet."""
+    order = awaiting_shipment(shipping_type=shipping_type, recipient=address(address_line2=address_line2))
+    logistics = logistics_of(order)
+    package, _ = logistics.open_package(order, PAID + deadlines.REMORSE_WINDOW)
+    return Journey(logistics, order, package, CarrierQueue(logistics))
