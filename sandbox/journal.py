@@ -18,6 +18,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from sandbox.counters import counter_value
+
 DEFAULT_CAP = 10_000
 MAX_CAP = 10_000_000
 BODY_CAP = 64 * 1024
@@ -197,8 +199,6 @@ class Journal:
         self._seq = itertools.count(1)
 
     def __getstate__(self) -> dict[str, Any]:
-        from sandbox.world import counter_value
-
         return {**self.__dict__, "_seq": counter_value(self._seq)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -4,9 +4,10 @@ The names other modules use, handed on from the modules of this package (``world
 family of operations lives where).
 """
 
+from sandbox.counters import counter_value
 from sandbox.world.fulfillment import DeliveryReport, ShipRequest
 from sandbox.world.profile import Shop, WorldProfile
-from sandbox.world.records import EVENT_LOG_CAP, RecordedEvent, _Queued, counter_value
+from sandbox.world.records import EVENT_LOG_CAP, RecordedEvent, _Queued
 from sandbox.world.scenarios import ScenarioConflict
 from sandbox.world.world import World
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 
 from sandbox import fakes
 from sandbox.clock import VirtualClock, wall_now
+from sandbox.counters import counter_value
 from sandbox.domain import aftersales, authorization, cancellations, orders, rules, tickets
 from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
@@ -38,7 +39,7 @@ from sandbox.scenarios.model import Scenario
 from sandbox.webhooks import Webhooks
 from sandbox.world.building import collector_paused, shop_stock
 from sandbox.world.profile import WorldProfile
-from sandbox.world.records import EVENT_LOG_CAP, RecordedEvent, _Queued, counter_value
+from sandbox.world.records import EVENT_LOG_CAP, RecordedEvent, _Queued
 
 if TYPE_CHECKING:
     from sandbox.world.world import World

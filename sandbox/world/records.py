@@ -3,8 +3,6 @@ written as plain numbers (an ``itertools.count`` pickles as a call, which a snap
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,11 +26,3 @@ class _Queued:
 class RecordedEvent:
     seq: int
     event: DomainEvent
-
-
-def counter_value(counter: Iterator[int]) -> int:
-    """The next number an ``itertools.count`` gives, without taking it."""
-    match = re.fullmatch(r"count\((\d+)\)", repr(counter))
-    if match is None:
-        raise ValueError(f"not a counter: {counter!r}")
-    return int(match.group(1))
