@@ -53,6 +53,11 @@ class Outcome:
     # (a tracking number corrected), at the same instants, or end.
     moved: list[tuple[str, str, str | None]] = field(default_factory=list)
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to apply: most reactions to an event answer this."""
+        return not (self.events or self.deadlines or self.cancel or self.moved)
+
     def extend(self, other: Outcome) -> Outcome:
         self.events += other.events
         self.deadlines += other.deadlines
