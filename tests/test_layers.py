@@ -175,3 +175,23 @@ def test_platform_handlers_reach_only_their_tenant():
     assert {module for module, names in attributes.items() if "sandbox" in names} == set()
     reaching = {module for module, names in attributes.items() if "control" in names}
     assert reaching and reaching <= control_plane, reaching - control_plane
+
+
+def test_what_the_world_calls_names_the_world_for_types_only():
+    """Scenario runs, the webhook outbox and the timed rules take the world as a parameter; an
+    import of it outside ``if TYPE_CHECKING:`` would be a real loop of imports."""
+    callees = [p for p in sorted(PACKAGE.rglob("*.py")) if p.parts[-2] == "scenarios"]
+    callees += [PACKAGE / "timed_rules.py", PACKAGE / "webhooks.py", PACKAGE / "journal.py"]
+    for path in callees:
+        tree = ast.parse(path.read_text())
+        guarded = {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+            for node in ast.walk(block)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sandbox.world"):
+                assert id(node) in guarded, (
+                    f"{path.relative_to(PACKAGE.parent)}:{node.lineno} imports the world"
+                )
