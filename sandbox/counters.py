@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 
 def counter_value(counter: Iterator[int]) -> int:
-    """The next number an ``itertools.count`` gives, without taking it (pickle keeps the number;
-    ``itertools.count`` itself stopped pickling in Python 3.14)."""
+    """The next number an ``itertools.count`` gives, without taking it: snapshots keep the number,
+    because a count pickles as a call, which a snapshot may not hold."""
     match = re.fullmatch(r"count\((\d+)\)", repr(counter))
     if match is None:
         raise ValueError(f"not a counter: {counter!r}")

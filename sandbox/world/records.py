@@ -1,5 +1,5 @@
-"""What a world keeps as it goes: the rules on its queue, the events in its log, and its counters
-written as plain numbers (an ``itertools.count`` pickles as a call, which a snapshot may not hold)."""
+"""What a world keeps as it goes: the rules on its queue and the events in its log (its counters
+are written as plain numbers: ``sandbox.counters``)."""
 
 from __future__ import annotations
 
