@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
-FOLDERS = {"domain", "world", "http", "api", "scenarios", "cli", "inprocess", "web", "docs"}
+FOLDERS = {"domain", "world", "http", "api", "contract", "scenarios", "cli", "inprocess", "web", "docs"}
 SHARED = {"helpers.py", "conftest.py", "test_layers.py", "test_layout.py"}
 
 
