@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.api import render_returns
 from sandbox.api.listing import page_of
-from sandbox.domain import aftersales, deadlines
-from sandbox.domain.aftersales import ReturnRequest
+from sandbox.domain import aftersales
+from sandbox.domain.aftersales import Decision, RequestType, ReturnRequest
 from sandbox.domain.cancellations import CANCEL_TYPE, Cancellation
 from sandbox.domain.search import CancellationFilter, ReturnFilter
 from sandbox.http.context import current, json_object
@@ -142,9 +143,11 @@ def search_returns(
         )
 
 
-def approve_return(return_id: str, **_: Any) -> dict[str, Any]:
+def approve_return(return_id: str, body: Any = None, **_: Any) -> dict[str, Any]:
+    request = json_object(body)  # partial_refund is refused with its decision, by the domain
+    decision = Decision(request["decision"]) if "decision" in request else None
     with current().world.session() as world:
-        world.approve_return(return_id)
+        world.approve_return(return_id, decision, bool(request.get("buyer_keep_item", False)))
         return success(world.next_request_id(), {})
 
 
@@ -166,36 +169,107 @@ def get_reject_reasons(return_or_cancel_id: str = "", **_: Any) -> dict[str, Any
 def get_return_records(return_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
         record = aftersales.find(world.returns, return_id)
-        lines = [
-            {
-                "event": r.event,
-                "description": r.description,
-                "role": r.role.value,
-                "create_time": _stamp(r.at),
-            }
-            for r in record.records
-        ]
-        return success(world.next_request_id(), {"records": lines})
+        return success(world.next_request_id(), {"records": render_returns.return_records(record)})
 
 
-def get_aftersale_eligibility(order_id: str, **_: Any) -> dict[str, Any]:
+def get_aftersale_eligibility(
+    order_id: str, initiate_aftersale_user: str = "BUYER", request_types: Any = None, **_: Any
+) -> dict[str, Any]:
+    kinds = [RequestType(k) for k in _listed(request_types)] or list(RequestType)
     with current().world.session() as world:
         order = world.order(order_id)
-        verdict = aftersales.eligibility(world.returns, order, world.now())
-        item: dict[str, Any] = {"eligible": verdict.eligible}
-        out: dict[str, Any] = {"order_id": order.id, "eligible": verdict.eligible}
-        if verdict.eligible:
-            out["return_types"] = [t.value for t in aftersales.ReturnType]
-        else:
-            out["ineligible_reason"] = item["ineligible_reason"] = verdict.reason
-        if order.delivery_time is not None:
-            out["aftersale_deadline"] = _stamp(order.delivery_time + deadlines.AFTERSALE_WINDOW)
-        out["line_items"] = [{"order_line_item_id": li.id, **item} for li in order.line_items]
-        return success(world.next_request_id(), out)
+        by_seller, now = initiate_aftersale_user == "SELLER", world.now()
+        verdicts = {
+            kind: aftersales.request_eligibility(world.returns, order, now, by_seller, kind)
+            for kind in dict.fromkeys(kinds)
+        }
+        return success(world.next_request_id(), render_returns.eligibility_202602(order, verdicts))
 
 
-# Later versions of the same operations: same behaviour in the sandbox.
-search_cancellations_202602 = search_cancellations
-cancel_order_202602 = cancel_order
-search_returns_202602 = search_returns
+def _listed(value: Any) -> list[str]:
+    """A query array, sent comma-joined or repeated."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [part for item in items for part in str(item).split(",") if part]
+
+
+# ----- 202602 -------------------------------------------------------------------------------------
+def _of_buyers(records: Any, world: Any, buyer_user_ids: Any) -> Any:
+    """The records whose order's buyer is one of ``buyer_user_ids`` (all of them without any)."""
+    if not buyer_user_ids:
+        return records
+    buyers = set(buyer_user_ids)
+    return [r for r in records if world.orders[r.order_id].user_id in buyers]
+
+
+def search_cancellations_202602(
+    page_size: int,
+    body: Any = None,
+    page_token: str = "",
+    sort_field: str = "create_time",
+    sort_order: str = "DESC",
+    **_: Any,
+) -> dict[str, Any]:
+    request = dict(json_object(body))
+    request.pop("locale", None)  # the sandbox answers in English
+    buyers = request.pop("buyer_user_ids", None)
+    where = _criteria(CancellationFilter, request)
+    paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
+    with current().world.session() as world:
+        return page_of(
+            world,
+            "cancellations",
+            _of_buyers(world.cancellations.values(), world, buyers),
+            where,
+            lambda r: render_returns.cancellation_202602(r, world.orders[r.order_id]),
+            paging,
+        )
+
+
+def search_returns_202602(
+    page_size: int,
+    body: Any = None,
+    page_token: str = "",
+    sort_field: str = "create_time",
+    sort_order: str = "DESC",
+    **_: Any,
+) -> dict[str, Any]:
+    request = dict(json_object(body))
+    request.pop("locale", None)  # the sandbox answers in English
+    buyers = request.pop("buyer_user_ids", None)
+    where = _criteria(ReturnFilter, request)
+    paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
+    with current().world.session() as world:
+        shop = world.profile.shop
+        warehouse = f"{shop.name} warehouse, {shop.name} city, 00001, {shop.region}"
+        return page_of(
+            world,
+            "return_orders",
+            _of_buyers(world.returns.values(), world, buyers),
+            where,
+            lambda r: render_returns.return_202602(r, world.orders[r.order_id], warehouse),
+            paging,
+        )
+
+
+def cancel_order_202602(body: Any, **_: Any) -> dict[str, Any]:
+    request = json_object(body)
+    lines = list(request.get("order_line_item_ids", []))
+    lines += [line["order_line_item_id"] for line in request.get("order_line_list", [])]
+    skus = [(sku["sku_id"], int(sku.get("quantity", 1))) for sku in request.get("skus", [])]
+    named = any(k in request for k in ("order_line_item_ids", "order_line_list", "skus"))
+    with current().world.session() as world:
+        record = world.seller_cancels_order(
+            request["order_id"],
+            request["cancel_reason"],
+            line_item_ids=lines if named else None,
+            skus=skus if named else None,
+        )
+        return success(
+            world.next_request_id(), {"cancel_id": record.id, "cancel_status": record.status.value}
+        )
+
+
+# A later version of the same operation: same behaviour in the sandbox.
 reject_return_202606 = reject_return

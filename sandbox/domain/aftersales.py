@@ -20,7 +20,7 @@ from sandbox.domain import deadlines, rules
 from sandbox.domain.cancellations import Cancellation, CancelStatus
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
-from sandbox.domain.orders import Order, OrderStatus
+from sandbox.domain.orders import BEFORE_SHIPMENT, Order, OrderStatus
 
 
 class ReturnType(StrEnum):
@@ -117,6 +117,7 @@ class ReturnRequest:
     reject_comment: str = ""
     refunded: bool = False
     records: list[ReturnRecord] = field(default_factory=list)
+    buyer_keeps_item: bool = False  # refunded without a return (a plain default: older snapshots load)
 
 
 @dataclass(frozen=True)
@@ -341,3 +342,193 @@ def reasons_for(
         pending = cancellations[record_id].status is CancelStatus.PENDING
         return list(CANCEL_REJECT_REASONS) if pending else []
     raise RuleViolation(f"no return or cancellation {record_id} in this shop", code=Code.RETURN_NOT_FOUND)
+
+
+# ----- what the 202602 answers say about a request ------------------------------------------------
+# The reasons a buyer picks from when asking for a return or refund (the platform's reason list for
+# the US and UK markets, shortened). A reason not listed is named after its text.
+BUYER_RETURN_REASONS: tuple[str, ...] = (
+    "Item not as described",
+    "Arrived damaged",
+    "Wrong item sent",
+    "Missing parts or accessories",
+    "Defective or does not work",
+    "Wrong size",
+    "No longer needed",
+)
+# Reasons that put the fault on the seller: the buyer shows evidence, and the seller pays the
+# return label. Matched on the reason's words.
+_SELLER_FAULT_WORDS = ("not as described", "damaged", "broken", "wrong item", "missing", "defective")
+# What a prepaid return label costs, by currency (the platform's own label, bought at its rate).
+RETURN_LABEL_FEE = {"USD": "6.99", "GBP": "3.49"}
+
+
+def reason_name(text: str) -> str:
+    """A reason's machine-readable name: its text in lower case, words joined by underscores."""
+    words = "".join(c if c.isalnum() else " " for c in text.lower()).split()
+    return "_".join(["return_reason", *words]) if words else "return_reason_other"
+
+
+def seller_at_fault(reason: str) -> bool:
+    """Whether the buyer's reason blames the item or the seller (as opposed to a change of mind)."""
+    lowered = reason.lower()
+    return any(word in lowered for word in _SELLER_FAULT_WORDS)
+
+
+class SellerAction(StrEnum):
+    RESPOND_REFUND = "SELLER_RESPOND_REFUND"
+    RESPOND_RETURN = "SELLER_RESPOND_RETURN"
+    RESPOND_RECEIVE_PACKAGE = "SELLER_RESPOND_RECEIVE_PACKAGE"
+
+
+def seller_next_action(record: ReturnRequest) -> tuple[SellerAction, datetime | None] | None:
+    """What the seller must do next about the request, and by when (None when nothing)."""
+    if record.status is ReturnStatus.PENDING:
+        kind = (
+            SellerAction.RESPOND_REFUND if record.type is ReturnType.REFUND else SellerAction.RESPOND_RETURN
+        )
+        return kind, record.response_due
+    if record.status is ReturnStatus.BUYER_SHIPPED:
+        return SellerAction.RESPOND_RECEIVE_PACKAGE, None  # no deadline runs on the received package
+    return None
+
+
+def ships_back(record: ReturnRequest) -> bool:
+    """Whether the item travels back: a return the seller approved (refund-only requests keep it)."""
+    return (
+        record.type is ReturnType.RETURN_AND_REFUND
+        and not record.buyer_keeps_item
+        and any(r.event == "REQUEST_APPROVED" for r in record.records)
+    )
+
+
+class RequestType(StrEnum):
+    """What an after-sales request asks for (the aftersale eligibility endpoint's request types)."""
+
+    CANCEL = "CANCEL"
+    REFUND = "REFUND"
+    RETURN_AND_REFUND = "RETURN_AND_REFUND"
+
+
+@dataclass(frozen=True)
+class RequestEligibility:
+    eligible: bool
+    reason: str = ""  # why not, when not
+    code: int = 0  # the code a request would be refused with, when not
+    reason_names: tuple[str, ...] = ()  # the reasons a request may give, when eligible
+
+
+# The reasons a seller may give when cancelling an order itself ("out of stock" allows cancelling
+# single line items on the platform; the sandbox cancels the whole order).
+SELLER_CANCEL_REASONS: tuple[str, ...] = (
+    "seller_cancel_reason_out_of_stock",
+    "seller_cancel_reason_wrong_price",
+    "seller_cancel_reason_buyer_request",
+    "seller_cancel_reason_address_undeliverable",
+)
+BUYER_CANCEL_REASONS: tuple[str, ...] = (
+    "buyer_cancel_reason_no_longer_needed",
+    "buyer_cancel_reason_change_address",
+    "buyer_cancel_reason_better_price",
+    "buyer_cancel_reason_ordered_by_mistake",
+)
+
+
+def request_eligibility(
+    records: dict[str, ReturnRequest], order: Order, at: datetime, by_seller: bool, kind: RequestType
+) -> RequestEligibility:
+    """Whether the buyer (or the seller, with ``by_seller``) may open a request of ``kind`` on the
+    order now: the reasons it may give, or why not and the code a request would be refused with."""
+    if kind is RequestType.CANCEL:
+        if by_seller:
+            if order.status not in BEFORE_SHIPMENT - {OrderStatus.UNPAID}:
+                return RequestEligibility(
+                    False,
+                    f"order {order.id} is {order.status.value}: a seller can cancel only a paid order "
+                    "that has not shipped",
+                    Code.ORDER_NOT_CANCELLABLE,
+                )
+            return RequestEligibility(True, reason_names=SELLER_CANCEL_REASONS)
+        if order.status not in BEFORE_SHIPMENT:
+            return RequestEligibility(
+                False,
+                f"order {order.id} is {order.status.value}: a buyer can cancel only before shipment",
+                Code.ORDER_NOT_CANCELLABLE,
+            )
+        if order.is_buyer_request_cancel:
+            return RequestEligibility(
+                False,
+                f"order {order.id} already has a pending buyer cancellation request",
+                Code.ORDER_NOT_CANCELLABLE,
+            )
+        return RequestEligibility(True, reason_names=BUYER_CANCEL_REASONS)
+    if by_seller:
+        return RequestEligibility(
+            False, "only the buyer opens a return or refund request", Code.ORDER_NOT_ELIGIBLE
+        )
+    verdict = eligibility(records, order, at)
+    if not verdict.eligible:
+        return RequestEligibility(False, verdict.reason, Code.ORDER_NOT_ELIGIBLE)
+    names = tuple(reason_name(text) for text in BUYER_RETURN_REASONS)
+    if kind is RequestType.REFUND:  # a refund without return is for what cannot be sent back
+        names = tuple(reason_name(t) for t in BUYER_RETURN_REASONS if seller_at_fault(t))
+    return RequestEligibility(True, reason_names=names)
+
+
+class Decision(StrEnum):
+    """What the seller decides on a return (the approve endpoint's ``decision``)."""
+
+    APPROVE_REFUND = "APPROVE_REFUND"
+    APPROVE_RETURN = "APPROVE_RETURN"
+    APPROVE_RECEIVED_PACKAGE = "APPROVE_RECEIVED_PACKAGE"
+    APPROVE_REPLACEMENT = "APPROVE_REPLACEMENT"
+    ISSUE_REPLACEMENT_REFUND = "ISSUE_REPLACEMENT_REFUND"
+    OFFER_PARTIAL_REFUND = "OFFER_PARTIAL_REFUND"
+    DIRECT_REFUND = "DIRECT_REFUND"
+
+
+def _returnless_refund(record: ReturnRequest, at: datetime) -> Outcome:
+    record.buyer_keeps_item = True
+    note = ReturnRecord(
+        at, "REQUEST_APPROVED", "The seller refunded without a return: the buyer keeps the item", Role.SELLER
+    )
+    record.records.append(note)
+    outcome = _refund(record, at, Role.SELLER)
+    outcome.cancel += [(rules.RETURN_AUTO_APPROVED, record.id)]
+    return outcome
+
+
+def seller_decides(
+    record: ReturnRequest, at: datetime, decision: Decision | None, buyer_keep_item: bool = False
+) -> Outcome:
+    """The seller's decision, checked against the request: approving the refund of a refund-only
+    request, the return of a return (or refunding it at once, the buyer keeping the item), the
+    package sent back. Without a decision, the one the request's status calls for."""
+    pending = record.status is ReturnStatus.PENDING
+    is_return = record.type is ReturnType.RETURN_AND_REFUND
+    if decision is None:
+        return seller_approves(record, at)
+    if decision is Decision.APPROVE_REFUND:
+        if not (pending and not is_return):
+            raise _not_allowed(record, "APPROVE_REFUND applies", "to a pending refund-only request")
+        return seller_approves(record, at)
+    if decision is Decision.APPROVE_RETURN:
+        if not (pending and is_return):
+            raise _not_allowed(record, "APPROVE_RETURN applies", "to a pending return request")
+        return _returnless_refund(record, at) if buyer_keep_item else seller_approves(record, at)
+    if decision is Decision.APPROVE_RECEIVED_PACKAGE:
+        if record.status is not ReturnStatus.BUYER_SHIPPED:
+            raise _not_allowed(record, "APPROVE_RECEIVED_PACKAGE applies", "to a return shipped back")
+        return seller_approves(record, at)
+    if decision is Decision.DIRECT_REFUND:
+        if not (is_return and record.status in (ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP)):
+            raise _not_allowed(record, "DIRECT_REFUND applies", "to a return not yet shipped back")
+        return _returnless_refund(record, at)
+    if decision is Decision.OFFER_PARTIAL_REFUND:
+        raise RuleViolation(
+            f"return {record.id}: the sandbox does not model partial refund offers; approve or reject it",
+            code=Code.RETURN_STATUS_NOT_ALLOWED,
+        )
+    raise _not_allowed(
+        record, f"{decision.value} applies", "to replacement requests, which buyers here do not open"
+    )

@@ -130,3 +130,65 @@ def seller_cancels(order: Order, at: datetime, reason: str) -> Outcome:
             code=Code.ORDER_NOT_CANCELLABLE,
         )
     return _cancel(order, at, CancellationInitiator.SELLER, reason)
+
+
+# ----- what the 202602 answers say about a cancellation -------------------------------------------
+# 202602 has two cancel types: the buyer's request, and every other cancellation.
+CANCEL_TYPE_202602 = {
+    CancellationInitiator.BUYER: "BUYER_CANCEL",
+    CancellationInitiator.SELLER: "CANCEL",
+    CancellationInitiator.SYSTEM: "CANCEL",
+}
+SELLER_RESPOND_BUYER_CANCEL = "SELLER_RESPOND_BUYER_CANCEL"
+# The text the platform shows for its own cancel reasons (the reasons of buyers and sellers are
+# their own words, shown as they are).
+REASON_TEXT = {
+    "returned_to_shipper_refused": "The buyer refused the package; it was returned to the seller",
+    "returned_to_shipper_other": "The package could not be delivered and was returned to the seller",
+    "package_lost": "The package was lost in transit",
+    "package_damaged": "The package was damaged in transit",
+    "package_scrap": "The package could not be returned to the seller and was destroyed",
+    "system_cancel_order_untracked": "The package was not tracked by the carrier in time",
+    "system_cancel_order_reason_shipping_timeout": "The order was not shipped in time",
+    "system_cancel_order_exceed_edt_not_arrive": "The package did not arrive by the estimated delivery date",
+}
+
+
+def reason_text(reason: str) -> str:
+    return REASON_TEXT.get(reason, reason)
+
+
+def should_replenish_stock(order: Order) -> bool:
+    """Whether the cancelled items go back to stock at once: only when nothing had shipped (a
+    shipped parcel is restocked when it comes back, if it does)."""
+    return not order.tracking_number
+
+
+def cancels_whole_order(order: Order, line_item_ids: list[str]) -> None:
+    """The line items a seller names must be the order's, and all of them: the sandbox cancels
+    whole orders (the platform cancels single out-of-stock line items in the US and UK)."""
+    known = {item.id for item in order.line_items}
+    unknown = [i for i in line_item_ids if i not in known]
+    if unknown:
+        raise RuleViolation(
+            f"order {order.id} has no line item {', '.join(unknown)}", code=Code.ORDER_NOT_CANCELLABLE
+        )
+    if line_item_ids and set(line_item_ids) != known:
+        raise RuleViolation(
+            f"the sandbox cancels whole orders: name every line item of order {order.id} or none",
+            code=Code.ORDER_NOT_CANCELLABLE,
+        )
+
+
+def lines_of_skus(order: Order, skus: list[tuple[str, int]]) -> list[str]:
+    """The line items ``quantity`` units of each SKU stand for (one line item is one unit)."""
+    chosen: list[str] = []
+    for sku_id, quantity in skus:
+        lines = [item.id for item in order.line_items if item.sku_id == sku_id]
+        if quantity > len(lines):
+            raise RuleViolation(
+                f"order {order.id} has {len(lines)} unit(s) of SKU {sku_id}, not {quantity}",
+                code=Code.ORDER_NOT_CANCELLABLE,
+            )
+        chosen += lines[:quantity]
+    return chosen

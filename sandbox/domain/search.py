@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from sandbox.domain.cancellations import CANCEL_TYPE_202602
 from sandbox.domain.events import RuleViolation
 
 SORT_FIELDS = ("create_time", "update_time")
@@ -116,11 +117,19 @@ class CancellationFilter(_Compiled):
     cancel_status: tuple[str, ...] = ()
     create_time_ge: int | None = None
     create_time_lt: int | None = None
+    # 202602's filters besides
+    cancel_ids: tuple[str, ...] = ()
+    cancel_types: tuple[str, ...] = ()  # BUYER_CANCEL, or CANCEL (by the seller or the system)
+    update_time_ge: int | None = None
+    update_time_lt: int | None = None
 
     def __post_init__(self) -> None:
         checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
+        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
         checks += _one_of(lambda r: r.order_id, self.order_ids)
         checks += _one_of(lambda r: r.status.value, self.cancel_status)
+        checks += _one_of(lambda r: r.id, self.cancel_ids)
+        checks += _one_of(lambda r: CANCEL_TYPE_202602[r.initiator], self.cancel_types)
         object.__setattr__(self, "_checks", checks)
 
 
@@ -134,10 +143,16 @@ class ReturnFilter(_Compiled):
     create_time_lt: int | None = None
     update_time_ge: int | None = None
     update_time_lt: int | None = None
+    # 202602's filters besides: the sandbox's requests go to no arbitration and carry no seller
+    # proposal, so naming either matches none
+    arbitration_status: tuple[str, ...] = ()
+    seller_proposed_return_type: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
         checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        checks += _one_of(lambda r: "", self.arbitration_status)
+        checks += _one_of(lambda r: "", self.seller_proposed_return_type)
         checks += _one_of(lambda r: r.order_id, self.order_ids)
         checks += _one_of(lambda r: r.id, self.return_ids)
         checks += _one_of(lambda r: r.status.value, self.return_status)

@@ -19,9 +19,19 @@ class AftersalesOperations(WorldCore):
             record = cancellations.pending(self.cancellations, cancel_id)
             self.apply(cancellations.seller_rejects(self.orders[record.order_id], self.clock.now(), reason))
 
-    def seller_cancels_order(self, order_id: str, reason: str) -> cancellations.Cancellation:
+    def seller_cancels_order(
+        self,
+        order_id: str,
+        reason: str,
+        line_item_ids: list[str] | None = None,
+        skus: list[tuple[str, int]] | None = None,
+    ) -> cancellations.Cancellation:
+        """The seller cancels the order; the line items or SKUs it names, if any, must be all of it."""
         with self.session():
             order = self.order(order_id)
+            if line_item_ids is not None or skus is not None:
+                named = list(line_item_ids or []) + cancellations.lines_of_skus(order, skus or [])
+                cancellations.cancels_whole_order(order, named)
             self.apply(cancellations.seller_cancels(order, self.clock.now(), reason))
             return next(
                 r
@@ -30,10 +40,12 @@ class AftersalesOperations(WorldCore):
             )
 
     # ----- returns -----------------------------------------------------------------------------
-    def approve_return(self, return_id: str) -> None:
+    def approve_return(
+        self, return_id: str, decision: aftersales.Decision | None = None, buyer_keep_item: bool = False
+    ) -> None:
         with self.session():
             record = aftersales.find(self.returns, return_id)
-            self.apply(aftersales.seller_approves(record, self.clock.now()))
+            self.apply(aftersales.seller_decides(record, self.clock.now(), decision, buyer_keep_item))
 
     def reject_return(self, return_id: str, reason: str, comment: str) -> None:
         with self.session():
