@@ -33,7 +33,45 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # table per API area, merged below.
 NOT_APPLICABLE_ORDERS: dict[str, dict[str, str]] = {}
 NOT_APPLICABLE_FULFILLMENT: dict[str, dict[str, str]] = {}
-NOT_APPLICABLE_RETURNS: dict[str, dict[str, str]] = {}
+_BUNDLES = "virtual bundles only: the sandbox's catalogue sells single SKUs, no seller-defined bundles"
+_CANCEL_SUB = "cancellations[].cancel_line_items[].cancel_sub_line_items[]"
+_RETURN_SUB = "return_orders[].return_line_items[].return_sub_line_items[]"
+_SUB_FIELDS = (
+    "sub_order_line_item_id",
+    "order_line_item_id",
+    "sku_id",
+    "sku_name",
+    "product_image.url",
+    "product_image.width",
+    "product_image.height",
+    "product_name",
+    "seller_sku",
+    *(
+        f"refund_amount.{name}"
+        for name in (
+            "currency",
+            "refund_total",
+            "refund_subtotal",
+            "refund_shipping_fee",
+            "refund_tax",
+            "retail_delivery_fee",
+            "buyer_service_fee",
+        )
+    ),
+)
+NOT_APPLICABLE_RETURNS: dict[str, dict[str, str]] = {
+    "/return_refund/202602/cancellations/search": {
+        f"{_CANCEL_SUB}.{name}": _BUNDLES
+        for name in ("cancel_sub_line_item_id", "cancel_line_item_id", *_SUB_FIELDS)
+    },
+    "/return_refund/202602/returns/search": {
+        f"{_RETURN_SUB}.{name}": _BUNDLES
+        for name in ("return_sub_line_item_id", "return_line_item_id", *_SUB_FIELDS)
+    },
+    "/return_refund/202602/orders/{order_id}/aftersale_eligibility": {
+        "sku_eligibility[].line_item_eligibility[].order_line_list[].sub_order_line_item_id": _BUNDLES,
+    },
+}
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
     **NOT_APPLICABLE_ORDERS,
     **NOT_APPLICABLE_FULFILLMENT,
@@ -155,28 +193,109 @@ def packages_and_logistics(d: Driver) -> None:
 
 @step
 def returns_and_cancellations(d: Driver) -> None:
-    for version in ("202602",):
-        d.call(
-            "post",
-            f"/return_refund/{version}/cancellations/search",
-            f"/return_refund/{version}/cancellations/search",
-            {},
-            page_size=50,
-        )
-        found = d.call(
-            "post",
-            f"/return_refund/{version}/returns/search",
-            f"/return_refund/{version}/returns/search",
-            {},
-            page_size=50,
-        )
-        for ret in found.get("data", {}).get("return_orders", [])[:10]:
-            route = "/return_refund/202309/returns/{return_id}/records"
-            d.call("get", route, route.format(return_id=ret["return_id"]))
-    for order_id in _order_ids(d, order_status="DELIVERED")[:5] + _order_ids(d, order_status="COMPLETED")[:5]:
-        route = "/return_refund/202602/orders/{order_id}/aftersale_eligibility"
-        d.call("get", route, route.format(order_id=order_id))
+    _aftersale_requests(d)
+    cancel_search = "/return_refund/202602/cancellations/search"
+    d.call("post", cancel_search, cancel_search, {}, page_size=50)
+    d.call("post", cancel_search, cancel_search, {"cancel_types": ["BUYER_CANCEL"]}, page_size=2)
+    return_search = "/return_refund/202602/returns/search"
+    found = d.call("post", return_search, return_search, {}, page_size=50)
+    d.call("post", return_search, return_search, {}, page_size=1)
+    for ret in found.get("data", {}).get("return_orders", [])[:10]:
+        route = "/return_refund/202309/returns/{return_id}/records"
+        d.call("get", route, route.format(return_id=ret["return_id"]))
+    route = "/return_refund/202602/orders/{order_id}/aftersale_eligibility"
+    for status in ("AWAITING_SHIPMENT", "DELIVERED", "COMPLETED"):
+        for order_id in _order_ids(d, order_status=status)[:3]:
+            d.call("get", route, route.format(order_id=order_id))
+            d.call("get", route, route.format(order_id=order_id), initiate_aftersale_user="SELLER")
     d.call("get", "/return_refund/202309/reject_reasons", "/return_refund/202309/reject_reasons")
+
+
+# What buyers ask for, in turn, on the delivered orders the driver meets, and how the seller answers.
+# A request that ends rejected or withdrawn leaves the order open to the next one.
+_RETURN_PLAN = (
+    ("RETURN_AND_REFUND", "No longer needed", "rejected"),
+    ("RETURN_AND_REFUND", "Wrong size", "withdrawn"),
+    ("RETURN_AND_REFUND", "Missing parts or accessories", "receipt_rejected"),
+    ("RETURN_AND_REFUND", "Wrong item sent", "direct"),  # refunded at once, the buyer keeps the item
+    ("REFUND", "Defective or does not work", "pending"),  # approved by the platform after 48 hours
+    ("RETURN_AND_REFUND", "Arrived damaged", "received"),  # shipped back, received at the next position
+    ("REFUND", "Item not as described", "refunded"),
+)
+_APPROVE = "/return_refund/202309/returns/{return_id}/approve"
+_REJECT = "/return_refund/202309/returns/{return_id}/reject"
+
+
+def _reject(d: Driver, return_id: str) -> None:
+    route = "/return_refund/202309/reject_reasons"
+    reasons = d.call("get", route, route, return_or_cancel_id=return_id)
+    names = [r["name"] for r in reasons.get("data", {}).get("reasons", [])]
+    body = {"reject_reason": names[0], "comment": "The photos show the item unused and intact"}
+    d.call("post", _REJECT, _REJECT.format(return_id=return_id), body)
+
+
+def _aftersale_requests(d: Driver) -> None:
+    """Buyers open requests on the delivered orders met so far and the seller answers each way
+    (approve, reject, refund at once; a package received at the next clock position), and buyers
+    cancel waiting orders, the seller approving one and rejecting one, and cancelling one itself."""
+    state: dict[str, Any] = d.__dict__.setdefault("aftersales", {"next": 0, "to_receive": [], "cancels": 0})
+    for return_id in state["to_receive"]:
+        d.call(
+            "post", _APPROVE, _APPROVE.format(return_id=return_id), {"decision": "APPROVE_RECEIVED_PACKAGE"}
+        )
+    state["to_receive"] = []
+    for order_id in _order_ids(d, order_status="DELIVERED") + _order_ids(d, order_status="COMPLETED"):
+        while state["next"] < len(_RETURN_PLAN):
+            kind, reason, answer = _RETURN_PLAN[state["next"]]
+            body = {"type": kind, "reason": reason}
+            asked = d.http.post(f"/sandbox/orders/{order_id}/buyer-return", json=body)
+            if asked.status_code != 200:
+                break
+            state["next"] += 1
+            return_id = asked.json()["return_id"]
+            approve = _APPROVE.format(return_id=return_id)
+            if answer == "rejected":
+                _reject(d, return_id)
+                continue
+            if answer == "withdrawn":
+                d.control("post", f"/sandbox/orders/{order_id}/buyer-return/cancel")
+                continue
+            if answer in ("receipt_rejected", "received"):
+                d.call("post", approve, approve, {"decision": "APPROVE_RETURN"})
+                d.control("post", f"/sandbox/orders/{order_id}/buyer-return/ship")
+                if answer == "receipt_rejected":
+                    _reject(d, return_id)
+                    continue
+                state["to_receive"].append(return_id)
+            elif answer == "refunded":
+                d.call("post", approve, approve, {"decision": "APPROVE_REFUND"})
+            elif answer == "direct":
+                d.call("post", approve, approve, {"decision": "DIRECT_REFUND"})
+            break  # the order has a request in progress, or was refunded
+    if state["cancels"]:
+        return
+    waiting = _order_ids(d, order_status="AWAITING_SHIPMENT")
+    if len(waiting) < 4:
+        return
+    state["cancels"] = 1
+    for order_id in waiting[:3]:  # the third is left pending
+        d.control("post", f"/sandbox/orders/{order_id}/buyer-cancel", json={"reason": "Ordered by mistake"})
+    search = "/return_refund/202602/cancellations/search"
+    pending = d.call("post", search, search, {"order_ids": waiting[:2]}, page_size=10)
+    for n, record in enumerate(pending.get("data", {}).get("cancellations", [])):
+        verb = "approve" if n == 0 else "reject"
+        route = f"/return_refund/202309/cancellations/{{cancel_id}}/{verb}"
+        body = {} if verb == "approve" else {"reject_reason": "seller_reject_cancel_already_packed"}
+        d.call("post", route, route.format(cancel_id=record["cancel_id"]), body)
+    detail = d.call("get", "/order/202507/orders", "/order/202507/orders", ids=waiting[3])
+    lines = [i["id"] for o in detail.get("data", {}).get("orders", []) for i in o["line_items"]]
+    route = "/return_refund/202602/cancellations"
+    body = {
+        "order_id": waiting[3],
+        "cancel_reason": "seller_cancel_reason_out_of_stock",
+        "order_line_list": [{"order_line_item_id": i} for i in lines],
+    }
+    d.call("post", route, route, body)
 
 
 @step
