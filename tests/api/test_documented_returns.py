@@ -1,0 +1,204 @@
+"""The returns-and-refunds answers in their documented shapes (the reference's response models parse
+them) and consistent with the orders they are about: line items that are the order's, refund
+breakdowns that add up to the order's payment, deadlines from the request's own timeline."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tiktok_shop_api.generated.models import (
+    CancelOrderResponse,
+    GetAftersaleEligibilityResponse,
+    GetReturnRecordsResponse,
+    SearchCancellationsResponse,
+    SearchReturnsResponse,
+)
+
+from tests.helpers import data, envelope, first_order
+
+RETURNS = "/return_refund/202602/returns/search"
+CANCELLATIONS = "/return_refund/202602/cancellations/search"
+APPROVE = "/return_refund/202309/returns/{}/approve"
+PARTS = ("refund_subtotal", "refund_shipping_fee", "refund_tax", "retail_delivery_fee", "buyer_service_fee")
+
+
+def _order(tts: Any, order_id: str) -> dict[str, Any]:
+    return dict(data(tts.get("/order/202309/orders", params={"ids": [order_id]}))["orders"][0])
+
+
+def _delivered(tts: Any) -> dict[str, Any]:
+    found = tts.post("/order/202309/orders/search", {"order_status": "DELIVERED"}, params={"page_size": 50})
+    return dict(found.json()["data"]["orders"][0])
+
+
+def _adds_up(amount: dict[str, str]) -> None:
+    assert Decimal(amount["refund_total"]) == sum(Decimal(amount[p]) for p in PARTS)
+
+
+def _consistent_with(order: dict[str, Any], amount: dict[str, str], lines: list[dict[str, Any]]) -> None:
+    """The refund is the order's payment, its parts the payment's, and the lines add up to it."""
+    payment = order["payment"]
+    assert amount["currency"] == payment["currency"]
+    assert amount["refund_total"] == payment["total_amount"]
+    assert amount["refund_shipping_fee"] == payment["shipping_fee"]
+    assert amount["refund_tax"] == payment["tax"]
+    _adds_up(amount)
+    for key in ("refund_total", *PARTS):
+        assert sum(Decimal(line["refund_amount"][key]) for line in lines) == Decimal(amount[key]), key
+    for line in lines:
+        _adds_up(line["refund_amount"])
+    by_id = {item["id"]: item for item in order["line_items"]}
+    assert sorted(line["order_line_item_id"] for line in lines) == sorted(by_id)
+    for line in lines:
+        item = by_id[line["order_line_item_id"]]
+        assert (line["sku_id"], line["sku_name"], line["seller_sku"], line["product_name"]) == (
+            item["sku_id"],
+            item["sku_name"],
+            item["seller_sku"],
+            item["product_name"],
+        )
+        assert line["product_image"]["url"] == item["sku_image"]
+
+
+def _search_returns(tts: Any, **filters: Any) -> dict[str, Any]:
+    answer = tts.post(RETURNS, filters, params={"page_size": 50}).json()
+    SearchReturnsResponse.from_dict(answer)
+    assert answer["code"] == 0, answer
+    return dict(answer["data"])
+
+
+def test_a_return_parses_and_its_refund_and_line_items_are_the_orders(tts, http):
+    order = _delivered(tts)
+    asked = http.post(
+        f"/sandbox/orders/{order['id']}/buyer-return",
+        json={"type": "RETURN_AND_REFUND", "reason": "Arrived damaged"},
+    ).json()
+    (pending,) = _search_returns(tts, return_ids=[asked["return_id"]])["return_orders"]
+    _consistent_with(order, pending["refund_amount"], pending["return_line_items"])
+    assert pending["return_reason_text"] == "Arrived damaged"
+    assert pending["return_reason"] == "return_reason_arrived_damaged"
+    assert pending["seller_next_action_response"] == [
+        {"action": "SELLER_RESPOND_RETURN", "deadline": pending["create_time"] + 48 * 3600}
+    ]
+    assert "shipment_type" not in pending  # nothing travels before the seller approves
+    line_ids = [line["return_line_item_id"] for line in pending["return_line_items"]]
+    assert len(set(line_ids)) == len(line_ids) and all(i.isdigit() and len(i) == 18 for i in line_ids)
+    # the same request answers the same IDs every time
+    assert _search_returns(tts, return_ids=[asked["return_id"]])["return_orders"][0] == pending
+
+    assert data(tts.post(APPROVE.format(asked["return_id"]), {"decision": "APPROVE_RETURN"})) == {}
+    shipped = http.post(f"/sandbox/orders/{order['id']}/buyer-return/ship").json()
+    (back,) = _search_returns(tts, order_ids=[order["id"]])["return_orders"]
+    assert back["return_status"] == "BUYER_SHIPPED_ITEM"
+    assert back["return_tracking_number"] == shipped["return_tracking_number"]
+    assert back["return_provider_name"] == _order(tts, order["id"])["shipping_provider"]
+    assert back["shipment_type"] == "PLATFORM" and back["return_method"] == "PLATFORM_SHIPPED"
+    assert back["seller_next_action_response"] == [{"action": "SELLER_RESPOND_RECEIVE_PACKAGE"}]
+    (fee,) = back["shipping_fee_amount"]
+    assert fee["seller_paid_return_shipping_fee"] != "0.00"  # the item arrived damaged: the seller pays
+    assert fee["buyer_paid_return_shipping_fee"] == "0.00"
+
+    records = tts.get(f"/return_refund/202309/returns/{asked['return_id']}/records").json()
+    GetReturnRecordsResponse.from_dict(records)
+    first = records["data"]["records"][0]
+    assert first["event"] == "BUYER_REQUESTED" and first["reason_text"] == "Arrived damaged"
+    assert first["images"] and first["videos"]  # the buyer's evidence of the damage
+
+
+def test_a_direct_refund_lets_the_buyer_keep_the_item_and_a_wrong_decision_is_refused(tts, http):
+    order = _delivered(tts)
+    body = {"type": "RETURN_AND_REFUND", "reason": "Wrong size"}
+    return_id = http.post(f"/sandbox/orders/{order['id']}/buyer-return", json=body).json()["return_id"]
+    wrong = envelope(tts.post(APPROVE.format(return_id), {"decision": "APPROVE_REFUND"}))
+    assert wrong["code"] == 25007202 and "refund-only" in wrong["message"]
+    partial = {"decision": "OFFER_PARTIAL_REFUND", "partial_refund": {"currency": "USD", "amount": "1.00"}}
+    assert envelope(tts.post(APPROVE.format(return_id), partial))["code"] == 25007202
+    unknown = envelope(tts.post(APPROVE.format(return_id), {"decision": "APPROVE_RETURN", "extra": 1}))
+    assert unknown["code"] == 36009004 and "extra" in unknown["message"]
+    (still,) = _search_returns(tts, return_ids=[return_id])["return_orders"]
+    assert still["return_status"] == "RETURN_OR_REFUND_REQUEST_PENDING"  # nothing half-applied
+
+    assert data(tts.post(APPROVE.format(return_id), {"decision": "DIRECT_REFUND"})) == {}
+    (done,) = _search_returns(tts, return_ids=[return_id])["return_orders"]
+    assert done["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE" and done["can_buyer_keep_item"]
+    assert "return_tracking_number" not in done and "shipment_type" not in done
+    refunds = http.get("/sandbox/events", params={"kind": "order.refunded", "subject": order["id"]}).json()
+    assert [e["data"]["amount"] for e in refunds["events"]] == [done["refund_amount"]["refund_total"]]
+
+
+def test_cancellations_parse_and_refund_what_the_order_was_paid(tts, http):
+    order_id = first_order(tts, order_status="AWAITING_SHIPMENT")["id"]
+    http.post(f"/sandbox/orders/{order_id}/buyer-cancel", json={"reason": "Ordered by mistake"})
+    answer = tts.post(CANCELLATIONS, {"order_ids": [order_id]}, params={"page_size": 10}).json()
+    SearchCancellationsResponse.from_dict(answer)
+    (request,) = answer["data"]["cancellations"]
+    assert request["cancel_type"] == "BUYER_CANCEL" and request["role"] == "BUYER"
+    assert request["seller_next_action_response"] == [
+        {"action": "SELLER_RESPOND_BUYER_CANCEL", "deadline": request["create_time"] + 48 * 3600}
+    ]
+    assert "order_line_item_ids" not in request and "seller_response_deadline" not in request
+    order = _order(tts, order_id)
+    _consistent_with(order, request["refund_amount"], request["cancel_line_items"])
+    assert request["should_replenish_stock"] is True  # nothing shipped
+    by_type = tts.post(CANCELLATIONS, {"cancel_types": ["CANCEL"]}, params={"page_size": 50}).json()
+    assert all(
+        c["cancel_type"] == "CANCEL" and c["role"] != "BUYER" for c in by_type["data"]["cancellations"]
+    )
+    by_buyer = tts.post(
+        CANCELLATIONS, {"buyer_user_ids": [order["user_id"]]}, params={"page_size": 50}
+    ).json()
+    assert order_id in {c["order_id"] for c in by_buyer["data"]["cancellations"]}
+
+
+def test_the_seller_cancels_naming_every_line_item_or_is_refused(tts, http):
+    order = first_order(tts, order_status="AWAITING_SHIPMENT")
+    lines = [item["id"] for item in _order(tts, order["id"])["line_items"]]
+    route = "/return_refund/202602/cancellations"
+    stranger = {
+        "order_id": order["id"],
+        "cancel_reason": "x",
+        "order_line_list": [{"order_line_item_id": "1"}],
+    }
+    assert envelope(tts.post(route, stranger))["code"] == 25007103
+    assert _order(tts, order["id"])["status"] == "AWAITING_SHIPMENT"
+    body = {
+        "order_id": order["id"],
+        "cancel_reason": "seller_cancel_reason_out_of_stock",
+        "order_line_list": [{"order_line_item_id": i} for i in lines],
+    }
+    answer = tts.post(route, body).json()
+    CancelOrderResponse.from_dict(answer)
+    assert answer["data"]["cancel_status"] == "CANCELLATION_REQUEST_COMPLETE"
+    (record,) = data(tts.post(CANCELLATIONS, {"order_ids": [order["id"]]}, params={"page_size": 5}))[
+        "cancellations"
+    ]
+    assert record["cancel_id"] == answer["data"]["cancel_id"] and record["cancel_type"] == "CANCEL"
+    assert record["role"] == "SELLER"
+
+
+def test_aftersale_eligibility_per_sku_and_request_type(tts, http):
+    waiting = first_order(tts, order_status="AWAITING_SHIPMENT")["id"]
+    route = f"/return_refund/202602/orders/{waiting}/aftersale_eligibility"
+    answer = tts.get(route).json()
+    GetAftersaleEligibilityResponse.from_dict(answer)
+    order = _order(tts, waiting)
+    skus = answer["data"]["sku_eligibility"]
+    assert sorted(s["sku_id"] for s in skus) == sorted({i["sku_id"] for i in order["line_items"]})
+    for sku in skus:
+        by_type = {e["request_type"]: e for e in sku["line_item_eligibility"]}
+        assert set(by_type) == {"CANCEL", "REFUND", "RETURN_AND_REFUND"}
+        assert by_type["CANCEL"]["eligible"] and by_type["CANCEL"]["available_reason_names"]
+        for kind in ("REFUND", "RETURN_AND_REFUND"):
+            assert not by_type[kind]["eligible"] and by_type[kind]["ineligible_code"] == 25007203
+        ids = [i["id"] for i in order["line_items"] if i["sku_id"] == sku["sku_id"]]
+        assert by_type["CANCEL"]["order_line_items_ids"] == ids
+        assert [x["order_line_item_id"] for x in by_type["CANCEL"]["order_line_list"]] == ids
+    seller = data(tts.get(route, params={"initiate_aftersale_user": "SELLER", "request_types": "CANCEL"}))
+    reasons = seller["sku_eligibility"][0]["line_item_eligibility"][0]["available_reason_names"]
+    assert "seller_cancel_reason_out_of_stock" in reasons
+    delivered = _delivered(tts)["id"]
+    returnable = data(tts.get(f"/return_refund/202602/orders/{delivered}/aftersale_eligibility"))
+    entries = {e["request_type"]: e for e in returnable["sku_eligibility"][0]["line_item_eligibility"]}
+    assert entries["RETURN_AND_REFUND"]["eligible"] and not entries["CANCEL"]["eligible"]
+    assert entries["CANCEL"]["ineligible_code"] == 25007103
