@@ -31,7 +31,48 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 # Documented fields that cannot apply to the sandbox's markets (the US and UK shops it serves), by
 # operation path and leaf path, with the reason. They count as neither filled nor unfilled. One
 # table per API area, merged below.
-NOT_APPLICABLE_ORDERS: dict[str, dict[str, str]] = {}
+_BRAZIL = "Brazil only (invoices, CPF, payment institutions)"
+_INDONESIA = "Indonesia only"
+_SEA = "Southeast Asia only"
+_TWO_LINES = "US and UK addresses have two street lines: lines 3 and 4 stay empty"
+_ORDER_FIELDS = {
+    "orders[].cpf": _BRAZIL,
+    "orders[].cpf_name": _BRAZIL,
+    "orders[].need_upload_invoice": _BRAZIL,
+    "orders[].commerce_platform": _INDONESIA + " (Tokopedia)",
+    "orders[].pick_up_cut_off_time": _SEA,
+    "orders[].fast_dispatch_sla_time": "Thailand and the Philippines only",
+    "orders[].order_rights[]": _SEA,
+    "orders[].fulfillment_priority_level": _SEA,
+    "orders[].recommended_shipping_time": _SEA,
+    "orders[].instore_pickup_sla_time": _SEA,
+    "orders[].fast_rts_sla_time": _SEA,
+    "orders[].fast_collection_sla_time": _SEA,
+    "orders[].payment.small_order_fee": "Thailand only",
+    "orders[].payment.buyer_service_fee": _INDONESIA,
+    "orders[].payment.shipping_insurance_fee": _INDONESIA,
+    "orders[].payment.distance_shipping_fee": _INDONESIA + " (Horizon+ outside Java)",
+    "orders[].payment.distance_fee": _INDONESIA + " (Horizon+)",
+    "orders[].line_items[].pfand_fee": "Germany only (bottle deposit)",
+    "orders[].line_items[].small_order_fee": "Thailand only",
+    "orders[].line_items[].buyer_service_fee": _INDONESIA,
+    "orders[].line_items[].distance_shipping_fee": _INDONESIA + " (Horizon+ outside Java)",
+    "orders[].line_items[].distance_fee": _INDONESIA + " (Horizon+)",
+    "orders[].line_items[].shipping_vat_amount": "EU markets only",
+    "orders[].line_items[].shipping_vat_rate": "EU markets only",
+    "orders[].recipient_address.first_name_local_script": "Japan only (katakana)",
+    "orders[].recipient_address.last_name_local_script": "Japan only (katakana)",
+    "orders[].recipient_address.address_line3": _TWO_LINES,
+    "orders[].recipient_address.address_line4": _TWO_LINES,
+}
+NOT_APPLICABLE_ORDERS: dict[str, dict[str, str]] = {
+    "/order/202309/orders/search": _ORDER_FIELDS,
+    "/order/202507/orders": {
+        **_ORDER_FIELDS,
+        "orders[].payment_auth_code": _BRAZIL,
+        "orders[].channel_entity_national_registry_id": _BRAZIL,
+    },
+}
 NOT_APPLICABLE_FULFILLMENT: dict[str, dict[str, str]] = {}
 _BUNDLES = "virtual bundles only: the sandbox's catalogue sells single SKUs, no seller-defined bundles"
 _CANCEL_SUB = "cancellations[].cancel_line_items[].cancel_sub_line_items[]"
@@ -159,6 +200,80 @@ def shops_and_orders(d: Driver) -> None:
         ids = _order_ids(d, order_status=status)
         if ids:
             d.call("get", "/order/202507/orders", "/order/202507/orders", ids=",".join(ids[:20]))
+    # A buyer's pending cancellation request (the scenario's), and one short page (its cursor).
+    for order_id in _order_ids(d, is_buyer_request_cancel=True)[:5]:
+        d.call("get", "/order/202507/orders", "/order/202507/orders", ids=order_id)
+    d.call("post", "/order/202309/orders/search", "/order/202309/orders/search", {}, page_size=2)
+    for client, app_key in _market_shops(d):
+        _whole_order_book(d, client, app_key)
+
+
+# The scenarios' worlds hold a handful of orders; a US and a UK shop of their own, with a few
+# hundred seeded orders, show every kind of order (bundles, pre-orders, LIVE sessions, UK
+# addresses...). Their clocks move on a day after each round.
+_MARKET_SHOPS: dict[int, list[tuple[Any, str]]] = {}
+
+
+def _market_shops(d: Driver) -> list[tuple[Any, str]]:
+    from sandbox.client import SignedClient
+
+    if id(d) not in _MARKET_SHOPS:
+        shops = []
+        for region, seed in (("US", 7), ("GB", 8)):
+            credentials = d.control(
+                "post",
+                "/sandbox/tenants",
+                json={
+                    "name": f"coverage-{region}",
+                    "seed": seed,
+                    "region": region,
+                    "order_count": 150,
+                    "start": START.isoformat(),
+                    "frozen": True,
+                },
+            )
+            shops.append((SignedClient.for_tenant(d.http, credentials), credentials["app_key"]))
+        _MARKET_SHOPS[id(d)] = shops
+    return _MARKET_SHOPS[id(d)]
+
+
+def _call_on(
+    d: Driver, client: Any, method: str, route: str, body: Any = None, **params: Any
+) -> dict[str, Any]:
+    answer = client.call(method.upper(), route, params=params, body=body).json()
+    if answer.get("code") == 0:
+        d.answers[(method, route)].append(answer.get("data"))
+    return dict(answer)
+
+
+def _whole_order_book(d: Driver, client: Any, app_key: str) -> None:
+    """Every order of one shop, searched and read in both detail versions; then one buyer asks to
+    cancel, one pays, and the shop's clock moves on a day."""
+    tenant = {"x-sandbox-tenant": app_key}
+    orders: list[dict[str, Any]] = []
+    token = ""
+    while True:
+        found = _call_on(
+            d, client, "post", "/order/202309/orders/search", {}, page_size=100, page_token=token
+        )
+        orders += found["data"]["orders"]
+        token = found["data"]["next_page_token"]
+        if not token:
+            break
+    ids = [o["id"] for o in orders]
+    for start in range(0, len(ids), 50):
+        chunk = ",".join(ids[start : start + 50])
+        _call_on(d, client, "get", "/order/202507/orders", ids=chunk)
+        _call_on(d, client, "get", "/order/202309/orders", ids=chunk)
+    waiting = [
+        o["id"] for o in orders if o["status"] == "AWAITING_SHIPMENT" and not o["is_buyer_request_cancel"]
+    ]
+    unpaid = [o["id"] for o in orders if o["status"] == "UNPAID"]
+    if waiting:
+        d.control("post", f"/sandbox/orders/{waiting[0]}/buyer-cancel", json={}, headers=tenant)
+    if unpaid:
+        d.control("post", f"/sandbox/orders/{unpaid[0]}/pay", headers=tenant)
+    d.control("post", "/sandbox/clock/advance", json={"by": "1d"}, headers=tenant)
 
 
 TRACKING = ("/fulfillment/202309/orders/{order_id}/tracking", "/logistics/202604/orders/{order_id}/tracking")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.api import render
+from sandbox.api import render_orders
 from sandbox.api.listing import page_of
 from sandbox.domain.codes import Code
 from sandbox.domain.orders import Order
@@ -30,7 +30,7 @@ def search_orders(
     with ctx.world.session() as world:
         # A tenant's world holds one shop: every order in it is the shop's.
         index = world.orders_by_creation()
-        return page_of(world, "orders", index.records, where, render.order_202309, paging, index)
+        return page_of(world, "orders", index.records, where, render_orders.order_202309, paging, index)
 
 
 def _detail(ids: list[str], renderer: Callable[[Order], dict[str, Any]]) -> dict[str, Any]:
@@ -45,8 +45,8 @@ def _detail(ids: list[str], renderer: Callable[[Order], dict[str, Any]]) -> dict
 
 
 def get_order_detail(ids: list[str], **_: Any) -> dict[str, Any]:
-    return _detail(ids, render.order_202309)
+    return _detail(ids, render_orders.order_202309)
 
 
 def get_order_detail_202507(ids: list[str], **_: Any) -> dict[str, Any]:
-    return _detail(ids, render.order_202507)
+    return _detail(ids, render_orders.order_202507)

@@ -21,7 +21,6 @@ PENDING = {
     ("get", "/logistics/202309/warehouses"),
     ("get", "/logistics/202309/warehouses/{warehouse_id}/delivery_options"),
     ("get", "/logistics/202604/orders/{order_id}/tracking"),
-    ("get", "/order/202507/orders"),
     ("post", "/fulfillment/202309/files/upload"),
     ("post", "/fulfillment/202309/images/upload"),
     ("post", "/fulfillment/202309/orders/{order_id}/shipping_services/query"),
@@ -30,7 +29,6 @@ PENDING = {
     ("post", "/fulfillment/202512/packages"),
     ("post", "/fulfillment/202610/orders/{order_id}/packages"),
     ("post", "/fulfillment/202610/packages/{package_id}/shipping_info/update"),
-    ("post", "/order/202309/orders/search"),
     ("post", "/return_refund/202606/returns/{return_id}/reject"),
     ("put", "/event/202309/webhooks"),
 }
