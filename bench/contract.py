@@ -100,8 +100,10 @@ def served() -> Iterator[Served]:
                 continue
             body = None
             content = operation.get("requestBody", {}).get("content", {})
-            if "application/json" in content:
-                body = field_of(spec, content["application/json"].get("schema", {}))
+            for kind in ("application/json", "multipart/form-data"):  # uploads are multipart
+                if kind in content:
+                    body = field_of(spec, content[kind].get("schema", {}))
+                    break
             data = None
             answer = operation.get("responses", {}).get("200", {}).get("content", {})
             if "application/json" in answer:

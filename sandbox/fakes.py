@@ -511,3 +511,71 @@ def seed_orders(
         pending += running
     orders.sort(key=lambda o: (o.create_time, o.id))
     return orders, pending
+
+
+# ----- the shop's warehouse ------------------------------------------------------------------------
+REGION_NAMES = {
+    "US": "United States",
+    "GB": "United Kingdom",
+    "DE": "Germany",
+    "FR": "France",
+    "ES": "Spain",
+    "MX": "Mexico",
+}
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """The shop's one sales warehouse: where its parcels leave from (the sender of its packages)."""
+
+    id: str
+    entity_id: str
+    name: str
+    region_name: str
+    address: Address  # ``name`` is the contact person
+    latitude: str
+    longitude: str
+
+
+@lru_cache(maxsize=256)
+def warehouse(warehouse_id: str, shop_name: str, region: str) -> Warehouse:
+    """The warehouse, drawn from its own generator seeded with its ID (never the world's): the same
+    warehouse for every world of one shop, and no draw taken from the world's sequence. Its city is
+    a real place of the market, with that place's coordinates."""
+    from faker.providers.geo import Provider as Geo
+
+    market = MARKETS[region]
+    places = _places(market)
+    rng = random.Random(f"warehouse:{warehouse_id}")
+    cities = [c for c in Geo.land_coords if c[3] == region] or list(Geo.land_coords[:1])
+    latitude, longitude, city = _pick(rng, cities)[:3]
+    first, last = _pick(rng, places.first_names), _pick(rng, places.last_names)
+    if region == "US":
+        phone = f"({_between(rng, 201, 990)}){_between(rng, 201, 990)}-{_between(rng, 1000, 9999)}"
+    else:
+        phone = "0" + digits(rng, 10)
+    street = _pick(rng, places.streets)
+    unit = f"Unit {_between(rng, 1, 40)}"
+    if "\n" in street:  # "Flat 27F\nHill Islands": the flat goes on the second line
+        unit, _, street = street.partition("\n")
+    address = Address(
+        name=f"{first} {last}",
+        first_name=first,
+        last_name=last,
+        phone_number=phone,
+        address_line1=street,
+        address_line2=unit,
+        city=city,
+        state=_pick(rng, places.states),
+        postal_code=_pick(rng, places.postcodes),
+        region_code=region,
+    )
+    return Warehouse(
+        id=warehouse_id,
+        entity_id=digits(rng, 19, "7069"),
+        name=f"{shop_name} warehouse",
+        region_name=REGION_NAMES.get(region, region),
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+    )

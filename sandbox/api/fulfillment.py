@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sandbox import links
-from sandbox.api import render
+from sandbox import fakes, links
+from sandbox.api import render_fulfillment
 from sandbox.api.listing import page_of
 from sandbox.documents import document_link
 from sandbox.domain.events import RuleViolation
-from sandbox.domain.packages import HandoverMethod
+from sandbox.domain.packages import HandoverMethod, line_items_named
 from sandbox.domain.search import PackageFilter
 from sandbox.http.context import current, json_object
 from sandbox.http.envelope import success
@@ -48,9 +48,10 @@ def _errors(refused: list[tuple[str, RuleViolation]]) -> list[dict[str, Any]]:
 def get_package_detail(package_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
         package = world.logistics.package(package_id)
-        return success(
-            world.next_request_id(), render.package_202309(package, world.orders[package.order_id])
-        )
+        shop = world.profile.shop
+        warehouse = fakes.warehouse(shop.warehouse_id, shop.name, shop.region)
+        detail = render_fulfillment.package_detail(package, world.orders[package.order_id], warehouse)
+        return success(world.next_request_id(), detail)
 
 
 def search_packages(
@@ -65,7 +66,12 @@ def search_packages(
     paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
     with current().world.session() as world:
         packages = world.logistics.packages.values()
-        return page_of(world, "packages", packages, where, render.package_summary, paging)
+        orders = world.orders
+
+        def summary(package: Any) -> dict[str, Any]:
+            return render_fulfillment.package_summary(package, orders[package.order_id])
+
+        return page_of(world, "packages", packages, where, summary, paging)
 
 
 def get_handover_time_slots(package_id: str, **_: Any) -> dict[str, Any]:
@@ -108,6 +114,7 @@ def batch_ship_packages(body: Any, **_: Any) -> dict[str, Any]:
 def get_shipping_document(
     package_id: str, document_type: str, document_size: str = "A6", **_: Any
 ) -> dict[str, Any]:
+    # document_format (PDF or ZPL) and shipping_period are accepted: the documents are PDFs.
     ctx = current()
     with ctx.world.session() as world:
         package = world.logistics.package(package_id)
@@ -156,7 +163,7 @@ def update_order_shipping_info(order_id: str, body: Any, **_: Any) -> dict[str, 
 def get_order_tracking(order_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
         events = world.logistics.tracking_of(world.order_in_shop(order_id))
-        return success(world.next_request_id(), render.tracking(events))
+        return success(world.next_request_id(), render_fulfillment.tracking(events))
 
 
 def deliver_packages(body: Any, **_: Any) -> dict[str, Any]:
@@ -215,12 +222,7 @@ def upload_file(data: Any = None, name: str = "", **_: Any) -> dict[str, Any]:
         upload = world.uploads.add_file(content, name or getattr(data, "filename", "") or "", world.now())
         return success(
             world.next_request_id(),
-            {
-                "url": _file_url(ctx.base_url, upload.id),
-                "id": upload.id,
-                "name": upload.name,
-                "format": "PDF",
-            },
+            {"url": _file_url(ctx.base_url, upload.id), "name": upload.name},
         )
 
 
@@ -237,27 +239,22 @@ def _centimetres(dimension: dict[str, Any]) -> tuple[int, int, int]:
 
 def query_shipping_services(order_id: str, body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
+    named = list(request.get("order_line_item_ids", []))
+    named += [line["order_line_id"] for line in request.get("order_line_list", [])]
     with current().world.session() as world:
-        world.order_in_shop(order_id)
+        order = world.order_in_shop(order_id)
+        line_item_ids = line_items_named(order, named)
         services = world.logistics.shipping_services(_grams(request["weight"]))
         return success(
             world.next_request_id(),
-            {
-                "shipping_services": [
-                    {
-                        "id": s.id,
-                        "name": s.name,
-                        "price": s.price,
-                        "currency": world.stock.market.currency,
-                        "shipping_provider_id": s.provider.id,
-                        "shipping_provider_name": s.provider.name,
-                        "earliest_delivery_days": s.delivery_days[0],
-                        "latest_delivery_days": s.delivery_days[1],
-                        "is_default": i == 0,
-                    }
-                    for i, s in enumerate(services)
-                ]
-            },
+            render_fulfillment.shipping_services(
+                order,
+                line_item_ids,
+                request["weight"],
+                request["dimension"],
+                services,
+                world.stock.market.currency,
+            ),
         )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.domain import packages
+from sandbox import fakes
+from sandbox.api import render_fulfillment
 from sandbox.domain.codes import Code
 from sandbox.domain.orders import ShippingType
 from sandbox.fakes import DELIVERY_OPTIONS
@@ -12,35 +13,24 @@ from sandbox.http.context import current
 from sandbox.http.envelope import ApiError, success
 
 _OPTIONS = {
-    DELIVERY_OPTIONS[ShippingType.TIKTOK]: ("Standard shipping", "STANDARD"),
-    DELIVERY_OPTIONS[ShippingType.SELLER]: ("Shipped by seller", "SEND_BY_SELLER"),
+    DELIVERY_OPTIONS[ShippingType.TIKTOK]: (
+        "Standard shipping",
+        "STANDARD",
+        "The platform buys the label from its carrier; pickup or drop-off.",
+    ),
+    DELIVERY_OPTIONS[ShippingType.SELLER]: (
+        "Shipped by seller",
+        "SEND_BY_SELLER",
+        "The seller ships with its own carrier and uploads the tracking number.",
+    ),
 }
 
 
 def get_warehouses(**_: Any) -> dict[str, Any]:
-    ctx = current()
-    with ctx.world.session() as world:
+    with current().world.session() as world:
         shop = world.profile.shop
-        return success(
-            world.next_request_id(),
-            {
-                "warehouses": [
-                    {
-                        "id": shop.warehouse_id,
-                        "name": f"{shop.name} warehouse",
-                        "effect_status": "ENABLED",
-                        "type": "SALES_WAREHOUSE",
-                        "sub_type": "DOMESTIC_WAREHOUSE",
-                        "is_default": True,
-                        "address": {
-                            "region_code": shop.region,
-                            "city": f"{shop.name} city",
-                            "postal_code": "00001",
-                        },
-                    }
-                ]
-            },
-        )
+        warehouse = fakes.warehouse(shop.warehouse_id, shop.name, shop.region)
+        return success(world.next_request_id(), {"warehouses": [render_fulfillment.warehouse(warehouse)]})
 
 
 def get_delivery_options(warehouse_id: str, **_: Any) -> dict[str, Any]:
@@ -50,19 +40,8 @@ def get_delivery_options(warehouse_id: str, **_: Any) -> dict[str, Any]:
                 Code.INVALID_REQUEST, f"Invalid request: warehouse {warehouse_id} is not this shop's"
             )
         options = [
-            {
-                "id": option_id,
-                "name": name,
-                "type": kind,
-                "weight_limit": {"max_weight": packages.MAX_WEIGHT_GRAMS, "min_weight": 1, "unit": "GRAM"},
-                "dimension_limit": {
-                    "length": packages.MAX_SIDE_CM,
-                    "width": packages.MAX_SIDE_CM,
-                    "height": packages.MAX_SIDE_CM,
-                    "unit": "CM",
-                },
-            }
-            for option_id, (name, kind) in _OPTIONS.items()
+            render_fulfillment.delivery_option(option_id, name, kind, description)
+            for option_id, (name, kind, description) in _OPTIONS.items()
         ]
         return success(world.next_request_id(), {"delivery_options": options})
 

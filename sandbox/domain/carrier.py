@@ -346,3 +346,23 @@ def return_arrives(shipment: Shipment, at: datetime) -> tuple[TrackingEvent, Out
         )
     shipment.events.append(event)
     return event, Outcome(events=[recorded(shipment, event)])
+
+
+# The tracking answer's ``action_code``, "code that identifies the tracking event type": one number
+# per carrier detail code, the status's group times 100 plus the detail's sequence
+# (``InTransit_002`` is 202, ``AttemptFail_001`` is 401), so that one kind of event always has one code.
+_ACTION_GROUPS = {
+    TrackingStatus.INFO_RECEIVED: 1,
+    TrackingStatus.IN_TRANSIT: 2,
+    TrackingStatus.OUT_FOR_DELIVERY: 3,
+    TrackingStatus.ATTEMPT_FAIL: 4,
+    TrackingStatus.DELIVERED: 5,
+    TrackingStatus.AVAILABLE_FOR_PICKUP: 6,
+    TrackingStatus.EXCEPTION: 7,
+}
+
+
+def action_code(event: TrackingEvent) -> int:
+    """The event's action code (see ``_ACTION_GROUPS``)."""
+    _, _, sequence = event.detail_code.rpartition("_")
+    return _ACTION_GROUPS[event.status] * 100 + (int(sequence) if sequence.isdigit() else 0)

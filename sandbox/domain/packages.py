@@ -319,3 +319,52 @@ def update_shipping_info(
             )
         ]
     )
+
+
+# ----- how the platform describes a package (package detail and search) ----------------------
+# "TO_FULFILL: Waiting for the merchant or warehouse to ship the package. PROCESSING: Package has
+# been arranged by seller. Waiting for carrier to collect the parcel."
+TO_FULFILL = "TO_FULFILL"
+
+
+def shown_status(package: Package) -> str:
+    """The package status the API shows: a package not yet arranged is still to fulfil."""
+    if package.status is PackageStatus.PROCESSING and not package.arranged:
+        return TO_FULFILL
+    return package.status.value
+
+
+def ship_exception_reason(package: Package) -> str:
+    """Why the package could not be delivered (the docs' values, their spelling), or "" when it
+    met no exception."""
+    if package.return_status is not None:
+        return "PACKAGE_SCRAP" if package.return_status.value == "DESTROYED" else "RETURNED_TO_SHIPPER"
+    if package.lost:
+        return "PACKAGE_LOST"
+    return ""
+
+
+def sub_status(package: Package) -> str:
+    """The package's sub-status: STOCKING until it is arranged, RTS with its label (or its
+    seller's tracking number) until the carrier collects, TTS with the carrier, DELIVERED, and
+    SHIP_EXCEPTION for a parcel lost or sent back to the seller."""
+    if ship_exception_reason(package):
+        return "SHIP_EXCEPTION"
+    if package.status is PackageStatus.CANCELLED:
+        return "CANCELLED"
+    if package.status is PackageStatus.COMPLETED:
+        return "DELIVERED"
+    if package.status is PackageStatus.FULFILLING:
+        return "TTS"
+    return "RTS" if package.arranged else "STOCKING"
+
+
+def line_items_named(order: Order, line_item_ids: Iterable[str]) -> list[str]:
+    """The order's line items a request names (all of them when it names none); an ID that is not
+    one of the order's is refused."""
+    ids = list(dict.fromkeys(line_item_ids))
+    known = [item.id for item in order.line_items]
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise RuleViolation(f"line items not in order {order.id}: {', '.join(unknown)}")
+    return ids or known

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from sandbox.domain.cancellations import CANCEL_TYPE_202602
 from sandbox.domain.events import RuleViolation
+from sandbox.domain.packages import shown_status
 
 SORT_FIELDS = ("create_time", "update_time")
 
@@ -102,7 +103,7 @@ class PackageFilter(_Compiled):
         checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
         if self.package_status:
             status = self.package_status
-            checks.append(lambda p: p.status.value == status)
+            checks.append(lambda p: shown_status(p) == status)
         object.__setattr__(self, "_checks", checks)
 
 

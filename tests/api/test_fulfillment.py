@@ -268,7 +268,10 @@ def test_proof_of_delivery_is_uploaded_then_used_to_deliver(tts, http):
     pdf_file = data(
         upload(tts, "/fulfillment/202309/files/upload", b"%PDF-1.4\n%%EOF\n", "pod.pdf", "application/pdf")
     )
-    assert pdf_file["format"] == "PDF" and pdf_file["name"] == "pod.pdf"
+    # The documented answer is the link and the name (no format field): the link serves the PDF.
+    assert set(pdf_file) == {"url", "name"} and pdf_file["name"] == "pod.pdf"
+    pdf = http.get(pdf_file["url"].removeprefix("http://testserver"))
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
     order = first_order(tts, order_status="AWAITING_SHIPMENT", shipping_type="SELLER")
     package_id = data(
