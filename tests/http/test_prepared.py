@@ -84,6 +84,24 @@ OPEN_API = [
         {"document_type": "SHIPPING_LABEL"},
         "",
     ),
+    ("GET", "/logistics/202604/orders/{order}/tracking", {}, ""),
+    ("GET", "/logistics/202604/orders/404/tracking", {}, ""),
+    ("GET", "/fulfillment/202309/packages/{package}/handover_time_slots", {}, ""),
+    (
+        "POST",
+        "/fulfillment/202610/orders/{order}/packages",
+        {},
+        '{"tracking_number":"X-1","shipping_provider_id":"p"}',
+    ),
+    ("POST", "/fulfillment/202610/orders/{order}/packages", {}, '{"shipping_info_list":[]}'),
+    (
+        "POST",
+        "/fulfillment/202610/orders/{order}/packages",
+        {},
+        '{"shipping_info_list":[{"tracking_number":"X-2","shipping_provider_id":"p"}]}',
+    ),
+    ("POST", "/fulfillment/202512/packages", {}, '{"ship_type":"3","order_list_ids":["{order}","{other}"]}'),
+    ("POST", "/fulfillment/202512/packages", {}, '{"ship_type":"1","order_id":"{order}"}'),
     ("POST", "/return_refund/202309/cancellations/search", {"page_size": "10"}, "{}"),
     ("POST", "/return_refund/202309/returns/search", {"page_size": "10"}, '{"return_status":["NOPE"]}'),
     ("GET", "/authorization/202309/shops", {}, ""),
@@ -158,7 +176,7 @@ def test_the_open_api_answers_the_same_either_way() -> None:
     timestamp = int(time.time())
     headers = {"x-tts-access-token": TOKEN}
     for method, path, params, body in OPEN_API:
-        path = _fill(path, found)
+        path, body = _fill(path, found), _fill(body, found)
         filled = (
             {k: _fill(v, found) for k, v in params.items()}
             if isinstance(params, dict)
