@@ -198,4 +198,12 @@ def get_aftersale_eligibility(order_id: str, **_: Any) -> dict[str, Any]:
 search_cancellations_202602 = search_cancellations
 cancel_order_202602 = cancel_order
 search_returns_202602 = search_returns
-reject_return_202606 = reject_return
+
+
+def reject_return_202606(return_id: str, body: Any, **_: Any) -> dict[str, Any]:
+    request = json_object(body)  # images are accepted and not kept
+    with current().world.session() as world:
+        world.reject_return(
+            return_id, request["reject_reason"], request.get("comment", ""), request["decision"]
+        )
+        return success(world.next_request_id(), {})

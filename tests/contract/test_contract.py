@@ -34,7 +34,6 @@ PENDING = {
     ("post", "/return_refund/202602/cancellations"),
     ("post", "/return_refund/202602/cancellations/search"),
     ("post", "/return_refund/202602/returns/search"),
-    ("post", "/return_refund/202606/returns/{return_id}/reject"),
     ("put", "/event/202309/webhooks"),
 }
 

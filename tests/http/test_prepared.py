@@ -102,6 +102,13 @@ OPEN_API = [
     ),
     ("POST", "/fulfillment/202512/packages", {}, '{"ship_type":"3","order_list_ids":["{order}","{other}"]}'),
     ("POST", "/fulfillment/202512/packages", {}, '{"ship_type":"1","order_id":"{order}"}'),
+    (
+        "POST",
+        "/return_refund/202606/returns/404/reject",
+        {},
+        '{"decision":"REJECT_RETURN","reject_reason":"x"}',
+    ),
+    ("POST", "/return_refund/202606/returns/404/reject", {}, '{"reject_reason":"x"}'),
     ("POST", "/return_refund/202309/cancellations/search", {"page_size": "10"}, "{}"),
     ("POST", "/return_refund/202309/returns/search", {"page_size": "10"}, '{"return_status":["NOPE"]}'),
     ("GET", "/authorization/202309/shops", {}, ""),
