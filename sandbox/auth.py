@@ -7,7 +7,7 @@ sandbox-only hint: the string the sandbox expected to be signed (never the secre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -54,12 +54,14 @@ def verify(
     level: AuthLevel,
     *,
     path: str,
-    params: Mapping[str, str],
+    query: Sequence[tuple[str, str]],
     headers: Mapping[str, str],
     body: bytes,
     content_type: str,
     wall_now: datetime,
 ) -> Verified:
+    """``query``: the query's (name, value) pairs as sent; a repeated key is signed once per value."""
+    params = dict(query)
     app_key = params.get("app_key", "")
     if not app_key:
         raise ApiError(Code.INVALID_REQUEST, "Invalid request: app_key is missing")
@@ -72,9 +74,9 @@ def verify(
     if not given:
         raise ApiError(Code.INVALID_REQUEST, "Invalid request: sign is missing")
     _check_timestamp(params.get("timestamp", ""), wall_now)
-    expected = signing.sign(tenant.app_secret, path, params, body, content_type)
+    expected = signing.sign(tenant.app_secret, path, query, body, content_type)
     if not signing.signatures_match(expected, given):
-        text = signing.string_to_sign(path, params, body, content_type)
+        text = signing.string_to_sign(path, query, body, content_type)
         raise ApiError(
             Code.INVALID_SIGN,
             "Invalid sign. Sandbox hint: the string the sandbox signed (before wrapping it in the "

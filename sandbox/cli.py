@@ -259,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         default=[],
         metavar="KEY=VALUE",
-        help="extra query parameters, e.g. page_size=10 or ids=1,2 (optional)",
+        help="extra query parameters, e.g. page_size=10, ids=1,2, or a repeated key: ids=1 ids=2 (optional)",
     )
     sign.add_argument("-X", "--method", default=None, help="HTTP method (GET, or POST with --data)")
     sign.add_argument("-d", "--data", default=None, help="JSON body, signed exactly as given")
@@ -296,15 +296,21 @@ def signed_curl(args: argparse.Namespace, timestamp: int) -> str:
     cipher = args.shop_cipher or (DEFAULT_SHOP_CIPHER if path.startswith(SHOP_SCOPED) else None)
     if cipher and not args.no_shop_cipher:
         params["shop_cipher"] = cipher
+    extra: list[tuple[str, str]] = []  # a repeated key is sent, and signed, once per value
     for pair in args.params:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise SystemExit(f"tts-sandbox sign: '{pair}' is not KEY=VALUE")
-        params[key] = value
+        if key in params:
+            params[key] = value
+        else:
+            extra.append((key, value))
+    query = [*params.items(), *extra]
     body = args.data or ""
-    params["sign"] = signing.sign(args.app_secret, path, params, body, "application/json" if body else "")
+    content_type = "application/json" if body else ""
+    query.append(("sign", signing.sign(args.app_secret, path, query, body, content_type)))
     method = args.method or ("POST" if body else "GET")
-    url = f"{args.base_url.rstrip('/')}{path}?{urlencode(params)}"
+    url = f"{args.base_url.rstrip('/')}{path}?{urlencode(query)}"
     parts = ["curl", "-sS", "-X", method, url, "-H", f"x-tts-access-token: {args.access_token}"]
     if body:
         parts += ["-H", "content-type: application/json", "--data-raw", body]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -51,23 +51,35 @@ class SignedClient:
         method: str,
         path: str,
         *,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         body: Any = None,
         shop: bool = True,
         timestamp: int | None = None,
     ) -> Any:
-        """Sign and send. ``body``: a dict (serialized once, signed as sent), bytes or str. A query
-        string in ``path`` joins ``params`` (the signature covers the path without it)."""
+        """Sign and send. ``params``: a mapping (a list value is comma-joined, ``ids=A,B``) or
+        (key, value) pairs, where a key may repeat (``ids=A&ids=B``, signed once per value, in
+        order). ``body``: a dict (serialized once, signed as sent), bytes or str. A query string in
+        ``path`` joins ``params`` (the signature covers the path without it)."""
         path, _, inline = path.partition("?")
-        params = {**dict(parse_qsl(inline, keep_blank_values=True)), **(params or {})}
-        query: dict[str, str] = {
+        inline_pairs = parse_qsl(inline, keep_blank_values=True)
+        if params is None or isinstance(params, Mapping):
+            given: list[tuple[str, Any]] = list({**dict(inline_pairs), **(params or {})}.items())
+        else:
+            given = [*inline_pairs, *params]
+        base: dict[str, str] = {
             "app_key": self.app_key,
             "timestamp": str(timestamp if timestamp is not None else int(time.time())),
         }
         if shop and self.shop_cipher:
-            query["shop_cipher"] = self.shop_cipher
-        for key, value in params.items():
-            query[key] = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+            base["shop_cipher"] = self.shop_cipher
+        rest: list[tuple[str, str]] = []
+        for key, value in given:
+            text = ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+            if key in base:
+                base[key] = text
+            elif key != "sign":
+                rest.append((key, text))
+        query = [*base.items(), *rest]
         raw = b""
         if body is not None:
             raw = (
@@ -78,7 +90,8 @@ class SignedClient:
         headers = {"x-tts-access-token": self.access_token}
         if raw:
             headers["content-type"] = "application/json"
-        query["sign"] = signing.sign(self.app_secret, path, query, raw, headers.get("content-type", ""))
+        signature = signing.sign(self.app_secret, path, query, raw, headers.get("content-type", ""))
+        query.append(("sign", signature))
         return self.http.request(method, path, params=query, content=raw or None, headers=headers)
 
     def get(self, path: str, **kwargs: Any) -> Any:

@@ -2,7 +2,8 @@
 
 The recipe, as the platform applies it:
 1. take the query parameters except ``sign`` and ``access_token``;
-2. sort them by key and concatenate ``key + value`` with no separators;
+2. sort them by key and concatenate ``key + value`` with no separators (a key sent more than once,
+   ``ids=A&ids=B``, is signed once per value, in the order sent: ``idsAidsB``);
 3. prefix the request path;
 4. append the raw body exactly as sent, unless the request is multipart/form-data;
 5. wrap the result in the app secret on both sides;
@@ -26,7 +27,8 @@ def string_to_sign(
 ) -> str:
     """The string the platform signs, before the app secret is wrapped around it."""
     items = params.items() if isinstance(params, Mapping) else params
-    kept = sorted((k, v) for k, v in items if k not in EXCLUDED_PARAMS)
+    # By key only: the sort is stable, so the values of a repeated key keep the order they came in.
+    kept = sorted(((k, v) for k, v in items if k not in EXCLUDED_PARAMS), key=lambda pair: pair[0])
     text = path + "".join(f"{key}{value}" for key, value in kept)
     if body and not content_type.lower().startswith("multipart/form-data"):
         text += body.decode("utf-8", "surrogateescape") if isinstance(body, bytes) else body

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox import fakes, links
-from sandbox.api import render_fulfillment
+from sandbox.api import render, render_fulfillment
 from sandbox.api.listing import page_of
 from sandbox.documents import document_link
 from sandbox.domain.events import RuleViolation
@@ -83,8 +83,10 @@ def get_handover_time_slots(package_id: str, **_: Any) -> dict[str, Any]:
             {
                 "can_pickup": True,
                 "can_drop_off": True,
+                "can_van_collection": False,
+                # "avaliable": the platform's own spelling of the field.
                 "pickup_slots": [
-                    {"start_time": int(s.timestamp()), "end_time": int(e.timestamp()), "available": True}
+                    {"start_time": int(s.timestamp()), "end_time": int(e.timestamp()), "avaliable": True}
                     for s, e in slots
                 ],
             },
@@ -183,10 +185,32 @@ def deliver_packages(body: Any, **_: Any) -> dict[str, Any]:
         return success(world.next_request_id(), {"errors": _errors(refused)})
 
 
-# Later versions of the same operations: same behaviour, same shapes in the sandbox.
-mark_package_shipped_202610 = mark_package_shipped
-update_package_shipping_info_202610 = update_package_shipping_info
-get_order_tracking_202604 = get_order_tracking
+# Later versions of the same operations: the same behaviour, in each version's own shapes.
+def mark_package_shipped_202610(order_id: str, body: Any, **_: Any) -> dict[str, Any]:
+    request = json_object(body)
+    [shipping] = request["shipping_info_list"]  # the spec allows one
+    lines = [line["order_line_id"] for line in request.get("order_line_list", [])]
+    with current().world.session() as world:
+        order, package = world.mark_package_shipped(
+            order_id, lines, shipping["tracking_number"], shipping["shipping_provider_id"]
+        )
+        return success(world.next_request_id(), render.marked_shipped_202610(order, package))
+
+
+def update_package_shipping_info_202610(package_id: str, body: Any, **_: Any) -> dict[str, Any]:
+    [shipping] = json_object(body)["shipping_info_list"]  # the spec allows one
+    with current().world.session() as world:
+        world.update_package_shipping_info(
+            package_id, shipping["tracking_number"], shipping["shipping_provider_id"]
+        )
+        return success(world.next_request_id(), {})
+
+
+def get_order_tracking_202604(order_id: str, **_: Any) -> dict[str, Any]:
+    with current().world.session() as world:
+        order = world.order_in_shop(order_id)
+        parcel = world.logistics.parcel_of(order)
+        return success(world.next_request_id(), render.logistics_tracking_202604(order.id, parcel))
 
 
 def _file_url(base_url: str, upload_id: str) -> str:
@@ -237,6 +261,14 @@ def _centimetres(dimension: dict[str, Any]) -> tuple[int, int, int]:
     return sides[0], sides[1], sides[2]
 
 
+def _grams_given(request: dict[str, Any]) -> int | None:
+    return _grams(request["weight"]) if "weight" in request else None
+
+
+def _centimetres_given(request: dict[str, Any]) -> tuple[int, int, int] | None:
+    return _centimetres(request["dimension"]) if "dimension" in request else None
+
+
 def query_shipping_services(order_id: str, body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
     named = list(request.get("order_line_item_ids", []))
@@ -261,21 +293,16 @@ def query_shipping_services(order_id: str, body: Any, **_: Any) -> dict[str, Any
 def create_package_202512(body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)
     with current().world.session() as world:
-        order, package = world.create_package_label(
-            request["order_id"],
-            request["shipping_service_id"],
-            _grams(request["weight"]),
-            _centimetres(request["dimension"]),
+        _order, package, service = world.create_package_label(
+            request.get("order_id", ""),
+            request.get("shipping_service_id", ""),
+            _grams_given(request),
+            _centimetres_given(request),
+            ship_type=request["ship_type"],
         )
         return success(
             world.next_request_id(),
-            {
-                "package_id": package.id,
-                "order_id": order.id,
-                "tracking_number": package.tracking_number,
-                "shipping_provider_id": package.shipping_provider_id,
-                "shipping_provider_name": package.shipping_provider_name,
-            },
+            render.created_package_202512(package, service, world.stock.market.currency),
         )
 
 

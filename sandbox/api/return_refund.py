@@ -271,5 +271,10 @@ def cancel_order_202602(body: Any, **_: Any) -> dict[str, Any]:
         )
 
 
-# A later version of the same operation: same behaviour in the sandbox.
-reject_return_202606 = reject_return
+def reject_return_202606(return_id: str, body: Any, **_: Any) -> dict[str, Any]:
+    request = json_object(body)  # images are accepted and not kept
+    with current().world.session() as world:
+        world.reject_return(
+            return_id, request["reject_reason"], request.get("comment", ""), request["decision"]
+        )
+        return success(world.next_request_id(), {})

@@ -279,14 +279,53 @@ def auto_approved(record: ReturnRequest, at: datetime) -> Outcome:
     return _approve(record, at, Role.SYSTEM)
 
 
+class RejectDecision(StrEnum):
+    """What a seller rejects (the 202606 reject takes it), each fitting one kind of request."""
+
+    REJECT_REFUND = "REJECT_REFUND"  # a pending refund-only request
+    REJECT_RETURN = "REJECT_RETURN"  # a pending return-and-refund request
+    REJECT_RECEIVED_PACKAGE = "REJECT_RECEIVED_PACKAGE"  # a return the buyer has shipped back
+    REJECT_REPLACEMENT = "REJECT_REPLACEMENT"  # a replacement request: the sandbox has none
+    OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG = "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG"
+
+
+def _decision_for(record: ReturnRequest) -> RejectDecision:
+    """The decision that rejects the request in its status (one of REJECT_REASONS' statuses)."""
+    if record.status is ReturnStatus.BUYER_SHIPPED:
+        return RejectDecision.REJECT_RECEIVED_PACKAGE
+    if record.type is ReturnType.REFUND:
+        return RejectDecision.REJECT_REFUND
+    return RejectDecision.REJECT_RETURN
+
+
+def _check_decision(record: ReturnRequest, decision: str) -> None:
+    fitting = _decision_for(record)
+    if decision != fitting:
+        raise RuleViolation(
+            f"decision {decision} does not fit return {record.id} (a {record.type.value} request, "
+            f"{record.status.value}): send {fitting.value}",
+            code=Code.RETURN_STATUS_NOT_ALLOWED,
+        )
+
+
 def reject_reasons(record: ReturnRequest) -> tuple[RejectReason, ...]:
     return REJECT_REASONS.get(record.status, ())
 
 
-def seller_rejects(record: ReturnRequest, at: datetime, reason: str, comment: str = "") -> Outcome:
-    """Refuse a pending request, or refuse the returned package."""
+def seller_rejects(
+    record: ReturnRequest, at: datetime, reason: str, comment: str = "", decision: str | None = None
+) -> Outcome:
+    """Refuse a pending request, or refuse the returned package. A ``decision`` (202606) must be
+    the one that fits the request: REJECT_REFUND, REJECT_RETURN or REJECT_RECEIVED_PACKAGE."""
+    if decision == RejectDecision.OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG:
+        raise RuleViolation(
+            f"decision {decision} is not supported: the sandbox has no partial refunds; approve the "
+            f"return, or reject the received package with {RejectDecision.REJECT_RECEIVED_PACKAGE}"
+        )
     if record.status not in REJECT_REASONS:
         raise _not_allowed(record, "a seller can reject", "a pending request or a shipped return")
+    if decision is not None:
+        _check_decision(record, decision)
     names = [r.name for r in REJECT_REASONS[record.status]]
     if reason not in names:
         raise RuleViolation(

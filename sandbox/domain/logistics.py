@@ -423,15 +423,28 @@ class Logistics:
                 )
         return services
 
+    def shipping_service(self, service_id: str, weight_grams: int) -> ShippingService:
+        """The service named, or without a name the default one (the first offered)."""
+        services = self.shipping_services(weight_grams)
+        if not service_id:
+            return services[0]
+        service = next((s for s in services if s.id == service_id), None)
+        if service is None:
+            raise RuleViolation(
+                f"shipping_service_id {service_id} is not offered: query shipping_services first"
+            )
+        return service
+
     def create_label(
         self,
         package: Package,
         service_id: str,
-        weight_grams: int,
-        dimension_cm: tuple[int, int, int],
+        weight_grams: int | None,
+        dimension_cm: tuple[int, int, int] | None,
         at: datetime,
     ) -> Outcome:
-        """Buy the label for a platform-shipped package with the seller's own weight and size."""
+        """Buy the label for a platform-shipped package with the seller's own weight and size
+        (None: the package's own), with the service named (or the default one)."""
         order = self._order(package)
         packages.check_shippable(package, order)
         if package.shipping_type is not ShippingType.TIKTOK:
@@ -441,12 +454,11 @@ class Logistics:
                 f"package {package.id} already has a label ({package.tracking_number})",
                 code=Code.PACKAGE_ALREADY_SHIPPED,
             )
-        service = next((s for s in self.shipping_services(weight_grams) if s.id == service_id), None)
-        if service is None:
-            raise RuleViolation(
-                f"shipping_service_id {service_id} is not offered: query shipping_services first"
-            )
-        package.weight_grams, package.dimension_cm = weight_grams, dimension_cm
+        weight = package.weight_grams if weight_grams is None else weight_grams
+        service = self.shipping_service(service_id, weight)
+        package.weight_grams = weight
+        if dimension_cm is not None:
+            package.dimension_cm = dimension_cm
         problem = packages.label_problem(package, order)
         if problem is not None:
             raise packages.label_refused(package, problem, at)
@@ -678,6 +690,13 @@ class Logistics:
             self.shipments.get(package.tracking_number) if package and package.tracking_number else None
         )
         return fulfillment.logistics_issue_tags(order, package, shipment, now)
+
+    def parcel_of(self, order: Order) -> Shipment | None:
+        """The carrier's shipment of the order's package, once it has one."""
+        package = self.package_of(order)
+        if package is None or not package.tracking_number:
+            return None
+        return self.shipments.get(package.tracking_number)
 
     def tracking_of(self, order: Order) -> list[TrackingEvent]:
         package = self.package_of(order)

@@ -368,3 +368,30 @@ def line_items_named(order: Order, line_item_ids: Iterable[str]) -> list[str]:
     if unknown:
         raise RuleViolation(f"line items not in order {order.id}: {', '.join(unknown)}")
     return ids or known
+
+
+class ShipType(StrEnum):
+    """How the 202512 create package puts line items in packages."""
+
+    ONE_ORDER = "1"  # all of one order's line items in one package
+    SPLIT = "2"  # some of an order's line items, in several packages
+    COMBINED = "3"  # several orders in one package
+
+
+def check_package_request(ship_type: str, order_id: str) -> None:
+    """The sandbox keeps every order in one package of its own: it creates one for a whole order
+    (ship_type 1), and neither splits an order (2) nor combines orders (3)."""
+    if ship_type == ShipType.SPLIT:
+        raise RuleViolation(
+            "ship_type 2 (some of an order's line items, in several packages) is not supported: "
+            "the sandbox does not split orders; send ship_type 1 for the whole order"
+        )
+    if ship_type == ShipType.COMBINED:
+        raise RuleViolation(
+            "ship_type 3 (several orders in one package) is not supported: the sandbox does not "
+            "combine orders; send ship_type 1 for each order"
+        )
+    if ship_type != ShipType.ONE_ORDER:
+        raise RuleViolation(f"ship_type '{ship_type}' is not one of 1, 2, 3")
+    if not order_id:
+        raise RuleViolation("order_id is required with ship_type 1")

@@ -62,6 +62,15 @@ def query(scope: Scope) -> dict[str, str]:
     return dict(query_pairs(scope))
 
 
+def query_joined(scope: Scope) -> dict[str, str]:
+    """The query with each key once, a repeated key's values comma-joined in the order sent
+    (``ids=A&ids=B`` reads ``ids=A,B``, as the operation reads an array): what the journal shows."""
+    joined: dict[str, str] = {}
+    for key, value in query_pairs(scope):
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    return joined
+
+
 def set_context(scope: Scope, ctx: RequestContext) -> None:
     host = headers(scope).get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
     ctx = replace(ctx, base_url=f"{scope.get('scheme', 'http')}://{host}")

@@ -23,7 +23,18 @@ from sandbox import auth
 from sandbox.clock import wall_now
 from sandbox.domain.codes import Code, http_status
 from sandbox.faults import Decision, FaultedRequest
-from sandbox.http.asgi import headers, query, reached, read_body, replay, send_json, set_context, until_free
+from sandbox.http.asgi import (
+    headers,
+    query,
+    query_joined,
+    query_pairs,
+    reached,
+    read_body,
+    replay,
+    send_json,
+    set_context,
+    until_free,
+)
 from sandbox.http.connexion_private import routing_of
 from sandbox.http.context import RequestContext
 from sandbox.http.envelope import ApiError, ControlError, failure
@@ -113,7 +124,8 @@ class Gateway:
         params = query(scope)
         tenant = self.host.tenants.get(params.get("app_key", ""))
         reached(scope, tenant)
-        request = JournalRequest(operation_id, scope["method"], scope["path"], params, b"", TIKTOK)
+        journaled = query_joined(scope)
+        request = JournalRequest(operation_id, scope["method"], scope["path"], journaled, b"", TIKTOK)
         try:
             request.body = await read_body(receive)
             # From here to the handler nothing awaits: a world free now is free when taken.
@@ -125,7 +137,7 @@ class Gateway:
                     self.host.tenants,
                     info.auth,
                     path=scope["path"],
-                    params=params,
+                    query=query_pairs(scope),
                     headers=request_headers,
                     body=request.body,
                     content_type=content_type,
@@ -246,7 +258,7 @@ class Gateway:
             await self.app(scope, replay(body, receive), send)
             return
         request = JournalRequest(
-            operation_id, scope["method"], scope["path"], query(scope), body, surface.journal_name
+            operation_id, scope["method"], scope["path"], query_joined(scope), body, surface.journal_name
         )
         # The control plane's handlers run on worker threads and the gate takes no world lock for
         # them; the carrier's and the Seller Center's faults are decided under the tenant's lock.

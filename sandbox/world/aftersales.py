@@ -47,7 +47,7 @@ class AftersalesOperations(WorldCore):
             record = aftersales.find(self.returns, return_id)
             self.apply(aftersales.seller_decides(record, self.clock.now(), decision, buyer_keep_item))
 
-    def reject_return(self, return_id: str, reason: str, comment: str) -> None:
+    def reject_return(self, return_id: str, reason: str, comment: str, decision: str | None = None) -> None:
         with self.session():
             record = aftersales.find(self.returns, return_id)
-            self.apply(aftersales.seller_rejects(record, self.clock.now(), reason, comment))
+            self.apply(aftersales.seller_rejects(record, self.clock.now(), reason, comment, decision))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sandbox.domain import orders, packages
 from sandbox.domain.events import Outcome, RuleViolation
-from sandbox.domain.logistics import seller_delivers
+from sandbox.domain.logistics import ShippingService, seller_delivers
 from sandbox.domain.orders import Order
 from sandbox.domain.packages import HandoverMethod, Package
 from sandbox.domain.uploads import proof_of_delivery
@@ -128,10 +128,18 @@ class FulfillmentOperations(WorldCore):
             )
 
     def create_package_label(
-        self, order_id: str, service_id: str, weight_grams: int, dimension_cm: tuple[int, int, int]
-    ) -> tuple[Order, Package]:
-        """The US flow: buy the platform label first, with the seller's weight and size."""
+        self,
+        order_id: str,
+        service_id: str = "",
+        weight_grams: int | None = None,
+        dimension_cm: tuple[int, int, int] | None = None,
+        *,
+        ship_type: str = packages.ShipType.ONE_ORDER,
+    ) -> tuple[Order, Package, ShippingService]:
+        """The US flow: buy the platform label first, with the seller's weight and size (None: the
+        package's own) and the service named (or the default one); answers the service used."""
         with self.session():
+            packages.check_package_request(ship_type, order_id)
             order = self.order_in_shop(order_id)
             package = self.logistics.package_to_label(order)
             self._attempt(
@@ -139,7 +147,7 @@ class FulfillmentOperations(WorldCore):
                     package, service_id, weight_grams, dimension_cm, self.clock.now()
                 )
             )
-            return order, package
+            return order, package, self.logistics.shipping_service(service_id, package.weight_grams)
 
     def deliver_packages(self, reports: list[DeliveryReport]) -> list[tuple[str, RuleViolation]]:
         """Sellers who deliver themselves report each package's outcome; answers the refusals."""

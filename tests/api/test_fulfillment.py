@@ -20,11 +20,19 @@ SHIP = "/fulfillment/202309/packages/{}/ship"
 
 
 def assert_sides_agree(tts, http, order_id, tracking_number):
-    """The TikTok tracking (newest first, ms) and the carrier's events (oldest first) tell one story."""
+    """The TikTok tracking (newest first, ms), the same events by parcel at 202604, and the
+    carrier's events (oldest first) tell one story."""
     tiktok = tracking(tts, order_id)
-    later_version = tracking(tts, order_id, "logistics/202604")
+    by_parcel = data(tts.get(f"/logistics/202604/orders/{order_id}/tracking"))
     carrier = carrier_events(http, tracking_number)
-    assert later_version == tiktok
+    assert by_parcel["order_id"] == order_id
+    [parcel] = by_parcel["logistics_details"]
+    assert parcel["newest_tracking_no"] == tracking_number
+    carrier_name = http.get(f"/carrier/v1/tracking/{tracking_number}").json()["carrier"]["name"]
+    assert parcel["carrier_name"] == carrier_name
+    names = [t.pop("action_code_name") for t in parcel["track_list"]]
+    assert parcel["track_list"] == [{**event, "tracking_no": tracking_number} for event in tiktok]
+    assert names == [e["detail_code"] for e in reversed(carrier)]
     assert [t["description"] for t in reversed(tiktok)] == [
         f"{e['message']}, {e['location']}" for e in carrier
     ]
@@ -164,7 +172,7 @@ def test_seller_shipping_with_an_outside_tracking_number_is_tracked_by_the_carri
     data(
         tts.post(
             f"/fulfillment/202610/orders/{order['id']}/packages",
-            {"tracking_number": "MYCARRIER-0042", "shipping_provider_id": provider},
+            {"shipping_info_list": [{"tracking_number": "MYCARRIER-0042", "shipping_provider_id": provider}]},
         )
     )
     assert [e["detail_code"] for e in carrier_events(http, "MYCARRIER-0042")] == ["InfoReceived_001"]

@@ -257,9 +257,10 @@ def test_us_label_flow_with_the_sellers_weight_fixes_an_oversized_package():
         tts.post(
             "/fulfillment/202512/packages",
             {
+                "ship_type": "1",
                 "order_id": order_id,
                 "shipping_service_id": ground["id"],
-                "weight": {"value": "45", "unit": "KILOGRAM"},
+                "weight": {"value": "45000", "unit": "GRAM"},
                 "dimension": {"length": "60", "width": "40", "height": "40", "unit": "CM"},
             },
         )
@@ -270,20 +271,38 @@ def test_us_label_flow_with_the_sellers_weight_fixes_an_oversized_package():
         tts.post(
             "/fulfillment/202512/packages",
             {
+                "ship_type": "1",
                 "order_id": order_id,
                 "shipping_service_id": ground["id"],
-                "weight": {"value": "12", "unit": "KILOGRAM"},
+                "weight": {"value": "12000", "unit": "GRAM"},
                 "dimension": {"length": "60", "width": "40", "height": "40", "unit": "CM"},
             },
         )
     )
-    assert labelled["tracking_number"] and labelled["shipping_provider_id"] == ground["shipping_provider_id"]
+    assert labelled["weight"] == {"value": "12000", "unit": "GRAM"}
+    assert labelled["dimension"] == {"length": "60", "width": "40", "height": "40", "unit": "CM"}
+    # The service bought, as shipping_services offers it at the seller's weight.
+    at_weight = data(
+        tts.post(
+            f"/fulfillment/202309/orders/{order_id}/shipping_services/query",
+            {
+                "weight": {"value": "12", "unit": "KILOGRAM"},
+                "dimension": {"length": "60", "width": "40", "height": "40", "unit": "CM"},
+            },
+        )
+    )["shipping_services"]
+    offered = next(s for s in at_weight if s["id"] == ground["id"])
+    # The label's service is the one offered, in every field the label documents for it.
+    info = labelled["shipping_service_info"]
+    assert set(info) >= {"id", "name", "shipping_provider_id", "price", "currency"}
+    assert info == {k: offered[k] for k in info}
     view = http.get(f"/sandbox/orders/{order_id}").json()
     assert view["package"]["label_status"] == "CREATED" and view["status"] == "AWAITING_SHIPMENT"
+    number = data(tts.get(f"/fulfillment/202309/packages/{labelled['package_id']}"))["tracking_number"]
+    assert number
     # Handing it over keeps the label bought with the service.
     assert data(tts.post(SHIP.format(labelled["package_id"]), {"handover_method": "DROP_OFF"})) == {}
-    assert (
-        data(tts.get(f"/fulfillment/202309/packages/{labelled['package_id']}"))["tracking_number"]
-        == labelled["tracking_number"]
-    )
+    package = data(tts.get(f"/fulfillment/202309/packages/{labelled['package_id']}"))
+    assert package["tracking_number"] == number
+    assert package["shipping_provider_id"] == ground["shipping_provider_id"]
     assert status_of(tts, order_id) == "AWAITING_COLLECTION"

@@ -172,9 +172,8 @@ def test_the_seller_refuses_the_returned_package_at_the_current_version(tts, htt
     buyer(http, order_id, "ship")
     reasons = data(tts.get("/return_refund/202309/reject_reasons", params={"return_or_cancel_id": return_id}))
     reason = reasons["reasons"][0]["name"]
-    assert (
-        data(tts.post(f"/return_refund/202606/returns/{return_id}/reject", {"reject_reason": reason})) == {}
-    )
+    body = {"decision": "REJECT_RECEIVED_PACKAGE", "reject_reason": reason}
+    assert data(tts.post(f"/return_refund/202606/returns/{return_id}/reject", body)) == {}
     assert the_return(tts, return_id)["return_status"] == "REJECT_RECEIVE_PACKAGE"
     assert records(tts, return_id)[-1]["event"] == "PACKAGE_REJECTED"
 
@@ -234,7 +233,10 @@ def test_unknown_ids_answer_the_error_envelope(tts, http):
     for response in (
         tts.post(f"{RETURNS}/{unknown}/approve", {}),
         tts.post(f"{RETURNS}/{unknown}/reject", {"reject_reason": "x"}),
-        tts.post(f"/return_refund/202606/returns/{unknown}/reject", {"reject_reason": "x"}),
+        tts.post(
+            f"/return_refund/202606/returns/{unknown}/reject",
+            {"decision": "REJECT_RETURN", "reject_reason": "x"},
+        ),
         tts.get(f"{RETURNS}/{unknown}/records"),
         tts.get("/return_refund/202309/reject_reasons", params={"return_or_cancel_id": unknown}),
     ):

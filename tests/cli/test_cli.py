@@ -134,3 +134,26 @@ def test_bad_cli_input_is_refused_with_a_message(args):
     )
     assert result.returncode != 0
     assert result.stderr.strip()
+
+
+def test_a_key_given_twice_is_sent_and_signed_once_per_value():
+    import shlex
+    from urllib.parse import parse_qsl, urlsplit
+
+    from tiktok_shop_api.signing import Signer
+
+    from sandbox.cli import DEFAULT_APP_SECRET, signed_curl
+
+    args = build_parser().parse_args(["sign", "/order/202309/orders", "ids=1", "ids=2"])
+    url = shlex.split(signed_curl(args, 1700000000))[4]
+    query = parse_qsl(urlsplit(url).query)
+    assert [v for k, v in query if k == "ids"] == ["1", "2"]
+    unsigned = [(k, v) for k, v in query if k != "sign"]
+    documented = Signer.sign(
+        path="/order/202309/orders",
+        query=unsigned,
+        content_type=None,
+        body=None,
+        app_secret=DEFAULT_APP_SECRET,
+    )
+    assert dict(query)["sign"] == documented

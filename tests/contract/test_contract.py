@@ -14,12 +14,6 @@ REPORT = contract.report()
 PENDING = {
     ("delete", "/event/202309/webhooks"),
     ("get", "/event/202309/webhooks"),
-    ("get", "/fulfillment/202309/packages/{package_id}/handover_time_slots"),
-    ("get", "/logistics/202604/orders/{order_id}/tracking"),
-    ("post", "/fulfillment/202512/packages"),
-    ("post", "/fulfillment/202610/orders/{order_id}/packages"),
-    ("post", "/fulfillment/202610/packages/{package_id}/shipping_info/update"),
-    ("post", "/return_refund/202606/returns/{return_id}/reject"),
     ("put", "/event/202309/webhooks"),
 }
 

@@ -103,6 +103,42 @@ def test_the_seller_rejects_only_with_a_reason_that_fits_the_status():
     assert record.status is ReturnStatus.PENDING
 
 
+@pytest.mark.parametrize(
+    ("kind", "fits", "misfits"),
+    [
+        (ReturnType.REFUND, "REJECT_REFUND", "REJECT_RETURN"),
+        (ReturnType.RETURN_AND_REFUND, "REJECT_RETURN", "REJECT_RECEIVED_PACKAGE"),
+    ],
+)
+def test_a_decision_rejects_only_the_request_it_names(kind, fits, misfits):
+    _, _, record, _ = _requested(kind)
+    reason = aftersales.reject_reasons(record)[0].name
+    for decision in (misfits, "REJECT_REPLACEMENT"):
+        with pytest.raises(RuleViolation) as refused:
+            aftersales.seller_rejects(record, ASKED, reason, decision=decision)
+        assert refused.value.code == Code.RETURN_STATUS_NOT_ALLOWED and fits in refused.value.message
+    with pytest.raises(RuleViolation) as partial:
+        aftersales.seller_rejects(record, ASKED, reason, decision="OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG")
+    assert partial.value.code == Code.INVALID_REQUEST and "partial refunds" in partial.value.message
+    assert record.status is ReturnStatus.PENDING
+
+    aftersales.seller_rejects(record, ASKED, reason, decision=fits)
+    assert record.status is ReturnStatus.REJECTED
+
+
+def test_a_shipped_return_is_refused_with_the_received_package_decision():
+    _, _, record, _ = _requested(ReturnType.RETURN_AND_REFUND)
+    aftersales.seller_approves(record, ASKED)
+    aftersales.buyer_ships(record, ASKED + timedelta(days=1), "RET-1")
+    reason = aftersales.reject_reasons(record)[0].name
+    with pytest.raises(RuleViolation) as refused:
+        aftersales.seller_rejects(record, ASKED + timedelta(days=2), reason, decision="REJECT_RETURN")
+    assert "REJECT_RECEIVED_PACKAGE" in refused.value.message
+
+    aftersales.seller_rejects(record, ASKED + timedelta(days=2), reason, decision="REJECT_RECEIVED_PACKAGE")
+    assert record.status is ReturnStatus.RECEIPT_REJECTED
+
+
 def test_returns_open_once_the_order_is_delivered_and_close_when_it_locks():
     order = _delivered()
     window_ends = DELIVERED + timedelta(days=7) + timedelta(days=14)

@@ -248,6 +248,28 @@ def test_a_label_bought_first_is_the_one_the_package_ships_with():
     assert list(logistics.shipments) == [number]
 
 
+def test_a_label_without_a_service_or_a_size_takes_the_default_one_and_the_packages_own():
+    logistics, _, package = _opened()
+    weight, size = package.weight_grams, package.dimension_cm
+    logistics.create_label(package, "", None, None, AT)
+
+    default = logistics.shipping_services(weight)[0]
+    assert (package.weight_grams, package.dimension_cm) == (weight, size)
+    assert package.shipping_provider_id == default.provider.id
+    assert logistics.shipping_service("", weight) == default
+
+
+@pytest.mark.parametrize(
+    ("ship_type", "order_id", "words"),
+    [("2", "576000000000000001", "split"), ("3", "", "combine"), ("1", "", "order_id is required")],
+)
+def test_a_package_is_created_for_one_whole_order(ship_type, order_id, words):
+    with pytest.raises(RuleViolation) as refused:
+        packages.check_package_request(ship_type, order_id)
+    assert refused.value.code == Code.INVALID_REQUEST and words in refused.value.message
+    packages.check_package_request("1", "576000000000000001")
+
+
 def test_the_label_service_sets_the_carrier():
     logistics, _, package = _opened()
     logistics.create_label(package, f"{OTHER_PROVIDER[0]}-EXPRESS", 800, (30, 20, 10), AT)

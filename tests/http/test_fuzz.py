@@ -90,14 +90,13 @@ class SignRequest(requests.auth.AuthBase):
             return request  # the token endpoints take the app's credentials in the query, unsigned
         url = urlsplit(request.url or "")
         # The generated query goes out untouched (duplicates, odd bytes and all); the credentials
-        # come last, and the signature covers what the sandbox reads: the last value of each key
-        # and the decoded path, as any server sees them.
+        # come last, and the signature covers what the platform signs: every value of each key,
+        # in the order sent, and the decoded path, as any server sees them.
         credentials = {"app_key": TENANT.app_key, "timestamp": str(int(time.time()))}
         if self.auth_level == "shop":
             credentials["shop_cipher"] = TENANT.shop.cipher
         query = "&".join(part for part in (url.query, urlencode(credentials)) if part)
-        params = dict(parse_qsl(query, keep_blank_values=True))
-        params.pop("sign", None)
+        params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "sign"]
         body = request.body or b""
         raw = body.encode() if isinstance(body, str) else body
         content_type = request.headers.get("Content-Type", "")

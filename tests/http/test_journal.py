@@ -87,6 +87,13 @@ def test_mentions_finds_the_order_in_the_path_query_or_body(tts, http):
     assert [e["operation"] for e in journal(http, mentions=order_id)["entries"]] == ["get_order_detail"]
 
 
+def test_a_repeated_query_key_is_journaled_with_every_value(tts, http):
+    first, second = (first_order(tts, order_status=s)["id"] for s in ("AWAITING_SHIPMENT", "IN_TRANSIT"))
+    ok(tts.get("/order/202309/orders", params=[("ids", first), ("ids", second)]))
+    [entry] = journal(http, operation="get_order_detail")["entries"]
+    assert entry["query"]["ids"] == f"{first},{second}"
+
+
 def test_clearing_the_journal_forgets_entries_and_the_dropped_count():
     sandbox = Sandbox(freeze_at=START, journal_cap=3)
     with sandbox.app.test_client() as http:

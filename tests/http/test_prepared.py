@@ -24,10 +24,15 @@ APP_KEY, SECRET = "sandbox_app_key", "sandbox_app_secret"
 TOKEN, CIPHER = "TTP_sandbox_access_token", "ROW_sandbox_shop_cipher"
 
 
-def _signed(path: str, params: dict[str, str], body: str, timestamp: int) -> str:
-    query = {"app_key": APP_KEY, "timestamp": str(timestamp), "shop_cipher": CIPHER, **params}
-    query["sign"] = sign(SECRET, path, query, body, "application/json" if body else "")
-    return f"{path}?{urlencode(query)}"
+def _signed(path: str, params: dict[str, str] | list[tuple[str, str]], body: str, timestamp: int) -> str:
+    """A signed target; ``params`` as pairs may repeat a key (``ids=A&ids=B``)."""
+    if isinstance(params, dict):
+        query = {"app_key": APP_KEY, "timestamp": str(timestamp), "shop_cipher": CIPHER, **params}
+        query["sign"] = sign(SECRET, path, query, body, "application/json" if body else "")
+        return f"{path}?{urlencode(query)}"
+    pairs = [("app_key", APP_KEY), ("timestamp", str(timestamp)), ("shop_cipher", CIPHER), *params]
+    pairs.append(("sign", sign(SECRET, path, pairs, body, "application/json" if body else "")))
+    return f"{path}?{urlencode(pairs)}"
 
 
 def _pair(**options: Any) -> tuple[InProcessSandbox, InProcessSandbox]:
@@ -61,6 +66,10 @@ OPEN_API = [
     ("POST", "/order/202309/orders/search", {"page_size": "5", "page_token": "nope"}, "{}"),
     ("GET", "/order/202309/orders", {"ids": "{order}"}, ""),
     ("GET", "/order/202507/orders", {"ids": "{order},{order}"}, ""),
+    # Arrays as repeated keys, as some clients send them, alone or with comma-joined values.
+    ("GET", "/order/202309/orders", [("ids", "{order}"), ("ids", "{other}")], ""),
+    ("GET", "/order/202507/orders", [("ids", "{other}"), ("ids", "{order},{other}")], ""),
+    ("GET", "/order/202309/orders", [("ids", "{order}"), ("ids", "404")], ""),
     ("GET", "/order/202309/orders", {"ids": "404"}, ""),
     ("GET", "/order/202309/orders", {}, ""),
     ("GET", "/fulfillment/202309/orders/{order}/tracking", {}, ""),
@@ -75,6 +84,31 @@ OPEN_API = [
         {"document_type": "SHIPPING_LABEL"},
         "",
     ),
+    ("GET", "/logistics/202604/orders/{order}/tracking", {}, ""),
+    ("GET", "/logistics/202604/orders/404/tracking", {}, ""),
+    ("GET", "/fulfillment/202309/packages/{package}/handover_time_slots", {}, ""),
+    (
+        "POST",
+        "/fulfillment/202610/orders/{order}/packages",
+        {},
+        '{"tracking_number":"X-1","shipping_provider_id":"p"}',
+    ),
+    ("POST", "/fulfillment/202610/orders/{order}/packages", {}, '{"shipping_info_list":[]}'),
+    (
+        "POST",
+        "/fulfillment/202610/orders/{order}/packages",
+        {},
+        '{"shipping_info_list":[{"tracking_number":"X-2","shipping_provider_id":"p"}]}',
+    ),
+    ("POST", "/fulfillment/202512/packages", {}, '{"ship_type":"3","order_list_ids":["{order}","{other}"]}'),
+    ("POST", "/fulfillment/202512/packages", {}, '{"ship_type":"1","order_id":"{order}"}'),
+    (
+        "POST",
+        "/return_refund/202606/returns/404/reject",
+        {},
+        '{"decision":"REJECT_RETURN","reject_reason":"x"}',
+    ),
+    ("POST", "/return_refund/202606/returns/404/reject", {}, '{"reject_reason":"x"}'),
     ("POST", "/return_refund/202309/cancellations/search", {"page_size": "10"}, "{}"),
     ("POST", "/return_refund/202309/returns/search", {"page_size": "10"}, '{"return_status":["NOPE"]}'),
     ("GET", "/authorization/202309/shops", {}, ""),
@@ -122,7 +156,9 @@ def test_a_junit_report_answers_the_same_either_way() -> None:
 
 
 def _fill(text: str, found: dict[str, str]) -> str:
-    return text.replace("{order}", found["order"]).replace("{package}", found["package"])
+    for name, value in found.items():
+        text = text.replace("{" + name + "}", value)
+    return text
 
 
 def _ids(tts: InProcessSandbox) -> dict[str, str]:
@@ -136,7 +172,8 @@ def _ids(tts: InProcessSandbox) -> dict[str, str]:
             and order.shipping_type.value == "TIKTOK"
         ]
         order = waiting[0]
-        return {"order": order.id, "package": order.package_ids[0]}
+        other = next(i for i in state.orders if i != order.id)
+        return {"order": order.id, "package": order.package_ids[0], "other": other}
 
 
 def test_the_open_api_answers_the_same_either_way() -> None:
@@ -146,9 +183,13 @@ def test_the_open_api_answers_the_same_either_way() -> None:
     timestamp = int(time.time())
     headers = {"x-tts-access-token": TOKEN}
     for method, path, params, body in OPEN_API:
-        path = _fill(path, found)
-        params = {k: _fill(v, found) for k, v in params.items()}
-        target = _signed(path, params, body, timestamp)
+        path, body = _fill(path, found), _fill(body, found)
+        filled = (
+            {k: _fill(v, found) for k, v in params.items()}
+            if isinstance(params, dict)
+            else [(k, _fill(v, found)) for k, v in params]
+        )
+        target = _signed(path, filled, body, timestamp)
         sent = {**headers, **({"content-type": "application/json"} if body else {})}
         assert _answer(prepared, method, target, body, sent) == _answer(full, method, target, body, sent), (
             method,

@@ -87,3 +87,15 @@ def test_reserialized_body_changes_the_signature():
 def test_webhook_signature_covers_app_key_and_raw_body():
     assert webhook_signature("k", "s", b"{}") != webhook_signature("k2", "s", b"{}")
     assert len(webhook_signature("k", "s", b"{}")) == 64
+
+
+def test_a_repeated_key_is_signed_once_per_value_in_the_order_sent():
+    """``ids=B&ids=A``, as clients that send arrays as repeated keys do, and as the published
+    reference's signer signs it: sorted by key only, each value where it came."""
+    from tiktok_shop_api.signing import Signer
+
+    pairs = [("ids", "576461413038785753"), ("app_key", "29a39d"), ("ids", "576461413038785752")]
+    assert string_to_sign("/p", pairs) == "/papp_key29a39dids576461413038785753ids576461413038785752"
+    documented = Signer.sign(path="/p", query=pairs, content_type=None, body=None, app_secret="s")
+    assert sign("s", "/p", pairs) == documented
+    assert sign("s", "/p", list(reversed(pairs))) != documented  # the order of the values counts
