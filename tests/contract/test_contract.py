@@ -12,8 +12,6 @@ REPORT = contract.report()
 # Operations not yet in their documented shape. Each test of these is expected to fail (strictly):
 # once an operation matches, its test passes, fails as an unexpected pass, and it leaves this list.
 PENDING = {
-    ("delete", "/event/202309/webhooks"),
-    ("get", "/event/202309/webhooks"),
     ("get", "/fulfillment/202309/orders/{order_id}/tracking"),
     ("get", "/fulfillment/202309/packages/{package_id}"),
     ("get", "/fulfillment/202309/packages/{package_id}/handover_time_slots"),
@@ -40,7 +38,6 @@ PENDING = {
     ("post", "/return_refund/202602/cancellations/search"),
     ("post", "/return_refund/202602/returns/search"),
     ("post", "/return_refund/202606/returns/{return_id}/reject"),
-    ("put", "/event/202309/webhooks"),
 }
 
 
