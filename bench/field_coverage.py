@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOT_APPLICABLE_ORDERS: dict[str, dict[str, str]] = {}
 NOT_APPLICABLE_FULFILLMENT: dict[str, dict[str, str]] = {}
 NOT_APPLICABLE_RETURNS: dict[str, dict[str, str]] = {}
+# Documented webhook payload fields that cannot apply, by webhook type and leaf path, with the reason.
+NOT_APPLICABLE_WEBHOOKS: dict[int, dict[str, str]] = {}
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
     **NOT_APPLICABLE_ORDERS,
     **NOT_APPLICABLE_FULFILLMENT,
@@ -190,6 +192,94 @@ def webhooks(d: Driver) -> None:
     d.call("get", "/event/202309/webhooks", "/event/202309/webhooks")
 
 
+# The webhook types the sandbox sends; the coverage report counts their delivered payloads.
+SENT_WEBHOOKS = {
+    "ORDER_STATUS_CHANGE": 1,
+    "RECIPIENT_ADDRESS_UPDATE": 3,
+    "PACKAGE_UPDATE": 4,
+    "SELLER_DEAUTHORIZATION": 6,
+    "UPCOMING_AUTHORIZATION_EXPIRATION": 7,
+    "CANCELLATION_STATUS_CHANGE": 11,
+    "RETURN_STATUS_CHANGE": 12,
+}
+# drive()'s last clock position (1d + 3d + 7d + 14d after the start): the authorization's expiry
+# is reached only then, since time does not go back for the other steps.
+_LAST_POSITION = timedelta(days=25)
+# A buyer correcting an address before shipment (RECIPIENT_ADDRESS_UPDATE and PACKAGE_UPDATE).
+_ADDRESS_SCENARIO = """
+scenario: coverage-address-update
+orders:
+  parcel: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK}
+steps:
+  - name: the buyer corrects the street
+    at: 1m
+    do:
+      - update_buyer_address: {order: parcel, address_line1: 12 Harbour Row}
+"""
+
+
+def _webhook_route(webhook_type: int) -> tuple[str, str]:
+    """Where delivered payloads are kept among the answers: beside the operations, by type."""
+    return ("webhook", str(webhook_type))
+
+
+@step
+def webhook_payloads(d: Driver) -> None:
+    """Every sent webhook type subscribed (the outbox keeps the deliveries: no receiver needed); the
+    seller deauthorizes and authorizes the app again at the first position, and the clock goes to
+    the authorization's expiry window at the last; every delivered payload is kept by type."""
+    loaded = {s["name"] for s in d.control("get", "/sandbox/scenarios")["scenarios"]}
+    if "coverage-address-update" not in loaded:  # the first position
+        for event_type in SENT_WEBHOOKS:
+            d.call(
+                "put",
+                "/event/202309/webhooks",
+                "/event/202309/webhooks",
+                {"event_type": event_type, "address": "https://example.test/hooks"},
+            )
+        d.control(
+            "post",
+            "/sandbox/scenarios",
+            content=_ADDRESS_SCENARIO.encode(),
+            headers={"content-type": "application/yaml"},
+        )
+        d.advance("2m")
+        for order_id in _order_ids(d, order_status="DELIVERED")[:1]:  # a buyer asks for a refund
+            d.control("post", f"/sandbox/orders/{order_id}/buyer-return", json={"type": "REFUND"})
+        tenant = d.control("get", "/sandbox/tenants/default")
+        d.control("post", f"/sandbox/tenants/{tenant['app_key']}/deauthorize")
+        code = d.control("post", "/sandbox/auth-codes")["auth_code"]
+        token = d.http.get(
+            "/api/v2/token/get",
+            params={
+                "app_key": tenant["app_key"],
+                "app_secret": tenant["app_secret"],
+                "auth_code": code,
+                "grant_type": "authorized_code",
+            },
+        ).json()
+        d.tts.access_token = token["data"]["access_token"]
+    clock = d.control("get", "/sandbox/clock")
+    started = datetime.fromisoformat(clock["started_at"])
+    if datetime.fromisoformat(clock["now"]) - started >= _LAST_POSITION:
+        expiry = datetime.fromtimestamp(token_expiry(d), UTC)
+        d.control("post", "/sandbox/clock/advance", json={"to": (expiry - timedelta(days=29)).isoformat()})
+    kept = {
+        p["tts_notification_id"] for route, found in d.answers.items() if route[0] == "webhook" for p in found
+    }
+    for delivery in d.control("get", "/sandbox/webhooks/deliveries", params={"limit": 10000})["deliveries"]:
+        payload = delivery["payload"]
+        if payload["tts_notification_id"] not in kept:
+            d.answers[_webhook_route(payload["type"])].append(payload)
+
+
+def token_expiry(d: Driver) -> int:
+    """The Unix time the tenant's current authorization (its newest refresh token) expires."""
+    deadlines = d.control("get", "/sandbox/deadlines")["deadlines"]
+    due = max(x["due"] for x in deadlines if x["rule"] == "refresh_token_expires")
+    return int(datetime.fromisoformat(due).timestamp())
+
+
 def drive() -> Answers:
     """One world through its states: the bundled scenarios loaded, every step run at several clock
     positions (so orders are seen in every status, before and after their deadlines)."""
@@ -253,11 +343,29 @@ def coverage(answers: Answers) -> dict[tuple[str, str], tuple[set[str], set[str]
     return result
 
 
+def webhook_coverage(answers: Answers) -> dict[int, tuple[set[str], set[str]]]:
+    """For each sent webhook type: (documented payload leaves, those filled in some delivery)."""
+    from bench.reference import webhook_models
+
+    documented_models = webhook_models()
+    result = {}
+    for webhook_type in sorted(SENT_WEBHOOKS.values()):
+        skipped = set(NOT_APPLICABLE_WEBHOOKS.get(webhook_type, {}))
+        documented = set(documented_models[webhook_type].leaves()) - skipped
+        seen: set[str] = set()
+        for payload in answers.get(_webhook_route(webhook_type), []):
+            seen.update(_paths(payload))
+        filled = {leaf for leaf in documented if leaf in seen or any(s.startswith(leaf + ".") for s in seen)}
+        result[webhook_type] = (documented, filled)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--missing", action="store_true", help="list every documented field never filled")
     args = parser.parse_args()
-    table = coverage(drive())
+    answers = drive()
+    table = coverage(answers)
     all_documented = sum(len(d) for d, _ in table.values())
     all_filled = sum(len(f) for _, f in table.values())
     for (method, path), (documented, filled) in table.items():
@@ -267,6 +375,19 @@ def main() -> int:
             for leaf in sorted(documented - filled):
                 print(f"         never filled: {leaf}")
     print(f"overall {all_filled}/{all_documented} {all_filled / max(all_documented, 1):.1%}")
+    print()
+    names = {number: name for name, number in SENT_WEBHOOKS.items()}
+    hooks = webhook_coverage(answers)
+    for webhook_type, (documented, filled) in hooks.items():
+        share = len(filled) / len(documented) if documented else 1.0
+        label = f"webhook {webhook_type:>2} {names[webhook_type]}"
+        print(f"{label:82} {len(filled):4}/{len(documented):<4} {share:6.1%}")
+        if args.missing:
+            for leaf in sorted(documented - filled):
+                print(f"         never filled: {leaf}")
+    hooks_documented = sum(len(d) for d, _ in hooks.values())
+    hooks_filled = sum(len(f) for _, f in hooks.values())
+    print(f"webhooks overall {hooks_filled}/{hooks_documented} {hooks_filled / max(hooks_documented, 1):.1%}")
     return 0
 
 
