@@ -16,7 +16,7 @@ import argparse
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,8 @@ NOT_APPLICABLE_RETURNS: dict[str, dict[str, str]] = {
         "sku_eligibility[].line_item_eligibility[].order_line_list[].sub_order_line_item_id": _BUNDLES,
     },
 }
+# Documented webhook payload fields that cannot apply, by webhook type and leaf path, with the reason.
+NOT_APPLICABLE_WEBHOOKS: dict[int, dict[str, str]] = {}
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
     **NOT_APPLICABLE_ORDERS,
     **NOT_APPLICABLE_FULFILLMENT,
@@ -155,8 +157,25 @@ class Driver:
         self.sandbox = Sandbox(freeze_at=START)
         self.http = self.sandbox.app.test_client()
         self.http.__enter__()
-        self.tts = SignedClient.for_tenant(self.http, self.http.get("/sandbox/tenants/default").json())
+        tenant = self.http.get("/sandbox/tenants/default").json()
+        self.tts = SignedClient.for_tenant(self.http, tenant)
+        self.refresh_token = str(tenant["refresh_token"])
         self.answers: Answers = defaultdict(list)
+
+    def refresh(self) -> None:
+        """A new access token, as a real client takes one before the week-long one expires."""
+        answer = self.http.get(
+            "/api/v2/token/refresh",
+            params={
+                "app_key": self.tts.app_key,
+                "app_secret": self.tts.app_secret,
+                "refresh_token": self.refresh_token,
+                "grant_type": "refresh_token",
+            },
+        ).json()
+        assert answer["code"] == 0, answer
+        self.tts.access_token = answer["data"]["access_token"]
+        self.refresh_token = answer["data"]["refresh_token"]
 
     def call(self, method: str, route: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
         """Call ``path`` (``route`` with its IDs filled) and keep its ``data``."""
@@ -378,6 +397,8 @@ orders:
   returned: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 2h}
   lost: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 2h}
   own: {status: AWAITING_SHIPMENT, shipping_type: SELLER, age: 2h}
+  own_later: {status: AWAITING_SHIPMENT, shipping_type: SELLER, age: 2h}
+  labelled: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 2h}
 steps:
   - name: the parcels that will not arrive
     at: 0s
@@ -469,6 +490,41 @@ def ship_and_deliver(d: Driver) -> None:
             ]
         },
     )
+    later_versions(d, orders, provider)
+
+
+def later_versions(d: Driver, orders: dict[str, str], provider: str) -> None:
+    """The newer versions' own bodies: a seller-shipped order marked shipped through 202610 naming
+    its line items, and a US label bought through 202512 with the seller's weight and size."""
+    detail = d.call("get", "/order/202507/orders", "/order/202507/orders", ids=orders["own_later"])
+    lines = [{"order_line_id": item["id"]} for item in detail["data"]["orders"][0]["line_items"]]
+    route = "/fulfillment/202610/orders/{order_id}/packages"
+    d.call(
+        "post",
+        route,
+        route.format(order_id=orders["own_later"]),
+        {
+            "shipping_info_list": [{"tracking_number": "VAN-2001", "shipping_provider_id": provider}],
+            "order_line_list": lines,
+        },
+    )
+    route = "/fulfillment/202309/orders/{order_id}/shipping_services/query"
+    weight = {"value": "2", "unit": "POUND"}
+    dimension = {"length": "12", "width": "8", "height": "4", "unit": "INCH"}
+    offered = d.call(
+        "post", route, route.format(order_id=orders["labelled"]), {"weight": weight, "dimension": dimension}
+    )
+    services = offered.get("data", {}).get("shipping_services", [])
+    if services:  # US shops buy platform labels; others are offered none
+        route = "/fulfillment/202512/packages"
+        body = {
+            "ship_type": "1",
+            "order_id": orders["labelled"],
+            "shipping_service_id": services[0]["id"],
+            "weight": weight,
+            "dimension": dimension,
+        }
+        d.call("post", route, route, body)
 
 
 @step
@@ -589,6 +645,97 @@ def webhooks(d: Driver) -> None:
     d.call("get", "/event/202309/webhooks", "/event/202309/webhooks")
 
 
+# The webhook types the sandbox sends; the coverage report counts their delivered payloads.
+SENT_WEBHOOKS = {
+    "ORDER_STATUS_CHANGE": 1,
+    "RECIPIENT_ADDRESS_UPDATE": 3,
+    "PACKAGE_UPDATE": 4,
+    "SELLER_DEAUTHORIZATION": 6,
+    "UPCOMING_AUTHORIZATION_EXPIRATION": 7,
+    "CANCELLATION_STATUS_CHANGE": 11,
+    "RETURN_STATUS_CHANGE": 12,
+}
+# drive()'s last clock position (1d + 3d + 7d + 14d after the start): the authorization's expiry
+# is reached only then, since time does not go back for the other steps.
+_LAST_POSITION = timedelta(days=25)
+# A buyer correcting an address before shipment (RECIPIENT_ADDRESS_UPDATE and PACKAGE_UPDATE).
+_ADDRESS_SCENARIO = """
+scenario: coverage-address-update
+orders:
+  parcel: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK}
+steps:
+  - name: the buyer corrects the street
+    at: 1m
+    do:
+      - update_buyer_address: {order: parcel, address_line1: 12 Harbour Row}
+"""
+
+
+def _webhook_route(webhook_type: int) -> tuple[str, str]:
+    """Where delivered payloads are kept among the answers: beside the operations, by type."""
+    return ("webhook", str(webhook_type))
+
+
+@step
+def webhook_payloads(d: Driver) -> None:
+    """Every sent webhook type subscribed (the outbox keeps the deliveries: no receiver needed); the
+    seller deauthorizes and authorizes the app again at the first position, and the clock goes to
+    the authorization's expiry window at the last; every delivered payload is kept by type."""
+    loaded = {s["name"] for s in d.control("get", "/sandbox/scenarios")["scenarios"]}
+    if "coverage-address-update" not in loaded:  # the first position
+        for event_type in SENT_WEBHOOKS:
+            d.call(
+                "put",
+                "/event/202309/webhooks",
+                "/event/202309/webhooks",
+                {"event_type": event_type, "address": "https://example.test/hooks"},
+            )
+        d.control(
+            "post",
+            "/sandbox/scenarios",
+            content=_ADDRESS_SCENARIO.encode(),
+            headers={"content-type": "application/yaml"},
+        )
+        d.advance("2m")
+        for order_id in _order_ids(d, order_status="DELIVERED"):  # a buyer asks for a refund
+            asked = d.http.post(f"/sandbox/orders/{order_id}/buyer-return", json={"type": "REFUND"})
+            if asked.status_code < 300:  # the first order no earlier step has refunded
+                break
+        tenant = d.control("get", "/sandbox/tenants/default")
+        d.control("post", f"/sandbox/tenants/{tenant['app_key']}/deauthorize")
+        code = d.control("post", "/sandbox/auth-codes")["auth_code"]
+        token = d.http.get(
+            "/api/v2/token/get",
+            params={
+                "app_key": tenant["app_key"],
+                "app_secret": tenant["app_secret"],
+                "auth_code": code,
+                "grant_type": "authorized_code",
+            },
+        ).json()
+        d.tts.access_token = token["data"]["access_token"]
+        d.refresh_token = token["data"]["refresh_token"]
+    clock = d.control("get", "/sandbox/clock")
+    started = datetime.fromisoformat(clock["started_at"])
+    if datetime.fromisoformat(clock["now"]) - started >= _LAST_POSITION:
+        expiry = datetime.fromtimestamp(token_expiry(d), UTC)
+        d.control("post", "/sandbox/clock/advance", json={"to": (expiry - timedelta(days=29)).isoformat()})
+    kept = {
+        p["tts_notification_id"] for route, found in d.answers.items() if route[0] == "webhook" for p in found
+    }
+    for delivery in d.control("get", "/sandbox/webhooks/deliveries", params={"limit": 10000})["deliveries"]:
+        payload = delivery["payload"]
+        if payload["tts_notification_id"] not in kept:
+            d.answers[_webhook_route(payload["type"])].append(payload)
+
+
+def token_expiry(d: Driver) -> int:
+    """The Unix time the tenant's current authorization (its newest refresh token) expires."""
+    deadlines = d.control("get", "/sandbox/deadlines")["deadlines"]
+    due = max(x["due"] for x in deadlines if x["rule"] == "refresh_token_expires")
+    return int(datetime.fromisoformat(due).timestamp())
+
+
 def drive() -> Answers:
     """One world through its states: the bundled scenarios loaded, every step run at several clock
     positions (so orders are seen in every status, before and after their deadlines)."""
@@ -607,6 +754,7 @@ def drive() -> Answers:
     for advance in ("0s", "1d", "3d", "7d", "14d"):
         if advance != "0s":
             d.advance(advance)
+            d.refresh()  # the access token lives a week of virtual time
         for fn in STEPS:
             fn(d)
     return d.answers
@@ -652,11 +800,29 @@ def coverage(answers: Answers) -> dict[tuple[str, str], tuple[set[str], set[str]
     return result
 
 
+def webhook_coverage(answers: Answers) -> dict[int, tuple[set[str], set[str]]]:
+    """For each sent webhook type: (documented payload leaves, those filled in some delivery)."""
+    from bench.reference import webhook_models
+
+    documented_models = webhook_models()
+    result = {}
+    for webhook_type in sorted(SENT_WEBHOOKS.values()):
+        skipped = set(NOT_APPLICABLE_WEBHOOKS.get(webhook_type, {}))
+        documented = set(documented_models[webhook_type].leaves()) - skipped
+        seen: set[str] = set()
+        for payload in answers.get(_webhook_route(webhook_type), []):
+            seen.update(_paths(payload))
+        filled = {leaf for leaf in documented if leaf in seen or any(s.startswith(leaf + ".") for s in seen)}
+        result[webhook_type] = (documented, filled)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--missing", action="store_true", help="list every documented field never filled")
     args = parser.parse_args()
-    table = coverage(drive())
+    answers = drive()
+    table = coverage(answers)
     all_documented = sum(len(d) for d, _ in table.values())
     all_filled = sum(len(f) for _, f in table.values())
     for (method, path), (documented, filled) in table.items():
@@ -666,6 +832,19 @@ def main() -> int:
             for leaf in sorted(documented - filled):
                 print(f"         never filled: {leaf}")
     print(f"overall {all_filled}/{all_documented} {all_filled / max(all_documented, 1):.1%}")
+    print()
+    names = {number: name for name, number in SENT_WEBHOOKS.items()}
+    hooks = webhook_coverage(answers)
+    for webhook_type, (documented, filled) in hooks.items():
+        share = len(filled) / len(documented) if documented else 1.0
+        label = f"webhook {webhook_type:>2} {names[webhook_type]}"
+        print(f"{label:82} {len(filled):4}/{len(documented):<4} {share:6.1%}")
+        if args.missing:
+            for leaf in sorted(documented - filled):
+                print(f"         never filled: {leaf}")
+    hooks_documented = sum(len(d) for d, _ in hooks.values())
+    hooks_filled = sum(len(f) for _, f in hooks.values())
+    print(f"webhooks overall {hooks_filled}/{hooks_documented} {hooks_filled / max(hooks_documented, 1):.1%}")
     return 0
 
 

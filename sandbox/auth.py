@@ -90,6 +90,12 @@ def verify(
         token = world.grants.access.get(token_value)
         if token is None:
             raise ApiError(Code.INVALID_REQUEST, "Invalid request: access token is invalid")
+        if token.revoked:
+            raise ApiError(
+                Code.INVALID_REQUEST,
+                "Invalid request: access token is invalid (the seller deauthorized the app; a new "
+                "authorization gives new tokens)",
+            )
         if token.expired:
             raise ApiError(Code.TOKEN_EXPIRED, "Access token is expired, please refresh it")
     cipher = params.get("shop_cipher")

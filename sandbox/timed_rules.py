@@ -35,6 +35,10 @@ def _refresh_token_expires(world: World, value: str, at: datetime) -> Outcome:
     return authorization.refresh_token_expires(world.grants, value, at)
 
 
+def _authorization_expiry_warning(world: World, value: str, at: datetime) -> Outcome:
+    return authorization.authorization_expiry_warning(world.grants, value, at)
+
+
 def _scenario_step(world: World, subject: str, at: datetime) -> Outcome:
     name, index, occurrence = subject.split(SEP)
     run = world.scenarios.get(name)
@@ -125,4 +129,5 @@ TIMED_RULES: dict[str, TimedRule] = {
     rules.TICKET_RESPONDS: _ticket_responds,
     rules.ACCESS_TOKEN_EXPIRES: _access_token_expires,
     rules.REFRESH_TOKEN_EXPIRES: _refresh_token_expires,
+    rules.AUTHORIZATION_EXPIRY_WARNING: _authorization_expiry_warning,
 }

@@ -18,9 +18,11 @@ import hmac
 import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from sandbox.domain import orders
 
 if TYPE_CHECKING:
     from sandbox.world import RecordedEvent, World
@@ -41,16 +43,21 @@ FINISHED_KEPT = 10_000  # delivered or abandoned deliveries kept for inspection;
 RESPONSE_KEPT = 512  # characters of a receiver's answer kept per attempt
 
 # Package changes a seller's system must hear about (shipping, tracking corrections, failed
-# deliveries and returns); order status changes travel as ORDER_STATUS_CHANGE.
-_PACKAGE_EVENTS = frozenset(
-    {
-        "package.shipped",
-        "package.shipping_info_updated",
-        "package.delivery_failed",
-        "package.return_status_changed",
-        "package.label_rejected",
-    }
-)
+# deliveries and returns), each with who made it (``role_type``); order status changes travel as
+# ORDER_STATUS_CHANGE. The documented ``sc_type`` values name combines and splits, which none of
+# these is: they carry none (an address update, below, carries ADDRESS_UPDATE_SPLIT).
+_PACKAGE_EVENTS = {
+    "package.shipped": "ROLE_SELLER",
+    "package.shipping_info_updated": "ROLE_SELLER",
+    "package.delivery_failed": "ROLE_SYSTEM",
+    "package.return_status_changed": "ROLE_SYSTEM",
+    "package.label_rejected": "ROLE_SYSTEM",
+}
+_AUTHORIZATION_EVENTS = frozenset({"authorization.seller_deauthorized", "authorization.expiration_upcoming"})
+# Where the webhooks' documented values differ from the order and cancellation APIs' own.
+_ORDER_STATUS = {"CANCELLED": "CANCEL"}
+_CANCEL_STATUS = {"CANCELLATION_REQUEST_CANCEL": "CANCELLATION_REQUEST_CANCELLED"}
+_WHEN = "%Y-%m-%d %H:%M:%S UTC"
 _CANCELLATION_EVENTS = frozenset(
     {"order.buyer_cancel_requested", "order.buyer_cancel_rejected", "order.status_changed"}
 )
@@ -121,9 +128,12 @@ def signature(app_key: str, app_secret: str, body: bytes) -> str:
 
 
 def notifications(world: World, recorded: RecordedEvent) -> list[tuple[str, str, dict[str, Any]]]:
-    """What the platform would notify for one domain event: (event type, order ID, data)."""
+    """What the platform would notify for one domain event: (event type, order ID, data), each
+    ``data`` with the documented payload's fields."""
     event = recorded.event
     at = int(event.at.timestamp())
+    if event.kind in _AUTHORIZATION_EVENTS:
+        return _authorization_notifications(world, event.kind, event.at, event.data)
     order = world.orders.get(event.subject) or world.orders.get(str(event.data.get("order_id", "")))
     if order is None:
         return []
@@ -135,27 +145,30 @@ def notifications(world: World, recorded: RecordedEvent) -> list[tuple[str, str,
                 order.id,
                 {
                     "order_id": order.id,
-                    "order_status": event.data["to"],
-                    "is_on_hold_order": event.data["to"] == "ON_HOLD",
+                    "order_status": _ORDER_STATUS.get(event.data["to"], event.data["to"]),
+                    "is_on_hold_order": orders.on_hold_order(order),
                     "update_time": at,
                 },
             )
         )
     if event.kind == "order.recipient_address_updated":
         found.append(("RECIPIENT_ADDRESS_UPDATE", order.id, {"order_id": order.id, "update_time": at}))
+        if order.package_ids:
+            # "Triggers when a package is updated (e.g., combined, split, or address changed)".
+            found.append(
+                (
+                    "PACKAGE_UPDATE",
+                    order.id,
+                    _package_update(world, order.package_ids, at, "ROLE_USER", "ADDRESS_UPDATE_SPLIT"),
+                )
+            )
     if event.kind in _PACKAGE_EVENTS:
         package_id = str(event.data.get("package_id", ""))
-        package = world.logistics.packages.get(package_id)
         found.append(
             (
                 "PACKAGE_UPDATE",
                 order.id,
-                {
-                    "order_id": order.id,
-                    "package_id": package_id,
-                    "package_status": package.status.value if package is not None else "",
-                    "update_time": at,
-                },
+                _package_update(world, [package_id], at, _PACKAGE_EVENTS[event.kind]),
             )
         )
     if event.kind in _CANCELLATION_EVENTS:
@@ -167,10 +180,10 @@ def notifications(world: World, recorded: RecordedEvent) -> list[tuple[str, str,
                     order.id,
                     {
                         "order_id": order.id,
-                        "cancel_id": record.id,
-                        "cancel_status": record.status.value,
                         "cancellations_role": record.initiator.value,
-                        "update_time": at,
+                        "cancel_status": _CANCEL_STATUS.get(record.status.value, record.status.value),
+                        "cancel_id": record.id,
+                        "create_time": int(record.create_time.timestamp()),
                     },
                 )
             )
@@ -183,16 +196,56 @@ def notifications(world: World, recorded: RecordedEvent) -> list[tuple[str, str,
                     order.id,
                     {
                         "order_id": order.id,
-                        "return_id": record.id,
-                        "return_status": str(event.data["return_status"]),
-                        "return_type": record.type.value,
                         "return_role": record.records[-1].role.value if record.records else "BUYER",
+                        "return_type": record.type.value,
+                        "return_status": str(event.data["return_status"]),
+                        "return_id": record.id,
                         "create_time": int(record.create_time.timestamp()),
                         "update_time": at,
                     },
                 )
             )
     return found
+
+
+def _package_update(
+    world: World, package_ids: list[str], at: int, role_type: str, sc_type: str = ""
+) -> dict[str, Any]:
+    """PACKAGE_UPDATE's data: the packages concerned, each with the orders it holds."""
+    listed = []
+    for package_id in package_ids:
+        package = world.logistics.packages.get(package_id)
+        listed.append(
+            {"package_id": package_id, "order_id_list": [package.order_id] if package is not None else []}
+        )
+    data: dict[str, Any] = {"sc_type": sc_type} if sc_type else {}
+    data.update({"role_type": role_type, "package_list": listed, "update_time": at})
+    return data
+
+
+def _authorization_notifications(
+    world: World, kind: str, at: datetime, data: dict[str, Any]
+) -> list[tuple[str, str, dict[str, Any]]]:
+    shop = world.profile.shop
+    if kind == "authorization.seller_deauthorized":
+        message = (
+            f"The seller deauthorized the app for shop {shop.name} ({shop.id}) at "
+            f"{at.strftime(_WHEN)}: its tokens no longer work until the seller authorizes the app again."
+        )
+        return [("SELLER_DEAUTHORIZATION", "", {"message": message})]
+    expires = datetime.fromtimestamp(int(data["expires_at"]), UTC)
+    message = (
+        f"The authorization of the app by shop {shop.name} ({shop.id}) expires at "
+        f"{expires.strftime(_WHEN)}: ask the seller to authorize the app again before then."
+    )
+    # Documented as a string: the expiry's Unix seconds.
+    return [
+        (
+            "UPCOMING_AUTHORIZATION_EXPIRATION",
+            "",
+            {"message": message, "expiration_time": str(data["expires_at"])},
+        )
+    ]
 
 
 def _latest_cancellation(world: World, order_id: str, at: datetime) -> Any:
@@ -229,6 +282,8 @@ class Webhooks:
             subscription = self.subscriptions.get(event_type)
             if subscription is None:
                 continue
+            if not world.grants.authorized and event_type != "SELLER_DEAUTHORIZATION":
+                continue  # a deauthorized app hears nothing more of the shop until authorized again
             self._seq += 1
             notification_id = _notification_id(shop_id, recorded.seq, event_type)
             payload = {

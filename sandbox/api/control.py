@@ -37,6 +37,17 @@ def get_tenant(app_key: str, **_: Any) -> dict[str, Any]:
     return tenant.credentials()
 
 
+def deauthorize_tenant(app_key: str, **_: Any) -> dict[str, Any]:
+    tenant = current().control.tenants.get(app_key)
+    if tenant is None:
+        raise ControlError(404, "unknown_tenant", f"no tenant has app_key '{app_key}'")
+    try:
+        at = tenant.world.deauthorize()
+    except RuleViolation as exc:
+        raise ControlError(409, "not_authorized", exc.message) from exc
+    return {"app_key": tenant.app_key, "shop_id": tenant.shop.id, "deauthorized_at": iso(at)}
+
+
 def create_tenant(body: dict[str, Any] | None = None, **_: Any) -> Response:
     options = json_object(body)
     if "start" in options:

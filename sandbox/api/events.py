@@ -16,8 +16,9 @@ def get_webhooks(**_: Any) -> dict[str, Any]:
             {
                 "event_type": s.event_type,
                 "address": s.address,
-                "create_time": int(s.create_time.timestamp()),
-                "update_time": int(s.update_time.timestamp()),
+                # Documented in Unix milliseconds (most of the API's times are seconds).
+                "create_time": int(s.create_time.timestamp()) * 1000,
+                "update_time": int(s.update_time.timestamp()) * 1000,
             }
             for s in world.webhooks.subscriptions.values()
         ]

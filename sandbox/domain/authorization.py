@@ -1,10 +1,16 @@
-"""Sellers authorizing apps: auth codes, access tokens and refresh tokens, on virtual time."""
+"""Sellers authorizing apps: auth codes, access tokens and refresh tokens, on virtual time.
+
+The seller's authorization of the app lasts as long as its refresh token (a refresh gives a new
+access token, not a longer authorization). Over the last ``AUTHORIZATION_EXPIRY_WARNING`` (30 days)
+the platform warns every day at 0:00 until the seller authorizes the app again (a new auth code);
+a seller may also deauthorize the app, which revokes every token until the next authorization.
+"""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from sandbox.domain import deadlines, rules
 from sandbox.domain.codes import Code
@@ -19,6 +25,7 @@ class AccessToken:
     open_id: str
     expires_at: datetime
     expired: bool = False
+    revoked: bool = False  # the seller deauthorized the app
 
 
 @dataclass
@@ -27,6 +34,7 @@ class RefreshToken:
     open_id: str
     expires_at: datetime
     expired: bool = False
+    revoked: bool = False  # the seller deauthorized the app
 
 
 @dataclass
@@ -44,6 +52,13 @@ class Grants:
     access: dict[str, AccessToken] = field(default_factory=dict)
     refresh: dict[str, RefreshToken] = field(default_factory=dict)
     codes: dict[str, AuthCode] = field(default_factory=dict)
+    # When the seller deauthorized the app; None while it is authorized (a plain default, so that
+    # snapshots written before deauthorization existed still load).
+    deauthorized_at: datetime | None = None
+
+    @property
+    def authorized(self) -> bool:
+        return self.deauthorized_at is None
 
 
 def _token(rng: random.Random, prefix: str) -> str:
@@ -69,6 +84,11 @@ def grant_pair(
         deadlines=[
             Deadline(access.expires_at, rules.ACCESS_TOKEN_EXPIRES, access.value),
             Deadline(refresh.expires_at, rules.REFRESH_TOKEN_EXPIRES, refresh.value),
+            Deadline(
+                refresh.expires_at - deadlines.AUTHORIZATION_EXPIRY_WARNING,
+                rules.AUTHORIZATION_EXPIRY_WARNING,
+                refresh.value,
+            ),
         ],
     )
     return access, refresh, outcome
@@ -92,7 +112,15 @@ def exchange_auth_code(
     if at >= code.expires_at:
         raise RuleViolation("auth_code expired: an auth code is valid for 30 minutes")
     code.used = True
-    return grant_pair(grants, code.open_id, at, _token(rng, "TTP_"), _token(rng, "TTP_r_"))
+    # A new authorization: the warnings about the previous one's expiry stop, and a deauthorized
+    # app is authorized again.
+    earlier = [r.value for r in grants.refresh.values() if r.open_id == code.open_id]
+    access, refresh, outcome = grant_pair(
+        grants, code.open_id, at, _token(rng, "TTP_"), _token(rng, "TTP_r_")
+    )
+    outcome.cancel += [(rules.AUTHORIZATION_EXPIRY_WARNING, value) for value in earlier]
+    grants.deauthorized_at = None
+    return access, refresh, outcome
 
 
 def refresh_access_token(
@@ -102,6 +130,11 @@ def refresh_access_token(
     refresh = grants.refresh.get(refresh_value)
     if refresh is None:
         raise RuleViolation("refresh_token is invalid")
+    if refresh.revoked:
+        raise RuleViolation(
+            "refresh_token is invalid: the seller deauthorized the app and must authorize it again "
+            "(a new auth code)"
+        )
     if refresh.expired:
         raise RuleViolation(
             "refresh_token expired: the seller must authorize the app again", code=Code.TOKEN_EXPIRED
@@ -139,3 +172,58 @@ def refresh_token_expires(grants: Grants, value: str, at: datetime) -> Outcome:
         return Outcome()
     token.expired = True
     return Outcome(events=[DomainEvent(at, "authorization.refresh_token_expired", token.open_id)])
+
+
+def deauthorize(grants: Grants, open_id: str, at: datetime) -> Outcome:
+    """The seller deauthorizes the app: every token is revoked until the next authorization."""
+    if not grants.authorized:
+        raise RuleViolation(
+            "the seller already deauthorized the app: authorize it again first (POST /sandbox/auth-codes, "
+            "then GET /api/v2/token/get)"
+        )
+    for access in grants.access.values():
+        access.revoked = access.revoked or access.open_id == open_id
+    for refresh in grants.refresh.values():
+        refresh.revoked = refresh.revoked or refresh.open_id == open_id
+    grants.deauthorized_at = at
+    return Outcome(
+        events=[DomainEvent(at, "authorization.seller_deauthorized", open_id)],
+        cancel=[
+            (rules.AUTHORIZATION_EXPIRY_WARNING, r.value)
+            for r in grants.refresh.values()
+            if r.open_id == open_id
+        ],
+    )
+
+
+def next_midnight(at: datetime) -> datetime:
+    """The first 0:00 UTC after ``at``."""
+    day = at.astimezone(UTC).date() + timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def authorization_expiry_warning(grants: Grants, value: str, at: datetime) -> Outcome:
+    """The authorization behind refresh token ``value`` expires within 30 days: warn now, and again
+    at the next 0:00 while it still stands (a new authorization or a deauthorization ends it)."""
+    token = grants.refresh.get(value)
+    if token is None or token.expired or token.revoked or at >= token.expires_at:
+        return Outcome()
+    if any(
+        r.open_id == token.open_id and r.expires_at > token.expires_at and not r.revoked
+        for r in grants.refresh.values()
+    ):
+        return Outcome()  # authorized again since: that authorization has its own warnings
+    following = next_midnight(at)
+    return Outcome(
+        events=[
+            DomainEvent(
+                at,
+                "authorization.expiration_upcoming",
+                token.open_id,
+                {"expires_at": int(token.expires_at.timestamp())},
+            )
+        ],
+        deadlines=[Deadline(following, rules.AUTHORIZATION_EXPIRY_WARNING, value)]
+        if following < token.expires_at
+        else [],
+    )

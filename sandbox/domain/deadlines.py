@@ -32,6 +32,12 @@ BUYER_CANCEL_RESPONSE_WINDOW = timedelta(hours=48)
 ACCESS_TOKEN_LIFETIME = timedelta(days=7)
 REFRESH_TOKEN_LIFETIME = timedelta(days=365)
 AUTH_CODE_LIFETIME = timedelta(minutes=30)
+# The seller's authorization of the app lasts as long as its refresh token: once that expires the
+# seller must authorize the app again. UPCOMING_AUTHORIZATION_EXPIRATION "triggers 30 days before
+# authorization expiration, with daily notifications at 0:00 until re-authorization is completed"
+# (the event type's documentation in the Open API reference, GET /event/202309/webhooks). The
+# sandbox sends the first when the window opens, then one at each 0:00 UTC before the expiry.
+AUTHORIZATION_EXPIRY_WARNING = timedelta(days=30)
 
 # Request timestamps are accepted from 5 minutes before to 30 seconds after server (wall) time.
 TIMESTAMP_MAX_AGE = timedelta(minutes=5)

@@ -104,4 +104,6 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "authorization.token_refreshed": ("access_token_expires_at",),
     "authorization.access_token_expired": (),
     "authorization.refresh_token_expired": (),
+    "authorization.seller_deauthorized": (),
+    "authorization.expiration_upcoming": ("expires_at",),
 }

@@ -278,3 +278,9 @@ def find_for_fulfillment(orders: Mapping[str, Order], order_id: str) -> Order:
     if found is None:
         raise RuleViolation(f"order {order_id} not found in this shop", code=Code.ORDER_NOT_IN_SHOP)
     return found
+
+
+def on_hold_order(order: Order) -> bool:
+    """Whether the order has been or will be ON_HOLD: every paid order spends the remorse window
+    there; only an order cancelled before payment never does."""
+    return order.paid_time is not None or order.status is not OrderStatus.CANCELLED

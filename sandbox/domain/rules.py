@@ -28,6 +28,7 @@ RETURN_AUTO_APPROVED = "return_auto_approved"
 TICKET_RESPONDS = "ticket_responds"
 ACCESS_TOKEN_EXPIRES = "access_token_expires"
 REFRESH_TOKEN_EXPIRES = "refresh_token_expires"
+AUTHORIZATION_EXPIRY_WARNING = "authorization_expiry_warning"
 # Scenarios
 SCENARIO_STARTS = "scenario_starts"
 SCENARIO_STEP = "scenario_step"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sandbox.domain import authorization
 from sandbox.world.core import WorldCore
 
@@ -30,3 +32,10 @@ class TokenOperations(WorldCore):
             )
             self.apply(outcome)
             return access, refresh
+
+    def deauthorize(self) -> datetime:
+        """The seller deauthorizes the app: its tokens are refused until it is authorized again."""
+        with self.session():
+            now = self.clock.now()
+            self.apply(authorization.deauthorize(self.grants, self.profile.seller_open_id, now))
+            return now
