@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox import fakes, links
-from sandbox.api import render, render_fulfillment
+from sandbox.api import render_fulfillment
 from sandbox.api.listing import page_of
 from sandbox.documents import document_link
 from sandbox.domain.events import RuleViolation
@@ -194,7 +194,7 @@ def mark_package_shipped_202610(order_id: str, body: Any, **_: Any) -> dict[str,
         order, package = world.mark_package_shipped(
             order_id, lines, shipping["tracking_number"], shipping["shipping_provider_id"]
         )
-        return success(world.next_request_id(), render.marked_shipped_202610(order, package))
+        return success(world.next_request_id(), render_fulfillment.marked_shipped_202610(order, package))
 
 
 def update_package_shipping_info_202610(package_id: str, body: Any, **_: Any) -> dict[str, Any]:
@@ -210,7 +210,8 @@ def get_order_tracking_202604(order_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
         order = world.order_in_shop(order_id)
         parcel = world.logistics.parcel_of(order)
-        return success(world.next_request_id(), render.logistics_tracking_202604(order.id, parcel))
+        answer = render_fulfillment.logistics_tracking_202604(order.id, parcel)
+        return success(world.next_request_id(), answer)
 
 
 def _file_url(base_url: str, upload_id: str) -> str:
@@ -302,7 +303,7 @@ def create_package_202512(body: Any, **_: Any) -> dict[str, Any]:
         )
         return success(
             world.next_request_id(),
-            render.created_package_202512(package, service, world.stock.market.currency),
+            render_fulfillment.created_package_202512(package, service, world.stock.market.currency),
         )
 
 

@@ -240,3 +240,62 @@ def shipping_services(
             for i, s in enumerate(services)
         ],
     }
+
+
+# ----- the newer versions' own answers ---------------------------------------------------------
+def marked_shipped_202610(order: Order, package: Any) -> dict[str, Any]:
+    """The 202610 mark-as-shipped answer: the package and the line items it holds (an order
+    ships in one package, with all of them)."""
+    return {
+        "order_id": order.id,
+        "package_id": package.id,
+        "order_line_item_ids": [item.id for item in order.line_items],
+    }
+
+
+def created_package_202512(package: Any, service: Any, currency: str) -> dict[str, Any]:
+    """The 202512 create-package answer: the package, its weight and size as the sandbox keeps
+    them (grams, centimetres), and the shipping service its label was bought with."""
+    length, width, height = package.dimension_cm
+    return {
+        "package_id": package.id,
+        "create_time": _unix(package.create_time),
+        "weight": {"value": str(package.weight_grams), "unit": "GRAM"},
+        "dimension": {"length": str(length), "width": str(width), "height": str(height), "unit": "CM"},
+        "shipping_service_info": {
+            "id": service.id,
+            "name": service.name,
+            "price": service.price,
+            "currency": currency,
+            "earliest_delivery_days": service.delivery_days[0],
+            "latest_delivery_days": service.delivery_days[1],
+            "shipping_provider_id": service.provider.id,
+            "shipping_provider_name": service.provider.name,
+        },
+    }
+
+
+def logistics_tracking_202604(order_id: str, parcel: Any | None) -> dict[str, Any]:
+    """The 202604 logistics tracking answer: the order's parcels (one, once it is with a carrier),
+    each with its carrier, tracking number and events, newest first, as the 202309 tracking."""
+    if parcel is None:
+        return {"order_id": order_id, "logistics_details": []}
+    return {
+        "order_id": order_id,
+        "logistics_details": [
+            {
+                "newest_tracking_no": parcel.tracking_number,
+                "carrier_name": parcel.provider_name,
+                "track_list": [
+                    {
+                        "description": f"{e.message}, {e.location}",
+                        "tracking_no": parcel.tracking_number,
+                        "update_time_millis": int(e.at.timestamp() * 1000),
+                        "action_code": action_code(e),
+                        "action_code_name": e.detail_code,  # the carrier's name for the event
+                    }
+                    for e in reversed(parcel.events)
+                ],
+            }
+        ],
+    }

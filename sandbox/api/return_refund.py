@@ -203,6 +203,19 @@ def _of_buyers(records: Any, world: Any, buyer_user_ids: Any) -> Any:
     return [r for r in records if world.orders[r.order_id].user_id in buyers]
 
 
+def _search_202602(
+    key: str, filter_type: Any, records_of: Any, render: Any, body: Any, paging: dict[str, Any]
+) -> dict[str, Any]:
+    """One page of a 202602 search: the body's filters, and the buyers it names."""
+    request = dict(json_object(body))
+    request.pop("locale", None)  # the sandbox answers in English
+    buyers = request.pop("buyer_user_ids", None)
+    where = _criteria(filter_type, request)
+    with current().world.session() as world:
+        records = _of_buyers(records_of(world), world, buyers)
+        return page_of(world, key, records, where, render(world), paging)
+
+
 def search_cancellations_202602(
     page_size: int,
     body: Any = None,
@@ -211,20 +224,21 @@ def search_cancellations_202602(
     sort_order: str = "DESC",
     **_: Any,
 ) -> dict[str, Any]:
-    request = dict(json_object(body))
-    request.pop("locale", None)  # the sandbox answers in English
-    buyers = request.pop("buyer_user_ids", None)
-    where = _criteria(CancellationFilter, request)
     paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
-    with current().world.session() as world:
-        return page_of(
-            world,
-            "cancellations",
-            _of_buyers(world.cancellations.values(), world, buyers),
-            where,
-            lambda r: render_returns.cancellation_202602(r, world.orders[r.order_id]),
-            paging,
-        )
+    return _search_202602(
+        "cancellations",
+        CancellationFilter,
+        lambda world: world.cancellations.values(),
+        lambda world: lambda r: render_returns.cancellation_202602(r, world.orders[r.order_id]),
+        body,
+        paging,
+    )
+
+
+def _return_202602(world: Any) -> Any:
+    shop = world.profile.shop
+    warehouse = f"{shop.name} warehouse, {shop.name} city, 00001, {shop.region}"
+    return lambda r: render_returns.return_202602(r, world.orders[r.order_id], warehouse)
 
 
 def search_returns_202602(
@@ -235,22 +249,10 @@ def search_returns_202602(
     sort_order: str = "DESC",
     **_: Any,
 ) -> dict[str, Any]:
-    request = dict(json_object(body))
-    request.pop("locale", None)  # the sandbox answers in English
-    buyers = request.pop("buyer_user_ids", None)
-    where = _criteria(ReturnFilter, request)
     paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
-    with current().world.session() as world:
-        shop = world.profile.shop
-        warehouse = f"{shop.name} warehouse, {shop.name} city, 00001, {shop.region}"
-        return page_of(
-            world,
-            "return_orders",
-            _of_buyers(world.returns.values(), world, buyers),
-            where,
-            lambda r: render_returns.return_202602(r, world.orders[r.order_id], warehouse),
-            paging,
-        )
+    return _search_202602(
+        "return_orders", ReturnFilter, lambda world: world.returns.values(), _return_202602, body, paging
+    )
 
 
 def cancel_order_202602(body: Any, **_: Any) -> dict[str, Any]:
