@@ -226,6 +226,14 @@ def buyer_cancel_return(order_id: str, **_: Any) -> dict[str, Any]:
     return _return_action(_tenant().world.buyer_cancels_return, order_id)
 
 
+def buyer_accept_partial_refund(order_id: str, **_: Any) -> dict[str, Any]:
+    return _return_action(_tenant().world.buyer_accepts_partial_refund, order_id)
+
+
+def buyer_reject_partial_refund(order_id: str, **_: Any) -> dict[str, Any]:
+    return _return_action(_tenant().world.buyer_rejects_partial_refund, order_id)
+
+
 def get_order_view(order_id: str, **_: Any) -> dict[str, Any]:
     with _tenant().world.session() as world:
         return order_view(world, order_id)
