@@ -547,8 +547,8 @@ _BUNDLE_NAMES = ("Pour-Over Coffee Set", "Hair Clip Set")  # the catalogue's vir
 @step
 def bundles_and_partial_refunds(d: Driver) -> None:
     """On the US shop (whose seeded orders hold virtual bundles), once: a buyer cancels an order
-    with a bundle, another asks to return one; the seller offers a partial refund, which the buyer
-    rejects, then a second, which the buyer accepts."""
+    with a bundle, another asks to return one and edits the request; the seller offers a partial
+    refund, which the buyer rejects, then a second, which the buyer accepts."""
     state: dict[str, bool] = d.__dict__.setdefault("bundle_aftersales", {"cancel": False, "return": False})
     client, app_key = _market_shops(d)[0]
     tenant = {"x-sandbox-tenant": app_key}
@@ -595,9 +595,16 @@ def bundles_and_partial_refunds(d: Driver) -> None:
             continue
         state["return"] = True
         call("get", eligibility, eligibility.format(order_id=order_id))
-        return_id = asked.json()["return_id"]
+        first_id = asked.json()["return_id"]
+        edited = d.control(
+            "post",
+            f"/sandbox/orders/{order_id}/buyer-return/edit",
+            json={"type": "RETURN_AND_REFUND", "reason": "Arrived damaged"},
+            headers=tenant,
+        )
+        return_id = edited["return_id"]
         search = "/return_refund/202602/returns/search"
-        call("post", search, search, {"return_ids": [return_id]}, page_size=10)
+        call("post", search, search, {"return_ids": [first_id, return_id]}, page_size=10)
         (pending,) = call("post", search, search, {"return_ids": [return_id]}, page_size=10)["data"][
             "return_orders"
         ]

@@ -218,6 +218,15 @@ def buyer_request_return(order_id: str, body: dict[str, Any] | None = None, **_:
     return _return_action(_tenant().world.buyer_requests_return, order_id, kind, reason)
 
 
+def buyer_edit_return(order_id: str, body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+    from sandbox.domain.aftersales import ReturnType
+
+    request = json_object(body)
+    kind = ReturnType(request.get("type", "RETURN_AND_REFUND"))
+    reason = request.get("reason", "Item not as described")
+    return _return_action(_tenant().world.buyer_edits_return, order_id, kind, reason)
+
+
 def buyer_ship_return(order_id: str, **_: Any) -> dict[str, Any]:
     return _return_action(_tenant().world.buyer_ships_return, order_id)
 

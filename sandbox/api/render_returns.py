@@ -195,6 +195,10 @@ def return_202602(record: ReturnRequest, order: Order, warehouse_address: str) -
     }
     if record.buyer_keeps_item:
         out["can_buyer_keep_item"] = True
+    if record.pre_return_id:
+        out["pre_return_id"] = record.pre_return_id
+    if record.next_return_id:
+        out["next_return_id"] = record.next_return_id
     if record.partial_refund_amount:
         out["seller_proposed_return_type"] = "PARTIAL_REFUND"
         out["partial_refund"] = {"currency": record.currency, "amount": record.partial_refund_amount}

@@ -135,6 +135,9 @@ class ReturnRequest:
     # it (plain defaults, so older snapshots load).
     partial_refund_amount: str = ""
     buyer_rejected_partial_refund: bool = False
+    # A request the buyer edited is closed and replaced by a new one: each names the other.
+    pre_return_id: str = ""
+    next_return_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,38 @@ def buyer_ships(record: ReturnRequest, at: datetime, tracking_number: str) -> Ou
         at, "BUYER_SHIPPED_ITEM", f"The buyer shipped the item back (tracking {tracking_number})", Role.BUYER
     )
     return Outcome(events=[_move(record, ReturnStatus.BUYER_SHIPPED, at, note)])
+
+
+def buyer_edits(
+    records: dict[str, ReturnRequest],
+    record: ReturnRequest,
+    order: Order,
+    kind: ReturnType,
+    reason: str,
+    at: datetime,
+    rng: random.Random,
+) -> tuple[ReturnRequest, Outcome]:
+    """The buyer edits a request the seller has not answered yet (its type or reason): the request
+    is closed and a new one opened in its place, each naming the other (``pre_return_id``,
+    ``next_return_id``); the seller's response window starts again."""
+    if record.status is not ReturnStatus.PENDING:
+        raise _not_allowed(record, "a buyer can edit", "a request the seller has not answered")
+    others = {k: v for k, v in records.items() if k != record.id}
+    allowed = eligibility(others, order, at)
+    if not allowed.eligible:
+        raise RuleViolation(allowed.reason, code=Code.ORDER_NOT_ELIGIBLE)
+    record.response_due = None
+    note = ReturnRecord(
+        at, "BUYER_EDITED", "The buyer edited the request: it is replaced by a new one", Role.BUYER
+    )
+    closed = _move(record, ReturnStatus.CANCELLED, at, note)
+    replacement, opened = buyer_requests(records, order, kind, reason, at, rng)
+    replacement.pre_return_id, record.next_return_id = record.id, replacement.id
+    return replacement, Outcome(
+        events=[closed, *opened.events],
+        deadlines=opened.deadlines,
+        cancel=[(rules.RETURN_AUTO_APPROVED, record.id)],
+    )
 
 
 def buyer_cancels(record: ReturnRequest, at: datetime) -> Outcome:

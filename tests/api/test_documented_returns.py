@@ -403,3 +403,32 @@ def test_a_rejected_partial_refund_left_unanswered_is_approved_as_asked(tts, htt
     assert done["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE"
     assert done["buyer_rejected_partial_refund"] is True
     _consistent_with(order, done["refund_amount"], done["return_line_items"])  # the whole refund
+
+
+def test_a_buyer_edits_a_request_into_a_new_one_that_names_the_old(tts, http):
+    order = _delivered(tts)
+    body = {"type": "RETURN_AND_REFUND", "reason": "Wrong size"}
+    first = http.post(f"/sandbox/orders/{order['id']}/buyer-return", json=body).json()["return_id"]
+    advance(http, "1h")
+    edit = {"type": "REFUND", "reason": "Defective or does not work"}
+    edited = http.post(f"/sandbox/orders/{order['id']}/buyer-return/edit", json=edit)
+    assert edited.status_code == 200
+    second = edited.json()["return_id"]
+    assert second != first and edited.json()["return_type"] == "REFUND"
+    found = {r["return_id"]: r for r in _search_returns(tts, return_ids=[first, second])["return_orders"]}
+    old, new = found[first], found[second]
+    assert old["return_status"] == "RETURN_OR_REFUND_REQUEST_CANCEL" and old["next_return_id"] == second
+    assert "pre_return_id" not in old and "next_return_id" not in new
+    assert new["pre_return_id"] == first and new["return_status"] == "RETURN_OR_REFUND_REQUEST_PENDING"
+    assert new["return_reason_text"] == "Defective or does not work"
+    assert new["create_time"] == old["update_time"] == old["create_time"] + 3600
+    assert new["seller_next_action_response"] == [
+        {"action": "SELLER_RESPOND_REFUND", "deadline": new["create_time"] + 48 * 3600}
+    ]
+    _consistent_with(order, new["refund_amount"], new["return_line_items"])
+    deadlines = http.get("/sandbox/deadlines").json()
+    waiting = {d["subject"] for d in deadlines["deadlines"] if d["rule"] == "return_auto_approved"}
+    assert second in waiting and first not in waiting
+    # the seller's answer ends editing
+    assert data(tts.post(APPROVE.format(second), {"decision": "APPROVE_REFUND"})) == {}
+    assert http.post(f"/sandbox/orders/{order['id']}/buyer-return/edit", json=edit).status_code == 409
