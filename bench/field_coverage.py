@@ -17,6 +17,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -97,51 +98,41 @@ NOT_APPLICABLE_FULFILLMENT: dict[str, dict[str, str]] = {
         "warehouses[].address.town": "below the state, US and UK addresses name only the city",
     },
 }
-_BUNDLES = "virtual bundles only: the sandbox's catalogue sells single SKUs, no seller-defined bundles"
-_CANCEL_SUB = "cancellations[].cancel_line_items[].cancel_sub_line_items[]"
-_RETURN_SUB = "return_orders[].return_line_items[].return_sub_line_items[]"
-_SUB_FIELDS = (
-    "sub_order_line_item_id",
-    "order_line_item_id",
-    "sku_id",
-    "sku_name",
-    "product_image.url",
-    "product_image.width",
-    "product_image.height",
-    "product_name",
-    "seller_sku",
-    *(
-        f"refund_amount.{name}"
-        for name in (
-            "currency",
-            "refund_total",
-            "refund_subtotal",
-            "refund_shipping_fee",
-            "refund_tax",
-            "retail_delivery_fee",
-            "buyer_service_fee",
-        )
-    ),
-)
-NOT_APPLICABLE_RETURNS: dict[str, dict[str, str]] = {
-    "/return_refund/202602/cancellations/search": {
-        f"{_CANCEL_SUB}.{name}": _BUNDLES
-        for name in ("cancel_sub_line_item_id", "cancel_line_item_id", *_SUB_FIELDS)
-    },
-    "/return_refund/202602/returns/search": {
-        f"{_RETURN_SUB}.{name}": _BUNDLES
-        for name in ("return_sub_line_item_id", "return_line_item_id", *_SUB_FIELDS)
-    },
-    "/return_refund/202602/orders/{order_id}/aftersale_eligibility": {
-        "sku_eligibility[].line_item_eligibility[].order_line_list[].sub_order_line_item_id": _BUNDLES,
-    },
-}
+NOT_APPLICABLE_RETURNS: dict[str, dict[str, str]] = {}
 # Documented webhook payload fields that cannot apply, by webhook type and leaf path, with the reason.
 NOT_APPLICABLE_WEBHOOKS: dict[int, dict[str, str]] = {}
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
     **NOT_APPLICABLE_ORDERS,
     **NOT_APPLICABLE_FULFILLMENT,
     **NOT_APPLICABLE_RETURNS,
+}
+
+# Documented fields that could apply but the sandbox does not fill yet, by operation path and leaf
+# path, with what it lacks. They count as unfilled; the suite fails if a field goes unfilled
+# without being listed here, or is listed here while it is filled.
+_NO_SPLIT = "the sandbox neither splits nor combines packages yet"
+_ORDERS_NOT_FILLED = {
+    "orders[].split_or_combine_tag": _NO_SPLIT,
+    "orders[].replaced_order_id": "no replacement orders: a replacement request is refused",
+    "orders[].exchange_source_order_id": "no exchange orders",
+    "orders[].consultation_id": "no ePharmacy products, so no consultations",
+    "orders[].line_items[].unboxing_sku_code": "no blind-box products in the catalogue",
+    "orders[].line_items[].unboxing_case_list[].unbox_sku": "no blind-box products in the catalogue",
+    "orders[].line_items[].unboxing_case_list[].unbox_sku_type": "no blind-box products in the catalogue",
+}
+NOT_FILLED: dict[str, dict[str, str]] = {
+    "/order/202309/orders/search": _ORDERS_NOT_FILLED,
+    "/order/202507/orders": _ORDERS_NOT_FILLED,
+    "/fulfillment/202309/packages/{package_id}/handover_time_slots": {
+        "drop_off_point_url": "the fake carrier has no page of drop-off points to link to",
+    },
+    "/fulfillment/202610/orders/{order_id}/packages": {
+        "warning.message": "no request the sandbox accepts calls for a warning",
+    },
+    "/return_refund/202602/returns/search": {
+        "return_orders[].arbitration_status": "no arbitration: a buyer cannot appeal a seller's decision",
+        "return_orders[].combined_return_id": _NO_SPLIT + ", so no combined returns",
+    },
 }
 
 Answers = dict[tuple[str, str], list[Any]]
@@ -634,6 +625,90 @@ def _aftersale_requests(d: Driver) -> None:
     d.call("post", route, route, body)
 
 
+_BUNDLE_NAMES = ("Pour-Over Coffee Set", "Hair Clip Set")  # the catalogue's virtual bundles
+
+
+@step
+def bundles_and_partial_refunds(d: Driver) -> None:
+    """On the US shop (whose seeded orders hold virtual bundles), once: a buyer cancels an order
+    with a bundle, another asks to return one and edits the request; the seller offers a partial
+    refund, which the buyer rejects, then a second, which the buyer accepts."""
+    state: dict[str, bool] = d.__dict__.setdefault("bundle_aftersales", {"cancel": False, "return": False})
+    client, app_key = _market_shops(d)[0]
+    tenant = {"x-sandbox-tenant": app_key}
+
+    def call(method: str, route: str, path: str, body: Any = None, **params: Any) -> dict[str, Any]:
+        answer = client.call(method.upper(), path, params=params, body=body).json()
+        if answer.get("code") == 0:
+            d.answers[(method, route)].append(answer.get("data"))
+        return dict(answer)
+
+    def with_bundle(status: str) -> list[str]:
+        found = call(
+            "post",
+            "/order/202309/orders/search",
+            "/order/202309/orders/search",
+            {"order_status": status},
+            page_size=100,
+        )
+        return [
+            o["id"]
+            for o in found.get("data", {}).get("orders", [])
+            if any(i["product_name"].endswith(_BUNDLE_NAMES) for i in o["line_items"])
+            and not o.get("is_buyer_request_cancel")
+        ]
+
+    eligibility = "/return_refund/202602/orders/{order_id}/aftersale_eligibility"
+    if not state["cancel"]:
+        waiting = with_bundle("AWAITING_SHIPMENT")
+        if waiting:
+            state["cancel"] = True
+            call("get", eligibility, eligibility.format(order_id=waiting[0]))
+            d.control("post", f"/sandbox/orders/{waiting[0]}/buyer-cancel", json={}, headers=tenant)
+            search = "/return_refund/202602/cancellations/search"
+            call("post", search, search, {"order_ids": [waiting[0]]}, page_size=10)
+    if state["return"]:
+        return
+    for order_id in with_bundle("DELIVERED"):
+        asked = d.http.post(
+            f"/sandbox/orders/{order_id}/buyer-return",
+            json={"type": "RETURN_AND_REFUND", "reason": "Missing parts or accessories"},
+            headers=tenant,
+        )
+        if asked.status_code != 200:
+            continue
+        state["return"] = True
+        call("get", eligibility, eligibility.format(order_id=order_id))
+        first_id = asked.json()["return_id"]
+        edited = d.control(
+            "post",
+            f"/sandbox/orders/{order_id}/buyer-return/edit",
+            json={"type": "RETURN_AND_REFUND", "reason": "Arrived damaged"},
+            headers=tenant,
+        )
+        return_id = edited["return_id"]
+        search = "/return_refund/202602/returns/search"
+        call("post", search, search, {"return_ids": [first_id, return_id]}, page_size=10)
+        (pending,) = call("post", search, search, {"return_ids": [return_id]}, page_size=10)["data"][
+            "return_orders"
+        ]
+        amount = pending["refund_amount"]
+        approve = _APPROVE.format(return_id=return_id)
+        for share, answer in (("0.25", "reject"), ("0.5", "accept")):
+            offered = (Decimal(amount["refund_total"]) * Decimal(share)).quantize(Decimal("0.01"))
+            body = {
+                "decision": "OFFER_PARTIAL_REFUND",
+                "partial_refund": {"currency": amount["currency"], "amount": str(offered)},
+            }
+            call("post", _APPROVE, approve, body)
+            call("post", search, search, {"seller_proposed_return_type": ["PARTIAL_REFUND"]}, page_size=10)
+            d.control(
+                "post", f"/sandbox/orders/{order_id}/buyer-return/partial-refund/{answer}", headers=tenant
+            )
+            call("post", search, search, {"return_ids": [return_id]}, page_size=10)
+        break
+
+
 @step
 def webhooks(d: Driver) -> None:
     d.call(
@@ -830,7 +905,8 @@ def main() -> int:
         print(f"{method.upper():6} {path:75} {len(filled):4}/{len(documented):<4} {share:6.1%}")
         if args.missing:
             for leaf in sorted(documented - filled):
-                print(f"         never filled: {leaf}")
+                reason = NOT_FILLED.get(path, {}).get(leaf, "no reason listed")
+                print(f"         never filled: {leaf} ({reason})")
     print(f"overall {all_filled}/{all_documented} {all_filled / max(all_documented, 1):.1%}")
     print()
     names = {number: name for name, number in SENT_WEBHOOKS.items()}

@@ -229,12 +229,29 @@ def buyer_request_return(order_id: str, body: dict[str, Any] | None = None, **_:
     return _return_action(_tenant().world.buyer_requests_return, order_id, kind, reason)
 
 
+def buyer_edit_return(order_id: str, body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+    from sandbox.domain.aftersales import ReturnType
+
+    request = json_object(body)
+    kind = ReturnType(request.get("type", "RETURN_AND_REFUND"))
+    reason = request.get("reason", "Item not as described")
+    return _return_action(_tenant().world.buyer_edits_return, order_id, kind, reason)
+
+
 def buyer_ship_return(order_id: str, **_: Any) -> dict[str, Any]:
     return _return_action(_tenant().world.buyer_ships_return, order_id)
 
 
 def buyer_cancel_return(order_id: str, **_: Any) -> dict[str, Any]:
     return _return_action(_tenant().world.buyer_cancels_return, order_id)
+
+
+def buyer_accept_partial_refund(order_id: str, **_: Any) -> dict[str, Any]:
+    return _return_action(_tenant().world.buyer_accepts_partial_refund, order_id)
+
+
+def buyer_reject_partial_refund(order_id: str, **_: Any) -> dict[str, Any]:
+    return _return_action(_tenant().world.buyer_rejects_partial_refund, order_id)
 
 
 def get_order_view(order_id: str, **_: Any) -> dict[str, Any]:

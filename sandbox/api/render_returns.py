@@ -14,6 +14,7 @@ import random
 from typing import Any
 
 from sandbox.domain import aftersales, cancellations, refunds
+from sandbox.domain import order_details as details
 from sandbox.domain.aftersales import RequestEligibility, RequestType, ReturnRequest
 from sandbox.domain.cancellations import Cancellation, CancelStatus
 from sandbox.domain.orders import LineItem, Order
@@ -63,6 +64,48 @@ def _item(item: LineItem) -> dict[str, Any]:
     }
 
 
+def _sub_items(
+    item: LineItem, amount: refunds.RefundAmount, prefix: str, line_id: str, record_id: str
+) -> list[dict[str, Any]]:
+    """The parts of a virtual bundle line, as the order's ``sub_item_info`` gives them (IDs, names,
+    SKUs), each with its share of the line's refund by its share of the bundle's price."""
+    parts = details.bundle_parts(item)
+    shares = refunds.shares_of(amount, [part.share for part in parts])
+    found = []
+    for index, (part, share) in enumerate(zip(parts, shares, strict=True)):
+        sub_id = details.sub_item_id(item, index)
+        found.append(
+            {
+                f"{prefix}_sub_line_item_id": _derived_id(record_id, sub_id, f"{prefix}_sub_line_item"),
+                f"{prefix}_line_item_id": line_id,
+                "sub_order_line_item_id": sub_id,
+                "order_line_item_id": item.id,
+                "sku_id": part.sku_id,
+                "sku_name": part.sku_name,
+                "product_image": _image(item),
+                "product_name": part.product_name,
+                "seller_sku": part.seller_sku,
+                "refund_amount": refund_amount(share),
+            }
+        )
+    return found
+
+
+def _line(item: LineItem, amount: refunds.RefundAmount, prefix: str, record_id: str) -> dict[str, Any]:
+    """A line item of a cancellation or return (``prefix`` "cancel" or "return"), with its bundle's
+    parts when it is one."""
+    line_id = _derived_id(record_id, item.id, f"{prefix}_line_item")
+    out: dict[str, Any] = {
+        f"{prefix}_line_item_id": line_id,
+        **_item(item),
+        "refund_amount": refund_amount(amount),
+    }
+    subs = _sub_items(item, amount, prefix, line_id, record_id)
+    if subs:
+        out[f"{prefix}_sub_line_items"] = subs
+    return out
+
+
 # ----- cancellations ------------------------------------------------------------------------------
 def cancellation_202602(record: Cancellation, order: Order) -> dict[str, Any]:
     if order.paid_time is None:  # never paid: nothing to give back
@@ -81,14 +124,7 @@ def cancellation_202602(record: Cancellation, order: Order) -> dict[str, Any]:
         "create_time": _stamp(record.create_time),
         "update_time": _stamp(record.update_time),
         "refund_amount": refund_amount(overall),
-        "cancel_line_items": [
-            {
-                "cancel_line_item_id": _derived_id(record.id, item.id, "cancel_line_item"),
-                **_item(item),
-                "refund_amount": refund_amount(shares[item.id]),
-            }
-            for item in order.line_items
-        ],
+        "cancel_line_items": [_line(item, shares[item.id], "cancel", record.id) for item in order.line_items],
         "should_replenish_stock": cancellations.should_replenish_stock(order),
     }
     if record.status is CancelStatus.PENDING and record.response_due is not None:
@@ -129,7 +165,10 @@ def _return_logistics(record: ReturnRequest, order: Order, warehouse_address: st
 
 def return_202602(record: ReturnRequest, order: Order, warehouse_address: str) -> dict[str, Any]:
     items = [item for item in order.line_items if item.id in record.line_item_ids]
-    overall, shares = refunds.whole_order(order.payment, items, record.refund_total)
+    if record.refund_total != order.payment.total_amount:  # a partial refund the buyer accepted
+        overall, shares = refunds.partial(order.payment, items, record.refund_total)
+    else:
+        overall, shares = refunds.whole_order(order.payment, items, record.refund_total)
     out: dict[str, Any] = {
         "return_id": record.id,
         "order_id": record.order_id,
@@ -141,14 +180,7 @@ def return_202602(record: ReturnRequest, order: Order, warehouse_address: str) -
         "create_time": _stamp(record.create_time),
         "update_time": _stamp(record.update_time),
         "refund_amount": refund_amount(overall),
-        "return_line_items": [
-            {
-                "return_line_item_id": _derived_id(record.id, item.id, "return_line_item"),
-                **_item(item),
-                "refund_amount": refund_amount(shares[item.id]),
-            }
-            for item in items
-        ],
+        "return_line_items": [_line(item, shares[item.id], "return", record.id) for item in items],
         "discount_amount": [
             {
                 "currency": order.payment.currency,
@@ -163,6 +195,14 @@ def return_202602(record: ReturnRequest, order: Order, warehouse_address: str) -
     }
     if record.buyer_keeps_item:
         out["can_buyer_keep_item"] = True
+    if record.pre_return_id:
+        out["pre_return_id"] = record.pre_return_id
+    if record.next_return_id:
+        out["next_return_id"] = record.next_return_id
+    if record.partial_refund_amount:
+        out["seller_proposed_return_type"] = "PARTIAL_REFUND"
+        out["partial_refund"] = {"currency": record.currency, "amount": record.partial_refund_amount}
+        out["buyer_rejected_partial_refund"] = record.buyer_rejected_partial_refund
     action = aftersales.seller_next_action(record)
     if action is not None:
         kind, due = action
@@ -219,6 +259,18 @@ def return_records(record: ReturnRequest) -> list[dict[str, Any]]:
 
 
 # ----- aftersale eligibility ----------------------------------------------------------------------
+def _order_lines(item: LineItem) -> list[dict[str, str]]:
+    """A line item as a request names it: once, or once per part of a virtual bundle (each part's
+    sub line item ID, "required for bundle products")."""
+    count = len(details.bundle_parts(item))
+    if not count:
+        return [{"order_line_item_id": item.id}]
+    return [
+        {"order_line_item_id": item.id, "sub_order_line_item_id": details.sub_item_id(item, index)}
+        for index in range(count)
+    ]
+
+
 def eligibility_202602(order: Order, verdicts: dict[RequestType, RequestEligibility]) -> dict[str, Any]:
     """Per SKU of the order, per request type: its line items and whether they may be asked for."""
     by_sku: dict[str, list[LineItem]] = {}
@@ -232,7 +284,7 @@ def eligibility_202602(order: Order, verdicts: dict[RequestType, RequestEligibil
             entry: dict[str, Any] = {
                 "request_type": kind.value,
                 "order_line_items_ids": ids,
-                "order_line_list": [{"order_line_item_id": i} for i in ids],
+                "order_line_list": [line for item in items for line in _order_lines(item)],
                 "eligible": verdict.eligible,
             }
             if verdict.eligible:

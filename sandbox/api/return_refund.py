@@ -144,10 +144,12 @@ def search_returns(
 
 
 def approve_return(return_id: str, body: Any = None, **_: Any) -> dict[str, Any]:
-    request = json_object(body)  # partial_refund is refused with its decision, by the domain
+    request = json_object(body)
     decision = Decision(request["decision"]) if "decision" in request else None
+    offer = request.get("partial_refund")
+    partial = aftersales.PartialRefundOffer(**offer) if isinstance(offer, dict) else None
     with current().world.session() as world:
-        world.approve_return(return_id, decision, bool(request.get("buyer_keep_item", False)))
+        world.approve_return(return_id, decision, bool(request.get("buyer_keep_item", False)), partial)
         return success(world.next_request_id(), {})
 
 

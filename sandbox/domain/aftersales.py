@@ -4,6 +4,9 @@ A request waits for the seller, who approves or rejects it within the response w
 the platform approves it. A refund-only request is refunded once approved. A return waits for the
 buyer to send the item back; once it is shipped the seller either accepts the package (and the
 buyer is refunded) or refuses it. The buyer may withdraw the request until the item is shipped.
+Instead of approving, the seller may offer a partial refund, the buyer keeping the item: the request
+waits for the buyer, who accepts it (and is refunded that amount) or rejects it (and the request
+goes back to the seller).
 
 The sandbox refunds at once: an approved refund goes straight to RETURN_OR_REFUND_REQUEST_COMPLETE.
 """
@@ -14,6 +17,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from sandbox.domain import deadlines, rules
@@ -37,10 +41,19 @@ class ReturnStatus(StrEnum):
     SUCCESS = "RETURN_OR_REFUND_REQUEST_SUCCESS"
     CANCELLED = "RETURN_OR_REFUND_REQUEST_CANCEL"
     COMPLETE = "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    # "Seller offer another return type to the buyer, and waiting buyer response": a partial refund
+    AWAITING_BUYER_RESPONSE = "AWAITING_BUYER_RESPONSE"
 
 
 # A request still in progress: the order can take no second one meanwhile.
-OPEN = frozenset({ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP, ReturnStatus.BUYER_SHIPPED})
+OPEN = frozenset(
+    {
+        ReturnStatus.PENDING,
+        ReturnStatus.AWAITING_BUYER_SHIP,
+        ReturnStatus.BUYER_SHIPPED,
+        ReturnStatus.AWAITING_BUYER_RESPONSE,
+    }
+)
 # Waiting for the seller to review ("Return/refund requested" on the to-do list): the request, or
 # the item the buyer sent back.
 AWAITING_SELLER = frozenset({ReturnStatus.PENDING, ReturnStatus.BUYER_SHIPPED})
@@ -118,6 +131,13 @@ class ReturnRequest:
     refunded: bool = False
     records: list[ReturnRecord] = field(default_factory=list)
     buyer_keeps_item: bool = False  # refunded without a return (a plain default: older snapshots load)
+    # The seller's last partial refund offer ("" when none was made) and whether the buyer rejected
+    # it (plain defaults, so older snapshots load).
+    partial_refund_amount: str = ""
+    buyer_rejected_partial_refund: bool = False
+    # A request the buyer edited is closed and replaced by a new one: each names the other.
+    pre_return_id: str = ""
+    next_return_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -357,9 +377,45 @@ def buyer_ships(record: ReturnRequest, at: datetime, tracking_number: str) -> Ou
     return Outcome(events=[_move(record, ReturnStatus.BUYER_SHIPPED, at, note)])
 
 
+def buyer_edits(
+    records: dict[str, ReturnRequest],
+    record: ReturnRequest,
+    order: Order,
+    kind: ReturnType,
+    reason: str,
+    at: datetime,
+    rng: random.Random,
+) -> tuple[ReturnRequest, Outcome]:
+    """The buyer edits a request the seller has not answered yet (its type or reason): the request
+    is closed and a new one opened in its place, each naming the other (``pre_return_id``,
+    ``next_return_id``); the seller's response window starts again."""
+    if record.status is not ReturnStatus.PENDING:
+        raise _not_allowed(record, "a buyer can edit", "a request the seller has not answered")
+    others = {k: v for k, v in records.items() if k != record.id}
+    allowed = eligibility(others, order, at)
+    if not allowed.eligible:
+        raise RuleViolation(allowed.reason, code=Code.ORDER_NOT_ELIGIBLE)
+    record.response_due = None
+    note = ReturnRecord(
+        at, "BUYER_EDITED", "The buyer edited the request: it is replaced by a new one", Role.BUYER
+    )
+    closed = _move(record, ReturnStatus.CANCELLED, at, note)
+    replacement, opened = buyer_requests(records, order, kind, reason, at, rng)
+    replacement.pre_return_id, record.next_return_id = record.id, replacement.id
+    return replacement, Outcome(
+        events=[closed, *opened.events],
+        deadlines=opened.deadlines,
+        cancel=[(rules.RETURN_AUTO_APPROVED, record.id)],
+    )
+
+
 def buyer_cancels(record: ReturnRequest, at: datetime) -> Outcome:
     """The buyer withdraws the request before sending anything back."""
-    if record.status not in (ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP):
+    if record.status not in (
+        ReturnStatus.PENDING,
+        ReturnStatus.AWAITING_BUYER_SHIP,
+        ReturnStatus.AWAITING_BUYER_RESPONSE,
+    ):
         raise _not_allowed(record, "a buyer can withdraw", "a request not yet shipped back")
     record.response_due = None
     note = ReturnRecord(at, "BUYER_CANCELLED", "The buyer cancelled the request", Role.BUYER)
@@ -537,8 +593,108 @@ def _returnless_refund(record: ReturnRequest, at: datetime) -> Outcome:
     return outcome
 
 
+@dataclass(frozen=True)
+class PartialRefundOffer:
+    """The approve body's ``partial_refund``, as sent (checked by ``offer_partial_refund``)."""
+
+    currency: str = ""
+    amount: str = ""
+
+
+def _offered_amount(record: ReturnRequest, offer: PartialRefundOffer | None) -> Decimal:
+    """The amount of a partial refund offer: a positive amount in the request's currency, no more
+    than the request asks for."""
+
+    def refused(why: str) -> RuleViolation:
+        return RuleViolation(f"return {record.id}: {why}", code=Code.INVALID_PARTIAL_REFUND)
+
+    if offer is None or not offer.amount:
+        raise refused("OFFER_PARTIAL_REFUND needs partial_refund with its amount and currency")
+    if offer.currency != record.currency:
+        raise refused(f"partial_refund.currency must be the request's currency, {record.currency}")
+    try:
+        amount = Decimal(offer.amount)
+    except InvalidOperation:
+        raise refused(f"partial_refund.amount '{offer.amount}' is not an amount") from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise refused(f"partial_refund.amount '{offer.amount}' is not an amount in cents")
+    if amount <= 0:
+        raise refused("partial_refund.amount must be greater than 0")
+    amount = amount.quantize(Decimal("0.01"))
+    if amount > Decimal(record.refund_total):
+        raise refused(
+            f"partial_refund.amount {offer.amount} is above the request's refund of "
+            f"{record.refund_total} {record.currency}"
+        )
+    return amount
+
+
+def offer_partial_refund(record: ReturnRequest, at: datetime, offer: PartialRefundOffer | None) -> Outcome:
+    """The seller offers part of the refund, the buyer keeping the item: the request waits for the
+    buyer's answer (no deadline of the seller's runs meanwhile)."""
+    if record.status is not ReturnStatus.PENDING:
+        raise _not_allowed(record, "OFFER_PARTIAL_REFUND applies", "to a pending request")
+    amount = _offered_amount(record, offer)
+    record.partial_refund_amount = f"{amount:.2f}"
+    record.buyer_rejected_partial_refund = False
+    record.response_due = None
+    note = ReturnRecord(
+        at,
+        "PARTIAL_REFUND_OFFERED",
+        f"The seller offered a partial refund of {record.partial_refund_amount} {record.currency}: "
+        "the buyer keeps the item",
+        Role.SELLER,
+    )
+    return Outcome(
+        events=[_move(record, ReturnStatus.AWAITING_BUYER_RESPONSE, at, note)],
+        cancel=[(rules.RETURN_AUTO_APPROVED, record.id)],
+    )
+
+
+def _awaiting_buyer(record: ReturnRequest, doing: str) -> None:
+    if record.status is not ReturnStatus.AWAITING_BUYER_RESPONSE:
+        raise _not_allowed(record, f"a buyer can {doing}", "a partial refund the seller offered")
+
+
+def buyer_accepts_partial_refund(record: ReturnRequest, at: datetime) -> Outcome:
+    """The buyer takes the seller's offer: refunded that amount, keeping the item."""
+    _awaiting_buyer(record, "accept")
+    record.refund_total = record.partial_refund_amount
+    record.buyer_keeps_item = True
+    note = ReturnRecord(
+        at,
+        "BUYER_ACCEPTED_PARTIAL_REFUND",
+        f"The buyer accepted the partial refund of {record.partial_refund_amount} {record.currency}",
+        Role.BUYER,
+    )
+    record.records.append(note)
+    return _refund(record, at, Role.BUYER)
+
+
+def buyer_rejects_partial_refund(record: ReturnRequest, at: datetime) -> Outcome:
+    """The buyer turns the offer down: the request is the seller's to decide again, in a new
+    response window (unanswered, the platform approves it as asked)."""
+    _awaiting_buyer(record, "reject")
+    record.buyer_rejected_partial_refund = True
+    record.response_due = at + deadlines.RETURN_RESPONSE_WINDOW
+    note = ReturnRecord(
+        at,
+        "BUYER_REJECTED_PARTIAL_REFUND",
+        f"The buyer rejected the partial refund of {record.partial_refund_amount} {record.currency}",
+        Role.BUYER,
+    )
+    return Outcome(
+        events=[_move(record, ReturnStatus.PENDING, at, note)],
+        deadlines=[Deadline(record.response_due, rules.RETURN_AUTO_APPROVED, record.id)],
+    )
+
+
 def seller_decides(
-    record: ReturnRequest, at: datetime, decision: Decision | None, buyer_keep_item: bool = False
+    record: ReturnRequest,
+    at: datetime,
+    decision: Decision | None,
+    buyer_keep_item: bool = False,
+    partial_refund: PartialRefundOffer | None = None,
 ) -> Outcome:
     """The seller's decision, checked against the request: approving the refund of a refund-only
     request, the return of a return (or refunding it at once, the buyer keeping the item), the
@@ -564,10 +720,7 @@ def seller_decides(
             raise _not_allowed(record, "DIRECT_REFUND applies", "to a return not yet shipped back")
         return _returnless_refund(record, at)
     if decision is Decision.OFFER_PARTIAL_REFUND:
-        raise RuleViolation(
-            f"return {record.id}: the sandbox does not model partial refund offers; approve or reject it",
-            code=Code.RETURN_STATUS_NOT_ALLOWED,
-        )
+        return offer_partial_refund(record, at, partial_refund)
     raise _not_allowed(
         record, f"{decision.value} applies", "to replacement requests, which buyers here do not open"
     )

@@ -71,6 +71,7 @@ class Code(IntEnum):
     RETURN_STATUS_NOT_ALLOWED = 25007202, 400, "The return's status does not allow this"
     ORDER_NOT_ELIGIBLE = 25007203, 400, "The order is not eligible for after-sales"
     INVALID_REJECT_REASON = 25007204, 400, "Invalid reject reason"
+    INVALID_PARTIAL_REFUND = 25007205, 400, "Invalid partial refund"
 
 
 # The codes an injected fault may answer with: every error code but the unknown version (a property

@@ -144,8 +144,8 @@ class ReturnFilter(_Compiled):
     create_time_lt: int | None = None
     update_time_ge: int | None = None
     update_time_lt: int | None = None
-    # 202602's filters besides: the sandbox's requests go to no arbitration and carry no seller
-    # proposal, so naming either matches none
+    # 202602's filters besides: the sandbox's requests go to no arbitration, so naming a status
+    # matches none; the seller's proposal is a partial refund offered on the request
     arbitration_status: tuple[str, ...] = ()
     seller_proposed_return_type: tuple[str, ...] = ()
 
@@ -153,7 +153,9 @@ class ReturnFilter(_Compiled):
         checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
         checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
         checks += _one_of(lambda r: "", self.arbitration_status)
-        checks += _one_of(lambda r: "", self.seller_proposed_return_type)
+        checks += _one_of(
+            lambda r: "PARTIAL_REFUND" if r.partial_refund_amount else "", self.seller_proposed_return_type
+        )
         checks += _one_of(lambda r: r.order_id, self.order_ids)
         checks += _one_of(lambda r: r.id, self.return_ids)
         checks += _one_of(lambda r: r.status.value, self.return_status)

@@ -1,5 +1,6 @@
 """The seller's answers to the buyer: cancellations approved or rejected, orders cancelled by the
-seller, returns approved or rejected."""
+seller, returns approved, rejected or answered with a partial refund offer; and the buyer's answer
+to that offer."""
 
 from __future__ import annotations
 
@@ -41,13 +42,31 @@ class AftersalesOperations(WorldCore):
 
     # ----- returns -----------------------------------------------------------------------------
     def approve_return(
-        self, return_id: str, decision: aftersales.Decision | None = None, buyer_keep_item: bool = False
+        self,
+        return_id: str,
+        decision: aftersales.Decision | None = None,
+        buyer_keep_item: bool = False,
+        partial_refund: aftersales.PartialRefundOffer | None = None,
     ) -> None:
         with self.session():
             record = aftersales.find(self.returns, return_id)
-            self.apply(aftersales.seller_decides(record, self.clock.now(), decision, buyer_keep_item))
+            self.apply(
+                aftersales.seller_decides(record, self.clock.now(), decision, buyer_keep_item, partial_refund)
+            )
 
     def reject_return(self, return_id: str, reason: str, comment: str, decision: str | None = None) -> None:
         with self.session():
             record = aftersales.find(self.returns, return_id)
             self.apply(aftersales.seller_rejects(record, self.clock.now(), reason, comment, decision))
+
+    def buyer_accepts_partial_refund(self, order_id: str) -> aftersales.ReturnRequest:
+        with self.session():
+            record = aftersales.of_order(self.returns, self.order(order_id).id)
+            self.apply(aftersales.buyer_accepts_partial_refund(record, self.clock.now()))
+            return record
+
+    def buyer_rejects_partial_refund(self, order_id: str) -> aftersales.ReturnRequest:
+        with self.session():
+            record = aftersales.of_order(self.returns, self.order(order_id).id)
+            self.apply(aftersales.buyer_rejects_partial_refund(record, self.clock.now()))
+            return record

@@ -45,6 +45,18 @@ class OrderOperations(WorldCore):
             self.apply(outcome)
             return record
 
+    def buyer_edits_return(
+        self, order_id: str, kind: aftersales.ReturnType, reason: str
+    ) -> aftersales.ReturnRequest:
+        with self.session():
+            order = self.order(order_id)
+            record = aftersales.of_order(self.returns, order.id)
+            replacement, outcome = aftersales.buyer_edits(
+                self.returns, record, order, kind, reason, self.clock.now(), self.rng
+            )
+            self.apply(outcome)
+            return replacement
+
     def buyer_ships_return(self, order_id: str) -> aftersales.ReturnRequest:
         with self.session():
             record = aftersales.of_order(self.returns, self.order(order_id).id)

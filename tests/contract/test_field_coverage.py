@@ -7,7 +7,7 @@ from __future__ import annotations
 from bench import field_coverage
 
 # The overall share of documented response leaf fields filled; raise it as fields are filled.
-FLOOR = 0.96
+FLOOR = 0.97
 
 TABLE = field_coverage.coverage(field_coverage.drive())
 
@@ -59,3 +59,13 @@ def test_the_sent_webhook_types_are_the_sandboxs():
     from sandbox.webhooks import EVENT_TYPES
 
     assert field_coverage.SENT_WEBHOOKS == EVENT_TYPES
+
+
+def test_every_documented_field_left_unfilled_is_listed_with_its_reason():
+    unlisted, listed_but_filled = [], []
+    for (_, path), (documented, filled) in TABLE.items():
+        reasons = field_coverage.NOT_FILLED.get(path, {})
+        unlisted += [f"{path} {leaf}" for leaf in sorted(documented - filled - set(reasons))]
+        listed_but_filled += [f"{path} {leaf}" for leaf in sorted(set(reasons) & filled)]
+    assert not unlisted, "unfilled without a reason in NOT_FILLED:\n" + "\n".join(unlisted)
+    assert not listed_but_filled, "filled, so no longer for NOT_FILLED:\n" + "\n".join(listed_but_filled)
