@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from sandbox.domain import deadlines
 from sandbox.domain.orders import ADDRESS_HIDDEN, CancellationInitiator, LineItem, Order, OrderStatus
@@ -93,6 +94,12 @@ class BuyerProfile:
     avatar: str
 
 
+# The values below are drawn from generators seeded by IDs, so each is the same every time it is
+# asked for: they are kept (a search page renders dozens of orders, each asking several times).
+_KEPT = 65536
+
+
+@lru_cache(maxsize=_KEPT)
 def buyer_profile(user_id: str) -> BuyerProfile:
     """The buyer's TikTok nickname and avatar: the same on every order of the buyer."""
     rng = _rng(user_id, "profile")
@@ -123,14 +130,19 @@ class Traits:
 
 
 def traits(order: Order) -> Traits:
-    rng = _rng(order.id, "traits")
+    return _traits(order.id, order.paid_time is not None)
+
+
+@lru_cache(maxsize=_KEPT)
+def _traits(order_id: str, paid: bool) -> Traits:
+    rng = _rng(order_id, "traits")
     live = rng.random() < 0.3
     room_id = _digits(rng, 19, "73") if live else ""
     group = _digits(rng, 19, "69") if live else ""
     temporary = live and rng.random() < 0.5
     kind = rng.random()
     order_type = "NORMAL"
-    if kind < 0.08 and order.paid_time is not None:
+    if kind < 0.08 and paid:
         order_type = "PRE_ORDER"
     elif kind < 0.16:
         order_type = "MADE_TO_ORDER"
@@ -197,29 +209,39 @@ class BundlePart:
 
 def bundle_parts(item: LineItem) -> list[BundlePart]:
     """The parts of a virtual bundle SKU (none for an ordinary SKU), the same for every unit."""
+    return list(_bundle_parts(item.product_name, item.sku_id, item.sku_name, item.seller_sku))
+
+
+@lru_cache(maxsize=_KEPT)
+def _bundle_parts(product_name: str, sku_id: str, sku_name: str, seller_sku: str) -> tuple[BundlePart, ...]:
     for noun, parts in BUNDLE_PARTS.items():
-        if item.product_name.endswith(noun):
+        if product_name.endswith(noun):
             found = []
             for index, (part, share) in enumerate(parts):
-                rng = _rng(item.sku_id, "part", str(index))
+                rng = _rng(sku_id, "part", str(index))
                 code = "".join(w[0] for w in part.split()).upper()
                 found.append(
                     BundlePart(
                         sku_id=_digits(rng, 19, "1729"),
                         product_id=_digits(rng, 19, "1729"),
-                        product_name=f"{item.product_name} {part}",
-                        sku_name=item.sku_name,
-                        seller_sku=f"{item.seller_sku}-{code}",
+                        product_name=f"{product_name} {part}",
+                        sku_name=sku_name,
+                        seller_sku=f"{seller_sku}-{code}",
                         share=share,
                     )
                 )
-            return found
-    return []
+            return tuple(found)
+    return ()
 
 
 def sub_item_id(item: LineItem, index: int) -> str:
     """A bundle part's own line item ID (one per unit of each part)."""
-    return _digits(_rng(item.id, "sub", str(index)), len(item.id), item.id[:3])
+    return _sub_item_id(item.id, index)
+
+
+@lru_cache(maxsize=_KEPT)
+def _sub_item_id(item_id: str, index: int) -> str:
+    return _digits(_rng(item_id, "sub", str(index)), len(item_id), item_id[:3])
 
 
 def pod_info_id(item: LineItem) -> str:
@@ -227,7 +249,12 @@ def pod_info_id(item: LineItem) -> str:
     half of them)."""
     if not item.product_name.endswith(PRINT_ON_DEMAND):
         return ""
-    rng = _rng(item.id, "pod")
+    return _pod_info_id(item.id)
+
+
+@lru_cache(maxsize=_KEPT)
+def _pod_info_id(item_id: str) -> str:
+    rng = _rng(item_id, "pod")
     return _digits(rng, 19, "7301") if rng.random() < 0.5 else ""
 
 
