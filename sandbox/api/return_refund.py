@@ -277,8 +277,14 @@ def cancel_order_202602(body: Any, **_: Any) -> dict[str, Any]:
 
 def reject_return_202606(return_id: str, body: Any, **_: Any) -> dict[str, Any]:
     request = json_object(body)  # images are accepted and not kept
+    offer = request.get("partial_refund_amount")  # 202606 names the amount partial_refund_total
+    partial = (
+        aftersales.PartialRefundOffer(offer.get("currency", ""), offer.get("partial_refund_total", ""))
+        if isinstance(offer, dict)
+        else None
+    )
     with current().world.session() as world:
         world.reject_return(
-            return_id, request["reject_reason"], request.get("comment", ""), request["decision"]
+            return_id, request["reject_reason"], request.get("comment", ""), request["decision"], partial
         )
         return success(world.next_request_id(), {})

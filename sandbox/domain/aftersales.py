@@ -135,6 +135,9 @@ class ReturnRequest:
     # it (plain defaults, so older snapshots load).
     partial_refund_amount: str = ""
     buyer_rejected_partial_refund: bool = False
+    # The offer was made for a package the seller received back (202606's decision), not instead of
+    # the return: the item stays with the seller, and a rejected offer leaves the package to decide.
+    partial_refund_after_receipt: bool = False
     # A request the buyer edited is closed and replaced by a new one: each names the other.
     pre_return_id: str = ""
     next_return_id: str = ""
@@ -333,15 +336,21 @@ def reject_reasons(record: ReturnRequest) -> tuple[RejectReason, ...]:
 
 
 def seller_rejects(
-    record: ReturnRequest, at: datetime, reason: str, comment: str = "", decision: str | None = None
+    record: ReturnRequest,
+    at: datetime,
+    reason: str,
+    comment: str = "",
+    decision: str | None = None,
+    partial_refund: PartialRefundOffer | None = None,
 ) -> Outcome:
     """Refuse a pending request, or refuse the returned package. A ``decision`` (202606) must be
-    the one that fits the request: REJECT_REFUND, REJECT_RETURN or REJECT_RECEIVED_PACKAGE."""
+    the one that fits the request: REJECT_REFUND, REJECT_RETURN or REJECT_RECEIVED_PACKAGE; or
+    OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG, which offers part of the refund for a package the
+    seller received back (``partial_refund``), for the buyer to accept or reject."""
     if decision == RejectDecision.OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG:
-        raise RuleViolation(
-            f"decision {decision} is not supported: the sandbox has no partial refunds; approve the "
-            f"return, or reject the received package with {RejectDecision.REJECT_RECEIVED_PACKAGE}"
-        )
+        if record.status is not ReturnStatus.BUYER_SHIPPED:
+            raise _not_allowed(record, f"{decision} applies", "to a return the buyer has shipped back")
+        return offer_partial_refund(record, at, partial_refund, after_receipt=True)
     if record.status not in REJECT_REASONS:
         raise _not_allowed(record, "a seller can reject", "a pending request or a shipped return")
     if decision is not None:
@@ -629,20 +638,24 @@ def _offered_amount(record: ReturnRequest, offer: PartialRefundOffer | None) -> 
     return amount
 
 
-def offer_partial_refund(record: ReturnRequest, at: datetime, offer: PartialRefundOffer | None) -> Outcome:
-    """The seller offers part of the refund, the buyer keeping the item: the request waits for the
+def offer_partial_refund(
+    record: ReturnRequest, at: datetime, offer: PartialRefundOffer | None, after_receipt: bool = False
+) -> Outcome:
+    """The seller offers part of the refund: instead of the return (the buyer keeping the item), or
+    for the package the seller received back (``after_receipt``). The request waits for the
     buyer's answer (no deadline of the seller's runs meanwhile)."""
-    if record.status is not ReturnStatus.PENDING:
+    if not after_receipt and record.status is not ReturnStatus.PENDING:
         raise _not_allowed(record, "OFFER_PARTIAL_REFUND applies", "to a pending request")
     amount = _offered_amount(record, offer)
     record.partial_refund_amount = f"{amount:.2f}"
     record.buyer_rejected_partial_refund = False
+    record.partial_refund_after_receipt = after_receipt
     record.response_due = None
+    keeping = "for the package received back" if after_receipt else "the buyer keeps the item"
     note = ReturnRecord(
         at,
         "PARTIAL_REFUND_OFFERED",
-        f"The seller offered a partial refund of {record.partial_refund_amount} {record.currency}: "
-        "the buyer keeps the item",
+        f"The seller offered a partial refund of {record.partial_refund_amount} {record.currency}: {keeping}",
         Role.SELLER,
     )
     return Outcome(
@@ -660,7 +673,7 @@ def buyer_accepts_partial_refund(record: ReturnRequest, at: datetime) -> Outcome
     """The buyer takes the seller's offer: refunded that amount, keeping the item."""
     _awaiting_buyer(record, "accept")
     record.refund_total = record.partial_refund_amount
-    record.buyer_keeps_item = True
+    record.buyer_keeps_item = not record.partial_refund_after_receipt  # else the seller has it back
     note = ReturnRecord(
         at,
         "BUYER_ACCEPTED_PARTIAL_REFUND",
@@ -676,13 +689,15 @@ def buyer_rejects_partial_refund(record: ReturnRequest, at: datetime) -> Outcome
     response window (unanswered, the platform approves it as asked)."""
     _awaiting_buyer(record, "reject")
     record.buyer_rejected_partial_refund = True
-    record.response_due = at + deadlines.RETURN_RESPONSE_WINDOW
     note = ReturnRecord(
         at,
         "BUYER_REJECTED_PARTIAL_REFUND",
         f"The buyer rejected the partial refund of {record.partial_refund_amount} {record.currency}",
         Role.BUYER,
     )
+    if record.partial_refund_after_receipt:  # the received package is the seller's to decide again
+        return Outcome(events=[_move(record, ReturnStatus.BUYER_SHIPPED, at, note)])
+    record.response_due = at + deadlines.RETURN_RESPONSE_WINDOW
     return Outcome(
         events=[_move(record, ReturnStatus.PENDING, at, note)],
         deadlines=[Deadline(record.response_due, rules.RETURN_AUTO_APPROVED, record.id)],

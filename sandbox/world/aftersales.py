@@ -54,10 +54,18 @@ class AftersalesOperations(WorldCore):
                 aftersales.seller_decides(record, self.clock.now(), decision, buyer_keep_item, partial_refund)
             )
 
-    def reject_return(self, return_id: str, reason: str, comment: str, decision: str | None = None) -> None:
+    def reject_return(
+        self,
+        return_id: str,
+        reason: str,
+        comment: str,
+        decision: str | None = None,
+        partial_refund: aftersales.PartialRefundOffer | None = None,
+    ) -> None:
         with self.session():
             record = aftersales.find(self.returns, return_id)
-            self.apply(aftersales.seller_rejects(record, self.clock.now(), reason, comment, decision))
+            now = self.clock.now()
+            self.apply(aftersales.seller_rejects(record, now, reason, comment, decision, partial_refund))
 
     def buyer_accepts_partial_refund(self, order_id: str) -> aftersales.ReturnRequest:
         with self.session():

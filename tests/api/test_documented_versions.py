@@ -367,7 +367,7 @@ def test_return_rejection_through_202606_takes_the_decision_that_fits(tts, http,
     partial = refused(
         lambda: reject(return_id, RejectReturnRequestDecision.OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG)
     )
-    assert partial.code == 36009004 and "partial" in str(partial)
+    assert partial.code == 25007202 and "shipped back" in str(partial)  # nothing received yet
     replacement = refused(lambda: reject(return_id, RejectReturnRequestDecision.REJECT_REPLACEMENT))
     assert replacement.code == 25007202
     no_decision = envelope(
@@ -387,6 +387,42 @@ def test_return_rejection_through_202606_takes_the_decision_that_fits(tts, http,
     assert the_return(tts, refund_id)["return_status"] == "REFUND_OR_RETURN_REQUEST_REJECT"
     done = refused(lambda: reject(return_id, RejectReturnRequestDecision.REJECT_RETURN))
     assert done.code == 25007202
+
+
+def test_a_partial_refund_offered_through_202606_for_the_package_received_back(tts, http, shop):
+    """The seller received the item back and offers part of the refund instead of rejecting the
+    package: the buyer rejects (the package is the seller's to decide again), then accepts one."""
+    order = orders(tts, order_status="DELIVERED")[0]
+    return_id = buyer_asks(http, order["id"], "RETURN_AND_REFUND")
+    data(tts.post(f"/return_refund/202309/returns/{return_id}/approve", {}))
+    assert http.post(f"/sandbox/orders/{order['id']}/buyer-return/ship").status_code == 200
+    assert the_return(tts, return_id)["return_status"] == "BUYER_SHIPPED_ITEM"
+    reason = reasons(tts, return_id)[0]
+    total = order["payment"]["total_amount"]
+
+    def offer(amount: str) -> Any:
+        body = {
+            "decision": "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG",
+            "reject_reason": reason,
+            "partial_refund_amount": {"partial_refund_total": amount, "currency": "USD"},
+        }
+        return envelope(tts.post(f"/return_refund/202606/returns/{return_id}/reject", body))
+
+    too_much = offer(f"{float(total) + 1:.2f}")
+    assert too_much["code"] == 25007205
+    assert the_return(tts, return_id)["return_status"] == "BUYER_SHIPPED_ITEM"  # nothing changed
+    assert offer("2.00")["code"] == 0
+    offered = the_return(tts, return_id)
+    assert offered["return_status"] == "AWAITING_BUYER_RESPONSE"
+    rejected = http.post(f"/sandbox/orders/{order['id']}/buyer-return/partial-refund/reject")
+    assert rejected.status_code == 200 and rejected.json()["return_status"] == "BUYER_SHIPPED_ITEM"
+
+    assert offer("3.00")["code"] == 0
+    accepted = http.post(f"/sandbox/orders/{order['id']}/buyer-return/partial-refund/accept")
+    assert accepted.status_code == 200, accepted.text
+    refunded = the_return(tts, return_id)
+    assert refunded["return_status"] == "RETURN_OR_REFUND_REQUEST_COMPLETE"
+    assert refunded["refund_amount"]["refund_total"] == "3.00"
 
 
 # ----- tracking, 202604 ---------------------------------------------------------------------------

@@ -119,7 +119,8 @@ def test_a_decision_rejects_only_the_request_it_names(kind, fits, misfits):
         assert refused.value.code == Code.RETURN_STATUS_NOT_ALLOWED and fits in refused.value.message
     with pytest.raises(RuleViolation) as partial:
         aftersales.seller_rejects(record, ASKED, reason, decision="OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG")
-    assert partial.value.code == Code.INVALID_REQUEST and "partial refunds" in partial.value.message
+    # A partial refund for the package received back: nothing has been received yet.
+    assert partial.value.code == Code.RETURN_STATUS_NOT_ALLOWED and "shipped back" in partial.value.message
     assert record.status is ReturnStatus.PENDING
 
     aftersales.seller_rejects(record, ASKED, reason, decision=fits)
@@ -137,6 +138,28 @@ def test_a_shipped_return_is_refused_with_the_received_package_decision():
 
     aftersales.seller_rejects(record, ASKED + timedelta(days=2), reason, decision="REJECT_RECEIVED_PACKAGE")
     assert record.status is ReturnStatus.RECEIPT_REJECTED
+
+
+def test_a_partial_refund_for_the_package_received_back_keeps_the_item_with_the_seller():
+    _, _, record, _ = _requested(ReturnType.RETURN_AND_REFUND)
+    aftersales.seller_approves(record, ASKED)
+    aftersales.buyer_ships(record, ASKED + timedelta(days=1), "RET-1")
+    reason = aftersales.reject_reasons(record)[0].name
+    offer = aftersales.PartialRefundOffer(CURRENCY, "2.00")
+    decision = "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG"
+    at = ASKED + timedelta(days=2)
+
+    aftersales.seller_rejects(record, at, reason, decision=decision, partial_refund=offer)
+    assert record.status is ReturnStatus.AWAITING_BUYER_RESPONSE
+    aftersales.buyer_rejects_partial_refund(record, at)
+    assert record.status is ReturnStatus.BUYER_SHIPPED  # the received package, the seller's again
+    assert record.response_due is None and record.buyer_rejected_partial_refund
+
+    aftersales.seller_rejects(record, at, reason, decision=decision, partial_refund=offer)
+    refunded = aftersales.buyer_accepts_partial_refund(record, at)
+    assert record.refund_total == "2.00" and not record.buyer_keeps_item
+    assert kinds(refunded) == ["return.status_changed", "order.refunded"]
+    assert refunded.events[-1].data["amount"] == "2.00"
 
 
 def test_returns_open_once_the_order_is_delivered_and_close_when_it_locks():
