@@ -60,6 +60,9 @@ class Code(IntEnum):
     ORDER_LOCKED = 21011110, 400, "The order is locked"
     UPLOAD_REFUSED = 21011111, 400, "The file was refused"
     RETURN_NOT_ALLOWED = 21011112, 400, "The return is not allowed"
+    ORDER_NOT_SPLITTABLE = 21011113, 400, "The order cannot be split"
+    LINE_ITEM_NOT_IN_ORDER = 21011114, 400, "The line item does not belong to the order"
+    NOT_COMBINABLE = 21011115, 400, "The packages cannot be combined"
 
     # ----- cancellations ---------------------------------------------------------------------------------
     CANCELLATION_NOT_FOUND = 25007101, 400, "Cancellation not found"

@@ -3,9 +3,10 @@ then COMPLETED, then locked. Stuck tracking shows as the order's logistics issue
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sandbox.domain import deadlines, rules
+from sandbox.domain import deadlines, rules, split
 from sandbox.domain.carrier import DELIVERED, PICKED_UP, Shipment
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
 from sandbox.domain.orders import Order, OrderStatus, ShippingType, system_cancels
@@ -27,39 +28,43 @@ def status_changed(order: Order, to: OrderStatus, at: datetime) -> DomainEvent:
     return DomainEvent(at, "order.status_changed", order.id, {"from": before.value, "to": to.value})
 
 
-def follow_shipment(order: Order, package: Package, shipment: Shipment, at: datetime) -> Outcome:
-    """Bring the order and package in line with what the carrier has reported, unless the
-    platform's update is being held back (then try again when the hold ends)."""
+def follow_shipment(
+    order: Order, package: Package, shipment: Shipment, at: datetime, siblings: Sequence[Package] = ()
+) -> Outcome:
+    """Bring the package, and the order with it, in line with what the carrier has reported,
+    unless the platform's update is being held back (then try again when the hold ends).
+    ``siblings``: the order's other packages, when it was split."""
     outcome = Outcome()
-    if order.status is OrderStatus.CANCELLED:
+    if order.status is OrderStatus.CANCELLED or package.status is PackageStatus.CANCELLED:
         return outcome
     picked_up = next((e for e in shipment.events if e.detail_code == PICKED_UP), None)
-    if picked_up and order.status is OrderStatus.AWAITING_COLLECTION:
+    if picked_up and package.arranged and package.collected_at is None:
         hold = package.status_holds.get(PICKED_UP_HOLD)
         if hold is not None and at < hold:
             return Outcome(deadlines=[Deadline(hold, rules.PLATFORM_FOLLOWS_SHIPMENT, package.id)])
-        package.collected_at = order.collection_time = picked_up.at
+        package.collected_at = picked_up.at
+        order.collection_time = order.collection_time or picked_up.at
         package.status = PackageStatus.FULFILLING
         package.update_time = at
-        outcome.events.append(status_changed(order, OrderStatus.IN_TRANSIT, at))
+        outcome.extend(split.order_follows_packages(order, [package, *siblings], at))
     delivered = next((e for e in shipment.events if e.detail_code == DELIVERED), None)
-    if delivered and order.status is OrderStatus.IN_TRANSIT:
+    if delivered and package.collected_at is not None and package.delivered_at is None:
         hold = package.status_holds.get(DELIVERED_HOLD)
         if hold is not None and at < hold:
             outcome.deadlines.append(Deadline(hold, rules.PLATFORM_FOLLOWS_SHIPMENT, package.id))
             return outcome
-        outcome.extend(deliver(order, package, delivered.at, at))
+        outcome.extend(deliver(order, package, delivered.at, at, siblings))
     return outcome
 
 
-def deliver(order: Order, package: Package, delivered_at: datetime, at: datetime) -> Outcome:
-    package.delivered_at = order.delivery_time = delivered_at
+def deliver(
+    order: Order, package: Package, delivered_at: datetime, at: datetime, siblings: Sequence[Package] = ()
+) -> Outcome:
+    """The package is delivered; the order is once every package still going to the buyer is."""
+    package.delivered_at = delivered_at
     package.status = PackageStatus.COMPLETED
     package.update_time = at
-    return Outcome(
-        events=[status_changed(order, OrderStatus.DELIVERED, at)],
-        deadlines=[Deadline(at + deadlines.COMPLETION_AFTER_DELIVERY, rules.ORDER_COMPLETES, order.id)],
-    )
+    return split.order_follows_packages(order, [package, *siblings], at)
 
 
 def order_completes(order: Order, at: datetime) -> Outcome:
@@ -199,9 +204,22 @@ def stocking_timeout(order: Order, at: datetime) -> Outcome:
     return Outcome(events=[DomainEvent(at, "order.stocking_timeout", order.id)])
 
 
-def delivery_window_passes(order: Order, package: Package | None, at: datetime) -> Outcome:
+def _on_its_way(order: Order, package: Package | None) -> bool:
+    """Shipped, and neither delivered nor cancelled yet (a split order's other packages aside)."""
+    return (
+        order.status in (OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT)
+        and package is not None
+        and package.arranged
+        and package.delivered_at is None
+        and package.status is not PackageStatus.CANCELLED
+    )
+
+
+def delivery_window_passes(
+    order: Order, package: Package | None, at: datetime, siblings: Sequence[Package] = ()
+) -> Outcome:
     """A platform-shipped parcel still on its way when the delivery window closes is Delayed."""
-    if order.status not in (OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT) or package is None:
+    if package is None or not _on_its_way(order, package):
         return Outcome()
     if package.return_status is not None:
         return Outcome()  # on its way back: failed delivery, not a delay
@@ -209,27 +227,33 @@ def delivery_window_passes(order: Order, package: Package | None, at: datetime) 
     return Outcome(events=[DomainEvent(at, "package.delayed", order.id, {"package_id": package.id})])
 
 
-def parcel_deemed_lost(order: Order, package: Package | None, at: datetime) -> Outcome:
+def parcel_deemed_lost(
+    order: Order, package: Package | None, at: datetime, siblings: Sequence[Package] = ()
+) -> Outcome:
     """Shipped, not acknowledged by the recipient 12 days after the order was placed: deemed lost;
-    the order is cancelled and the buyer refunded."""
-    if order.status not in (OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT) or package is None:
+    the order is cancelled and the buyer refunded (a split order: that package's line items)."""
+    if package is None or not _on_its_way(order, package):
         return Outcome()
     if package.return_status is not None:
         return Outcome()  # on its way back to the seller: the return rules decide
-    return _lost(order, package, at, "not_acknowledged")
+    return _lost(order, package, at, "not_acknowledged", siblings)
 
 
-def carrier_failed_to_ship_twice(order: Order, package: Package, at: datetime) -> Outcome:
+def carrier_failed_to_ship_twice(
+    order: Order, package: Package, at: datetime, siblings: Sequence[Package] = ()
+) -> Outcome:
     """The carrier missed the parcel's collection twice: the item is deemed lost, the order is
-    cancelled and the buyer refunded."""
-    if package.lost or order.status is not OrderStatus.AWAITING_COLLECTION:
+    cancelled and the buyer refunded (a split order: that package's line items)."""
+    if package.lost or not _on_its_way(order, package) or package.collected_at is not None:
         return Outcome()
-    return _lost(order, package, at, "failed_to_ship_twice")
+    return _lost(order, package, at, "failed_to_ship_twice", siblings)
 
 
-def _lost(order: Order, package: Package, at: datetime, cause: str) -> Outcome:
+def _lost(
+    order: Order, package: Package, at: datetime, cause: str, siblings: Sequence[Package] = ()
+) -> Outcome:
     package.lost = True
     outcome = Outcome(
         events=[DomainEvent(at, "package.lost", order.id, {"package_id": package.id, "cause": cause})]
     )
-    return outcome.extend(system_cancels(order, at, "package_lost"))
+    return outcome.extend(split.package_cancelled(order, package, [package, *siblings], "package_lost", at))

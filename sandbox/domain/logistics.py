@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox import fakes
-from sandbox.domain import carrier, deadlines, fulfillment, packages, returns, rules
+from sandbox.domain import carrier, deadlines, fulfillment, packages, returns, rules, split
 from sandbox.domain.carrier import STANDARD_PLAN, AttemptFailure, Shipment, TrackingEvent
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
@@ -100,15 +100,24 @@ class Logistics:
         return found
 
     def package_of(self, order: Order) -> Package | None:
+        """The order's first package (its only one, unless it was split)."""
         return self.packages.get(order.package_ids[0]) if order.package_ids else None
+
+    def packages_of(self, order: Order) -> list[Package]:
+        """Every package of the order, in the order the platform made them."""
+        return [self.packages[p] for p in order.package_ids if p in self.packages]
+
+    def siblings(self, package: Package) -> list[Package]:
+        """The other packages of the package's order (none unless it was split)."""
+        order = self.orders.get(package.order_id)
+        return [p for p in self.packages_of(order) if p.id != package.id] if order else []
 
     def open_package(self, order: Order, at: datetime) -> tuple[Package, Outcome]:
         """Every order awaiting shipment has a package the seller ships, and its shipping deadlines."""
         existing = self.package_of(order)
         if existing is not None:
             return existing, Outcome()
-        weight = sum(item.weight_grams for item in order.line_items)
-        side = 15 + 5 * len(order.line_items)
+        weight, size = split.measures(order.line_items)
         package = Package(
             id=order.package_ids[0] if order.package_ids else fakes.digits(self.rng, 18, "1154"),
             order_id=order.id,
@@ -117,7 +126,7 @@ class Logistics:
             create_time=at,
             update_time=at,
             weight_grams=weight,
-            dimension_cm=(side, max(10, side - 5), 10),
+            dimension_cm=size,
         )
         self.packages[package.id] = package
         order.package_ids = [package.id]
@@ -137,8 +146,17 @@ class Logistics:
         return fulfillment.untracked_reminder(order, self._shipment_of(order), at) if order else Outcome()
 
     def on_order_package(self, rule: Any, order_id: str, at: datetime) -> Outcome:
+        """An order's timed rule, for each of its packages (a split order's each go their own way)."""
         order = self.orders.get(order_id)
-        return rule(order, self.package_of(order), at) if order else Outcome()
+        if order is None:
+            return Outcome()
+        found = self.packages_of(order)
+        if not found:
+            return rule(order, None, at)
+        outcome = Outcome()
+        for package in found:
+            outcome.extend(rule(order, package, at, self.siblings(package)))
+        return outcome
 
     def untracked_auto_cancel(self, order_id: str, at: datetime) -> Outcome:
         order = self.orders.get(order_id)
@@ -218,6 +236,7 @@ class Logistics:
             outcome.extend(carrier.open_shipment(shipment, at))
         slot = slot if handover is HandoverMethod.PICKUP else None  # a drop-off has no slot
         outcome.extend(packages.arrange(package, order, at, handover, slot))
+        outcome.extend(split.order_follows_packages(order, self.packages_of(order), at))
 
         collect_at = (
             slot[0] + carrier.PICKUP_COLLECTED_AFTER_SLOT_START
@@ -252,12 +271,13 @@ class Logistics:
         package.tracking_number = tracking_number
         package.shipping_provider_id, package.shipping_provider_name = provider.id, provider.name
         outcome.extend(packages.arrange(package, order, at, HandoverMethod.DROP_OFF, None))
+        outcome.extend(split.order_follows_packages(order, self.packages_of(order), at))
         marks = " ".join(
             mark for key, mark in SELLER_NUMBER_MARKS.items() if tracking_number.upper().startswith(key)
         )
         outcome.extend(self._magic(order, package, shipment, marks, at))
         # The carrier may have moved already (a label bought from it earlier): catch up.
-        outcome.extend(fulfillment.follow_shipment(order, package, shipment, at))
+        outcome.extend(fulfillment.follow_shipment(order, package, shipment, at, self.siblings(package)))
         return outcome
 
     def _platform_number(self) -> str:
@@ -367,7 +387,9 @@ class Logistics:
             taken.order_id, taken.package_id = order.id, package.id
             if taken.collected_at is None and taken.collection_due is None:
                 outcome.extend(carrier.schedule_collection(taken, at + SELLER_CARRIER_COLLECTS_AFTER))
-            return outcome.extend(fulfillment.follow_shipment(order, package, taken, at))
+            return outcome.extend(
+                fulfillment.follow_shipment(order, package, taken, at, self.siblings(package))
+            )
         if old is not None:
             outcome.extend(self._renumber(old, tracking_number, provider))
         return outcome
@@ -506,9 +528,17 @@ class Logistics:
         if package is not None and shipment.returning and package.return_status is None:
             outcome.extend(returns.returning_to_seller(package, at))
         elif package is not None and carrier.failed_to_ship_twice(shipment):
-            outcome.extend(fulfillment.carrier_failed_to_ship_twice(self._order(package), package, at))
+            outcome.extend(
+                fulfillment.carrier_failed_to_ship_twice(
+                    self._order(package), package, at, self.siblings(package)
+                )
+            )
         elif package is not None:
-            outcome.extend(fulfillment.follow_shipment(self._order(package), package, shipment, at))
+            outcome.extend(
+                fulfillment.follow_shipment(
+                    self._order(package), package, shipment, at, self.siblings(package)
+                )
+            )
         elif (
             event is not None and event.detail_code == carrier.PICKED_UP and shipment.order_id in self.orders
         ):
@@ -526,7 +556,7 @@ class Logistics:
         if event.detail_code == carrier.RETURNED:
             return outcome.extend(
                 returns.delivered_back_to_seller(
-                    self._order(package), package, returns.cancel_reason(shipment), at
+                    self._order(package), package, returns.cancel_reason(shipment), at, self.siblings(package)
                 )
             )
         return outcome.extend(returns.seller_delivery_failed(package, at))
@@ -535,7 +565,7 @@ class Logistics:
         package = self.packages.get(package_id)
         if package is None:
             return Outcome()
-        outcome = returns.failed_return_destroyed(self._order(package), package, at)
+        outcome = returns.failed_return_destroyed(self._order(package), package, at, self.siblings(package))
         return (
             outcome.extend(self.carrier_note(package, "Destroyed by the carrier", at))
             if outcome.events
@@ -633,7 +663,9 @@ class Logistics:
 
     def seller_rejects_parcel(self, package: Package, at: datetime) -> Outcome:
         """The seller rejects the returning parcel: the platform has it destroyed."""
-        outcome = returns.seller_rejects_parcel(self.orders[package.order_id], package, at)
+        outcome = returns.seller_rejects_parcel(
+            self.orders[package.order_id], package, at, self.siblings(package)
+        )
         # Destroyed: the parcel's return, if it is on its way, never arrives back at the seller.
         outcome.cancel.append((rules.CARRIER_RETURN_ARRIVES, package.tracking_number))
         return outcome.extend(self.carrier_note(package, "Rejected by the seller: destroyed", at))
@@ -660,7 +692,9 @@ class Logistics:
         shipment = self.shipments.get(package.tracking_number) if package else None
         if package is None or shipment is None:
             return Outcome()
-        return fulfillment.follow_shipment(self._order(package), package, shipment, at)
+        return fulfillment.follow_shipment(
+            self._order(package), package, shipment, at, self.siblings(package)
+        )
 
     def create_carrier_shipment(
         self, provider: Provider, weight_grams: int, destination_city: str, at: datetime, order_id: str = ""
@@ -836,7 +870,9 @@ def seller_delivers(
         outcome = Outcome(events=[carrier.recorded(shipment, event)])
     else:
         outcome = Outcome()
-    if order.status is OrderStatus.AWAITING_COLLECTION:
-        package.collected_at = order.collection_time = at
-        outcome.events.append(fulfillment.status_changed(order, OrderStatus.IN_TRANSIT, at))
-    return outcome.extend(fulfillment.deliver(order, package, at, at))
+    siblings = logistics.siblings(package)
+    if package.collected_at is None:
+        package.collected_at = at
+        order.collection_time = order.collection_time or at
+        outcome.extend(split.order_follows_packages(order, [package, *siblings], at))
+    return outcome.extend(fulfillment.deliver(order, package, at, at, siblings))

@@ -126,6 +126,10 @@ def label_problem(package: Package, order: Order) -> RejectionReason | None:
     return None
 
 
+# An order ships while it awaits shipment, and a split order while some of its packages still do.
+SHIPPABLE_STATUSES = frozenset({OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPING})
+
+
 def check_shippable(package: Package, order: Order) -> None:
     if order.status is OrderStatus.CANCELLED:
         raise RuleViolation(
@@ -137,7 +141,7 @@ def check_shippable(package: Package, order: Order) -> None:
         raise RuleViolation(
             f"package {package.id} has already been shipped", code=Code.PACKAGE_ALREADY_SHIPPED
         )
-    if order.status is not OrderStatus.AWAITING_SHIPMENT:
+    if order.status not in SHIPPABLE_STATUSES:
         raise RuleViolation(
             f"order {order.id} is {order.status.value}: only an order awaiting shipment can be shipped",
             code=Code.ORDER_NOT_SHIPPABLE,
@@ -236,7 +240,8 @@ def arrange(
     handover: HandoverMethod,
     slot: tuple[datetime, datetime] | None,
 ) -> Outcome:
-    """Shipment arranged: the order awaits collection by the carrier."""
+    """Shipment arranged: the package awaits collection by the carrier (the order follows its
+    packages: ``split.order_follows_packages``)."""
     package.arranged_at = at
     package.handover_method = handover
     package.pickup_slot = slot
@@ -246,29 +251,22 @@ def arrange(
     order.shipping_provider = package.shipping_provider_name
     order.shipping_provider_id = package.shipping_provider_id
     for item in order.line_items:
-        item.package_id, item.tracking_number = package.id, package.tracking_number
-        item.shipping_provider_id = package.shipping_provider_id
-        item.shipping_provider_name = package.shipping_provider_name
-    before = order.status
-    order.status = OrderStatus.AWAITING_COLLECTION
+        if item.package_id in ("", package.id):
+            item.package_id, item.tracking_number = package.id, package.tracking_number
+            item.shipping_provider_id = package.shipping_provider_id
+            item.shipping_provider_name = package.shipping_provider_name
     order.update_time = at
-    return Outcome(
-        events=[
-            DomainEvent(
-                at,
-                "package.shipped",
-                order.id,
-                {
-                    "package_id": package.id,
-                    "tracking_number": package.tracking_number,
-                    "shipping_type": package.shipping_type.value,
-                },
-            ),
-            DomainEvent(
-                at, "order.status_changed", order.id, {"from": before.value, "to": order.status.value}
-            ),
-        ]
+    shipped = DomainEvent(
+        at,
+        "package.shipped",
+        order.id,
+        {
+            "package_id": package.id,
+            "tracking_number": package.tracking_number,
+            "shipping_type": package.shipping_type.value,
+        },
     )
+    return Outcome(events=[shipped])
 
 
 def update_shipping_info(
@@ -303,6 +301,8 @@ def update_shipping_info(
         provider[1],
     )
     for item in order.line_items:
+        if item.package_id not in ("", package.id):
+            continue  # another package of a split order keeps its own tracking
         item.tracking_number, item.shipping_provider_id, item.shipping_provider_name = (
             tracking_number,
             provider[0],

@@ -11,15 +11,16 @@ tab shows them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from sandbox.domain import deadlines, rules
+from sandbox.domain import deadlines, rules, split
 from sandbox.domain.carrier import AttemptFailure, Shipment
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
-from sandbox.domain.orders import Order, OrderStatus, system_cancels
-from sandbox.domain.packages import Package
+from sandbox.domain.orders import Order, OrderStatus
+from sandbox.domain.packages import Package, PackageStatus
 
 
 class ReturnStatus(StrEnum):
@@ -51,11 +52,14 @@ def cancel_reason(shipment: Shipment) -> str:
     return "returned_to_shipper_refused" if refused else "returned_to_shipper_other"
 
 
-def delivered_back_to_seller(order: Order, package: Package, reason: str, at: datetime) -> Outcome:
-    """Back with the seller: the order is cancelled and the buyer refunded, at the same instant."""
+def delivered_back_to_seller(
+    order: Order, package: Package, reason: str, at: datetime, siblings: Sequence[Package] = ()
+) -> Outcome:
+    """Back with the seller: the order is cancelled and the buyer refunded, at the same instant
+    (a split order: that package's line items; the order goes on with its other packages)."""
     package.returned_at = at  # the Seller Center's "Time Returned"
     outcome = Outcome(events=[_return_status(package, ReturnStatus.DELIVERED_BACK_TO_SELLER, at)])
-    return outcome.extend(system_cancels(order, at, reason))
+    return outcome.extend(split.package_cancelled(order, package, [package, *siblings], reason, at))
 
 
 def seller_delivery_failed(package: Package, at: datetime) -> Outcome:
@@ -75,21 +79,23 @@ def seller_delivery_failed(package: Package, at: datetime) -> Outcome:
     )
 
 
-def failed_return_destroyed(order: Order, package: Package, at: datetime) -> Outcome:
+def failed_return_destroyed(
+    order: Order, package: Package, at: datetime, siblings: Sequence[Package] = ()
+) -> Outcome:
     """Seven days passed and the seller did not ask for the parcel: it is destroyed."""
     if package.return_status is not ReturnStatus.SELLER_DELIVERY_FAILED:
         return Outcome()
-    return destroy(order, package, at)
+    return destroy(order, package, at, siblings)
 
 
-def destroy(order: Order, package: Package, at: datetime) -> Outcome:
+def destroy(order: Order, package: Package, at: datetime, siblings: Sequence[Package] = ()) -> Outcome:
     package.destroy_at = None
     outcome = Outcome(
         events=[_return_status(package, ReturnStatus.DESTROYED, at)],
         cancel=[(rules.FAILED_RETURN_DESTROYED, package.id)],
     )
-    if order.status is not OrderStatus.CANCELLED:
-        outcome.extend(system_cancels(order, at, "package_scrap"))
+    if order.status is not OrderStatus.CANCELLED and package.status is not PackageStatus.CANCELLED:
+        outcome.extend(split.package_cancelled(order, package, [package, *siblings], "package_scrap", at))
     return outcome
 
 
@@ -110,11 +116,13 @@ def seller_claims_parcel(package: Package, at: datetime) -> Outcome:
     return outcome
 
 
-def seller_rejects_parcel(order: Order, package: Package, at: datetime) -> Outcome:
+def seller_rejects_parcel(
+    order: Order, package: Package, at: datetime, siblings: Sequence[Package] = ()
+) -> Outcome:
     """ "A package rejected by the seller": the platform has it destroyed."""
     if package.return_status not in (ReturnStatus.RETURNING_TO_SELLER, ReturnStatus.SELLER_DELIVERY_FAILED):
         raise RuleViolation(
             "only a parcel on its way back, or one that failed to come back, can be rejected",
             code=Code.RETURN_NOT_ALLOWED,
         )
-    return destroy(order, package, at)
+    return destroy(order, package, at, siblings)

@@ -19,6 +19,7 @@ finds the order, package and shipment and applies the ``Outcome``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -273,8 +274,10 @@ def answer(
     at: datetime,
     resolution: Resolution | None = None,
     note: str | None = None,
+    siblings: Sequence[Package] = (),
 ) -> Outcome:
-    """The logistics provider's answer, by the rules unless scripted, and what it does."""
+    """The logistics provider's answer, by the rules unless scripted, and what it does
+    (``siblings``: the order's other packages, when it was split)."""
     if ticket.status is TicketStatus.CLOSED:
         return Outcome()
     scripted = ticket.scripted or ScriptedAnswer()
@@ -293,7 +296,7 @@ def answer(
             outcome.extend(_destruction_resumes(package, at))
         fallback = f"The logistics provider declined the ticket. {SELLER_SUPPORT_HINT}"
         return outcome.extend(close(ticket, Resolution.REJECTED, note or fallback, at))
-    effect, done = _effect(ticket.category, order, package, shipment, tags, at)
+    effect, done = _effect(ticket.category, order, package, shipment, tags, at, siblings)
     return effect.extend(close(ticket, Resolution.RESOLVED, note or done, at))
 
 
@@ -304,6 +307,7 @@ def _effect(
     shipment: Shipment | None,
     tags: list[str],
     at: datetime,
+    siblings: Sequence[Package] = (),
 ) -> tuple[Outcome, str]:
     if category is Category.FAILED_RETURN_PACKAGE:
         if package.return_status is not ReturnStatus.SELLER_DELIVERY_FAILED:
@@ -325,7 +329,7 @@ def _effect(
         else fulfillment.DELIVERED_HOLD
     )
     package.status_holds.pop(hold, None)
-    outcome = fulfillment.follow_shipment(order, package, shipment, at)
+    outcome = fulfillment.follow_shipment(order, package, shipment, at, siblings)
     status = order.status.value
     return outcome, f"Verified with your evidence: the logistics status is updated ({status})."
 

@@ -94,7 +94,15 @@ class TicketOperations(WorldCore):
         package = self.logistics.packages[ticket.package_id]
         shipment = self.logistics.shipments.get(package.tracking_number) if package.tracking_number else None
         outcome = tickets.answer(
-            ticket, order, package, shipment, self.logistics.tags(order, at), at, resolution, note
+            ticket,
+            order,
+            package,
+            shipment,
+            self.logistics.tags(order, at),
+            at,
+            resolution,
+            note,
+            self.logistics.siblings(package),
         )
         if ticket.category is tickets.Category.FAILED_RETURN_PACKAGE and any(
             e.kind == "package.return_status_changed" for e in outcome.events

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sandbox.domain import carrier, deadlines, orders, packages, rules, tickets
+from sandbox.domain import carrier, deadlines, orders, packages, rules, split, tickets
 from sandbox.domain.carrier import STANDARD_PLAN, Shipment, TrackingEvent
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
 from sandbox.domain.logistics import Logistics
@@ -161,6 +161,7 @@ def ship(order: Order, package: Package, at: datetime = SHIPPED_AT) -> Shipment:
     shipment = new_shipment(order, package, at)
     packages.label_created(package, shipment.tracking_number, PROVIDER, at)
     packages.arrange(package, order, at, HandoverMethod.DROP_OFF, None)
+    split.order_follows_packages(order, [package], at)
     carrier.schedule_collection(shipment, at + carrier.DROP_OFF_COLLECTED_AFTER)
     return shipment
 

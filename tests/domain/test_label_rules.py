@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from domain_builders import PAID, PROVIDER, address, awaiting_shipment, new_package, only, shipped_order
 
-from sandbox.domain import packages
+from sandbox.domain import packages, split
 from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import OrderStatus, ShippingType
@@ -154,6 +154,7 @@ def test_arranging_shipment_puts_the_order_awaiting_collection():
     order, package = _package()
     packages.label_created(package, "TTS000000000000002", PROVIDER, AT)
     outcome = packages.arrange(package, order, AT, HandoverMethod.DROP_OFF, None)
+    outcome.extend(split.order_follows_packages(order, [package], AT))
 
     assert [e.kind for e in outcome.events] == ["package.shipped", "order.status_changed"]
     assert outcome.events[0].data == {

@@ -1,0 +1,228 @@
+"""An order in several packages: splitting it, and the order following what its packages do.
+
+From the Seller Center ("Splitting Order into Multiple Packages"): a seller splits an order that
+awaits shipment into several packages, each with its own label, tracking number and carrier
+journey; a label rejected as "Products are oversized" is cured by splitting the order into smaller
+packages. The docs' `confirmOrderSplit`: "Case 2: item-level split, applicable for orders in EU,
+JP, MX (global sellers), UK, US ... Package 1: 1 unit of SKU A, Package 2: 1 unit of SKU A,
+Package 3: 1 unit of SKU B" (a line item is one unit, so a group is a set of line items).
+
+The order's status follows its packages (the docs' `PARTIALLY_SHIPPING`: some packages shipped,
+others still to ship); a package that comes back to the seller, is lost or destroyed cancels its
+own line items, and the order is cancelled only when every package has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sandbox.domain import deadlines, rules
+from sandbox.domain.codes import Code
+from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
+from sandbox.domain.orders import LineItem, Order, OrderStatus, system_cancels
+from sandbox.domain.packages import Package, PackageStatus
+
+# A package's size grows with what it holds: 15 cm and 5 more a unit, 10 cm high.
+BASE_SIDE_CM = 15
+SIDE_CM_PER_UNIT = 5
+HEIGHT_CM = 10
+# Orders that may be split: those whose packages have not left the seller.
+SPLITTABLE_STATUSES = frozenset({OrderStatus.AWAITING_SHIPMENT})
+# The reasons `GET .../orders/split_attributes` gives when an order cannot be split.
+CANNOT_SPLIT_STATUS = "ORDER_STATUS_NOT_SUPPORTED"
+CANNOT_SPLIT_ONE_ITEM = "ONLY_ONE_ITEM"
+CANNOT_SPLIT_SHIPPED = "PACKAGE_ALREADY_SHIPPED"
+
+
+def measures(items: Sequence[LineItem]) -> tuple[int, tuple[int, int, int]]:
+    """The weight (grams) and size (cm) of a package holding these line items."""
+    weight = sum(item.weight_grams for item in items)
+    side = BASE_SIDE_CM + SIDE_CM_PER_UNIT * len(items)
+    return weight, (side, max(10, side - 5), HEIGHT_CM)
+
+
+def lines_of(order: Order, package: Package) -> list[LineItem]:
+    """The order's line items the package holds."""
+    return [item for item in order.line_items if item.package_id == package.id]
+
+
+def live(packages: Sequence[Package]) -> list[Package]:
+    """The packages still going to the buyer (not cancelled: returned, lost or destroyed)."""
+    return [p for p in packages if p.status is not PackageStatus.CANCELLED]
+
+
+# ----- splitting ---------------------------------------------------------------------------------
+def cannot_split_reason(order: Order, packages: Sequence[Package]) -> str:
+    """Why the order cannot be split now, or "" when it can (its split attributes)."""
+    if order.status not in SPLITTABLE_STATUSES:
+        return CANNOT_SPLIT_STATUS
+    if any(p.arranged for p in packages):
+        return CANNOT_SPLIT_SHIPPED
+    if len(order.line_items) < 2:
+        return CANNOT_SPLIT_ONE_ITEM
+    return ""
+
+
+def check_split(order: Order, packages: Sequence[Package], groups: Sequence[Sequence[str]]) -> None:
+    """A split names every line item of the order exactly once, in at least two groups, none empty."""
+    reason = cannot_split_reason(order, packages)
+    if reason == CANNOT_SPLIT_STATUS:
+        raise RuleViolation(
+            f"order {order.id} is {order.status.value}: only an order awaiting shipment can be split",
+            code=Code.ORDER_NOT_SPLITTABLE,
+        )
+    if reason == CANNOT_SPLIT_SHIPPED:
+        raise RuleViolation(
+            f"order {order.id} has a package already shipped: it can no longer be split",
+            code=Code.PACKAGE_ALREADY_SHIPPED,
+        )
+    if reason:
+        raise RuleViolation(
+            f"order {order.id} has one line item: nothing to split", code=Code.ORDER_NOT_SPLITTABLE
+        )
+    if len(groups) < 2 or any(not group for group in groups):
+        raise RuleViolation("a split needs at least two splittable_groups, each with line items")
+    known = {item.id for item in order.line_items}
+    named = [line for group in groups for line in group]
+    foreign = sorted({line for line in named if line not in known})
+    if foreign:
+        raise RuleViolation(
+            f"line items not in order {order.id}: {', '.join(foreign)}", code=Code.LINE_ITEM_NOT_IN_ORDER
+        )
+    twice = sorted({line for line in named if named.count(line) > 1})
+    if twice:
+        raise RuleViolation(f"line items named in more than one group: {', '.join(twice)}")
+    missing = [item.id for item in order.line_items if item.id not in named]
+    if missing:
+        raise RuleViolation(f"every line item must be in a group; missing: {', '.join(missing)}")
+
+
+def split(
+    order: Order,
+    old: Sequence[Package],
+    groups: Sequence[Sequence[str]],
+    new_ids: Sequence[str],
+    at: datetime,
+) -> tuple[list[Package], Outcome]:
+    """The order's packages become one per group, each weighed and sized by its own line items
+    (so a split cures an oversized label); a scenario's planned failures stay with the first."""
+    check_split(order, old, groups)
+    by_id = {item.id: item for item in order.line_items}
+    made = []
+    for package_id, group in zip(new_ids, groups, strict=True):
+        items = [by_id[line] for line in group]
+        weight, size = measures(items)
+        made.append(
+            Package(
+                id=package_id,
+                order_id=order.id,
+                shop_id=order.shop_id,
+                shipping_type=order.shipping_type,
+                create_time=at,
+                update_time=at,
+                weight_grams=weight,
+                dimension_cm=size,
+            )
+        )
+        for item in items:
+            item.package_id = package_id
+    if old:
+        first, previous = made[0], old[0]
+        first.forced_rejections, first.failures_ahead = (
+            list(previous.forced_rejections),
+            list(previous.failures_ahead),
+        )
+        first.return_fails, first.missed_collections_ahead = (
+            previous.return_fails,
+            previous.missed_collections_ahead,
+        )
+        first.status_holds = dict(previous.status_holds)
+    order.package_ids = [p.id for p in made]
+    order.update_time = at
+    data = {"from": ",".join(p.id for p in old), "to": ",".join(order.package_ids)}
+    return made, Outcome(events=[DomainEvent(at, "order.split", order.id, data)])
+
+
+# ----- the order follows its packages ------------------------------------------------------------
+def status_of_packages(packages: Sequence[Package]) -> OrderStatus:
+    """The order status its packages add up to: to ship, partly shipped, awaiting collection, in
+    transit, delivered, or cancelled when none is still going to the buyer."""
+    going = live(packages)
+    if not going:
+        return OrderStatus.CANCELLED
+    if all(p.delivered_at is not None for p in going):
+        return OrderStatus.DELIVERED
+    shipped = [p for p in going if p.arranged]
+    if not shipped:
+        return OrderStatus.AWAITING_SHIPMENT
+    if len(shipped) < len(going):
+        return OrderStatus.PARTIALLY_SHIPPING
+    if any(p.collected_at is not None for p in going):
+        return OrderStatus.IN_TRANSIT
+    return OrderStatus.AWAITING_COLLECTION
+
+
+# Statuses the packages move an order between; the others are the order's own.
+_SHIPPING_STATUSES = frozenset(
+    {
+        OrderStatus.AWAITING_SHIPMENT,
+        OrderStatus.PARTIALLY_SHIPPING,
+        OrderStatus.AWAITING_COLLECTION,
+        OrderStatus.IN_TRANSIT,
+    }
+)
+
+
+def order_follows_packages(order: Order, packages: Sequence[Package], at: datetime) -> Outcome:
+    """Bring the order's status in line with its packages; once every package still going to the
+    buyer is delivered the order is DELIVERED and its completion is on the clock."""
+    if order.status not in _SHIPPING_STATUSES:
+        return Outcome()
+    to = status_of_packages(packages)
+    if to is order.status or to is OrderStatus.CANCELLED:
+        return Outcome()
+    before = order.status
+    order.status, order.update_time = to, at
+    outcome = Outcome(
+        events=[DomainEvent(at, "order.status_changed", order.id, {"from": before.value, "to": to.value})]
+    )
+    if to is OrderStatus.DELIVERED:
+        order.delivery_time = max(p.delivered_at for p in live(packages) if p.delivered_at is not None)
+        outcome.deadlines.append(
+            Deadline(at + deadlines.COMPLETION_AFTER_DELIVERY, rules.ORDER_COMPLETES, order.id)
+        )
+    return outcome
+
+
+def lines_refund(items: Sequence[LineItem]) -> Decimal:
+    """What the buyer paid for these line items (their sale prices)."""
+    return sum((Decimal(item.sale_price) for item in items), Decimal("0"))
+
+
+def package_cancelled(
+    order: Order, package: Package, packages: Sequence[Package], reason: str, at: datetime
+) -> Outcome:
+    """A package of a split order that will never reach the buyer (returned to the seller, lost,
+    destroyed): its own line items are cancelled by the system and refunded; the order goes on with
+    its other packages, and is cancelled only when none is left going to the buyer."""
+    package.status, package.update_time = PackageStatus.CANCELLED, at
+    others = live([p for p in packages if p.id != package.id])
+    if not others:
+        return system_cancels(order, at, reason)
+    items = lines_of(order, package)
+    for item in items:
+        item.cancel_reason = reason
+    amount = lines_refund(items)
+    data = {
+        "package_id": package.id,
+        "line_item_ids": ",".join(item.id for item in items),
+        "reason": reason,
+        "initiator": "SYSTEM",
+        "amount": f"{amount:.2f}",
+        "currency": order.payment.currency,
+    }
+    order.update_time = at
+    outcome = Outcome(events=[DomainEvent(at, "order.lines_cancelled", order.id, data)])
+    return outcome.extend(order_follows_packages(order, packages, at))
