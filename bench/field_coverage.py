@@ -110,9 +110,7 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
 # Documented fields that could apply but the sandbox does not fill yet, by operation path and leaf
 # path, with what it lacks. They count as unfilled; the suite fails if a field goes unfilled
 # without being listed here, or is listed here while it is filled.
-_NO_SPLIT = "the sandbox neither splits nor combines packages yet"
 _ORDERS_NOT_FILLED = {
-    "orders[].split_or_combine_tag": _NO_SPLIT,
     "orders[].replaced_order_id": "no replacement orders: a replacement request is refused",
     "orders[].exchange_source_order_id": "no exchange orders",
     "orders[].consultation_id": "no ePharmacy products, so no consultations",
@@ -120,7 +118,13 @@ _ORDERS_NOT_FILLED = {
     "orders[].line_items[].unboxing_case_list[].unbox_sku": "no blind-box products in the catalogue",
     "orders[].line_items[].unboxing_case_list[].unbox_sku_type": "no blind-box products in the catalogue",
 }
+_NO_MUST_SPLIT = "the sandbox sets no mandatory split limits: must_split is always false"
 NOT_FILLED: dict[str, dict[str, str]] = {
+    "/fulfillment/202309/orders/split_attributes": {
+        "split_attributes[].must_split_reasons[].type": _NO_MUST_SPLIT,
+        "split_attributes[].must_split_reasons[].category_id": _NO_MUST_SPLIT,
+        "split_attributes[].must_split_reasons[].max_count": _NO_MUST_SPLIT,
+    },
     "/order/202309/orders/search": _ORDERS_NOT_FILLED,
     "/order/202507/orders": _ORDERS_NOT_FILLED,
     "/fulfillment/202309/packages/{package_id}/handover_time_slots": {
@@ -131,7 +135,7 @@ NOT_FILLED: dict[str, dict[str, str]] = {
     },
     "/return_refund/202602/returns/search": {
         "return_orders[].arbitration_status": "no arbitration: a buyer cannot appeal a seller's decision",
-        "return_orders[].combined_return_id": _NO_SPLIT + ", so no combined returns",
+        "return_orders[].combined_return_id": "a return covers one order: returns are never combined",
     },
 }
 
@@ -343,6 +347,33 @@ def packages_and_logistics(d: Driver) -> None:
         for option in options.get("data", {}).get("delivery_options", []):
             route = "/logistics/202309/delivery_options/{delivery_option_id}/shipping_providers"
             d.call("get", route, route.format(delivery_option_id=option["id"]))
+
+
+@step
+def split_and_combine(d: Driver) -> None:
+    """Split attributes of orders in several statuses; one order of several line items split."""
+    route = "/fulfillment/202309/orders/split_attributes"
+    waiting = _order_ids(d, order_status="AWAITING_SHIPMENT")[:10]
+    shipped = _order_ids(d, order_status="IN_TRANSIT")[:2]
+    if waiting or shipped:
+        d.call("get", route, route, order_ids=",".join(waiting + shipped))
+    if d.answers[("post", "/fulfillment/202309/orders/{order_id}/split")]:
+        return  # once: the split order's packages then go their own way
+    orders = (
+        d.call("get", "/order/202309/orders", "/order/202309/orders", ids=",".join(waiting))
+        if waiting
+        else {}
+    )
+    for order in orders.get("data", {}).get("orders", []):
+        lines = [item["id"] for item in order["line_items"]]
+        if len(lines) > 1:
+            groups = [
+                {"id": "first", "order_line_item_ids": lines[:1]},
+                {"id": "rest", "order_line_item_ids": lines[1:]},
+            ]
+            split = "/fulfillment/202309/orders/{order_id}/split"
+            d.call("post", split, split.format(order_id=order["id"]), {"splittable_groups": groups})
+            return
 
 
 def _package_ids(d: Driver, order_id: str) -> list[str]:

@@ -34,7 +34,7 @@ def order_rows(world: World) -> list[Row]:
     newest = world.desk.latest()
     rows = []
     for order in world.orders.values():
-        package = logistics.package_of(order)
+        package = logistics.package_in_view(order)
         number = package.tracking_number if package is not None else ""
         shipment = logistics.shipments.get(number) if number else None
         rows.append(Row(order, package, shipment, to_review.get(order.id, 0), newest.get(order.id)))

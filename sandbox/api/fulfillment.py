@@ -139,7 +139,7 @@ def mark_package_shipped(order_id: str, body: Any, **_: Any) -> dict[str, Any]:
             {
                 "order_id": order.id,
                 "package_id": package.id,
-                "order_line_item_ids": [item.id for item in order.line_items],
+                "order_line_item_ids": [i.id for i in order.line_items if i.package_id == package.id],
             },
         )
 

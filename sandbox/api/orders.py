@@ -30,10 +30,15 @@ def search_orders(
     with ctx.world.session() as world:
         # A tenant's world holds one shop: every order in it is the shop's.
         index = world.orders_by_creation()
-        return page_of(world, "orders", index.records, where, render_orders.order_202309, paging, index)
+        packages = world.logistics.packages
+
+        def render(order: Order) -> dict[str, Any]:
+            return render_orders.order_202309(order, packages)
+
+        return page_of(world, "orders", index.records, where, render, paging, index)
 
 
-def _detail(ids: list[str], renderer: Callable[[Order], dict[str, Any]]) -> dict[str, Any]:
+def _detail(ids: list[str], renderer: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     ctx = current()
     with ctx.world.session() as world:
         shop_orders = world.orders
@@ -41,7 +46,10 @@ def _detail(ids: list[str], renderer: Callable[[Order], dict[str, Any]]) -> dict
         if missing:
             raise ApiError(Code.ORDER_NOT_FOUND, f"Order not found: {', '.join(missing)}")
         unique = list(dict.fromkeys(ids))
-        return success(world.next_request_id(), {"orders": [renderer(shop_orders[i]) for i in unique]})
+        return success(
+            world.next_request_id(),
+            {"orders": [renderer(shop_orders[i], world.logistics.packages) for i in unique]},
+        )
 
 
 def get_order_detail(ids: list[str], **_: Any) -> dict[str, Any]:

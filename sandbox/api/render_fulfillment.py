@@ -244,12 +244,11 @@ def shipping_services(
 
 # ----- the newer versions' own answers ---------------------------------------------------------
 def marked_shipped_202610(order: Order, package: Any) -> dict[str, Any]:
-    """The 202610 mark-as-shipped answer: the package and the line items it holds (an order
-    ships in one package, with all of them)."""
+    """The 202610 mark-as-shipped answer: the package and the line items it holds."""
     return {
         "order_id": order.id,
         "package_id": package.id,
-        "order_line_item_ids": [item.id for item in order.line_items],
+        "order_line_item_ids": [item.id for item in _items(package, order)],
     }
 
 

@@ -8,12 +8,18 @@ remorse window is over.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from sandbox.domain import order_details as details
 from sandbox.domain.orders import LineItem, Order, OrderStatus, package_status
+from sandbox.domain.packages import Package, shown_status
+
+# An order rendered without the shop's packages: its line items show the order's own package status.
+NO_PACKAGES: Mapping[str, Package] = MappingProxyType({})
 
 ZERO = details.ZERO
 
@@ -46,7 +52,9 @@ def _unix(instant: datetime | None) -> int | None:
     return int(instant.timestamp()) if instant is not None else None
 
 
-def order_202309(order: Order) -> dict[str, Any]:
+def order_202309(order: Order, packages: Mapping[str, Package] = NO_PACKAGES) -> dict[str, Any]:
+    """An order as the 202309 detail and search show it (``packages``: the shop's, for the
+    status of each line item's own package when the order was split)."""
     traits = details.traits(order)
     profile = details.buyer_profile(order.user_id)
     out: dict[str, Any] = {
@@ -95,7 +103,7 @@ def order_202309(order: Order) -> dict[str, Any]:
             "handling_duration": {"days": str(details.HANDLING_DAYS), "type": "CALENDAR_DAY"},
             "payment": _payment(order),
             "recipient_address": _address(order, traits),
-            "line_items": _line_items(order, traits),
+            "line_items": _line_items(order, traits, packages),
         }
     )
     if order.paid_time is not None:
@@ -123,9 +131,9 @@ def order_202309(order: Order) -> dict[str, Any]:
     return out
 
 
-def order_202507(order: Order) -> dict[str, Any]:
+def order_202507(order: Order, packages: Mapping[str, Package] = NO_PACKAGES) -> dict[str, Any]:
     """202507 adds the payment transaction's method code and card type to the 202309 order."""
-    out = order_202309(order)
+    out = order_202309(order, packages)
     if order.paid_time is not None:
         method = details.traits(order).payment
         out["payment_method_code"] = method.code
@@ -205,12 +213,14 @@ def _address(order: Order, traits: details.Traits) -> dict[str, Any]:
     return out
 
 
-def _line_items(order: Order, traits: details.Traits) -> list[dict[str, Any]]:
+def _line_items(
+    order: Order, traits: details.Traits, packages: Mapping[str, Package]
+) -> list[dict[str, Any]]:
     taxed = details.sales_tax_market(order)
     taxes = details.item_taxes(order)
     rate = details.tax_rate(order)
     return [
-        _line_item(order, item, traits, tax if taxed else None, rate)
+        _line_item(order, item, traits, tax if taxed else None, rate, packages)
         for item, tax in zip(order.line_items, taxes, strict=True)
     ]
 
@@ -219,9 +229,12 @@ def _sku_type(traits: details.Traits) -> str:
     return traits.order_type if traits.order_type in ("PRE_ORDER", "MADE_TO_ORDER") else "NORMAL"
 
 
-def _shipment(order: Order, item: LineItem) -> dict[str, Any]:
-    """Where a unit is: its package (the order's own), once one is arranged."""
-    out: dict[str, Any] = {"package_status": package_status(order)}
+def _shipment(order: Order, item: LineItem, packages: Mapping[str, Package]) -> dict[str, Any]:
+    """Where a unit is: its package (the order's own, or one of several when it was split), once
+    one is arranged."""
+    package = packages.get(item.package_id) if len(order.package_ids) > 1 else None
+    shown = shown_status(package) if package is not None else package_status(order)
+    out: dict[str, Any] = {"package_status": shown}
     if item.package_id:
         out["package_id"] = item.package_id
     if item.tracking_number:
@@ -242,7 +255,12 @@ def _item_tax(amount: Decimal, rate: str) -> list[dict[str, Any]]:
 
 
 def _line_item(
-    order: Order, item: LineItem, traits: details.Traits, tax: Decimal | None, rate: str
+    order: Order,
+    item: LineItem,
+    traits: details.Traits,
+    tax: Decimal | None,
+    rate: str,
+    packages: Mapping[str, Package],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": item.id,
@@ -266,7 +284,7 @@ def _line_item(
         "is_unboxing_item": False,
         "room_id": traits.room_id,
     }
-    out.update(_shipment(order, item))
+    out.update(_shipment(order, item, packages))
     if tax is not None:
         out["item_tax"] = _item_tax(tax, rate)
         out["retail_delivery_fee"] = ZERO
@@ -284,12 +302,17 @@ def _line_item(
             {"sku_id": p.sku_id, "sku_count": 1, "product_id": p.product_id, "seller_sku": p.seller_sku}
             for p in parts
         ]
-        out["sub_item_info"] = _sub_items(order, item, parts, tax, rate)
+        out["sub_item_info"] = _sub_items(order, item, parts, tax, rate, packages)
     return out
 
 
 def _sub_items(
-    order: Order, item: LineItem, parts: list[details.BundlePart], tax: Decimal | None, rate: str
+    order: Order,
+    item: LineItem,
+    parts: list[details.BundlePart],
+    tax: Decimal | None,
+    rate: str,
+    packages: Mapping[str, Package],
 ) -> list[dict[str, Any]]:
     shares = [p.share for p in parts]
     sale = details.split(Decimal(item.sale_price), shares)
@@ -314,7 +337,7 @@ def _sub_items(
             "is_dangerous_good": False,
             "warehouse_id": order.warehouse_id,
         }
-        sub.update(_shipment(order, item))
+        sub.update(_shipment(order, item, packages))
         if taxes is not None:
             sub["item_tax"] = _item_tax(taxes[index], rate)
             sub["retail_delivery_fee"] = ZERO

@@ -107,6 +107,13 @@ class Logistics:
         """Every package of the order, in the order the platform made them."""
         return [self.packages[p] for p in order.package_ids if p in self.packages]
 
+    def package_in_view(self, order: Order) -> Package | None:
+        """The package the Seller Center's order row shows: of a split order, the first that failed
+        delivery (the Failed Delivery tab lists it), else the first."""
+        found = self.packages_of(order)
+        failed = next((p for p in found if p.return_status is not None), None)
+        return failed or (found[0] if found else None)
+
     def siblings(self, package: Package) -> list[Package]:
         """The other packages of the package's order (none unless it was split)."""
         order = self.orders.get(package.order_id)
@@ -136,6 +143,31 @@ class Logistics:
             return package, Outcome()
         timed = fulfillment.untracked_deadlines(order) + fulfillment.shipping_deadline_rules(order)
         return package, Outcome(deadlines=timed)
+
+    def _new_package_id(self) -> str:
+        package_id = fakes.digits(self.rng, 18, "1154")
+        while package_id in self.packages:
+            package_id = fakes.digits(self.rng, 18, "1154")
+        return package_id
+
+    def split_order(
+        self, order: Order, groups: list[list[str]], at: datetime
+    ) -> tuple[list[Package], Outcome]:
+        """The order, none of it shipped, in one package per group of line items, each with its
+        own weight and size, label and journey ahead."""
+        split.check_split(order, self.packages_of(order), groups)
+        return self._split(order, self.packages_of(order), groups, at)
+
+    def _split(
+        self, order: Order, old: list[Package], groups: list[list[str]], at: datetime
+    ) -> tuple[list[Package], Outcome]:
+        split.check_groups(order, old, groups)
+        made, outcome = split.split(order, old, groups, [self._new_package_id() for _ in groups], at)
+        for package in old:
+            del self.packages[package.id]
+        for package in made:
+            self.packages[package.id] = package
+        return made, outcome
 
     def _shipment_of(self, order: Order) -> Shipment | None:
         package = self.package_of(order)
@@ -343,20 +375,34 @@ class Logistics:
         all_items = {item.id for item in order.line_items}
         unknown = [i for i in line_item_ids if i not in all_items]
         if unknown:
-            raise RuleViolation(f"line items not in order {order.id}: {', '.join(unknown)}")
-        if line_item_ids and set(line_item_ids) != all_items:
             raise RuleViolation(
-                "shipping part of an order's line items is not supported by the sandbox yet: "
-                "send every line item, or none"
+                f"line items not in order {order.id}: {', '.join(unknown)}", code=Code.LINE_ITEM_NOT_IN_ORDER
             )
-        package = self.package_of(order)
         outcome = Outcome()
-        if package is None:
+        if not self.packages_of(order):
             packages.check_shippable(
                 Package("", order.id, order.shop_id, order.shipping_type, at, at, 0, (0, 0, 0)), order
             )
-            package, outcome = self.open_package(order, at)
-        return package, outcome
+            _, outcome = self.open_package(order, at)
+        named = set(line_item_ids)
+        held = {p.id: {i.id for i in split.lines_of(order, p)} for p in self.packages_of(order)}
+        exact = [pid for pid, lines in held.items() if not named or lines == named]
+        if exact:
+            return self.packages[exact[0]], outcome
+        # Some lines of an unshipped package: they leave in a package of their own ("Splitting
+        # Order into Multiple Packages"), the rest stay behind to ship later.
+        whole = next((pid for pid, lines in held.items() if named < lines), None)
+        if whole is None:
+            raise RuleViolation(
+                "the line items named are not one package's, nor part of one unshipped package: "
+                "name the line items of one package (GET .../packages/{package_id} lists them)",
+                code=Code.ORDER_NOT_SPLITTABLE,
+            )
+        rest = [i.id for i in order.line_items if i.id in held[whole] and i.id not in named]
+        made, split_outcome = self._split(
+            order, [self.packages[whole]], [[i for i in line_item_ids if i in named], rest], at
+        )
+        return made[0], outcome.extend(split_outcome)
 
     def update_shipping_info(
         self, package: Package, tracking_number: str, provider_id: str, at: datetime
@@ -608,12 +654,15 @@ class Logistics:
             )
         return package
 
-    def package_for(self, order: Order) -> Package:
-        """The order's package, for an action that needs one (a scenario's)."""
-        package = self.package_of(order)
-        if package is None:
+    def package_for(self, order: Order, number: int = 1) -> Package:
+        """The order's ``number``-th package (the first unless it was split), for an action that
+        needs one (a scenario's)."""
+        found = self.packages_of(order)
+        if not found:
             raise RuleViolation(f"order {order.id} has no package yet (it is {order.status.value})")
-        return package
+        if not 1 <= number <= len(found):
+            raise RuleViolation(f"order {order.id} has {len(found)} package(s): there is no package {number}")
+        return found[number - 1]
 
     def shipment_for(self, order: Order) -> Shipment:
         """The carrier's shipment of the order's parcel, once the carrier has it."""

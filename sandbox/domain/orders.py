@@ -191,16 +191,18 @@ def _cancel(order: Order, at: datetime, initiator: CancellationInitiator, reason
     )
 
 
-def system_cancels(order: Order, at: datetime, reason: str) -> Outcome:
-    """The platform cancels an order (a failed delivery, a lost parcel) and refunds the buyer."""
+def system_cancels(order: Order, at: datetime, reason: str, amount: str | None = None) -> Outcome:
+    """The platform cancels an order (a failed delivery, a lost parcel) and refunds the buyer: the
+    whole payment, or ``amount`` when some line items were refunded before (a split order)."""
     outcome = _cancel(order, at, CancellationInitiator.SYSTEM, reason)
     order.refund_time = at
+    refunded = order.payment.total_amount if amount is None else amount
     outcome.events.append(
         DomainEvent(
             at,
             "order.refunded",
             order.id,
-            {"amount": order.payment.total_amount, "currency": order.payment.currency, "reason": reason},
+            {"amount": refunded, "currency": order.payment.currency, "reason": reason},
         )
     )
     return outcome

@@ -65,6 +65,19 @@ def cannot_split_reason(order: Order, packages: Sequence[Package]) -> str:
     return ""
 
 
+def named_groups(
+    by_line_item: Sequence[tuple[str, list[str]]], by_order_line: Sequence[tuple[str, list[str]]]
+) -> list[tuple[str, list[str]]]:
+    """The groups a split request names, in either of its two spellings (one of the two), each
+    with an ID of its own."""
+    if bool(by_line_item) == bool(by_order_line):
+        raise RuleViolation("send splittable_groups or splittable_groups_v2 (one of the two)")
+    groups = list(by_line_item or by_order_line)
+    if len({group_id for group_id, _ in groups}) < len(groups):
+        raise RuleViolation("each splittable group needs an id of its own")
+    return groups
+
+
 def check_split(order: Order, packages: Sequence[Package], groups: Sequence[Sequence[str]]) -> None:
     """A split names every line item of the order exactly once, in at least two groups, none empty."""
     reason = cannot_split_reason(order, packages)
@@ -82,6 +95,18 @@ def check_split(order: Order, packages: Sequence[Package], groups: Sequence[Sequ
         raise RuleViolation(
             f"order {order.id} has one line item: nothing to split", code=Code.ORDER_NOT_SPLITTABLE
         )
+    check_groups(order, packages, groups)
+
+
+def check_groups(order: Order, old: Sequence[Package], groups: Sequence[Sequence[str]]) -> None:
+    """The groups hold every line item of the packages they replace exactly once: at least two
+    groups, none empty, no line item of another order or of another package."""
+    shipped = [p.id for p in old if p.arranged]
+    if shipped:
+        raise RuleViolation(
+            f"package {shipped[0]} has already been shipped: a shipped package cannot be split",
+            code=Code.PACKAGE_ALREADY_SHIPPED,
+        )
     if len(groups) < 2 or any(not group for group in groups):
         raise RuleViolation("a split needs at least two splittable_groups, each with line items")
     known = {item.id for item in order.line_items}
@@ -94,7 +119,14 @@ def check_split(order: Order, packages: Sequence[Package], groups: Sequence[Sequ
     twice = sorted({line for line in named if named.count(line) > 1})
     if twice:
         raise RuleViolation(f"line items named in more than one group: {', '.join(twice)}")
-    missing = [item.id for item in order.line_items if item.id not in named]
+    held = [item.id for p in old for item in lines_of(order, p)]
+    elsewhere = sorted(set(named) - set(held))
+    if elsewhere:
+        raise RuleViolation(
+            f"line items already in another package: {', '.join(elsewhere)}",
+            code=Code.PACKAGE_ALREADY_SHIPPED,
+        )
+    missing = [line for line in held if line not in named]
     if missing:
         raise RuleViolation(f"every line item must be in a group; missing: {', '.join(missing)}")
 
@@ -106,9 +138,9 @@ def split(
     new_ids: Sequence[str],
     at: datetime,
 ) -> tuple[list[Package], Outcome]:
-    """The order's packages become one per group, each weighed and sized by its own line items
-    (so a split cures an oversized label); a scenario's planned failures stay with the first."""
-    check_split(order, old, groups)
+    """The packages ``old`` (none shipped) become one per group, each weighed and sized by its own
+    line items (so a split cures an oversized label); a scenario's plans stay with the first."""
+    check_groups(order, old, groups)
     by_id = {item.id: item for item in order.line_items}
     made = []
     for package_id, group in zip(new_ids, groups, strict=True):
@@ -130,18 +162,18 @@ def split(
             item.package_id = package_id
     if old:
         first, previous = made[0], old[0]
-        first.forced_rejections, first.failures_ahead = (
-            list(previous.forced_rejections),
-            list(previous.failures_ahead),
-        )
-        first.return_fails, first.missed_collections_ahead = (
-            previous.return_fails,
-            previous.missed_collections_ahead,
-        )
+        first.forced_rejections = list(previous.forced_rejections)
+        first.fixed = set(previous.fixed)
+        first.failures_ahead = list(previous.failures_ahead)
+        first.return_fails = previous.return_fails
+        first.missed_collections_ahead = previous.missed_collections_ahead
         first.status_holds = dict(previous.status_holds)
-    order.package_ids = [p.id for p in made]
+    replaced = {p.id for p in old}
+    kept = [p for p in order.package_ids if p not in replaced]
+    at_index = next((i for i, p in enumerate(order.package_ids) if p in replaced), len(kept))
+    order.package_ids = kept[:at_index] + [p.id for p in made] + kept[at_index:]
     order.update_time = at
-    data = {"from": ",".join(p.id for p in old), "to": ",".join(order.package_ids)}
+    data = {"from": ",".join(p.id for p in old), "to": ",".join(p.id for p in made)}
     return made, Outcome(events=[DomainEvent(at, "order.split", order.id, data)])
 
 
@@ -210,19 +242,31 @@ def package_cancelled(
     package.status, package.update_time = PackageStatus.CANCELLED, at
     others = live([p for p in packages if p.id != package.id])
     if not others:
-        return system_cancels(order, at, reason)
+        refunded_before = lines_refund([i for i in order.line_items if i.cancel_reason])
+        if not refunded_before:
+            return system_cancels(order, at, reason)
+        rest = Decimal(order.payment.total_amount) - refunded_before
+        return system_cancels(order, at, reason, f"{rest:.2f}")
     items = lines_of(order, package)
     for item in items:
         item.cancel_reason = reason
-    amount = lines_refund(items)
+    amount = f"{lines_refund(items):.2f}"
+    currency = order.payment.currency
     data = {
         "package_id": package.id,
         "line_item_ids": ",".join(item.id for item in items),
         "reason": reason,
         "initiator": "SYSTEM",
-        "amount": f"{amount:.2f}",
-        "currency": order.payment.currency,
+        "amount": amount,
+        "currency": currency,
     }
     order.update_time = at
-    outcome = Outcome(events=[DomainEvent(at, "order.lines_cancelled", order.id, data)])
+    outcome = Outcome(
+        events=[
+            DomainEvent(at, "order.lines_cancelled", order.id, data),
+            DomainEvent(
+                at, "order.refunded", order.id, {"amount": amount, "currency": currency, "reason": reason}
+            ),
+        ]
+    )
     return outcome.extend(order_follows_packages(order, packages, at))

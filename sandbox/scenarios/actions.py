@@ -93,16 +93,25 @@ register(
 DURATION = {"type": "string", "pattern": r"^(?=\d)(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"}
 
 
-def _package(world: World, order_id: str) -> Package:
-    return world.logistics.package_for(world.order(order_id))
+# Which of an order's packages an action acts on: the first unless the order was split.
+PACKAGE_REF = {
+    "type": "integer",
+    "minimum": 1,
+    "default": 1,
+    "description": "Which of the order's packages (1 for the first), once it was split.",
+}
+
+
+def _package(world: World, args: dict[str, Any]) -> Package:
+    return world.logistics.package_for(world.order(args["order"]), args.get("package", 1))
 
 
 def _reject_label(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    return packages.arm_label_rejection(_package(world, args["order"]), RejectionReason(args["reason"]), at)
+    return packages.arm_label_rejection(_package(world, args), RejectionReason(args["reason"]), at)
 
 
 def _fix_label_issue(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    return packages.fix_label_issue(_package(world, args["order"]), at)
+    return packages.fix_label_issue(_package(world, args), at)
 
 
 def _update_buyer_address(world: World, args: dict[str, Any], at: datetime) -> Outcome:
@@ -116,7 +125,7 @@ def _stall_tracking(world: World, args: dict[str, Any], at: datetime) -> Outcome
 
 
 def _hold_status_update(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    package = _package(world, args["order"])
+    package = _package(world, args)
     until = at + parse_duration(args["for"])
     return packages.hold_status_update(package, args["milestone"], until, args["for"], at)
 
@@ -132,6 +141,7 @@ register(
             "additionalProperties": False,
             "properties": {
                 "order": ORDER_REF,
+                "package": PACKAGE_REF,
                 "reason": {"enum": ["BUYER_ADDRESS_ISSUE", "PRODUCTS_OVERSIZED", "CARRIER_ORDER_ERROR"]},
             },
         },
@@ -147,7 +157,7 @@ register(
             "type": "object",
             "required": ["order"],
             "additionalProperties": False,
-            "properties": {"order": ORDER_REF},
+            "properties": {"order": ORDER_REF, "package": PACKAGE_REF},
         },
         ("order",),
         _fix_label_issue,
@@ -207,6 +217,7 @@ register(
             "additionalProperties": False,
             "properties": {
                 "order": ORDER_REF,
+                "package": PACKAGE_REF,
                 "milestone": {"enum": ["picked_up", "delivered"]},
                 "for": DURATION,
             },
@@ -220,25 +231,23 @@ register(
 # ----- failed deliveries and returns to seller ---------------------------------------------------
 def _fail_delivery_attempts(world: World, args: dict[str, Any], at: datetime) -> Outcome:
     reason = AttemptFailure(args.get("reason", "ADDRESSEE_NOT_AVAILABLE"))
-    return world.logistics.plan_failed_attempts(
-        _package(world, args["order"]), reason, args.get("count", 3), at
-    )
+    return world.logistics.plan_failed_attempts(_package(world, args), reason, args.get("count", 3), at)
 
 
 def _fail_collections(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    return world.logistics.plan_missed_collections(_package(world, args["order"]), args.get("count", 2), at)
+    return world.logistics.plan_missed_collections(_package(world, args), args.get("count", 2), at)
 
 
 def _fail_return_delivery(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    return world.logistics.plan_failed_return(_package(world, args["order"]))
+    return world.logistics.plan_failed_return(_package(world, args))
 
 
 def _seller_claims_parcel(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    return world.logistics.seller_claims_parcel(_package(world, args["order"]), at)
+    return world.logistics.seller_claims_parcel(_package(world, args), at)
 
 
 def _seller_rejects_parcel(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    return world.logistics.seller_rejects_parcel(_package(world, args["order"]), at)
+    return world.logistics.seller_rejects_parcel(_package(world, args), at)
 
 
 register(
@@ -252,6 +261,7 @@ register(
             "additionalProperties": False,
             "properties": {
                 "order": ORDER_REF,
+                "package": PACKAGE_REF,
                 "count": {"type": "integer", "minimum": 1, "maximum": 3, "default": 3},
                 "reason": {
                     "enum": ["ADDRESSEE_NOT_AVAILABLE", "BUSINESS_CLOSED", "ADDRESS_ISSUE", "REFUSED"],
@@ -275,6 +285,7 @@ register(
             "additionalProperties": False,
             "properties": {
                 "order": ORDER_REF,
+                "package": PACKAGE_REF,
                 "count": {"type": "integer", "minimum": 1, "maximum": 2, "default": 2},
             },
         },
@@ -291,7 +302,7 @@ register(
             "type": "object",
             "required": ["order"],
             "additionalProperties": False,
-            "properties": {"order": ORDER_REF},
+            "properties": {"order": ORDER_REF, "package": PACKAGE_REF},
         },
         ("order",),
         _fail_return_delivery,
@@ -306,7 +317,7 @@ register(
             "type": "object",
             "required": ["order"],
             "additionalProperties": False,
-            "properties": {"order": ORDER_REF},
+            "properties": {"order": ORDER_REF, "package": PACKAGE_REF},
         },
         ("order",),
         _seller_claims_parcel,
@@ -320,7 +331,7 @@ register(
             "type": "object",
             "required": ["order"],
             "additionalProperties": False,
-            "properties": {"order": ORDER_REF},
+            "properties": {"order": ORDER_REF, "package": PACKAGE_REF},
         },
         ("order",),
         _seller_rejects_parcel,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sandbox.domain import orders, packages
+from sandbox.domain import orders, packages, split
 from sandbox.domain.events import Outcome, RuleViolation
 from sandbox.domain.logistics import ShippingService, seller_delivers
 from sandbox.domain.orders import Order
@@ -112,6 +112,23 @@ class FulfillmentOperations(WorldCore):
                 )
             )
             return order, package
+
+    def split_attributes(self, order_ids: list[str]) -> list[tuple[Order, str]]:
+        """Whether each order can be split now: answers each order with why not ("" when it can)."""
+        with self.session():
+            found = [self.order_in_shop(order_id) for order_id in order_ids]
+            return [(o, split.cannot_split_reason(o, self.logistics.packages_of(o))) for o in found]
+
+    def split_order(self, order_id: str, groups: list[tuple[str, list[str]]]) -> list[tuple[str, Package]]:
+        """Split an order awaiting shipment into one package per group; answers each group's ID
+        with its new package."""
+        with self.session():
+            order = self.order_in_shop(order_id)
+            made, outcome = self.logistics.split_order(
+                order, [lines for _, lines in groups], self.clock.now()
+            )
+            self.apply(outcome)
+            return [(group_id, package) for (group_id, _), package in zip(groups, made, strict=True)]
 
     def update_package_shipping_info(self, package_id: str, tracking_number: str, provider_id: str) -> None:
         with self.session():

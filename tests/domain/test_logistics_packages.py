@@ -262,21 +262,28 @@ def test_mark_as_shipped_refuses_a_line_item_of_another_order():
 
     with pytest.raises(RuleViolation) as refused:
         logistics_of(order).package_to_mark_shipped(order, ["577000000000000099"], PENDING)
-    assert refused.value.code == Code.INVALID_REQUEST
+    assert refused.value.code == Code.LINE_ITEM_NOT_IN_ORDER
     assert "577000000000000099" in refused.value.message
 
 
-def test_mark_as_shipped_takes_every_line_item_or_none():
-    order = new_order(shipping_type=ShippingType.SELLER, items=2)
+def test_marking_some_line_items_shipped_splits_them_into_a_package_of_their_own():
+    order = new_order(shipping_type=ShippingType.SELLER, items=3)
     order.status = OrderStatus.AWAITING_SHIPMENT
     logistics = logistics_of(order)
+    first, second, third = (item.id for item in order.line_items)
 
-    with pytest.raises(RuleViolation) as partly:
-        logistics.package_to_mark_shipped(order, [order.line_items[0].id], PENDING)
-    assert partly.value.code == Code.INVALID_REQUEST
-    assert "every line item, or none" in partly.value.message
-    package, _ = logistics.package_to_mark_shipped(order, [i.id for i in order.line_items], PENDING)
-    assert order.package_ids == [package.id]
+    package, _ = logistics.package_to_mark_shipped(order, [second], PENDING)
+    rest = next(p for p in logistics.packages_of(order) if p.id != package.id)
+    assert [i.id for i in order.line_items if i.package_id == package.id] == [second]
+    assert [i.id for i in order.line_items if i.package_id == rest.id] == [first, third]
+    assert package.weight_grams == order.line_items[1].weight_grams
+
+    # The package's own line items, or none named: the package itself; lines of two packages: refused.
+    assert logistics.package_to_mark_shipped(order, [first, third], PENDING)[0] is rest
+    with pytest.raises(RuleViolation) as across:
+        logistics.package_to_mark_shipped(order, [first, second], PENDING)
+    assert across.value.code == Code.ORDER_NOT_SPLITTABLE
+    assert len(logistics.packages_of(order)) == 2
 
 
 @pytest.mark.parametrize(
