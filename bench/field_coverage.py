@@ -376,6 +376,18 @@ def split_and_combine(d: Driver) -> None:
             return
 
 
+@step
+def seller_feed(d: Driver) -> None:
+    """A seller-shipped order in transit, tracked by the seller's own feed (one event pushed)."""
+    route = "/fulfillment/202609/order/sof/track/update"
+    if d.answers[("post", route)]:
+        return
+    for order_id in _order_ids(d, order_status="AWAITING_COLLECTION", shipping_type="SELLER")[:1]:
+        now = int(datetime.fromisoformat(d.control("get", "/sandbox/clock")["now"]).timestamp())
+        track = {"action_code": 201, "occur_time": now, "description": "Collected by our own van"}
+        d.call("post", route, route, {"country": "US", "order_id": order_id, "tracks": [track]})
+
+
 def _package_ids(d: Driver, order_id: str) -> list[str]:
     orders = d.call("get", "/order/202507/orders", "/order/202507/orders", ids=order_id)
     return [p["id"] for o in orders.get("data", {}).get("orders", []) for p in o.get("packages", [])]

@@ -71,6 +71,15 @@ def first_order(tts: SignedClient, **filters: Any) -> dict[str, Any]:
     return dict(body["data"]["orders"][0])
 
 
+def seller_provider(tts: Any) -> str:
+    """A carrier a seller who ships with their own may name."""
+    warehouse = data(tts.get("/logistics/202309/warehouses"))["warehouses"][0]["id"]
+    options = data(tts.get(f"/logistics/202309/warehouses/{warehouse}/delivery_options"))["delivery_options"]
+    option = next(o for o in options if o["type"] == "SEND_BY_SELLER")
+    providers = data(tts.get(f"/logistics/202309/delivery_options/{option['id']}/shipping_providers"))
+    return str(providers["shipping_providers"][0]["id"])
+
+
 def status_of(tts: SignedClient, order_id: str) -> str:
     return str(data(tts.get("/order/202309/orders", params={"ids": [order_id]}))["orders"][0]["status"])
 

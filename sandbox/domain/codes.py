@@ -63,6 +63,7 @@ class Code(IntEnum):
     ORDER_NOT_SPLITTABLE = 21011113, 400, "The order cannot be split"
     LINE_ITEM_NOT_IN_ORDER = 21011114, 400, "The line item does not belong to the order"
     NOT_COMBINABLE = 21011115, 400, "The packages cannot be combined"
+    NOT_IN_MARKET = 21011116, 400, "The operation is not available in the shop's market"
 
     # ----- cancellations ---------------------------------------------------------------------------------
     CANCELLATION_NOT_FOUND = 25007101, 400, "Cancellation not found"

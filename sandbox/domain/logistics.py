@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox import fakes
-from sandbox.domain import carrier, deadlines, fulfillment, packages, returns, rules, split
+from sandbox.domain import carrier, deadlines, fulfillment, packages, returns, rules, seller_feed, split
 from sandbox.domain.carrier import STANDARD_PLAN, AttemptFailure, Shipment, TrackingEvent
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
@@ -311,6 +311,46 @@ class Logistics:
         # The carrier may have moved already (a label bought from it earlier): catch up.
         outcome.extend(fulfillment.follow_shipment(order, package, shipment, at, self.siblings(package)))
         return outcome
+
+    def seller_pushes_tracking(
+        self, order: Order, pushed: list[seller_feed.PushedEvent], market: tuple[str, str], at: datetime
+    ) -> tuple[list[tuple[RuleViolation | None, str]], Outcome]:
+        """The seller's own tracking events for its parcels (each event answered on its own, with
+        the tracking number of the parcel it is for): the
+        order and its package follow them, back to the seller too. ``market``: the shop's region
+        and the country the request names."""
+        shipped_any = any(p.arranged for p in self.packages_of(order))
+        seller_feed.check_feed_applies(order, shipped_any, *market)
+        answers: list[tuple[RuleViolation | None, str]] = []
+        outcome = Outcome()
+        for event in pushed:
+            shipped = [p for p in self.packages_of(order) if p.arranged]
+            # The package the event's tracking number names (the first shipped one without a number).
+            package = next((p for p in shipped if p.tracking_number == event.tracking_no), shipped[0])
+            shipment = self.shipments.get(package.tracking_number)
+            refused = (
+                seller_feed.refusal(shipment, event, at)
+                if shipment is not None
+                else RuleViolation(f"package {package.id} is not shipped yet", code=Code.ORDER_NOT_SHIPPABLE)
+            )
+            answers.append((refused, package.tracking_number))
+            if refused is not None or shipment is None:
+                continue
+            outcome.extend(seller_feed.push(shipment, event))
+            outcome.extend(self._follow_feed(order, package, shipment, at))
+        return answers, outcome
+
+    def _follow_feed(self, order: Order, package: Package, shipment: Shipment, at: datetime) -> Outcome:
+        siblings = self.siblings(package)
+        if shipment.last_detail_code == carrier.RETURNING and package.return_status is None:
+            return returns.returning_to_seller(package, at)
+        if shipment.last_detail_code == carrier.RETURNED:
+            outcome = Outcome()
+            if package.return_status is None:
+                outcome.extend(returns.returning_to_seller(package, at))
+            reason = returns.cancel_reason(shipment)
+            return outcome.extend(returns.delivered_back_to_seller(order, package, reason, at, siblings))
+        return fulfillment.follow_shipment(order, package, shipment, at, siblings)
 
     def _platform_number(self) -> str:
         number = fakes.digits(self.rng, 18, "TTS")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sandbox.domain import orders, packages, split
+from sandbox.domain import orders, packages, seller_feed, split
 from sandbox.domain.events import Outcome, RuleViolation
 from sandbox.domain.logistics import ShippingService, seller_delivers
 from sandbox.domain.orders import Order
@@ -129,6 +129,18 @@ class FulfillmentOperations(WorldCore):
             )
             self.apply(outcome)
             return [(group_id, package) for (group_id, _), package in zip(groups, made, strict=True)]
+
+    def push_seller_tracking(
+        self, order_id: str, country: str, events: list[seller_feed.PushedEvent]
+    ) -> list[tuple[RuleViolation | None, str]]:
+        """The seller's own tracking events for an order it delivers itself; answers each event's
+        refusal (None: taken) and the tracking number of the parcel it is for."""
+        with self.session():
+            order = self.order_in_shop(order_id)
+            market = (self.profile.shop.region, country)
+            answers, outcome = self.logistics.seller_pushes_tracking(order, events, market, self.clock.now())
+            self.apply(outcome)
+            return answers
 
     def update_package_shipping_info(self, package_id: str, tracking_number: str, provider_id: str) -> None:
         with self.session():

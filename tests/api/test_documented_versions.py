@@ -31,7 +31,17 @@ from tiktok_shop_api.generated.models import (
 from tiktok_shop_api.generated.types import Unset
 
 from sandbox.signing import sign
-from tests.helpers import advance, carrier_events, data, envelope, first_order, load, report, status_of
+from tests.helpers import (
+    advance,
+    carrier_events,
+    data,
+    envelope,
+    first_order,
+    load,
+    report,
+    seller_provider,
+    status_of,
+)
 
 SCENARIO = """scenario: documented-versions
 setup:
@@ -89,15 +99,6 @@ def orders(tts: Any, **filters: Any) -> list[dict[str, Any]]:
 
 def detail(tts: Any, order_id: str) -> dict[str, Any]:
     return dict(data(tts.get("/order/202309/orders", params={"ids": [order_id]}))["orders"][0])
-
-
-def seller_provider(tts: Any) -> str:
-    """A carrier a seller who ships with their own may name."""
-    warehouse = data(tts.get("/logistics/202309/warehouses"))["warehouses"][0]["id"]
-    options = data(tts.get(f"/logistics/202309/warehouses/{warehouse}/delivery_options"))["delivery_options"]
-    option = next(o for o in options if o["type"] == "SEND_BY_SELLER")
-    providers = data(tts.get(f"/logistics/202309/delivery_options/{option['id']}/shipping_providers"))
-    return str(providers["shipping_providers"][0]["id"])
 
 
 def shipping_info(number: str, provider: str) -> list[ShippingInfoList]:
