@@ -125,6 +125,9 @@ NOT_FILLED: dict[str, dict[str, str]] = {
         "split_attributes[].must_split_reasons[].category_id": _NO_MUST_SPLIT,
         "split_attributes[].must_split_reasons[].max_count": _NO_MUST_SPLIT,
     },
+    "/fulfillment/202309/combinable_packages/search": {
+        "next_page_token": "the run's one group of combinable orders fits on one page"
+    },
     "/order/202309/orders/search": _ORDERS_NOT_FILLED,
     "/order/202507/orders": _ORDERS_NOT_FILLED,
     "/fulfillment/202309/packages/{package_id}/handover_time_slots": {
@@ -357,6 +360,7 @@ def split_and_combine(d: Driver) -> None:
     shipped = _order_ids(d, order_status="IN_TRANSIT")[:2]
     if waiting or shipped:
         d.call("get", route, route, order_ids=",".join(waiting + shipped))
+    _combine(d)
     if d.answers[("post", "/fulfillment/202309/orders/{order_id}/split")]:
         return  # once: the split order's packages then go their own way
     orders = (
@@ -374,6 +378,33 @@ def split_and_combine(d: Driver) -> None:
             split = "/fulfillment/202309/orders/{order_id}/split"
             d.call("post", split, split.format(order_id=order["id"]), {"splittable_groups": groups})
             return
+
+
+_ONE_BUYER = """scenario: one-buyer-orders
+orders:
+  first: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 3h, buyer: {account: ada}}
+  second: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 2h, buyer: {account: ada}}
+"""
+
+
+def _combine(d: Driver) -> None:
+    """Orders of one buyer combined into one package, and one of them taken out again (once)."""
+    combine = "/fulfillment/202309/packages/combine"
+    if d.answers[("post", combine)]:
+        return
+    yaml = {"content-type": "application/yaml"}
+    d.control("post", "/sandbox/scenarios", content=_ONE_BUYER.encode(), headers=yaml)
+    search = "/fulfillment/202309/combinable_packages/search"
+    found = d.call("get", search, search, page_size=5).get("data", {}).get("combinable_packages", [])
+    if not found:
+        return
+    group = found[0]
+    items = [{"id": group["id"], "order_ids": group["order_ids"]}, {"id": "1154000000000000001"}]
+    d.call("post", combine, combine, {"combinable_packages": items})  # the second is refused
+    uncombine = "/fulfillment/202309/packages/{package_id}/uncombine"
+    d.call(
+        "post", uncombine, uncombine.format(package_id=group["id"]), {"order_ids": group["order_ids"][-1:]}
+    )
 
 
 @step

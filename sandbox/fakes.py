@@ -311,6 +311,11 @@ def _buyers(rng: random.Random, market: Market, count: int) -> list[Buyer]:
     return buyers
 
 
+def new_buyer(rng: random.Random, market: Market) -> Buyer:
+    """One more buyer of the market (a scenario's buyer account beyond the shop's own buyers)."""
+    return _buyers(rng, market, 1)[0]
+
+
 def _money(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.01")))
 

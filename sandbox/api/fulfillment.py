@@ -38,7 +38,7 @@ def _ship_request(package_id: str, body: dict[str, Any]) -> ShipRequest:
     )
 
 
-def _errors(refused: list[tuple[str, RuleViolation]]) -> list[dict[str, Any]]:
+def batch_errors(refused: list[tuple[str, RuleViolation]]) -> list[dict[str, Any]]:
     return [
         {"code": exc.code, "message": exc.message, "detail": {"package_id": package_id}}
         for package_id, exc in refused
@@ -110,7 +110,7 @@ def batch_ship_packages(body: Any, **_: Any) -> dict[str, Any]:
     requests = [_ship_request(r["id"], r) for r in json_object(body).get("packages", [])]
     with current().world.session() as world:
         refused = world.batch_ship_packages(requests)
-        return success(world.next_request_id(), {"errors": _errors(refused)})
+        return success(world.next_request_id(), {"errors": batch_errors(refused)})
 
 
 def get_shipping_document(
@@ -182,7 +182,7 @@ def deliver_packages(body: Any, **_: Any) -> dict[str, Any]:
     ]
     with current().world.session() as world:
         refused = world.deliver_packages(reports)
-        return success(world.next_request_id(), {"errors": _errors(refused)})
+        return success(world.next_request_id(), {"errors": batch_errors(refused)})
 
 
 # Later versions of the same operations: the same behaviour, in each version's own shapes.

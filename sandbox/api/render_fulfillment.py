@@ -50,28 +50,33 @@ def _address(a: Address, hidden: bool = False) -> dict[str, Any]:
 
 
 def _items(package: Package, order: Order) -> list[Any]:
-    return [item for item in order.line_items if item.package_id == package.id]
+    """The line items the package holds, of every order combined into it."""
+    held = package.orders or [order]
+    return [item for o in held for item in o.line_items if item.package_id == package.id]
 
 
 def _orders(package: Package, order: Order) -> list[dict[str, Any]]:
-    """The package's order with its SKUs, one entry per SKU with the number of units."""
-    items = _items(package, order)
+    """The package's orders (several when combined), each with its SKUs, one entry per SKU with
+    the number of units."""
+    return [_order_skus(package, o) for o in package.orders or [order]]
+
+
+def _order_skus(package: Package, order: Order) -> dict[str, Any]:
+    items = [item for item in order.line_items if item.package_id == package.id]
     units = Counter(item.sku_id for item in items)
     first = {item.sku_id: item for item in reversed(items)}
-    return [
-        {
-            "id": order.id,
-            "skus": [
-                {
-                    "id": sku_id,
-                    "name": first[sku_id].sku_name,
-                    "image_url": first[sku_id].sku_image,
-                    "quantity": count,
-                }
-                for sku_id, count in units.items()
-            ],
-        }
-    ]
+    return {
+        "id": order.id,
+        "skus": [
+            {
+                "id": sku_id,
+                "name": first[sku_id].sku_name,
+                "image_url": first[sku_id].sku_image,
+                "quantity": count,
+            }
+            for sku_id, count in units.items()
+        ],
+    }
 
 
 def _carrier(package: Package) -> dict[str, Any]:

@@ -79,6 +79,8 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "order.shipped_update_overdue": ("tracking_number",),
     "order.split": ("from", "to"),
     "order.lines_cancelled": ("package_id", "line_item_ids", "reason", "initiator", "amount", "currency"),
+    "package.combined": ("package_id", "from"),
+    "package.uncombined": ("package_id", "from"),
     "package.label_rejection_armed": ("package_id", "reason"),
     "package.label_rejected": ("package_id", "reason"),
     "package.label_issue_fixed": ("package_id", "reason"),

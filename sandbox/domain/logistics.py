@@ -16,11 +16,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sandbox import fakes
-from sandbox.domain import carrier, deadlines, fulfillment, packages, returns, rules, seller_feed, split
+from sandbox.domain import (
+    carrier,
+    combine,
+    deadlines,
+    fulfillment,
+    packages,
+    returns,
+    rules,
+    seller_feed,
+    split,
+)
 from sandbox.domain.carrier import STANDARD_PLAN, AttemptFailure, Shipment, TrackingEvent
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
-from sandbox.domain.orders import Order, OrderStatus, ShippingType
+from sandbox.domain.orders import Order, OrderStatus, ShippingType, find_for_fulfillment
 from sandbox.domain.packages import HandoverMethod, LabelStatus, Package, PackageStatus
 
 # Magic values (documented in docs/reference/magic-values.md): text in the buyer's second address
@@ -196,6 +206,52 @@ class Logistics:
 
     def _order(self, package: Package) -> Order:
         return self.orders[package.order_id]
+
+    # ----- combined packages -------------------------------------------------------------------
+    def orders_in(self, package: Package) -> list[Order]:
+        """Every order the package holds (several when orders were combined into it)."""
+        return combine.orders_in(package, self.orders[package.order_id])
+
+    def combinable(self) -> list[tuple[Package, list[Order]]]:
+        """The shop's orders that could go out as one package, grouped under the package to
+        combine them into."""
+        candidates = []
+        for order in self.orders.values():
+            found = self.packages_of(order)
+            if not combine.cannot_combine_reason(order, found):
+                candidates.append((order, found[0]))
+        return combine.combinable_groups(candidates)
+
+    def combine(self, package_id: str, order_ids: list[str], at: datetime) -> tuple[Package, Outcome]:
+        """The orders named (every order combinable with the package, when none is) go out in the
+        package ``package_id``; their own packages are gone."""
+        package = self.package(package_id)
+        held = self.orders_in(package)
+        if not order_ids:
+            group = next((orders for p, orders in self.combinable() if p.id == package.id), [])
+            order_ids = [o.id for o in group]
+        joining = []
+        for order_id in dict.fromkeys(order_ids):
+            order = find_for_fulfillment(self.orders, order_id)
+            if order not in held:
+                joining.append((order, self.packages_of(order)))
+        outcome = combine.combine(package, held, joining, at)
+        for _, old in joining:
+            for gone in old:
+                self.packages.pop(gone.id, None)
+        return package, outcome
+
+    def uncombine(self, package_id: str, order_ids: list[str], at: datetime) -> tuple[list[Package], Outcome]:
+        """Orders taken out of a combined package, each into a package of its own; answers the
+        combined package and the packages made."""
+        package = self.package(package_id)
+        held = self.orders_in(package)
+        combine.check_uncombine(package, held, order_ids)
+        new_ids = [self._new_package_id() for _ in combine.leaving(held, order_ids)]
+        made, outcome = combine.uncombine(package, held, order_ids, new_ids, at)
+        for own in made:
+            self.packages[own.id] = own
+        return [package, *made], outcome
 
     # ----- shipping --------------------------------------------------------------------------
     def handover_time_slots(self, package: Package, now: datetime) -> list[tuple[datetime, datetime]]:

@@ -99,6 +99,9 @@ class Package:
     return_started_at: datetime | None = None
     returned_at: datetime | None = None
     destroy_at: datetime | None = None
+    # Every order the package holds when orders to one buyer were combined into it (the first is
+    # ``order_id``); empty for the package of one order (sandbox.domain.combine).
+    orders: list[Order] = field(default_factory=list)
 
     @property
     def arranged(self) -> bool:
@@ -241,11 +244,15 @@ def arrange(
     slot: tuple[datetime, datetime] | None,
 ) -> Outcome:
     """Shipment arranged: the package awaits collection by the carrier (the order follows its
-    packages: ``split.order_follows_packages``)."""
+    packages: ``split.order_follows_packages``); every order combined into it ships with it."""
     package.arranged_at = at
     package.handover_method = handover
     package.pickup_slot = slot
     package.update_time = at
+    return Outcome(events=[_order_ships(package, o, at) for o in package.orders or [order]])
+
+
+def _order_ships(package: Package, order: Order, at: datetime) -> DomainEvent:
     order.rts_time = at
     order.tracking_number = package.tracking_number
     order.shipping_provider = package.shipping_provider_name
@@ -256,7 +263,7 @@ def arrange(
             item.shipping_provider_id = package.shipping_provider_id
             item.shipping_provider_name = package.shipping_provider_name
     order.update_time = at
-    shipped = DomainEvent(
+    return DomainEvent(
         at,
         "package.shipped",
         order.id,
@@ -266,7 +273,6 @@ def arrange(
             "shipping_type": package.shipping_type.value,
         },
     )
-    return Outcome(events=[shipped])
 
 
 def update_shipping_info(

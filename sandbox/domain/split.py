@@ -209,7 +209,17 @@ _SHIPPING_STATUSES = frozenset(
 
 def order_follows_packages(order: Order, packages: Sequence[Package], at: datetime) -> Outcome:
     """Bring the order's status in line with its packages; once every package still going to the
-    buyer is delivered the order is DELIVERED and its completion is on the clock."""
+    buyer is delivered the order is DELIVERED and its completion is on the clock. The other orders
+    of a combined package follow it too (it is their only package)."""
+    outcome = _follow(order, packages, at)
+    for package in packages:
+        for other in package.orders:
+            if other is not order:
+                outcome.extend(_follow(other, [package], at))
+    return outcome
+
+
+def _follow(order: Order, packages: Sequence[Package], at: datetime) -> Outcome:
     if order.status not in _SHIPPING_STATUSES:
         return Outcome()
     to = status_of_packages(packages)
@@ -238,8 +248,19 @@ def package_cancelled(
 ) -> Outcome:
     """A package of a split order that will never reach the buyer (returned to the seller, lost,
     destroyed): its own line items are cancelled by the system and refunded; the order goes on with
-    its other packages, and is cancelled only when none is left going to the buyer."""
+    its other packages, and is cancelled only when none is left going to the buyer. Of a combined
+    package, every order it holds is cancelled (it was each one's only package)."""
     package.status, package.update_time = PackageStatus.CANCELLED, at
+    outcome = Outcome()
+    for other in package.orders:  # a combined package's other orders had only this package
+        if other is not order and other.status is not OrderStatus.CANCELLED:
+            outcome.extend(system_cancels(other, at, reason))
+    return outcome.extend(_lines_cancelled(order, package, packages, reason, at))
+
+
+def _lines_cancelled(
+    order: Order, package: Package, packages: Sequence[Package], reason: str, at: datetime
+) -> Outcome:
     others = live([p for p in packages if p.id != package.id])
     if not others:
         refunded_before = lines_refund([i for i in order.line_items if i.cancel_reason])
@@ -269,4 +290,4 @@ def package_cancelled(
             ),
         ]
     )
-    return outcome.extend(order_follows_packages(order, packages, at))
+    return outcome.extend(_follow(order, packages, at))

@@ -59,6 +59,7 @@ class ScenarioRun:
         self.timeline_dropped = 0
         self.refs: dict[str, str] = {}  # declared name -> order ID
         self._names: dict[str, str] = {}  # order ID -> declared name
+        self._accounts: dict[str, fakes.Buyer] = {}  # buyer account -> the buyer its orders share
         self.timeline: list[dict[str, Any]] = []
         self.reactions: dict[int, int] = {}
         self.expectations = [ExpectationState(e) for e in scenario.expectations]
@@ -99,8 +100,11 @@ class ScenarioRun:
             )
             units += [sku] * item.quantity
         buyer = rng.choice(stock.buyers)
-        if decl.buyer:
-            overrides = dict(decl.buyer)
+        overrides = dict(decl.buyer)
+        account = overrides.pop("account", "")
+        if account:  # the orders of one account are one buyer's: they can be combined
+            buyer = self._accounts.get(account) or self._new_account(account, buyer, stock)
+        if overrides:
             if "name" in overrides:
                 first, _, last = overrides["name"].partition(" ")
                 overrides.update(first_name=first, last_name=last)
@@ -123,6 +127,17 @@ class ScenarioRun:
         self.refs[decl.name] = order.id
         self._names[order.id] = decl.name
         return Outcome(deadlines=running).extend(journey)
+
+    def _new_account(self, account: str, drawn: fakes.Buyer, stock: fakes.Stock) -> fakes.Buyer:
+        """The buyer of a new account: the one drawn, unless another account has it already (then
+        another of the shop's buyers, or a new one)."""
+        taken = {b.user_id for b in self._accounts.values()}
+        buyer = drawn
+        if drawn.user_id in taken:
+            free = [b for b in stock.buyers if b.user_id not in taken]
+            buyer = free[0] if free else fakes.new_buyer(self.world.rng, stock.market)
+        self._accounts[account] = buyer
+        return buyer
 
     def _note(self, entry: dict[str, Any]) -> dict[str, Any]:
         if len(self.timeline) >= TIMELINE_CAP:

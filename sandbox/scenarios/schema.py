@@ -128,6 +128,7 @@ def build_schema() -> dict[str, Any]:
                             "properties": {
                                 key: {"type": "string"}
                                 for key in (
+                                    "account",
                                     "name",
                                     "phone_number",
                                     "address_line1",

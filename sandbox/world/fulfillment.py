@@ -130,6 +130,35 @@ class FulfillmentOperations(WorldCore):
             self.apply(outcome)
             return [(group_id, package) for (group_id, _), package in zip(groups, made, strict=True)]
 
+    def combinable_packages(self) -> list[tuple[Package, list[Order]]]:
+        """The shop's orders that could go out as one package, under the package to combine them into."""
+        with self.session():
+            return self.logistics.combinable()
+
+    def combine_packages(
+        self, requests: list[tuple[str, list[str]]]
+    ) -> tuple[list[tuple[Package, list[Order]]], list[tuple[str, RuleViolation]]]:
+        """Combine orders into each package named, each request on its own: answers the combined
+        packages with their orders, and the refusals by package ID (a refused one changes nothing)."""
+        with self.session():
+            combined, refused = [], []
+            for package_id, order_ids in requests:
+                try:
+                    package, outcome = self.logistics.combine(package_id, order_ids, self.clock.now())
+                except RuleViolation as exc:
+                    refused.append((package_id, exc))
+                    continue
+                self.apply(outcome)
+                combined.append((package, self.logistics.orders_in(package)))
+            return combined, refused
+
+    def uncombine_package(self, package_id: str, order_ids: list[str]) -> list[tuple[Package, list[Order]]]:
+        """Take orders out of a combined package; answers the packages it leaves, with their orders."""
+        with self.session():
+            made, outcome = self.logistics.uncombine(package_id, order_ids, self.clock.now())
+            self.apply(outcome)
+            return [(p, self.logistics.orders_in(p)) for p in made]
+
     def push_seller_tracking(
         self, order_id: str, country: str, events: list[seller_feed.PushedEvent]
     ) -> list[tuple[RuleViolation | None, str]]:
