@@ -20,6 +20,7 @@ from sandbox.domain.manage_orders import (
     Tab,
     ToDo,
 )
+from sandbox.domain.packages import Package
 from sandbox.domain.returns import ReturnStatus
 from sandbox.domain.tickets import Ticket
 from sandbox.durations import iso
@@ -275,11 +276,15 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
 
 
 def order_view(world: World, order_id: str) -> dict[str, Any]:
-    """An order as the Seller Center shows it: package, label state, logistics issue tags, tracking."""
+    """An order as the Seller Center shows it: its packages (several once split; a combined one
+    names every order it holds), label state, logistics issue tags, tracking. ``package`` and
+    ``failed_delivery`` are of the package the order's row shows (the first that failed delivery,
+    else the first)."""
     order = world.orders.get(order_id)
     if order is None:
         raise ControlError(404, "unknown_order", f"order {order_id} not found in this shop")
-    package = world.logistics.package_of(order)
+    shown = world.logistics.package_in_view(order)
+    found = [_package_view(world, p) for p in world.logistics.packages_of(order)]
     view: dict[str, Any] = {
         "id": order.id,
         "status": order.status.value,
@@ -288,6 +293,7 @@ def order_view(world: World, order_id: str) -> dict[str, Any]:
         "late_shipment": order.late_shipment,
         "logistics_issue_tags": world.logistics.tags(order, world.now()),
         "package": None,
+        "packages": [v for v, _ in found],
         "tracking": [
             {
                 "time": iso(e.at),
@@ -299,40 +305,47 @@ def order_view(world: World, order_id: str) -> dict[str, Any]:
             for e in world.logistics.tracking_of(order)
         ],
     }
-    if package is not None:
-        rejection = None
-        if package.rejection is not None:
-            rejection = {
-                "reason": package.rejection.value,
-                "next_step": packages.NEXT_STEP[package.rejection],
-            }
-        view["package"] = {
-            "id": package.id,
-            "status": package.status.value,
-            "label_status": package.label_status.value,
-            "rejection": rejection,
-            "tracking_number": package.tracking_number or None,
-            "handover_method": package.handover_method.value if package.handover_method else None,
-            "weight_grams": package.weight_grams,
-            "delayed": package.delayed,
-            "lost": package.lost,
-        }
-        returned = world.logistics.seller_delivery_failed_view(package)
-        view["failed_delivery"] = {
-            "return_status": returned["return_status"],
-            "return_started_at": iso(returned["return_started_at"])
-            if returned["return_started_at"]
-            else None,
-            "returned_at": iso(returned["returned_at"]) if returned["returned_at"] else None,
-            "destroy_at": iso(returned["destroy_at"]) if returned["destroy_at"] else None,
-            "alert": returned["return_status"] == "SELLER_DELIVERY_FAILED",
-            "attempts": [
-                {
-                    "time": iso(a.at),
-                    "delivered": a.delivered,
-                    "reason": a.failure.value if a.failure else None,
-                }
-                for a in returned["attempts"]
-            ],
-        }
+    for package_view, failed in found:
+        if shown is not None and package_view["id"] == shown.id:
+            view["package"], view["failed_delivery"] = package_view, failed
     return view
+
+
+def _package_view(world: World, package: Package) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One package of an order's view, and its failed delivery (return status, attempts)."""
+    rejection = None
+    if package.rejection is not None:
+        rejection = {
+            "reason": package.rejection.value,
+            "next_step": packages.NEXT_STEP[package.rejection],
+        }
+    view = {
+        "id": package.id,
+        "status": package.status.value,
+        "label_status": package.label_status.value,
+        "rejection": rejection,
+        "tracking_number": package.tracking_number or None,
+        "handover_method": package.handover_method.value if package.handover_method else None,
+        "weight_grams": package.weight_grams,
+        "delayed": package.delayed,
+        "lost": package.lost,
+        "order_ids": [o.id for o in world.logistics.orders_in(package)],
+    }
+    returned = world.logistics.seller_delivery_failed_view(package)
+    failed = {
+        "return_status": returned["return_status"],
+        "return_started_at": iso(returned["return_started_at"]) if returned["return_started_at"] else None,
+        "returned_at": iso(returned["returned_at"]) if returned["returned_at"] else None,
+        "destroy_at": iso(returned["destroy_at"]) if returned["destroy_at"] else None,
+        "alert": returned["return_status"] == "SELLER_DELIVERY_FAILED",
+        "attempts": [
+            {
+                "time": iso(a.at),
+                "delivered": a.delivered,
+                "reason": a.failure.value if a.failure else None,
+            }
+            for a in returned["attempts"]
+        ],
+    }
+    view["return_status"] = failed["return_status"]
+    return view, failed

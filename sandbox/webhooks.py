@@ -45,13 +45,20 @@ RESPONSE_KEPT = 512  # characters of a receiver's answer kept per attempt
 # Package changes a seller's system must hear about (shipping, tracking corrections, failed
 # deliveries and returns), each with who made it (``role_type``); order status changes travel as
 # ORDER_STATUS_CHANGE. The documented ``sc_type`` values name combines and splits, which none of
-# these is: they carry none (an address update, below, carries ADDRESS_UPDATE_SPLIT).
+# these is: they carry none (an address update, below, carries ADDRESS_UPDATE_SPLIT; splits and
+# combines carry theirs, from _REPACKING).
 _PACKAGE_EVENTS = {
     "package.shipped": "ROLE_SELLER",
     "package.shipping_info_updated": "ROLE_SELLER",
     "package.delivery_failed": "ROLE_SYSTEM",
     "package.return_status_changed": "ROLE_SYSTEM",
     "package.label_rejected": "ROLE_SYSTEM",
+}
+# The seller repacking orders: the event, the packages it names (comma-joined) and its sc_type.
+_REPACKING = {
+    "order.split": ("to", "SPLIT"),
+    "package.combined": ("package_id", "COMBINE"),
+    "package.uncombined": ("from", "CANCEL_COMBINE"),
 }
 _AUTHORIZATION_EVENTS = frozenset({"authorization.seller_deauthorized", "authorization.expiration_upcoming"})
 # Where the webhooks' documented values differ from the order and cancellation APIs' own.
@@ -171,6 +178,12 @@ def notifications(world: World, recorded: RecordedEvent) -> list[tuple[str, str,
                 _package_update(world, [package_id], at, _PACKAGE_EVENTS[event.kind]),
             )
         )
+    if event.kind in _REPACKING:
+        key, sc_type = _REPACKING[event.kind]
+        names = str(event.data.get(key, "")).split(",")
+        if event.kind == "package.uncombined":
+            names = [*names, str(event.data["package_id"])]  # the combined package, then the new one
+        found.append(("PACKAGE_UPDATE", order.id, _package_update(world, names, at, "ROLE_SELLER", sc_type)))
     if event.kind in _CANCELLATION_EVENTS:
         record = _latest_cancellation(world, order.id, event.at)
         if record is not None:
@@ -215,9 +228,8 @@ def _package_update(
     listed = []
     for package_id in package_ids:
         package = world.logistics.packages.get(package_id)
-        listed.append(
-            {"package_id": package_id, "order_id_list": [package.order_id] if package is not None else []}
-        )
+        held = [o.id for o in world.logistics.orders_in(package)] if package is not None else []
+        listed.append({"package_id": package_id, "order_id_list": held})
     data: dict[str, Any] = {"sc_type": sc_type} if sc_type else {}
     data.update({"role_type": role_type, "package_list": listed, "update_time": at})
     return data

@@ -300,6 +300,8 @@ def create_package_202512(body: Any, **_: Any) -> dict[str, Any]:
             _grams_given(request),
             _centimetres_given(request),
             ship_type=request["ship_type"],
+            line_item_ids=tuple(line["order_line_id"] for line in request.get("order_line_item") or []),
+            order_ids=tuple(request.get("order_list_ids") or []),
         )
         return success(
             world.next_request_id(),

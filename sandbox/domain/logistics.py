@@ -480,11 +480,19 @@ class Logistics:
                 Package("", order.id, order.shop_id, order.shipping_type, at, at, 0, (0, 0, 0)), order
             )
             _, outcome = self.open_package(order, at)
+        package, split_outcome = self.package_holding(order, line_item_ids, at)
+        return package, outcome.extend(split_outcome)
+
+    def package_holding(
+        self, order: Order, line_item_ids: list[str], at: datetime
+    ) -> tuple[Package, Outcome]:
+        """The package that holds exactly these line items of the order (all of them when none is
+        named): one it has, or one split off an unshipped package for them."""
         named = set(line_item_ids)
         held = {p.id: {i.id for i in split.lines_of(order, p)} for p in self.packages_of(order)}
         exact = [pid for pid, lines in held.items() if not named or lines == named]
         if exact:
-            return self.packages[exact[0]], outcome
+            return self.packages[exact[0]], Outcome()
         # Some lines of an unshipped package: they leave in a package of their own ("Splitting
         # Order into Multiple Packages"), the rest stay behind to ship later.
         whole = next((pid for pid, lines in held.items() if named < lines), None)
@@ -495,10 +503,10 @@ class Logistics:
                 code=Code.ORDER_NOT_SPLITTABLE,
             )
         rest = [i.id for i in order.line_items if i.id in held[whole] and i.id not in named]
-        made, split_outcome = self._split(
+        made, outcome = self._split(
             order, [self.packages[whole]], [[i for i in line_item_ids if i in named], rest], at
         )
-        return made[0], outcome.extend(split_outcome)
+        return made[0], outcome
 
     def update_shipping_info(
         self, package: Package, tracking_number: str, provider_id: str, at: datetime
@@ -749,6 +757,39 @@ class Logistics:
                 code=Code.ORDER_NOT_SHIPPABLE,
             )
         return package
+
+    def package_to_label_202512(
+        self,
+        ship_type: str,
+        order: Order,
+        line_item_ids: list[str],
+        combined: list[Order],
+        service_id: str,
+        weight_grams: int | None,
+        at: datetime,
+    ) -> tuple[Package, Outcome]:
+        """The package the 202512 create package buys a label for: the order's (ship_type 1), one
+        of some of its line items, split off (2), or one the orders are combined into (3). Checked
+        before anything moves: a refused request splits or combines nothing."""
+        if ship_type == packages.ShipType.ONE_ORDER:
+            return self.package_to_label(order), Outcome()
+        package = self.package_to_label(order)
+        if order.shipping_type is not ShippingType.TIKTOK:
+            raise RuleViolation("labels are bought only for platform shipping", code=Code.WRONG_SHIPPING_TYPE)
+        packages.check_shippable(package, order)
+        if ship_type == packages.ShipType.SPLIT:
+            unknown = sorted(set(line_item_ids) - {i.id for i in order.line_items})
+            if unknown:
+                raise RuleViolation(
+                    f"line items not in order {order.id}: {', '.join(unknown)}",
+                    code=Code.LINE_ITEM_NOT_IN_ORDER,
+                )
+            lines = [i for i in order.line_items if i.id in line_item_ids]
+            self.shipping_service(service_id, weight_grams or split.measures(lines)[0])
+            return self.package_holding(order, line_item_ids, at)
+        lines = [i for o in combined for i in o.line_items]
+        self.shipping_service(service_id, weight_grams or split.measures(lines)[0])
+        return self.combine(package.id, [o.id for o in combined], at)
 
     def package_for(self, order: Order, number: int = 1) -> Package:
         """The order's ``number``-th package (the first unless it was split), for an action that

@@ -9,7 +9,7 @@ re-creates the label.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -384,20 +384,16 @@ class ShipType(StrEnum):
     COMBINED = "3"  # several orders in one package
 
 
-def check_package_request(ship_type: str, order_id: str) -> None:
-    """The sandbox keeps every order in one package of its own: it creates one for a whole order
-    (ship_type 1), and neither splits an order (2) nor combines orders (3)."""
-    if ship_type == ShipType.SPLIT:
-        raise RuleViolation(
-            "ship_type 2 (some of an order's line items, in several packages) is not supported: "
-            "the sandbox does not split orders; send ship_type 1 for the whole order"
-        )
-    if ship_type == ShipType.COMBINED:
-        raise RuleViolation(
-            "ship_type 3 (several orders in one package) is not supported: the sandbox does not "
-            "combine orders; send ship_type 1 for each order"
-        )
-    if ship_type != ShipType.ONE_ORDER:
+def check_package_request(
+    ship_type: str, order_id: str, line_item_ids: Sequence[str], order_ids: Sequence[str]
+) -> None:
+    """What the 202512 create package needs by ship_type: the order (1), the order and the line
+    items to put in the package (2), or at least two orders to combine into one package (3)."""
+    if ship_type not in tuple(ShipType):
         raise RuleViolation(f"ship_type '{ship_type}' is not one of 1, 2, 3")
-    if not order_id:
-        raise RuleViolation("order_id is required with ship_type 1")
+    if ship_type in (ShipType.ONE_ORDER, ShipType.SPLIT) and not order_id:
+        raise RuleViolation(f"order_id is required with ship_type {ship_type}")
+    if ship_type == ShipType.SPLIT and not line_item_ids:
+        raise RuleViolation("order_line_item is required with ship_type 2: the line items of the package")
+    if ship_type == ShipType.COMBINED and len(set(order_ids)) < 2:
+        raise RuleViolation("order_list_ids needs at least two orders with ship_type 3")

@@ -193,17 +193,24 @@ class FulfillmentOperations(WorldCore):
         dimension_cm: tuple[int, int, int] | None = None,
         *,
         ship_type: str = packages.ShipType.ONE_ORDER,
+        line_item_ids: tuple[str, ...] = (),
+        order_ids: tuple[str, ...] = (),
     ) -> tuple[Order, Package, ShippingService]:
         """The US flow: buy the platform label first, with the seller's weight and size (None: the
-        package's own) and the service named (or the default one); answers the service used."""
+        package's own) and the service named (or the default one); answers the service used. The
+        package is the order's (ship_type 1), some of its line items split off (2) or several
+        orders combined (3)."""
         with self.session():
-            packages.check_package_request(ship_type, order_id)
-            order = self.order_in_shop(order_id)
-            package = self.logistics.package_to_label(order)
+            packages.check_package_request(ship_type, order_id, line_item_ids, order_ids)
+            combined = [self.order_in_shop(i) for i in dict.fromkeys(order_ids)]
+            order = combined[0] if ship_type == packages.ShipType.COMBINED else self.order_in_shop(order_id)
+            at = self.clock.now()
+            package, moved = self.logistics.package_to_label_202512(
+                ship_type, order, list(line_item_ids), combined, service_id, weight_grams, at
+            )
+            self.apply(moved)
             self._attempt(
-                lambda: self.logistics.create_label(
-                    package, service_id, weight_grams, dimension_cm, self.clock.now()
-                )
+                lambda: self.logistics.create_label(package, service_id, weight_grams, dimension_cm, at)
             )
             return order, package, self.logistics.shipping_service(service_id, package.weight_grams)
 

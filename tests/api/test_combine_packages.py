@@ -66,6 +66,8 @@ def test_two_orders_of_one_buyer_go_out_as_one_package_and_both_follow_it(http, 
     assert [o["id"] for o in detail["orders"]] == [ids["tote"], ids["mug"]]
     assert len(detail["order_line_item_ids"]) == 2
     assert data(tts.get(SEARCH, params={"page_size": 10}))["combinable_packages"] == []
+    view = http.get(f"/sandbox/orders/{ids['mug']}").json()
+    assert [p["order_ids"] for p in view["packages"]] == [[ids["tote"], ids["mug"]]]
 
     # One label, one parcel: both orders ship, travel and arrive with it.
     assert data(tts.post(SHIP.format(tote_package), {"handover_method": "DROP_OFF"})) == {}
@@ -162,3 +164,39 @@ until: 30d""",
     assert sorted((f["order_id"], f["package_id"]) for f in failed) == sorted(
         [(ids["tote"], package), (ids["mug"], package)]
     )  # one row per order, both on the one parcel
+
+
+def test_a_202512_label_for_two_orders_of_one_buyer_combines_them(http, tts):
+    ids = _loaded(http, tts)
+    tote_package = _package_of(tts, ids["tote"])
+    body = {"ship_type": "3", "order_list_ids": [ids["tote"], ids["mug"]]}
+    created = data(tts.post("/fulfillment/202512/packages", body))
+    assert created["package_id"] == tote_package
+    assert _package_of(tts, ids["mug"]) == tote_package
+    detail = data(tts.get(f"/fulfillment/202309/packages/{tote_package}"))
+    assert [o["id"] for o in detail["orders"]] == [ids["tote"], ids["mug"]] and detail["tracking_number"]
+
+    refused = tts.post(
+        "/fulfillment/202512/packages", {"ship_type": "3", "order_list_ids": [ids["scarf"], ids["mug"]]}
+    )
+    assert error_code(refused) == 21011115
+    assert _package_of(tts, ids["scarf"]) != tote_package
+
+
+def test_combining_and_uncombining_tell_the_sellers_system_by_package_update(http, tts):
+    ids = _loaded(http, tts)
+    body = {"address": "http://127.0.0.1:9/hook", "event_type": "PACKAGE_UPDATE"}
+    assert data(tts.call("PUT", "/event/202309/webhooks", body=body)) == {}
+    package = _package_of(tts, ids["tote"])
+    data(tts.post(COMBINE, {"combinable_packages": [{"id": package, "order_ids": [ids["mug"]]}]}))
+    left = data(tts.post(UNCOMBINE.format(package), {"order_ids": [ids["mug"]]}))["packages"]
+
+    sent = [d["payload"]["data"] for d in http.get("/sandbox/webhooks/deliveries").json()["deliveries"]]
+    updates = [
+        (p["sc_type"], p["role_type"], [(x["package_id"], x["order_id_list"]) for x in p["package_list"]])
+        for p in sent
+    ]
+    assert updates == [
+        ("COMBINE", "ROLE_SELLER", [(package, [ids["tote"], ids["mug"]])]),
+        ("CANCEL_COMBINE", "ROLE_SELLER", [(package, [ids["tote"]]), (left[1]["id"], [ids["mug"]])]),
+    ]

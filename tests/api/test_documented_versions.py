@@ -302,18 +302,20 @@ def test_202512_without_a_service_or_a_size_uses_the_default_and_the_packages_ow
     assert created.shipping_service_info.id == default["id"]
 
 
-def test_202512_neither_splits_nor_combines_orders(tts, http, shop):
-    first, second = orders(tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")[:2]
-    line = detail(tts, first["id"])["line_items"][0]["id"]
+def test_202512_refuses_a_package_of_foreign_line_items_or_of_orders_of_other_buyers(tts, http, shop):
+    first, *others = orders(tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")
+    buyer = detail(tts, first["id"])["user_id"]
+    second = next(o for o in others if detail(tts, o["id"])["user_id"] != buyer)
+    foreign = detail(tts, second["id"])["line_items"][0]["id"]
     split = CreatePackagesRequest.from_dict(
-        {"ship_type": "2", "order_id": first["id"], "order_line_item": [{"order_line_id": line}]}
+        {"ship_type": "2", "order_id": first["id"], "order_line_item": [{"order_line_id": foreign}]}
     )
     combined = CreatePackagesRequest.from_dict(
         {"ship_type": "3", "order_list_ids": [first["id"], second["id"]]}
     )
-    for body, word in ((split, "split"), (combined, "combine")):
+    for body, code in ((split, 21011114), (combined, 21011115)):
         error = refused(lambda body=body: shop.fulfillment.create_packages(body=body))
-        assert error.code == 36009004 and word in str(error)
+        assert error.code == code
     no_order = refused(lambda: shop.fulfillment.create_packages(body=CreatePackagesRequest(ship_type="1")))
     assert no_order.code == 36009004 and "order_id" in str(no_order)
     kilograms = envelope(
@@ -324,7 +326,8 @@ def test_202512_neither_splits_nor_combines_orders(tts, http, shop):
     )
     assert kilograms["code"] == 36009004 and "KILOGRAM" in kilograms["message"]
     for order in (first, second):
-        assert http.get(f"/sandbox/orders/{order['id']}").json()["package"]["label_status"] == "NOT_CREATED"
+        view = http.get(f"/sandbox/orders/{order['id']}").json()
+        assert view["package"]["label_status"] == "NOT_CREATED" and len(view["packages"]) == 1
 
 
 # ----- return rejection, 202606 -------------------------------------------------------------------

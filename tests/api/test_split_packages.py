@@ -87,6 +87,13 @@ def test_an_oversized_order_split_in_two_ships_and_one_parcel_comes_back(http, t
     failed = http.get("/seller-center/failed-deliveries").json()["failed_deliveries"]
     assert [(f["order_id"], f["package_id"]) for f in failed] == [(order_id, second)]
 
+    # The order's view and its page list both packages; the row shows the one that came back.
+    view = http.get(f"/sandbox/orders/{order_id}").json()
+    assert [(p["id"], p["status"]) for p in view["packages"]] == [(first, "COMPLETED"), (second, "CANCELLED")]
+    assert view["package"]["id"] == second and view["failed_delivery"]["return_status"]
+    page = http.get(f"/web/orders/{order_id}").text
+    assert 'id="packages"' in page and first in page and second in page
+
 
 def test_a_split_is_refused_for_bad_groups_with_nothing_changed(http, tts):
     order_id, detail = _loaded(http, tts)
@@ -131,3 +138,20 @@ def test_a_split_is_refused_for_bad_groups_with_nothing_changed(http, tts):
     groups = [{"id": "a", "order_line_item_ids": [lines[0]]}, {"id": "b", "order_line_item_ids": [lines[1]]}]
     assert error_code(tts.post(SPLIT.format("576000000000000002"), {"splittable_groups": groups})) == 21008111
     assert [p["id"] for p in order(tts, order_id)["packages"]] == [package_id]
+
+
+def test_a_label_for_one_of_the_anvils_splits_it_off_into_a_package_of_its_own(http, tts):
+    order_id, detail = _loaded(http, tts)
+    [whole] = [p["id"] for p in detail["packages"]]
+    lines = [item["id"] for item in detail["line_items"]]
+    body = {"ship_type": "2", "order_id": order_id, "order_line_item": [{"order_line_id": lines[0]}]}
+
+    created = data(tts.post("/fulfillment/202512/packages", body))
+    assert created["weight"] == {"value": "20000", "unit": "GRAM"}  # one anvil: within the limit
+    shown = order(tts, order_id)
+    assert len(shown["packages"]) == 2 and created["package_id"] in [p["id"] for p in shown["packages"]]
+    assert whole not in [p["id"] for p in shown["packages"]]
+    labelled = data(tts.get(f"/fulfillment/202309/packages/{created['package_id']}"))
+    assert labelled["order_line_item_ids"] == [lines[0]] and labelled["tracking_number"]
+    other = next(p["id"] for p in shown["packages"] if p["id"] != created["package_id"])
+    assert data(tts.get(f"/fulfillment/202309/packages/{other}"))["order_line_item_ids"] == [lines[1]]

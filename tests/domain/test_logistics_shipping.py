@@ -260,14 +260,23 @@ def test_a_label_without_a_service_or_a_size_takes_the_default_one_and_the_packa
 
 
 @pytest.mark.parametrize(
-    ("ship_type", "order_id", "words"),
-    [("2", "576000000000000001", "split"), ("3", "", "combine"), ("1", "", "order_id is required")],
+    ("ship_type", "order_id", "lines", "orders", "words"),
+    [
+        ("1", "", (), (), "order_id is required"),
+        ("2", "576000000000000001", (), (), "order_line_item is required"),
+        ("3", "", (), ("576000000000000001",), "at least two orders"),
+        ("4", "576000000000000001", (), (), "not one of 1, 2, 3"),
+    ],
 )
-def test_a_package_is_created_for_one_whole_order(ship_type, order_id, words):
+def test_a_package_is_created_for_one_order_some_of_its_line_items_or_several_orders(
+    ship_type, order_id, lines, orders, words
+):
     with pytest.raises(RuleViolation) as refused:
-        packages.check_package_request(ship_type, order_id)
+        packages.check_package_request(ship_type, order_id, lines, orders)
     assert refused.value.code == Code.INVALID_REQUEST and words in refused.value.message
-    packages.check_package_request("1", "576000000000000001")
+    packages.check_package_request("1", "576000000000000001", (), ())
+    packages.check_package_request("2", "576000000000000001", ("577000000000000001",), ())
+    packages.check_package_request("3", "", (), ("576000000000000001", "576000000000000002"))
 
 
 def test_the_label_service_sets_the_carrier():
