@@ -1,0 +1,51 @@
+"""The newer returns-and-refunds operations: refund estimates and seller-created returns of some
+line items (202602), the after-sales requests and their return merchandise authorizations (search
+202603 and 202604, review 202609), the decisions a request allows (202601, 202606) and the return
+label a seller gives the buyer (202405)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.api import render_returns
+from sandbox.domain.aftersales import NamedLines, RequestType, ReturnType
+from sandbox.http.context import current, json_object
+from sandbox.http.envelope import success
+
+
+def _named(request: dict[str, Any]) -> NamedLines:
+    """The line items a body names: by ID, by order line, by SKU."""
+    ids = [str(line) for line in request.get("order_line_item_ids") or []]
+    lines = [
+        (str(line["order_line_item_id"]), str(line.get("sub_order_line_item_id", "")))
+        for line in request.get("order_line_list") or []
+    ]
+    skus = [(str(sku["sku_id"]), int(sku.get("quantity", 1))) for sku in request.get("skus") or []]
+    return ids, lines, skus
+
+
+def calculate_refund(body: Any, **_: Any) -> dict[str, Any]:
+    request = json_object(body)  # shipment_type and handover_method change nothing here
+    with current().world.session() as world:
+        overall, _shares = world.calculate_refund(
+            request["order_id"], RequestType(request["request_type"]), request["reason_name"], _named(request)
+        )
+        amount = render_returns.refund_amount(overall)
+        amount.pop("buyer_service_fee")
+        return success(world.next_request_id(), {"order_refund_amount": amount})
+
+
+def create_return(body: Any, idempotency_key: str = "", **_: Any) -> dict[str, Any]:
+    request = json_object(body)  # shipment_type and handover_method: the platform's label is used
+    with current().world.session() as world:
+        record = world.seller_creates_return(
+            request["order_id"],
+            ReturnType(request["return_type"]),
+            request["return_reason"],
+            _named(request),
+            str(request.get("refund_total", "")),
+            str(request.get("currency", "")),
+        )
+        return success(
+            world.next_request_id(), {"return_id": record.id, "return_status": record.status.value}
+        )
