@@ -758,6 +758,25 @@ def aftersales_of_line_items(d: Driver) -> None:
     creates a return of one line item of a delivered order and a refund of another's."""
     state: dict[str, Any] = d.__dict__.setdefault("seller_returns", {"created": []})
     calculate = "/return_refund/202602/refunds/calculate"
+    decisions = "/return_refund/202601/decision_eligibility"
+    returns = d.call(
+        "post",
+        "/return_refund/202602/returns/search",
+        "/return_refund/202602/returns/search",
+        {},
+        page_size=50,
+    )
+    cancels = d.call(
+        "post",
+        "/return_refund/202602/cancellations/search",
+        "/return_refund/202602/cancellations/search",
+        {},
+        page_size=50,
+    )
+    ids = [r["return_id"] for r in returns.get("data", {}).get("return_orders", [])][:10]
+    ids += [c["cancel_id"] for c in cancels.get("data", {}).get("cancellations", [])][:5]
+    for record_id in ids:
+        d.call("get", decisions, decisions, return_or_cancel_id=record_id)
     for order_id in _order_ids(d, order_status="AWAITING_SHIPMENT")[:2]:
         body = {
             "order_id": order_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.api import render_returns
-from sandbox.domain.aftersales import NamedLines, RequestType, ReturnType
+from sandbox.domain.aftersales import DecisionVerdict, NamedLines, RequestType, ReturnType
 from sandbox.http.context import current, json_object
 from sandbox.http.envelope import success
 
@@ -49,3 +49,26 @@ def create_return(body: Any, idempotency_key: str = "", **_: Any) -> dict[str, A
         return success(
             world.next_request_id(), {"return_id": record.id, "return_status": record.status.value}
         )
+
+
+def _listed(value: Any) -> list[str]:
+    """A query array, sent comma-joined or repeated."""
+    items = [] if value is None else value if isinstance(value, list) else [value]
+    return [part for item in items for part in str(item).split(",") if part]
+
+
+def _verdict(verdict: DecisionVerdict) -> dict[str, Any]:
+    out: dict[str, Any] = {"decision": verdict.decision, "eligible": verdict.eligible}
+    if not verdict.eligible:
+        out.update(ineligible_code=verdict.code, ineligible_reason=verdict.reason)
+    elif verdict.reject_reasons:
+        out["available_reject_reasons"] = [{"name": r.name, "text": r.text} for r in verdict.reject_reasons]
+    return out
+
+
+def get_decision_eligibility(
+    return_or_cancel_id: str, check_decisions: Any = None, **_: Any
+) -> dict[str, Any]:
+    with current().world.session() as world:  # locale: the sandbox answers in English
+        verdicts = world.decision_verdicts(return_or_cancel_id, _listed(check_decisions))
+        return success(world.next_request_id(), {"decisions": [_verdict(v) for v in verdicts]})

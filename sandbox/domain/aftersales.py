@@ -1016,3 +1016,94 @@ def calculate(
         )
     check_refundable(records, order, chosen)
     return lines_refund(records, order, chosen)
+
+
+# ----- the decisions a request allows (202601 decision_eligibility) -------------------------------
+SELLER_DECISIONS: tuple[str, ...] = (
+    "APPROVE_REQUEST_CANCEL",
+    "APPROVE_REFUND",
+    "APPROVE_RETURN",
+    "APPROVE_RECEIVED_PACKAGE",
+    "APPROVE_REPLACEMENT",
+    "ISSUE_REPLACEMENT_REFUND",
+    "DIRECT_REFUND",
+    "REJECT_REQUEST_CANCEL",
+    "REJECT_REFUND",
+    "REJECT_RETURN",
+    "REJECT_RECEIVED_PACKAGE",
+    "REJECT_REPLACEMENT",
+    "ISSUE_EXCHANGE_REFUND",
+)
+
+
+@dataclass(frozen=True)
+class DecisionVerdict:
+    decision: str
+    eligible: bool
+    code: int = 0  # why not, when not
+    reason: str = ""
+    reject_reasons: tuple[RejectReason, ...] = ()
+
+
+def _return_decision(record: ReturnRequest, decision: str) -> str:
+    """Why the seller cannot take ``decision`` on the return now ("" when it can): the same
+    rules `seller_decides` and `seller_rejects` apply."""
+    pending, shipped = record.status is ReturnStatus.PENDING, record.status is ReturnStatus.BUYER_SHIPPED
+    is_return = record.type is ReturnType.RETURN_AND_REFUND
+    fits = {
+        "APPROVE_REFUND": (pending and not is_return, "a pending refund-only request"),
+        "REJECT_REFUND": (pending and not is_return, "a pending refund-only request"),
+        "APPROVE_RETURN": (pending and is_return, "a pending return request"),
+        "REJECT_RETURN": (pending and is_return, "a pending return request"),
+        "APPROVE_RECEIVED_PACKAGE": (shipped, "a return shipped back"),
+        "REJECT_RECEIVED_PACKAGE": (shipped, "a return shipped back"),
+        "DIRECT_REFUND": (
+            is_return and record.status in (ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP),
+            "a return not yet shipped back",
+        ),
+        "OFFER_PARTIAL_REFUND": (pending, "a pending request"),
+        "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG": (shipped, "a return shipped back"),
+    }
+    if decision not in fits:
+        return (
+            f"{decision} applies to replacement, exchange or cancellation requests; {record.id} is a return"
+        )
+    ok, applies_to = fits[decision]
+    return (
+        "" if ok else f"return {record.id} is {record.status.value}: {decision} applies only to {applies_to}"
+    )
+
+
+def decision_verdicts(
+    returns: Mapping[str, ReturnRequest],
+    cancellations: Mapping[str, Cancellation],
+    record_id: str,
+    decisions: Sequence[str],
+) -> list[DecisionVerdict]:
+    """Per decision, whether the seller may take it on the return or cancellation now, why not,
+    and the reasons an eligible rejection may give."""
+    found: list[DecisionVerdict] = []
+    if record_id in returns:
+        record = returns[record_id]
+        for decision in decisions:
+            why = _return_decision(record, decision)
+            if why:
+                found.append(DecisionVerdict(decision, False, Code.RETURN_STATUS_NOT_ALLOWED, why))
+            else:
+                reasons = reject_reasons(record) if decision.startswith("REJECT_") else ()
+                found.append(DecisionVerdict(decision, True, reject_reasons=reasons))
+        return found
+    if record_id in cancellations:
+        cancel = cancellations[record_id]
+        for decision in decisions:
+            if decision not in ("APPROVE_REQUEST_CANCEL", "REJECT_REQUEST_CANCEL"):
+                why = f"{decision} applies to returns and refunds; {record_id} is a cancellation"
+                found.append(DecisionVerdict(decision, False, Code.CANCELLATION_NOT_PENDING, why))
+            elif cancel.status is not CancelStatus.PENDING:
+                why = f"cancellation {record_id} is {cancel.status.value}: only a pending one can be answered"
+                found.append(DecisionVerdict(decision, False, Code.CANCELLATION_NOT_PENDING, why))
+            else:
+                reasons = CANCEL_REJECT_REASONS if decision == "REJECT_REQUEST_CANCEL" else ()
+                found.append(DecisionVerdict(decision, True, reject_reasons=reasons))
+        return found
+    raise RuleViolation(f"no return or cancellation {record_id} in this shop", code=Code.RETURN_NOT_FOUND)

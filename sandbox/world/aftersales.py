@@ -106,3 +106,9 @@ class AftersalesOperations(WorldCore):
             )
             self.apply(outcome)
             return record
+
+    def decision_verdicts(self, record_id: str, decisions: list[str]) -> list[aftersales.DecisionVerdict]:
+        """Which decisions the seller may take on a return or cancellation now."""
+        with self.session():
+            chosen = decisions or list(aftersales.SELLER_DECISIONS)
+            return aftersales.decision_verdicts(self.returns, self.cancellations, record_id, chosen)

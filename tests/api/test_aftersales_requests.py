@@ -233,3 +233,47 @@ def test_a_package_back_with_the_seller_is_a_cancellation_of_its_lines_that_agre
     (shown,) = _returns(tts, return_ids=[created["return_id"]])
     assert [line["order_line_item_id"] for line in shown["return_line_items"]] == [lamp]
     assert shown["refund_amount"]["refund_total"] == rest_amount["refund_total"]
+
+
+DECISIONS = "/return_refund/202601/decision_eligibility"
+
+
+def _decisions(tts: Any, record_id: str, *decisions: str) -> dict[str, dict[str, Any]]:
+    params = {"return_or_cancel_id": record_id, "check_decisions": ",".join(decisions)}
+    answer = data(tts.get(DECISIONS, params=params))
+    return {d["decision"]: d for d in answer["decisions"]}
+
+
+def test_the_decisions_a_return_allows_follow_its_status(http, tts):
+    order_id, detail = _delivered(http, tts)
+    lamp = _lines(detail, "Desk Lamp")[0]
+    created = data(
+        tts.post(
+            CREATE,
+            {
+                "order_id": order_id,
+                "return_reason": WRONG_SIZE,
+                "return_type": "RETURN_AND_REFUND",
+                "order_line_item_ids": [lamp],
+            },
+        )
+    )
+    return_id = created["return_id"]
+    waiting = _decisions(tts, return_id, "APPROVE_RETURN", "DIRECT_REFUND", "REJECT_RECEIVED_PACKAGE")
+    assert waiting["DIRECT_REFUND"] == {"decision": "DIRECT_REFUND", "eligible": True}
+    assert waiting["APPROVE_RETURN"]["eligible"] is False
+    assert waiting["APPROVE_RETURN"]["ineligible_code"] == 25007202
+    assert len(data(tts.get(DECISIONS, params={"return_or_cancel_id": return_id}))["decisions"]) == 13
+
+    assert http.post(f"/sandbox/orders/{order_id}/buyer-return/ship").status_code == 200
+    shipped = _decisions(
+        tts, return_id, "APPROVE_RECEIVED_PACKAGE", "REJECT_RECEIVED_PACKAGE", "DIRECT_REFUND"
+    )
+    assert shipped["APPROVE_RECEIVED_PACKAGE"]["eligible"] is True
+    assert shipped["DIRECT_REFUND"]["eligible"] is False
+    reasons = shipped["REJECT_RECEIVED_PACKAGE"]["available_reject_reasons"]
+    assert "seller_reject_receive_wrong_item" in [r["name"] for r in reasons]
+
+    assert error_code(tts.get(DECISIONS, params={"return_or_cancel_id": "4000"})) == 25007201
+    bad = {"return_or_cancel_id": return_id, "check_decisions": "APPROVE_EVERYTHING"}
+    assert error_code(tts.get(DECISIONS, params=bad)) == 36009004
