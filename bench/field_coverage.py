@@ -775,8 +775,10 @@ def aftersales_of_line_items(d: Driver) -> None:
     )
     ids = [r["return_id"] for r in returns.get("data", {}).get("return_orders", [])][:10]
     ids += [c["cancel_id"] for c in cancels.get("data", {}).get("cancellations", [])][:5]
+    review = "/return_refund/202606/review_decision"
     for record_id in ids:
         d.call("get", decisions, decisions, return_or_cancel_id=record_id)
+        d.call("get", review, review, seller_id=1, return_or_cancel_id=record_id)
     for order_id in _order_ids(d, order_status="AWAITING_SHIPMENT")[:2]:
         body = {
             "order_id": order_id,
@@ -828,6 +830,24 @@ def aftersales_of_line_items(d: Driver) -> None:
         if created.get("code") == 0:
             plan.pop(0)
             state["created"].append(created["data"]["return_id"])
+
+
+NOT_FILLED.update(
+    {
+        "/return_refund/202606/review_decision": {
+            "line_items[].sub_return_line_item_id": "the sandbox decides a virtual bundle's line as a whole",
+        }
+    }
+)
+_ONE_REQUEST = "the call names one return or cancellation: a failure is the answer's own code, never partial"
+NOT_APPLICABLE.update(
+    {
+        "/return_refund/202606/review_decision": {
+            "errors[].code": _ONE_REQUEST,
+            "errors[].message": _ONE_REQUEST,
+        }
+    }
+)
 
 
 @step

@@ -9,6 +9,7 @@ from typing import Any
 
 from sandbox.api import render_returns
 from sandbox.domain.aftersales import DecisionVerdict, NamedLines, RequestType, ReturnType
+from sandbox.domain.cancellations import Cancellation
 from sandbox.http.context import current, json_object
 from sandbox.http.envelope import success
 
@@ -72,3 +73,39 @@ def get_decision_eligibility(
     with current().world.session() as world:  # locale: the sandbox answers in English
         verdicts = world.decision_verdicts(return_or_cancel_id, _listed(check_decisions))
         return success(world.next_request_id(), {"decisions": [_verdict(v) for v in verdicts]})
+
+
+_PARTIAL = ("OFFER_PARTIAL_REFUND", "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG")
+
+
+def get_available_review_decisions(
+    seller_id: int, return_or_cancel_id: str, check_decisions: Any = None, **_: Any
+) -> dict[str, Any]:
+    """Per line item of the return or cancellation, its decisions; an eligible partial refund
+    offer with its range (a cent up to the line item's refund). seller_id is accepted."""
+    with current().world.session() as world:
+        verdicts, record = world.review_decisions(return_or_cancel_id, _listed(check_decisions))
+        order = world.orders[record.order_id]
+        if isinstance(record, Cancellation):
+            items, _total, shares = render_returns.cancellation_refund(record, order)
+            prefix = "cancel"
+        else:
+            items, _total, shares = render_returns.return_refund(record, order)
+            prefix = "return"
+        lines = []
+        for item in items:
+            decisions = []
+            for verdict in verdicts:
+                out = _verdict(verdict)
+                if verdict.eligible and verdict.decision in _PARTIAL:
+                    share = shares[item.id]
+                    out["partial_refund_amount_range"] = {
+                        "min_amount": "0.01",
+                        "max_amount": share.total,
+                        "currency": share.currency,
+                    }
+                decisions.append(out)
+            line_id = render_returns.line_item_id(record.id, item.id, prefix)
+            lines.append({"return_line_item_id": line_id, "decisions": decisions})
+        request_id = world.next_request_id()
+        return success(request_id, {"line_items": lines, "request_log_id": request_id})

@@ -91,10 +91,15 @@ def _sub_items(
     return found
 
 
+def line_item_id(record_id: str, order_line_item_id: str, prefix: str) -> str:
+    """The ID of a cancellation's or return's line item (``prefix`` "cancel" or "return")."""
+    return _derived_id(record_id, order_line_item_id, f"{prefix}_line_item")
+
+
 def _line(item: LineItem, amount: refunds.RefundAmount, prefix: str, record_id: str) -> dict[str, Any]:
     """A line item of a cancellation or return (``prefix`` "cancel" or "return"), with its bundle's
     parts when it is one."""
-    line_id = _derived_id(record_id, item.id, f"{prefix}_line_item")
+    line_id = line_item_id(record_id, item.id, prefix)
     out: dict[str, Any] = {
         f"{prefix}_line_item_id": line_id,
         **_item(item),

@@ -1034,6 +1034,12 @@ SELLER_DECISIONS: tuple[str, ...] = (
     "REJECT_REPLACEMENT",
     "ISSUE_EXCHANGE_REFUND",
 )
+# 202606 also weighs the partial refund offers.
+REVIEW_DECISIONS: tuple[str, ...] = (
+    *SELLER_DECISIONS,
+    "OFFER_PARTIAL_REFUND",
+    "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG",
+)
 
 
 @dataclass(frozen=True)

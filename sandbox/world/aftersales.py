@@ -112,3 +112,13 @@ class AftersalesOperations(WorldCore):
         with self.session():
             chosen = decisions or list(aftersales.SELLER_DECISIONS)
             return aftersales.decision_verdicts(self.returns, self.cancellations, record_id, chosen)
+
+    def review_decisions(
+        self, record_id: str, decisions: list[str]
+    ) -> tuple[list[aftersales.DecisionVerdict], aftersales.ReturnRequest | cancellations.Cancellation]:
+        """The decisions a return or cancellation allows per line item (202606), and the record."""
+        with self.session():
+            chosen = decisions or list(aftersales.REVIEW_DECISIONS)
+            verdicts = aftersales.decision_verdicts(self.returns, self.cancellations, record_id, chosen)
+            record = self.returns.get(record_id) or self.cancellations[record_id]
+            return verdicts, record

@@ -277,3 +277,45 @@ def test_the_decisions_a_return_allows_follow_its_status(http, tts):
     assert error_code(tts.get(DECISIONS, params={"return_or_cancel_id": "4000"})) == 25007201
     bad = {"return_or_cancel_id": return_id, "check_decisions": "APPROVE_EVERYTHING"}
     assert error_code(tts.get(DECISIONS, params=bad)) == 36009004
+
+
+REVIEW_DECISIONS = "/return_refund/202606/review_decision"
+
+
+def test_review_decisions_per_line_item_offer_partial_refunds_up_to_each_line(http, tts):
+    order_id, detail = _delivered(http, tts)
+    mugs = _lines(detail, "Ceramic Mug")
+    body = {
+        "order_id": order_id,
+        "return_reason": WRONG_SIZE,
+        "return_type": "RETURN_AND_REFUND",
+        "order_line_item_ids": mugs,
+    }
+    return_id = data(tts.post(CREATE, body))["return_id"]
+    (shown,) = _returns(tts, return_ids=[return_id])
+    by_line = {line["return_line_item_id"]: line for line in shown["return_line_items"]}
+    params = {
+        "seller_id": 1,
+        "return_or_cancel_id": return_id,
+        "check_decisions": "OFFER_PARTIAL_REFUND,DIRECT_REFUND",
+    }
+    answer = data(tts.get(REVIEW_DECISIONS, params=params))
+    assert {line["return_line_item_id"] for line in answer["line_items"]} == set(by_line)
+    for line in answer["line_items"]:
+        decisions = {d["decision"]: d for d in line["decisions"]}
+        assert decisions["DIRECT_REFUND"]["eligible"] is True
+        assert decisions["OFFER_PARTIAL_REFUND"]["eligible"] is False  # approved already: not pending
+    assert http.post(f"/sandbox/orders/{order_id}/buyer-return/ship").status_code == 200
+    params["check_decisions"] = "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG"
+    for line in data(tts.get(REVIEW_DECISIONS, params=params))["line_items"]:
+        (offer,) = line["decisions"]
+        assert offer["partial_refund_amount_range"] == {
+            "min_amount": "0.01",
+            "max_amount": by_line[line["return_line_item_id"]]["refund_amount"]["refund_total"],
+            "currency": detail["payment"]["currency"],
+        }
+    assert (
+        error_code(tts.get(REVIEW_DECISIONS, params={"seller_id": 1, "return_or_cancel_id": "4001"}))
+        == 25007201
+    )
+    assert error_code(tts.get(REVIEW_DECISIONS, params={"return_or_cancel_id": return_id})) == 36009004
