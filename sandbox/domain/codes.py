@@ -78,8 +78,6 @@ class Code(IntEnum):
     INVALID_PARTIAL_REFUND = 25007205, 400, "Invalid partial refund"
     INVALID_AFTERSALES_REASON = 25007206, 400, "The reason does not apply to this request"
     LINE_ITEM_ALREADY_REFUNDED = 25007207, 400, "The line item is already cancelled or refunded"
-    INVALID_RETURN_PROVIDER = 25007208, 400, "Unknown return shipping provider"
-    INVALID_REVIEW_DECISION = 25007209, 400, "The review decision does not fit the request"
 
 
 # The codes an injected fault may answer with: every error code but the unknown version (a property
