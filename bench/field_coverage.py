@@ -784,6 +784,104 @@ def bundles_and_partial_refunds(d: Driver) -> None:
 
 
 @step
+def aftersales_of_line_items(d: Driver) -> None:
+    """Refund estimates for a cancellation and for returns of one line item; once, the seller
+    creates a return of one line item of a delivered order and a refund of another's."""
+    state: dict[str, Any] = d.__dict__.setdefault("seller_returns", {"created": []})
+    calculate = "/return_refund/202602/refunds/calculate"
+    decisions = "/return_refund/202601/decision_eligibility"
+    returns = d.call(
+        "post",
+        "/return_refund/202602/returns/search",
+        "/return_refund/202602/returns/search",
+        {},
+        page_size=50,
+    )
+    cancels = d.call(
+        "post",
+        "/return_refund/202602/cancellations/search",
+        "/return_refund/202602/cancellations/search",
+        {},
+        page_size=50,
+    )
+    ids = [r["return_id"] for r in returns.get("data", {}).get("return_orders", [])][:10]
+    ids += [c["cancel_id"] for c in cancels.get("data", {}).get("cancellations", [])][:5]
+    review = "/return_refund/202606/review_decision"
+    for record_id in ids:
+        d.call("get", decisions, decisions, return_or_cancel_id=record_id)
+        d.call("get", review, review, seller_id=1, return_or_cancel_id=record_id)
+    for order_id in _order_ids(d, order_status="AWAITING_SHIPMENT")[:2]:
+        body = {
+            "order_id": order_id,
+            "request_type": "CANCEL",
+            "reason_name": "seller_cancel_reason_out_of_stock",
+        }
+        d.call("post", calculate, calculate, body)
+    if state["created"]:
+        return
+    orders = d.call(
+        "post",
+        "/order/202309/orders/search",
+        "/order/202309/orders/search",
+        {"order_status": "DELIVERED"},
+        page_size=50,
+    )
+    create = "/return_refund/202602/returns"
+    plan = [("RETURN_AND_REFUND", "return_reason_wrong_size"), ("REFUND", "return_reason_arrived_damaged")]
+    for order in orders.get("data", {}).get("orders", []):
+        if len(order["line_items"]) < 2 or not plan:
+            continue
+        kind, reason = plan[0]
+        line = order["line_items"][0]
+        body = {
+            "order_id": order["id"],
+            "request_type": kind,
+            "reason_name": reason,
+            "order_line_list": [{"order_line_item_id": line["id"]}],
+        }
+        if d.call("post", calculate, calculate, body).get("code") != 0:
+            continue
+        d.call(
+            "post",
+            calculate,
+            calculate,
+            {**body, "order_line_list": [], "skus": [{"sku_id": line["sku_id"], "quantity": 1}]},
+        )
+        created = d.call(
+            "post",
+            create,
+            create,
+            {
+                "order_id": order["id"],
+                "return_type": kind,
+                "return_reason": reason,
+                "order_line_item_ids": [line["id"]],
+            },
+        )
+        if created.get("code") == 0:
+            plan.pop(0)
+            state["created"].append(created["data"]["return_id"])
+
+
+NOT_FILLED.update(
+    {
+        "/return_refund/202606/review_decision": {
+            "line_items[].sub_return_line_item_id": "the sandbox decides a virtual bundle's line as a whole",
+        }
+    }
+)
+_ONE_REQUEST = "the call names one return or cancellation: a failure is the answer's own code, never partial"
+NOT_APPLICABLE.update(
+    {
+        "/return_refund/202606/review_decision": {
+            "errors[].code": _ONE_REQUEST,
+            "errors[].message": _ONE_REQUEST,
+        }
+    }
+)
+
+
+@step
 def webhooks(d: Driver) -> None:
     d.call(
         "put",

@@ -91,10 +91,15 @@ def _sub_items(
     return found
 
 
+def line_item_id(record_id: str, order_line_item_id: str, prefix: str) -> str:
+    """The ID of a cancellation's or return's line item (``prefix`` "cancel" or "return")."""
+    return _derived_id(record_id, order_line_item_id, f"{prefix}_line_item")
+
+
 def _line(item: LineItem, amount: refunds.RefundAmount, prefix: str, record_id: str) -> dict[str, Any]:
     """A line item of a cancellation or return (``prefix`` "cancel" or "return"), with its bundle's
     parts when it is one."""
-    line_id = _derived_id(record_id, item.id, f"{prefix}_line_item")
+    line_id = line_item_id(record_id, item.id, prefix)
     out: dict[str, Any] = {
         f"{prefix}_line_item_id": line_id,
         **_item(item),
@@ -107,12 +112,26 @@ def _line(item: LineItem, amount: refunds.RefundAmount, prefix: str, record_id: 
 
 
 # ----- cancellations ------------------------------------------------------------------------------
-def cancellation_202602(record: Cancellation, order: Order) -> dict[str, Any]:
+def cancellation_refund(
+    record: Cancellation, order: Order
+) -> tuple[list[LineItem], refunds.RefundAmount, dict[str, refunds.RefundAmount]]:
+    """The line items a cancellation covers, its refund and each line item's share: the order's
+    payment for a whole order (nothing when never paid), the lines' shares for some line items."""
+    items = cancellations.lines_of(record, order)
     if order.paid_time is None:  # never paid: nothing to give back
         overall = refunds.nothing(order.payment.currency)
-        shares = {item.id: overall for item in order.line_items}
-    else:
-        overall, shares = refunds.whole_order(order.payment, order.line_items)
+        return items, overall, {item.id: overall for item in items}
+    if record.line_item_ids is None:
+        return items, *refunds.whole_order(order.payment, order.line_items)
+    ids = [item.id for item in items]
+    overall, shares = refunds.of_lines(
+        order.payment, order.line_items, ids, cancellations.includes_shipping(record)
+    )
+    return items, overall, shares
+
+
+def cancellation_202602(record: Cancellation, order: Order) -> dict[str, Any]:
+    items, overall, shares = cancellation_refund(record, order)
     out: dict[str, Any] = {
         "cancel_id": record.id,
         "order_id": record.order_id,
@@ -124,7 +143,7 @@ def cancellation_202602(record: Cancellation, order: Order) -> dict[str, Any]:
         "create_time": _stamp(record.create_time),
         "update_time": _stamp(record.update_time),
         "refund_amount": refund_amount(overall),
-        "cancel_line_items": [_line(item, shares[item.id], "cancel", record.id) for item in order.line_items],
+        "cancel_line_items": [_line(item, shares[item.id], "cancel", record.id) for item in items],
         "should_replenish_stock": cancellations.should_replenish_stock(order),
     }
     if record.status is CancelStatus.PENDING and record.response_due is not None:
@@ -163,18 +182,32 @@ def _return_logistics(record: ReturnRequest, order: Order, warehouse_address: st
     return out
 
 
-def return_202602(record: ReturnRequest, order: Order, warehouse_address: str) -> dict[str, Any]:
+def return_refund(
+    record: ReturnRequest, order: Order
+) -> tuple[list[LineItem], refunds.RefundAmount, dict[str, refunds.RefundAmount]]:
+    """The line items a return covers, its refund and each line item's share: of the whole order,
+    or of some line items (`refunds.of_lines`); a lower refund (a partial refund the buyer
+    accepted, a seller's own) shares its amount in proportion."""
     items = [item for item in order.line_items if item.id in record.line_item_ids]
-    if record.refund_total != order.payment.total_amount:  # a partial refund the buyer accepted
-        overall, shares = refunds.partial(order.payment, items, record.refund_total)
-    else:
-        overall, shares = refunds.whole_order(order.payment, items, record.refund_total)
+    if len(items) == len(order.line_items):
+        if record.refund_total != order.payment.total_amount:  # a partial refund the buyer accepted
+            return items, *refunds.partial(order.payment, items, record.refund_total)
+        return items, *refunds.whole_order(order.payment, items, record.refund_total)
+    ids = [item.id for item in items]
+    overall, shares = refunds.of_lines(order.payment, order.line_items, ids, record.includes_shipping)
+    if record.refund_total != overall.total:
+        overall, shares = refunds.scaled(overall, shares, record.refund_total)
+    return items, overall, shares
+
+
+def return_202602(record: ReturnRequest, order: Order, warehouse_address: str) -> dict[str, Any]:
+    items, overall, shares = return_refund(record, order)
     out: dict[str, Any] = {
         "return_id": record.id,
         "order_id": record.order_id,
         "return_type": record.type.value,
         "return_status": record.status.value,
-        "role": "BUYER",
+        "role": record.role.value,
         "return_reason": aftersales.reason_name(record.reason),
         "return_reason_text": record.reason,
         "create_time": _stamp(record.create_time),

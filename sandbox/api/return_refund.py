@@ -17,6 +17,7 @@ from sandbox.http.envelope import success
 
 def _render(record: Cancellation, world: Any) -> dict[str, Any]:
     order = world.orders[record.order_id]
+    items, refund, _ = render_returns.cancellation_refund(record, order)
     out: dict[str, Any] = {
         "cancel_id": record.id,
         "order_id": record.order_id,
@@ -26,8 +27,12 @@ def _render(record: Cancellation, world: Any) -> dict[str, Any]:
         "cancel_reason": record.reason,
         "create_time": int(record.create_time.timestamp()),
         "update_time": int(record.update_time.timestamp()),
-        "refund_amount": {"currency": order.payment.currency, "refund_total": order.payment.total_amount},
-        "order_line_item_ids": [item.id for item in order.line_items],
+        "refund_amount": {
+            "currency": order.payment.currency,
+            # a whole order: its payment, as 202309 has always answered; some line items: theirs
+            "refund_total": order.payment.total_amount if record.line_item_ids is None else refund.total,
+        },
+        "order_line_item_ids": [item.id for item in items],
     }
     if record.response_due is not None:
         out["seller_response_deadline"] = int(record.response_due.timestamp())
@@ -92,12 +97,14 @@ def _stamp(at: Any) -> int:
 def _render_return(record: ReturnRequest, world: Any) -> dict[str, Any]:
     order = world.orders[record.order_id]
     refund = {"currency": record.currency, "refund_total": record.refund_total}
+    _, _, shares = render_returns.return_refund(record, order)
+    whole = len(record.line_item_ids) == len(order.line_items)
     out: dict[str, Any] = {
         "return_id": record.id,
         "order_id": record.order_id,
         "return_status": record.status.value,
         "return_type": record.type.value,
-        "role": "BUYER",
+        "role": record.role.value,
         "return_reason": record.reason,
         "return_reason_text": record.reason,
         "create_time": _stamp(record.create_time),
@@ -110,7 +117,11 @@ def _render_return(record: ReturnRequest, world: Any) -> dict[str, Any]:
                 "product_name": item.product_name,
                 "sku_name": item.sku_name,
                 "seller_sku": item.seller_sku,
-                "refund_amount": {"currency": item.currency, "refund_total": item.sale_price},
+                "refund_amount": {
+                    "currency": item.currency,
+                    # some line items: each one's share of the refund
+                    "refund_total": item.sale_price if whole else shares[item.id].total,
+                },
             }
             for item in order.line_items
             if item.id in record.line_item_ids

@@ -14,13 +14,13 @@ The sandbox refunds at once: an approved refund goes straight to RETURN_OR_REFUN
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from sandbox.domain import deadlines, rules
+from sandbox.domain import deadlines, order_details, refunds, rules
 from sandbox.domain.cancellations import Cancellation, CancelStatus
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
@@ -141,6 +141,14 @@ class ReturnRequest:
     # A request the buyer edited is closed and replaced by a new one: each names the other.
     pre_return_id: str = ""
     next_return_id: str = ""
+    # Who opened it (a seller creates one on the buyer's behalf), and whether its refund includes
+    # the order's shipping fee (a request of the last line items to refund does; plain defaults).
+    role: Role = Role.BUYER
+    includes_shipping: bool = True
+    # The return label a seller gave the buyer (202405 shipping_documents): its carrier, and
+    # whether it is a printed label or a QR code ("" when the platform's label is used).
+    return_provider_id: str = ""
+    return_document_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,8 +164,11 @@ def new_id(rng: random.Random, taken: dict[str, ReturnRequest]) -> str:
             return return_id
 
 
-def eligibility(records: dict[str, ReturnRequest], order: Order, at: datetime) -> Eligibility:
-    """Whether the buyer of this order may ask for a return or refund now, and why not."""
+def eligibility(
+    records: dict[str, ReturnRequest], order: Order, at: datetime, lines: Sequence[str] | None = None
+) -> Eligibility:
+    """Whether a return or refund of these line items (every one not cancelled, by default) may be
+    asked for now, and why not: a line item in a request in progress, or refunded, cannot."""
     if order.status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED) or order.delivery_time is None:
         return Eligibility(
             False, f"order {order.id} is {order.status.value}: returns and refunds open once it is delivered"
@@ -165,8 +176,14 @@ def eligibility(records: dict[str, ReturnRequest], order: Order, at: datetime) -
     if order.locked or at >= order.delivery_time + deadlines.AFTERSALE_WINDOW:
         days = deadlines.AFTERSALE_WINDOW.days
         return Eligibility(False, f"order {order.id} was delivered more than {days} days ago")
+    asked = set(unrefunded_lines(records, order) if lines is None else lines)
+    if not asked:
+        return Eligibility(False, f"every line item of order {order.id} was already cancelled or refunded")
+    cancelled = [item.id for item in order.line_items if item.cancel_reason and item.id in asked]
+    if cancelled:
+        return Eligibility(False, f"line item {cancelled[0]} of order {order.id} was cancelled and refunded")
     for record in records.values():
-        if record.order_id != order.id:
+        if record.order_id != order.id or not asked & set(record.line_item_ids):
             continue
         if record.status in OPEN:
             return Eligibility(
@@ -244,6 +261,9 @@ def buyer_requests(
     allowed = eligibility(records, order, at)
     if not allowed.eligible:
         raise RuleViolation(allowed.reason, code=Code.ORDER_NOT_ELIGIBLE)
+    lines = unrefunded_lines(records, order)
+    whole = len(lines) == len(order.line_items)
+    refund = order.payment.total_amount if whole else lines_refund(records, order, lines)[0].total
     record = ReturnRequest(
         new_id(rng, records),
         order.id,
@@ -252,10 +272,11 @@ def buyer_requests(
         reason,
         at,
         at,
-        [item.id for item in order.line_items],
+        lines,
         order.payment.currency,
-        order.payment.total_amount,
+        refund,
         response_due=at + deadlines.RETURN_RESPONSE_WINDOW,
+        includes_shipping=whole or completes_order(records, order, lines),
     )
     what = "a return and refund" if kind is ReturnType.RETURN_AND_REFUND else "a refund"
     note = ReturnRecord(at, "BUYER_REQUESTED", f"The buyer requested {what}: {reason}", Role.BUYER)
@@ -566,17 +587,12 @@ def request_eligibility(
                 Code.ORDER_NOT_CANCELLABLE,
             )
         return RequestEligibility(True, reason_names=BUYER_CANCEL_REASONS)
-    if by_seller:
-        return RequestEligibility(
-            False, "only the buyer opens a return or refund request", Code.ORDER_NOT_ELIGIBLE
-        )
+    # The buyer asks for a return or refund; the seller may create one on the buyer's behalf
+    # (202602 returns), with the same reasons.
     verdict = eligibility(records, order, at)
     if not verdict.eligible:
         return RequestEligibility(False, verdict.reason, Code.ORDER_NOT_ELIGIBLE)
-    names = tuple(reason_name(text) for text in BUYER_RETURN_REASONS)
-    if kind is RequestType.REFUND:  # a refund without return is for what cannot be sent back
-        names = tuple(reason_name(t) for t in BUYER_RETURN_REASONS if seller_at_fault(t))
-    return RequestEligibility(True, reason_names=names)
+    return RequestEligibility(True, reason_names=return_reason_names(kind))
 
 
 class Decision(StrEnum):
@@ -739,3 +755,361 @@ def seller_decides(
     raise _not_allowed(
         record, f"{decision.value} applies", "to replacement requests, which buyers here do not open"
     )
+
+
+# ----- requests of some line items ----------------------------------------------------------------
+# A request may name some of the order's line items (`order_line_item_ids`, `order_line_list` or
+# `skus`; all of them when it names none). Each line item is refunded once: by a cancellation (a
+# package of a split order that came back, say) or by a completed return; it can be in one request
+# in progress at a time. A request refunds each line item's share of the order (its sale price's
+# share of the subtotal and of the tax); the order's shipping fee comes with the request that
+# leaves nothing of it to deliver (`refunds.of_lines`).
+REFUNDED_STATUSES = frozenset({ReturnStatus.COMPLETE})
+
+
+def live_lines(order: Order) -> list[str]:
+    """The order's line items not cancelled (those a request names when it names none)."""
+    return [item.id for item in order.line_items if not item.cancel_reason]
+
+
+def unrefunded_lines(records: Mapping[str, ReturnRequest], order: Order) -> list[str]:
+    """The order's line items neither cancelled nor refunded (those a request names by default)."""
+    done = refunded_lines(records, order)
+    return [item.id for item in order.line_items if item.id not in done]
+
+
+def refunded_lines(records: Mapping[str, ReturnRequest], order: Order) -> set[str]:
+    """The order's line items already given back: cancelled, or refunded by a completed return."""
+    done = {item.id for item in order.line_items if item.cancel_reason}
+    for record in records.values():
+        if record.order_id == order.id and record.status in REFUNDED_STATUSES and record.refunded:
+            done.update(record.line_item_ids)
+    return done
+
+
+def completes_order(records: Mapping[str, ReturnRequest], order: Order, lines: Sequence[str]) -> bool:
+    """Whether refunding ``lines`` leaves nothing of the order unrefunded (the shipping fee then
+    comes with them)."""
+    return refunded_lines(records, order) | set(lines) >= {item.id for item in order.line_items}
+
+
+def lines_refund(
+    records: Mapping[str, ReturnRequest], order: Order, lines: Sequence[str]
+) -> tuple[refunds.RefundAmount, dict[str, refunds.RefundAmount]]:
+    """What refunding ``lines`` now gives back, and each line item's share."""
+    if order.paid_time is None:
+        nothing = refunds.nothing(order.payment.currency)
+        return nothing, {line: nothing for line in lines}
+    return refunds.of_lines(order.payment, order.line_items, lines, completes_order(records, order, lines))
+
+
+# What a request names: line item IDs, order lines (line item, bundle part) and SKUs (ID, quantity).
+NamedLines = tuple[Sequence[str], Sequence[tuple[str, str]], Sequence[tuple[str, int]]]
+
+
+def named_lines(
+    order: Order,
+    line_item_ids: Sequence[str] = (),
+    order_lines: Sequence[tuple[str, str]] = (),
+    skus: Sequence[tuple[str, int]] = (),
+) -> list[str] | None:
+    """The line items a request names (None when it names none): by ID, by order line (a
+    bundle's part names its whole line: the sandbox returns whole bundles) or by SKU and quantity
+    (one line item a unit, those not cancelled first). Not both IDs and order lines; each must be
+    the order's."""
+    if line_item_ids and order_lines:
+        raise RuleViolation("send order_line_item_ids or order_line_list, not both")
+    named = list(line_item_ids) + [line for line, _ in order_lines]
+    known = {item.id: item for item in order.line_items}
+    foreign = sorted({line for line in named if line not in known})
+    if foreign:
+        raise RuleViolation(
+            f"line items not in order {order.id}: {', '.join(foreign)}", code=Code.LINE_ITEM_NOT_IN_ORDER
+        )
+    for line, sub in order_lines:
+        parts = range(len(order_details.bundle_parts(known[line])))
+        if sub and sub not in {order_details.sub_item_id(known[line], n) for n in parts}:
+            raise RuleViolation(
+                f"sub_order_line_item_id {sub} is not a part of line item {line}",
+                code=Code.LINE_ITEM_NOT_IN_ORDER,
+            )
+    for sku_id, quantity in skus:
+        units = sorted(
+            (item for item in order.line_items if item.sku_id == sku_id), key=lambda i: bool(i.cancel_reason)
+        )
+        if quantity > len(units):
+            raise RuleViolation(
+                f"order {order.id} has {len(units)} unit(s) of SKU {sku_id}, not {quantity}",
+                code=Code.LINE_ITEM_NOT_IN_ORDER,
+            )
+        named += [item.id for item in units[:quantity]]
+    if not named:
+        return None
+    return list(dict.fromkeys(line for line in (item.id for item in order.line_items) if line in named))
+
+
+def check_refundable(records: Mapping[str, ReturnRequest], order: Order, lines: Sequence[str]) -> None:
+    """No line item refunded twice, nor in two requests at once."""
+    done = refunded_lines(records, order)
+    again = [line for line in lines if line in done]
+    if again:
+        raise RuleViolation(
+            f"line item {again[0]} of order {order.id} was already cancelled or refunded",
+            code=Code.LINE_ITEM_ALREADY_REFUNDED,
+        )
+    for record in records.values():
+        if record.order_id == order.id and record.status in OPEN and set(lines) & set(record.line_item_ids):
+            raise RuleViolation(
+                f"order {order.id} already has return {record.id} in progress for these line items "
+                f"({record.status.value})",
+                code=Code.ORDER_NOT_ELIGIBLE,
+            )
+
+
+def return_reason_names(kind: ReturnType | RequestType) -> tuple[str, ...]:
+    """The reason names a return or refund request may give (a refund without return is for
+    what cannot be sent back)."""
+    if kind == RequestType.REFUND:
+        return tuple(reason_name(t) for t in BUYER_RETURN_REASONS if seller_at_fault(t))
+    return tuple(reason_name(text) for text in BUYER_RETURN_REASONS)
+
+
+def reason_of_name(name: str, kind: ReturnType | RequestType) -> str:
+    """The reason text of a reason name the request may give (INVALID_AFTERSALES_REASON otherwise)."""
+    names = return_reason_names(kind)
+    if name not in names:
+        raise RuleViolation(
+            f"reason '{name}' does not apply to a {kind.value} request; use one of {', '.join(names)} "
+            "(GET aftersale_eligibility lists them)",
+            code=Code.INVALID_AFTERSALES_REASON,
+        )
+    return next(text for text in BUYER_RETURN_REASONS if reason_name(text) == name)
+
+
+def check_window(order: Order, at: datetime) -> None:
+    """A return or refund opens once the order is delivered, for the after-sales window."""
+    if order.status not in (OrderStatus.DELIVERED, OrderStatus.COMPLETED) or order.delivery_time is None:
+        raise RuleViolation(
+            f"order {order.id} is {order.status.value}: returns and refunds open once it is delivered",
+            code=Code.ORDER_NOT_ELIGIBLE,
+        )
+    if order.locked or at >= order.delivery_time + deadlines.AFTERSALE_WINDOW:
+        days = deadlines.AFTERSALE_WINDOW.days
+        raise RuleViolation(
+            f"order {order.id} was delivered more than {days} days ago", code=Code.ORDER_NOT_ELIGIBLE
+        )
+
+
+def _requested_total(order: Order, computed: refunds.RefundAmount, refund_total: str, currency: str) -> str:
+    """The refund a seller sets (``refund_total``), no more than the line items' refundable amount."""
+    if not refund_total:
+        return computed.total
+
+    def refused(why: str) -> RuleViolation:
+        return RuleViolation(f"order {order.id}: {why}", code=Code.INVALID_PARTIAL_REFUND)
+
+    if currency != order.payment.currency:
+        raise refused(f"currency must be the order's, {order.payment.currency}, with refund_total")
+    try:
+        amount = Decimal(refund_total)
+    except InvalidOperation:
+        raise refused(f"refund_total '{refund_total}' is not an amount") from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or amount < 0:
+        raise refused(f"refund_total '{refund_total}' is not an amount in cents")
+    if amount > Decimal(computed.total):
+        raise refused(
+            f"refund_total {refund_total} is above the refundable {computed.total} {computed.currency} "
+            "of these line items"
+        )
+    return f"{amount:.2f}"
+
+
+def seller_creates(
+    records: dict[str, ReturnRequest],
+    order: Order,
+    kind: ReturnType,
+    reason: str,
+    lines: Sequence[str] | None,
+    at: datetime,
+    rng: random.Random,
+    refund_total: str = "",
+    currency: str = "",
+) -> tuple[ReturnRequest, Outcome]:
+    """The seller opens a request on the buyer's behalf, for some line items (every one not yet
+    refunded when it names none), already approved: a refund is issued at once, a return waits
+    for the buyer to send the items back. ``refund_total`` may lower the refund, never raise it."""
+    check_window(order, at)
+    text = reason_of_name(reason, kind)
+    chosen = list(lines) if lines is not None else unrefunded_lines(records, order)
+    if not chosen:
+        raise RuleViolation(
+            f"every line item of order {order.id} was already refunded", code=Code.LINE_ITEM_ALREADY_REFUNDED
+        )
+    check_refundable(records, order, chosen)
+    computed, _ = lines_refund(records, order, chosen)
+    total = _requested_total(order, computed, refund_total, currency)
+    record = ReturnRequest(
+        new_id(rng, records),
+        order.id,
+        kind,
+        ReturnStatus.PENDING,
+        text,
+        at,
+        at,
+        chosen,
+        order.payment.currency,
+        total,
+        role=Role.SELLER,
+        includes_shipping=completes_order(records, order, chosen),
+    )
+    records[record.id] = record
+    what = "a return and refund" if kind is ReturnType.RETURN_AND_REFUND else "a refund"
+    opened = _move(
+        record,
+        ReturnStatus.PENDING,
+        at,
+        ReturnRecord(at, "SELLER_CREATED", f"The seller created {what} for the buyer: {text}", Role.SELLER),
+    )
+    if kind is ReturnType.REFUND:
+        record.records.append(
+            ReturnRecord(at, "REQUEST_APPROVED", "The seller refunded the buyer", Role.SELLER)
+        )
+        return record, Outcome(events=[opened]).extend(_refund(record, at, Role.SELLER))
+    note = ReturnRecord(
+        at, "REQUEST_APPROVED", "The seller approved the return: the buyer ships the item back", Role.SELLER
+    )
+    return record, Outcome(events=[opened, _move(record, ReturnStatus.AWAITING_BUYER_SHIP, at, note)])
+
+
+def calculate(
+    records: Mapping[str, ReturnRequest],
+    order: Order,
+    kind: RequestType,
+    reason: str,
+    lines: Sequence[str] | None,
+    at: datetime,
+) -> tuple[refunds.RefundAmount, dict[str, refunds.RefundAmount]]:
+    """What a cancellation, refund or return of these line items (every one not yet refunded
+    when none is named) would give back now: the request must be possible (a cancellation before
+    shipment, a return or refund once delivered, within the window) and its reason one it may
+    give. The sandbox's policy is the same for every request type: nothing is deducted for the
+    return's shipping, which the seller or the platform pays."""
+    if kind is RequestType.CANCEL:
+        if order.status not in BEFORE_SHIPMENT:
+            raise RuleViolation(
+                f"order {order.id} is {order.status.value}: only an order not yet shipped can be cancelled",
+                code=Code.ORDER_NOT_CANCELLABLE,
+            )
+        if reason not in SELLER_CANCEL_REASONS + BUYER_CANCEL_REASONS:
+            raise RuleViolation(
+                f"reason '{reason}' is not a cancel reason; use one of "
+                f"{', '.join(SELLER_CANCEL_REASONS + BUYER_CANCEL_REASONS)}",
+                code=Code.INVALID_AFTERSALES_REASON,
+            )
+    else:
+        check_window(order, at)
+        reason_of_name(reason, kind)
+    chosen = list(lines) if lines is not None else unrefunded_lines(records, order)
+    if not chosen:
+        raise RuleViolation(
+            f"every line item of order {order.id} was already refunded", code=Code.LINE_ITEM_ALREADY_REFUNDED
+        )
+    check_refundable(records, order, chosen)
+    return lines_refund(records, order, chosen)
+
+
+# ----- the decisions a request allows (202601 decision_eligibility) -------------------------------
+SELLER_DECISIONS: tuple[str, ...] = (
+    "APPROVE_REQUEST_CANCEL",
+    "APPROVE_REFUND",
+    "APPROVE_RETURN",
+    "APPROVE_RECEIVED_PACKAGE",
+    "APPROVE_REPLACEMENT",
+    "ISSUE_REPLACEMENT_REFUND",
+    "DIRECT_REFUND",
+    "REJECT_REQUEST_CANCEL",
+    "REJECT_REFUND",
+    "REJECT_RETURN",
+    "REJECT_RECEIVED_PACKAGE",
+    "REJECT_REPLACEMENT",
+    "ISSUE_EXCHANGE_REFUND",
+)
+# 202606 also weighs the partial refund offers.
+REVIEW_DECISIONS: tuple[str, ...] = (
+    *SELLER_DECISIONS,
+    "OFFER_PARTIAL_REFUND",
+    "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG",
+)
+
+
+@dataclass(frozen=True)
+class DecisionVerdict:
+    decision: str
+    eligible: bool
+    code: int = 0  # why not, when not
+    reason: str = ""
+    reject_reasons: tuple[RejectReason, ...] = ()
+
+
+def _return_decision(record: ReturnRequest, decision: str) -> str:
+    """Why the seller cannot take ``decision`` on the return now ("" when it can): the same
+    rules `seller_decides` and `seller_rejects` apply."""
+    pending, shipped = record.status is ReturnStatus.PENDING, record.status is ReturnStatus.BUYER_SHIPPED
+    is_return = record.type is ReturnType.RETURN_AND_REFUND
+    fits = {
+        "APPROVE_REFUND": (pending and not is_return, "a pending refund-only request"),
+        "REJECT_REFUND": (pending and not is_return, "a pending refund-only request"),
+        "APPROVE_RETURN": (pending and is_return, "a pending return request"),
+        "REJECT_RETURN": (pending and is_return, "a pending return request"),
+        "APPROVE_RECEIVED_PACKAGE": (shipped, "a return shipped back"),
+        "REJECT_RECEIVED_PACKAGE": (shipped, "a return shipped back"),
+        "DIRECT_REFUND": (
+            is_return and record.status in (ReturnStatus.PENDING, ReturnStatus.AWAITING_BUYER_SHIP),
+            "a return not yet shipped back",
+        ),
+        "OFFER_PARTIAL_REFUND": (pending, "a pending request"),
+        "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG": (shipped, "a return shipped back"),
+    }
+    if decision not in fits:
+        return (
+            f"{decision} applies to replacement, exchange or cancellation requests; {record.id} is a return"
+        )
+    ok, applies_to = fits[decision]
+    return (
+        "" if ok else f"return {record.id} is {record.status.value}: {decision} applies only to {applies_to}"
+    )
+
+
+def decision_verdicts(
+    returns: Mapping[str, ReturnRequest],
+    cancellations: Mapping[str, Cancellation],
+    record_id: str,
+    decisions: Sequence[str],
+) -> list[DecisionVerdict]:
+    """Per decision, whether the seller may take it on the return or cancellation now, why not,
+    and the reasons an eligible rejection may give."""
+    found: list[DecisionVerdict] = []
+    if record_id in returns:
+        record = returns[record_id]
+        for decision in decisions:
+            why = _return_decision(record, decision)
+            if why:
+                found.append(DecisionVerdict(decision, False, Code.RETURN_STATUS_NOT_ALLOWED, why))
+            else:
+                reasons = reject_reasons(record) if decision.startswith("REJECT_") else ()
+                found.append(DecisionVerdict(decision, True, reject_reasons=reasons))
+        return found
+    if record_id in cancellations:
+        cancel = cancellations[record_id]
+        for decision in decisions:
+            if decision not in ("APPROVE_REQUEST_CANCEL", "REJECT_REQUEST_CANCEL"):
+                why = f"{decision} applies to returns and refunds; {record_id} is a cancellation"
+                found.append(DecisionVerdict(decision, False, Code.CANCELLATION_NOT_PENDING, why))
+            elif cancel.status is not CancelStatus.PENDING:
+                why = f"cancellation {record_id} is {cancel.status.value}: only a pending one can be answered"
+                found.append(DecisionVerdict(decision, False, Code.CANCELLATION_NOT_PENDING, why))
+            else:
+                reasons = CANCEL_REJECT_REASONS if decision == "REJECT_REQUEST_CANCEL" else ()
+                found.append(DecisionVerdict(decision, True, reject_reasons=reasons))
+        return found
+    raise RuleViolation(f"no return or cancellation {record_id} in this shop", code=Code.RETURN_NOT_FOUND)

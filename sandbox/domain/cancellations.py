@@ -15,7 +15,14 @@ from enum import StrEnum
 from sandbox.domain import rules
 from sandbox.domain.codes import Code
 from sandbox.domain.events import DomainEvent, Outcome, RuleViolation
-from sandbox.domain.orders import BEFORE_SHIPMENT, CancellationInitiator, Order, OrderStatus, _cancel
+from sandbox.domain.orders import (
+    BEFORE_SHIPMENT,
+    CancellationInitiator,
+    LineItem,
+    Order,
+    OrderStatus,
+    _cancel,
+)
 
 
 class CancelStatus(StrEnum):
@@ -43,6 +50,11 @@ class Cancellation:
     update_time: datetime
     response_due: datetime | None = None
     reject_reason: str = ""
+    # A cancellation of some line items (a package of a split order that will not reach the
+    # buyer), or of those left when earlier ones were cancelled: its line items and its refund.
+    # None and "" for a cancellation of the whole order (plain defaults: older snapshots load).
+    line_item_ids: list[str] | None = None
+    refund_total: str = ""
 
 
 def new_id(rng: random.Random, taken: dict[str, Cancellation]) -> str:
@@ -77,6 +89,19 @@ def follow(
         open_request = open_by_order.pop(order.id)
         open_request.status, open_request.update_time = CancelStatus.REJECTED, event.at
         open_request.reject_reason = str(event.data.get("reject_reason", ""))
+    elif event.kind == "order.lines_cancelled":
+        cancel_id = new_id(rng, records)
+        records[cancel_id] = Cancellation(
+            cancel_id,
+            order.id,
+            CancelStatus.COMPLETE,
+            CancellationInitiator(str(event.data.get("initiator", "SYSTEM"))),
+            str(event.data.get("reason", "")),
+            event.at,
+            event.at,
+            line_item_ids=[line for line in str(event.data["line_item_ids"]).split(",") if line],
+            refund_total=str(event.data.get("amount", "")),
+        )
     elif event.kind == "order.status_changed" and event.data.get("to") == OrderStatus.CANCELLED.value:
         if order.id in open_by_order:
             open_request = open_by_order.pop(order.id)
@@ -84,9 +109,18 @@ def follow(
             return
         cancel_id = new_id(rng, records)
         initiator = order.cancellation_initiator or CancellationInitiator.SYSTEM
-        records[cancel_id] = Cancellation(
+        record = Cancellation(
             cancel_id, order.id, CancelStatus.COMPLETE, initiator, order.cancel_reason, event.at, event.at
         )
+        earlier = {
+            line
+            for r in records.values()
+            if r.order_id == order.id and r.line_item_ids is not None
+            for line in r.line_item_ids
+        }
+        if earlier:  # what earlier line-level cancellations left
+            record.line_item_ids = [item.id for item in order.line_items if item.id not in earlier]
+        records[cancel_id] = record
 
 
 def pending(records: dict[str, Cancellation], cancel_id: str) -> Cancellation:
@@ -192,3 +226,17 @@ def lines_of_skus(order: Order, skus: list[tuple[str, int]]) -> list[str]:
             )
         chosen += lines[:quantity]
     return chosen
+
+
+def lines_of(record: Cancellation, order: Order) -> list[LineItem]:
+    """The line items the cancellation covers: those it names, or the whole order's."""
+    if record.line_item_ids is None:
+        return list(order.line_items)
+    return [item for item in order.line_items if item.id in record.line_item_ids]
+
+
+def includes_shipping(record: Cancellation) -> bool:
+    """Whether the cancellation refunds the order's shipping fee: one of the whole order, or of
+    the line items earlier cancellations left; not one of a package's line items (which carries
+    the amount it refunded)."""
+    return record.line_item_ids is None or not record.refund_total

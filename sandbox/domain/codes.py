@@ -76,6 +76,8 @@ class Code(IntEnum):
     ORDER_NOT_ELIGIBLE = 25007203, 400, "The order is not eligible for after-sales"
     INVALID_REJECT_REASON = 25007204, 400, "Invalid reject reason"
     INVALID_PARTIAL_REFUND = 25007205, 400, "Invalid partial refund"
+    INVALID_AFTERSALES_REASON = 25007206, 400, "The reason does not apply to this request"
+    LINE_ITEM_ALREADY_REFUNDED = 25007207, 400, "The line item is already cancelled or refunded"
 
 
 # The codes an injected fault may answer with: every error code but the unknown version (a property

@@ -125,3 +125,52 @@ def partial(
     weights = [Decimal(item.sale_price) for item in items]
     lines = shares_of(overall, weights)
     return overall, {item.id: line for item, line in zip(items, lines, strict=True)}
+
+
+# ----- refunds of some line items -----------------------------------------------------------------
+def of_lines(
+    payment: Payment, items: Sequence[LineItem], chosen: Sequence[str], with_shipping: bool
+) -> tuple[RefundAmount, dict[str, RefundAmount]]:
+    """The refund of some of the order's line items (a cancellation or return of part of it) and
+    each one's share: a line item gives back its share of the order's subtotal and of its tax, in
+    proportion to its sale price (the shares of every line item add up to the order's, to the
+    cent). The shipping fee is refunded with the request that leaves nothing of the order to
+    deliver (``with_shipping``), shared among its line items by their sale prices."""
+    weights = [Decimal(item.sale_price) for item in items]
+    shipping, tax = Decimal(payment.shipping_fee), Decimal(payment.tax)
+    subtotal = Decimal(payment.total_amount) - shipping - tax
+    subtotals, taxes = split(subtotal, weights), split(tax, weights)
+    picked = [index for index, item in enumerate(items) if item.id in set(chosen)]
+    shipped = split(shipping if with_shipping else Decimal(0), [weights[i] for i in picked])
+    shares = {
+        items[index].id: _amount(payment.currency, subtotals[index], fee, taxes[index])
+        for index, fee in zip(picked, shipped, strict=True)
+    }
+    overall = _amount(
+        payment.currency,
+        sum((subtotals[i] for i in picked), Decimal(0)),
+        sum(shipped, Decimal(0)),
+        sum((taxes[i] for i in picked), Decimal(0)),
+    )
+    return overall, shares
+
+
+def scaled(
+    overall: RefundAmount, shares: dict[str, RefundAmount], amount: str
+) -> tuple[RefundAmount, dict[str, RefundAmount]]:
+    """A refund of ``amount`` instead of ``overall`` (a seller's lower refund of some line items):
+    each part of the breakdown in proportion, and each line item by its share of ``overall``."""
+    parts = [Decimal(overall.subtotal), Decimal(overall.shipping_fee), Decimal(overall.tax)]
+    subtotal, shipping, tax = split(Decimal(amount), parts)
+    less = _amount(overall.currency, subtotal, shipping, tax)
+    lines = shares_of(less, [Decimal(share.total) for share in shares.values()])
+    return less, dict(zip(shares, lines, strict=True))
+
+
+def total_of(amounts: Sequence[RefundAmount], currency: str) -> RefundAmount:
+    """Several refunds added up, part by part."""
+    sums = [
+        sum((Decimal(getattr(a, name)) for a in amounts), Decimal(0))
+        for name in ("subtotal", "shipping_fee", "tax")
+    ]
+    return _amount(currency, *sums)

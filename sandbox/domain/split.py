@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sandbox.domain import deadlines, rules
+from sandbox.domain import deadlines, refunds, rules
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Deadline, DomainEvent, Outcome, RuleViolation
 from sandbox.domain.orders import LineItem, Order, OrderStatus, system_cancels
@@ -238,9 +238,11 @@ def _follow(order: Order, packages: Sequence[Package], at: datetime) -> Outcome:
     return outcome
 
 
-def lines_refund(items: Sequence[LineItem]) -> Decimal:
-    """What the buyer paid for these line items (their sale prices)."""
-    return sum((Decimal(item.sale_price) for item in items), Decimal("0"))
+def lines_refund(order: Order, items: Sequence[LineItem]) -> Decimal:
+    """What cancelling these line items alone gives back: each one's share of the order's
+    subtotal and tax (the shipping fee goes with the last of the order, `refunds.of_lines`)."""
+    overall, _ = refunds.of_lines(order.payment, order.line_items, [item.id for item in items], False)
+    return Decimal(overall.total)
 
 
 def package_cancelled(
@@ -263,7 +265,7 @@ def _lines_cancelled(
 ) -> Outcome:
     others = live([p for p in packages if p.id != package.id])
     if not others:
-        refunded_before = lines_refund([i for i in order.line_items if i.cancel_reason])
+        refunded_before = lines_refund(order, [i for i in order.line_items if i.cancel_reason])
         if not refunded_before:
             return system_cancels(order, at, reason)
         rest = Decimal(order.payment.total_amount) - refunded_before
@@ -271,7 +273,7 @@ def _lines_cancelled(
     items = lines_of(order, package)
     for item in items:
         item.cancel_reason = reason
-    amount = f"{lines_refund(items):.2f}"
+    amount = f"{lines_refund(order, items):.2f}"
     currency = order.payment.currency
     data = {
         "package_id": package.id,

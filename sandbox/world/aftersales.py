@@ -4,7 +4,7 @@ to that offer."""
 
 from __future__ import annotations
 
-from sandbox.domain import aftersales, cancellations
+from sandbox.domain import aftersales, cancellations, refunds
 from sandbox.world.core import WorldCore
 
 
@@ -78,3 +78,47 @@ class AftersalesOperations(WorldCore):
             record = aftersales.of_order(self.returns, self.order(order_id).id)
             self.apply(aftersales.buyer_rejects_partial_refund(record, self.clock.now()))
             return record
+
+    # ----- requests of some line items (202602) ------------------------------------------------
+    def calculate_refund(
+        self, order_id: str, kind: aftersales.RequestType, reason: str, lines: aftersales.NamedLines
+    ) -> tuple[refunds.RefundAmount, dict[str, refunds.RefundAmount]]:
+        """What a cancellation, refund or return of the named line items would give back now."""
+        with self.session():
+            order = self.order(order_id)
+            chosen = aftersales.named_lines(order, *lines)
+            return aftersales.calculate(self.returns, order, kind, reason, chosen, self.clock.now())
+
+    def seller_creates_return(
+        self,
+        order_id: str,
+        kind: aftersales.ReturnType,
+        reason: str,
+        lines: aftersales.NamedLines,
+        refund_total: str = "",
+        currency: str = "",
+    ) -> aftersales.ReturnRequest:
+        with self.session():
+            order = self.order(order_id)
+            chosen = aftersales.named_lines(order, *lines)
+            record, outcome = aftersales.seller_creates(
+                self.returns, order, kind, reason, chosen, self.clock.now(), self.rng, refund_total, currency
+            )
+            self.apply(outcome)
+            return record
+
+    def decision_verdicts(self, record_id: str, decisions: list[str]) -> list[aftersales.DecisionVerdict]:
+        """Which decisions the seller may take on a return or cancellation now."""
+        with self.session():
+            chosen = decisions or list(aftersales.SELLER_DECISIONS)
+            return aftersales.decision_verdicts(self.returns, self.cancellations, record_id, chosen)
+
+    def review_decisions(
+        self, record_id: str, decisions: list[str]
+    ) -> tuple[list[aftersales.DecisionVerdict], aftersales.ReturnRequest | cancellations.Cancellation]:
+        """The decisions a return or cancellation allows per line item (202606), and the record."""
+        with self.session():
+            chosen = decisions or list(aftersales.REVIEW_DECISIONS)
+            verdicts = aftersales.decision_verdicts(self.returns, self.cancellations, record_id, chosen)
+            record = self.returns.get(record_id) or self.cancellations[record_id]
+            return verdicts, record
