@@ -388,6 +388,37 @@ def seller_feed(d: Driver) -> None:
         d.call("post", route, route, {"country": "US", "order_id": order_id, "tracks": [track]})
 
 
+@step
+def seller_profile(d: Driver) -> None:
+    """The seller's global product permission, shop group and global warehouses (seller-level
+    calls: no shop cipher)."""
+    for route in (
+        "/seller/202309/permissions",
+        "/seller/202601/shop_groups",
+        "/logistics/202309/global_warehouses",
+    ):
+        answer = d.tts.call("GET", route, shop=False).json()
+        if answer.get("code") == 0:
+            d.answers[("get", route)].append(answer.get("data"))
+
+
+_LOCAL_SELLER = "the sandbox's sellers are local sellers of one market"
+NOT_APPLICABLE.update(
+    {
+        "/seller/202309/permissions": {
+            "permissions[]": _LOCAL_SELLER
+            + ": MANAGE_GLOBAL_PRODUCT is a cross-border seller's (an empty list)",
+        },
+        "/seller/202601/shop_groups": {
+            "shop_group_data.shop_group.source": _LOCAL_SELLER + ", in no product interoperability group "
+            "(a US seller's MX store, a cross-border seller's)",
+            "shop_group_data.shop_group.shop_group_name": _LOCAL_SELLER
+            + ", in no product interoperability group",
+        },
+    }
+)
+
+
 def _package_ids(d: Driver, order_id: str) -> list[str]:
     orders = d.call("get", "/order/202507/orders", "/order/202507/orders", ids=order_id)
     return [p["id"] for o in orders.get("data", {}).get("orders", []) for p in o.get("packages", [])]
