@@ -389,6 +389,35 @@ def seller_feed(d: Driver) -> None:
 
 
 @step
+def price_details(d: Driver) -> None:
+    """The price breakdown of a few orders in several statuses."""
+    route = "/order/202407/orders/{order_id}/price_detail"
+    for status in ("UNPAID", "AWAITING_SHIPMENT", "DELIVERED", "CANCELLED"):
+        for order_id in _order_ids(d, order_status=status)[:2]:
+            d.call("get", route, route.format(order_id=order_id))
+
+
+# Neither applies to the sandbox's checkout: it runs no promotion (every order's seller and
+# platform discounts are 0.00), so an activity listed here would contradict the order's payment.
+_NO_PROMOTION = "the sandbox's checkout runs no promotion (discounts are 0.00): the lists are empty"
+NOT_APPLICABLE.update(
+    {
+        "/order/202407/orders/{order_id}/price_detail": {
+            "distance_shipping_fee": _INDONESIA + " (Horizon+ outside Java)",
+            "distance_fee": _INDONESIA + " (Horizon+)",
+            "line_items[].distance_shipping_fee": _INDONESIA + " (Horizon+ outside Java)",
+            "line_items[].distance_fee": _INDONESIA + " (Horizon+)",
+            **{
+                f"line_items[].seller_funded_{kind}_promotions[].{leaf}": _NO_PROMOTION
+                for kind in ("product", "shipping")
+                for leaf in ("activity_id", "discount_amount", "discount_type")
+            },
+        }
+    }
+)
+
+
+@step
 def seller_profile(d: Driver) -> None:
     """The seller's global product permission, shop group and global warehouses (seller-level
     calls: no shop cipher)."""
