@@ -418,6 +418,25 @@ NOT_APPLICABLE.update(
 
 
 @step
+def external_orders(d: Driver) -> None:
+    """One order attached to an OMS order (with a second order refused), read back and searched."""
+    add, get = "/order/202406/orders/external_orders", "/order/202406/orders/{order_id}/external_orders"
+    search = "/order/202406/orders/external_order_search"
+    for order_id in _order_ids(d, order_status="AWAITING_SHIPMENT")[:1]:
+        shown = d.call("get", "/order/202309/orders", "/order/202309/orders", ids=order_id)
+        lines = [item["id"] for o in shown.get("data", {}).get("orders", []) for item in o["line_items"]]
+        reference = {
+            "id": "SO-1001",
+            "platform": "SHOPIFY",
+            "line_items": [{"id": f"SO-1001-{n}", "origin_id": line} for n, line in enumerate(lines)],
+        }
+        unknown = {"id": "576460000000000001", "external_order": {**reference, "id": "SO-1002"}}
+        d.call("post", add, add, {"orders": [{"id": order_id, "external_order": reference}, unknown]})
+        d.call("get", get, get.format(order_id=order_id), platform="SHOPIFY")
+        d.call("post", search, search, {}, platform="SHOPIFY", external_order_id="SO-1001")
+
+
+@step
 def seller_profile(d: Driver) -> None:
     """The seller's global product permission, shop group and global warehouses (seller-level
     calls: no shop cipher)."""
