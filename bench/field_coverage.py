@@ -419,6 +419,85 @@ def seller_feed(d: Driver) -> None:
         d.call("post", route, route, {"country": "US", "order_id": order_id, "tracks": [track]})
 
 
+@step
+def price_details(d: Driver) -> None:
+    """The price breakdown of a few orders in several statuses."""
+    route = "/order/202407/orders/{order_id}/price_detail"
+    for status in ("UNPAID", "AWAITING_SHIPMENT", "DELIVERED", "CANCELLED"):
+        for order_id in _order_ids(d, order_status=status)[:2]:
+            d.call("get", route, route.format(order_id=order_id))
+
+
+# Neither applies to the sandbox's checkout: it runs no promotion (every order's seller and
+# platform discounts are 0.00), so an activity listed here would contradict the order's payment.
+_NO_PROMOTION = "the sandbox's checkout runs no promotion (discounts are 0.00): the lists are empty"
+NOT_APPLICABLE.update(
+    {
+        "/order/202407/orders/{order_id}/price_detail": {
+            "distance_shipping_fee": _INDONESIA + " (Horizon+ outside Java)",
+            "distance_fee": _INDONESIA + " (Horizon+)",
+            "line_items[].distance_shipping_fee": _INDONESIA + " (Horizon+ outside Java)",
+            "line_items[].distance_fee": _INDONESIA + " (Horizon+)",
+            **{
+                f"line_items[].seller_funded_{kind}_promotions[].{leaf}": _NO_PROMOTION
+                for kind in ("product", "shipping")
+                for leaf in ("activity_id", "discount_amount", "discount_type")
+            },
+        }
+    }
+)
+
+
+@step
+def external_orders(d: Driver) -> None:
+    """One order attached to an OMS order (with a second order refused), read back and searched."""
+    add, get = "/order/202406/orders/external_orders", "/order/202406/orders/{order_id}/external_orders"
+    search = "/order/202406/orders/external_order_search"
+    for order_id in _order_ids(d, order_status="AWAITING_SHIPMENT")[:1]:
+        shown = d.call("get", "/order/202309/orders", "/order/202309/orders", ids=order_id)
+        lines = [item["id"] for o in shown.get("data", {}).get("orders", []) for item in o["line_items"]]
+        reference = {
+            "id": "SO-1001",
+            "platform": "SHOPIFY",
+            "line_items": [{"id": f"SO-1001-{n}", "origin_id": line} for n, line in enumerate(lines)],
+        }
+        unknown = {"id": "576460000000000001", "external_order": {**reference, "id": "SO-1002"}}
+        d.call("post", add, add, {"orders": [{"id": order_id, "external_order": reference}, unknown]})
+        d.call("get", get, get.format(order_id=order_id), platform="SHOPIFY")
+        d.call("post", search, search, {}, platform="SHOPIFY", external_order_id="SO-1001")
+
+
+@step
+def seller_profile(d: Driver) -> None:
+    """The seller's global product permission, shop group and global warehouses (seller-level
+    calls: no shop cipher)."""
+    for route in (
+        "/seller/202309/permissions",
+        "/seller/202601/shop_groups",
+        "/logistics/202309/global_warehouses",
+    ):
+        answer = d.tts.call("GET", route, shop=False).json()
+        if answer.get("code") == 0:
+            d.answers[("get", route)].append(answer.get("data"))
+
+
+_LOCAL_SELLER = "the sandbox's sellers are local sellers of one market"
+NOT_APPLICABLE.update(
+    {
+        "/seller/202309/permissions": {
+            "permissions[]": _LOCAL_SELLER
+            + ": MANAGE_GLOBAL_PRODUCT is a cross-border seller's (an empty list)",
+        },
+        "/seller/202601/shop_groups": {
+            "shop_group_data.shop_group.source": _LOCAL_SELLER + ", in no product interoperability group "
+            "(a US seller's MX store, a cross-border seller's)",
+            "shop_group_data.shop_group.shop_group_name": _LOCAL_SELLER
+            + ", in no product interoperability group",
+        },
+    }
+)
+
+
 def _package_ids(d: Driver, order_id: str) -> list[str]:
     orders = d.call("get", "/order/202507/orders", "/order/202507/orders", ids=order_id)
     return [p["id"] for o in orders.get("data", {}).get("orders", []) for p in o.get("packages", [])]

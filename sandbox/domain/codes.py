@@ -44,6 +44,8 @@ class Code(IntEnum):
 
     # ----- orders ----------------------------------------------------------------------------------------
     ORDER_NOT_FOUND = 25007006, 404, "Order not found"
+    EXTERNAL_LINE_ITEM_NOT_IN_ORDER = 25007007, 400, "The line item is not one of the order's"
+    EXTERNAL_ORDER_REPEATED = 25007008, 400, "The order or line item is named twice"
 
     # ----- fulfillment: packages, labels, documents, delivery ------------------------------------------
     ORDER_NOT_IN_SHOP = 21008111, 400, "The order does not belong to the shop"

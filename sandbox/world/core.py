@@ -27,6 +27,7 @@ from sandbox.counters import counter_value
 from sandbox.domain import aftersales, authorization, cancellations, orders, rules, tickets
 from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
+from sandbox.domain.external_orders import ExternalOrders
 from sandbox.domain.logistics import Logistics
 from sandbox.domain.orders import Order, OrderStatus
 from sandbox.domain.packages import PackageStatus
@@ -142,6 +143,8 @@ class WorldCore:
                 self.apply(Outcome(deadlines=[Deadline(run.start, rules.SCENARIO_STARTS, scenario.name)]))
             else:
                 self.apply(run.attach())
+        # Added after the attributes snapshots have always held: older snapshots get an empty book.
+        self.external_orders = ExternalOrders()
 
     # ----- pickling (persistence and snapshots) ------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -154,6 +157,7 @@ class WorldCore:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("external_orders", ExternalOrders())
         for name in _COUNTERS:
             self.__dict__[name] = itertools.count(state[name])
         self.lock = threading.RLock()

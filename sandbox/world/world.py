@@ -12,6 +12,7 @@ core and one module per family of operations.
 - ``fulfillment.py``: shipping packages, shipping information, labels, the seller's own deliveries.
 - ``carrier.py``: the carrier's own API (shipments, pickups).
 - ``aftersales.py``: the seller's answers to cancellations and returns.
+- ``external_orders.py``: the orders' references in the seller's own systems.
 - ``scenarios.py``: loading and unloading scenarios, and the hooks their engine calls.
 
 Each family's methods run under ``session()`` and change the world only through ``apply``.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from sandbox.world.aftersales import AftersalesOperations
 from sandbox.world.carrier import CarrierOperations
+from sandbox.world.external_orders import ExternalOrderOperations
 from sandbox.world.fulfillment import FulfillmentOperations
 from sandbox.world.orders import OrderOperations
 from sandbox.world.requests import RequestOperations
@@ -38,5 +40,6 @@ class World(
     CarrierOperations,
     AftersalesOperations,
     ScenarioOperations,
+    ExternalOrderOperations,
 ):
     """One tenant's universe: its clock, its state, its queue of timed rules and its generator."""
