@@ -753,6 +753,23 @@ def bundles_and_partial_refunds(d: Driver) -> None:
 
 
 @step
+def market_coverage_and_templates(d: Driver) -> None:
+    """A US parcel's TikTok Shipping coverage, and whether the shop has a template for its warehouse."""
+    route = "/fulfillment/202508/tts_tracking_validation"
+    if not d.answers[("get", route)]:
+        for order_id in _order_ids(d, order_status="AWAITING_COLLECTION", shipping_type="TIKTOK")[:3]:
+            detail = d.call("get", "/order/202309/orders", "/order/202309/orders", ids=order_id)
+            for found in detail.get("data", {}).get("orders", []):
+                if found.get("tracking_number"):
+                    d.call("get", route, route, tracking_number=found["tracking_number"])
+    exist = "/logistics/202606/seller_template/template_exist"
+    if not d.answers[("get", exist)]:
+        warehouses = d.call("get", "/logistics/202309/warehouses", "/logistics/202309/warehouses")
+        for warehouse in warehouses.get("data", {}).get("warehouses", []):
+            d.call("get", exist, exist, biz_warehouse_id=warehouse["id"])
+
+
+@step
 def webhooks(d: Driver) -> None:
     d.call(
         "put",

@@ -12,6 +12,7 @@ core and one module per family of operations.
 - ``fulfillment.py``: shipping packages, shipping information, labels, the seller's own deliveries.
 - ``carrier.py``: the carrier's own API (shipments, pickups).
 - ``aftersales.py``: the seller's answers to cancellations and returns.
+- ``markets.py``: operations served in some markets only (bundles, customs, coverage...).
 - ``scenarios.py``: loading and unloading scenarios, and the hooks their engine calls.
 
 Each family's methods run under ``session()`` and change the world only through ``apply``.
@@ -22,6 +23,7 @@ from __future__ import annotations
 from sandbox.world.aftersales import AftersalesOperations
 from sandbox.world.carrier import CarrierOperations
 from sandbox.world.fulfillment import FulfillmentOperations
+from sandbox.world.markets import MarketOperations
 from sandbox.world.orders import OrderOperations
 from sandbox.world.requests import RequestOperations
 from sandbox.world.scenarios import ScenarioOperations
@@ -37,6 +39,7 @@ class World(
     FulfillmentOperations,
     CarrierOperations,
     AftersalesOperations,
+    MarketOperations,
     ScenarioOperations,
 ):
     """One tenant's universe: its clock, its state, its queue of timed rules and its generator."""

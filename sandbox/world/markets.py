@@ -1,0 +1,23 @@
+"""Operations served in some markets only (``sandbox/domain/markets.py`` holds each one's market
+rule): TikTok Shipping coverage of a tracking number, the shop's shipping templates."""
+
+from __future__ import annotations
+
+from sandbox.domain import markets
+from sandbox.world.core import WorldCore
+
+
+class MarketOperations(WorldCore):
+    def _in_market(self, rule: frozenset[str], operation: str) -> None:
+        markets.check_market(self.profile.shop.region, rule, operation)
+
+    def tiktok_coverage(self, tracking_number: str) -> tuple[bool, bool]:
+        """Whether a tracking number is covered by TikTok Shipping and by Collection by TikTok."""
+        with self.session():
+            self._in_market(markets.TIKTOK_COVERAGE_MARKETS, "TikTok Shipping coverage")
+            return markets.tiktok_coverage(self.logistics.shipments, self.logistics.packages, tracking_number)
+
+    def shipping_template_exists(self, biz_warehouse_id: str) -> bool:
+        with self.session():
+            self._in_market(markets.TEMPLATE_EXISTENCE_MARKETS, "shipping template existence")
+            return markets.template_exists({self.profile.shop.warehouse_id}, biz_warehouse_id)
