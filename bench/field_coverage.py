@@ -770,6 +770,38 @@ def market_coverage_and_templates(d: Driver) -> None:
 
 
 @step
+def market_customs(d: Driver) -> None:
+    """Orders' customs requirements in the US market shop, before and after the seller says what a
+    LIVE-listing or virtual-bundle line really holds."""
+    query = "/fulfillment/202607/orders/customs_info/query"
+    submit = "/fulfillment/202607/orders/customs_info/submit"
+    client, _ = _market_shops(d)[0]
+    search = "/order/202309/orders/search"
+    found = _call_on(d, client, "post", search, {"order_status": "AWAITING_SHIPMENT"}, page_size=50)
+    order_ids = [o["id"] for o in found.get("data", {}).get("orders", [])]
+    if not order_ids:
+        return
+    _call_on(d, client, "post", query, {"order_ids": order_ids})
+    if d.answers[("post", submit)]:
+        return
+    detail = _call_on(d, client, "get", "/order/202507/orders", ids=",".join(order_ids))
+    for order in detail.get("data", {}).get("orders", []):
+        lines = [i for i in order["line_items"] if i.get("product_listing_type") or i.get("sub_item_info")]
+        if not lines:
+            continue
+        entries = [
+            {
+                "order_line_id": line["id"],
+                "item_detail": [{"sku_id": line["sku_id"], "qty": 1, "price_percent": 100}],
+            }
+            for line in lines
+        ]
+        _call_on(d, client, "post", submit, {"order_list": [{"order_id": order["id"], "item_list": entries}]})
+        _call_on(d, client, "post", query, {"order_ids": [order["id"]]})
+        return
+
+
+@step
 def webhooks(d: Driver) -> None:
     d.call(
         "put",

@@ -1,11 +1,12 @@
 """Fulfillment operations served in some markets only (``sandbox/domain/markets.py``): TikTok
-Shipping coverage of a tracking number."""
+Shipping coverage of a tracking number, customs clearance information."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sandbox.http.context import current
+from sandbox.domain import markets
+from sandbox.http.context import current, json_object
 from sandbox.http.envelope import success
 
 
@@ -15,3 +16,61 @@ def check_tiktok_coverage(tracking_number: str, **_: Any) -> dict[str, Any]:
         return success(
             world.next_request_id(), {"is_tiktok_shipping": shipping, "is_tiktok_collection": collection}
         )
+
+
+def get_customs_requirements(body: Any, **_: Any) -> dict[str, Any]:
+    order_ids = list(dict.fromkeys(json_object(body)["order_ids"]))
+    with current().world.session() as world:
+        found = world.customs_requirements(order_ids)
+        return success(world.next_request_id(), {"order_clearance_list": [_clearance(r) for r in found]})
+
+
+def _clearance(requirement: markets.CustomsRequirement) -> dict[str, Any]:
+    order = requirement.order
+    return {
+        "order_id": order.id,
+        "need_fill_clearance": requirement.need_fill,
+        "already_filled_clearance": requirement.already_filled,
+        "target_country": order.recipient_address.region_code,
+        "biz_type": markets.BIZ_TYPE_POP,
+        "shipment_type": markets.SHIPMENT_LOCAL,
+        "item_list": [
+            {
+                "order_line_id": item.id,
+                "product_id": item.product_id,
+                "sku_id": item.sku_id,
+                "is_virtual_unboxing": False,
+                "is_temporary_listing": requirement.temporary_listing,
+                "related_item_detail": [
+                    {
+                        "product_id": d.product_id,
+                        "sku_id": d.sku_id,
+                        "qty": d.qty,
+                        "price_percent": d.price_percent,
+                    }
+                    for d in submitted
+                ],
+            }
+            for item, _, submitted in requirement.lines
+        ],
+    }
+
+
+def submit_customs_information(body: Any, **_: Any) -> dict[str, Any]:
+    submission = [
+        (
+            entry["order_id"],
+            [
+                markets.CustomsEntry(
+                    line.get("order_line_id", ""),
+                    line.get("sku_id", ""),
+                    [(d["sku_id"], d["qty"], d["price_percent"]) for d in line.get("item_detail") or []],
+                )
+                for line in entry.get("item_list") or []
+            ],
+        )
+        for entry in json_object(body)["order_list"]
+    ]
+    with current().world.session() as world:
+        world.submit_customs(submission)
+        return success(world.next_request_id(), {})

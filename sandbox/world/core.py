@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 from sandbox import fakes
 from sandbox.clock import VirtualClock, wall_now
 from sandbox.counters import counter_value
-from sandbox.domain import aftersales, authorization, cancellations, orders, rules, tickets
+from sandbox.domain import aftersales, authorization, cancellations, markets, orders, rules, tickets
 from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
 from sandbox.domain.logistics import Logistics
@@ -142,6 +142,7 @@ class WorldCore:
                 self.apply(Outcome(deadlines=[Deadline(run.start, rules.SCENARIO_STARTS, scenario.name)]))
             else:
                 self.apply(run.attach())
+        self.market_records = markets.MarketRecords()
 
     # ----- pickling (persistence and snapshots) ------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -154,6 +155,7 @@ class WorldCore:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("market_records", markets.MarketRecords())  # snapshots from before them
         for name in _COUNTERS:
             self.__dict__[name] = itertools.count(state[name])
         self.lock = threading.RLock()

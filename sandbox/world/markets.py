@@ -1,9 +1,11 @@
 """Operations served in some markets only (``sandbox/domain/markets.py`` holds each one's market
-rule): TikTok Shipping coverage of a tracking number, the shop's shipping templates."""
+rule): TikTok Shipping coverage of a tracking number, the shop's shipping templates, customs
+clearance information."""
 
 from __future__ import annotations
 
 from sandbox.domain import markets
+from sandbox.domain.orders import find_for_fulfillment
 from sandbox.world.core import WorldCore
 
 
@@ -21,3 +23,17 @@ class MarketOperations(WorldCore):
         with self.session():
             self._in_market(markets.TEMPLATE_EXISTENCE_MARKETS, "shipping template existence")
             return markets.template_exists({self.profile.shop.warehouse_id}, biz_warehouse_id)
+
+    def customs_requirements(self, order_ids: list[str]) -> list[markets.CustomsRequirement]:
+        """What customs needs to know of each order, and what the seller has told it."""
+        with self.session():
+            self._in_market(markets.CUSTOMS_MARKETS, "customs clearance information")
+            found = [find_for_fulfillment(self.orders, order_id) for order_id in order_ids]
+            return [markets.customs_requirement(self.market_records, order) for order in found]
+
+    def submit_customs(self, submission: list[tuple[str, list[markets.CustomsEntry]]]) -> None:
+        """The seller's customs clearance details for order lines: all kept, or none."""
+        with self.session():
+            self._in_market(markets.CUSTOMS_MARKETS, "customs clearance information")
+            catalogue = [(sku.sku_id, sku.product_id) for sku in self.stock.skus]
+            markets.submit_customs(self.market_records, self.orders, submission, catalogue)

@@ -96,3 +96,118 @@ def test_the_shop_has_a_template_for_its_own_warehouse_only(tts, http):
 
 def test_a_warehouse_id_that_is_not_a_number_is_refused(tts):
     assert error_code(tts.get(TEMPLATE_EXIST, params={"biz_warehouse_id": "north"})) == 36009004
+
+
+# ----- customs clearance (every market) ------------------------------------------------------------
+CUSTOMS_QUERY = "/fulfillment/202607/orders/customs_info/query"
+CUSTOMS_SUBMIT = "/fulfillment/202607/orders/customs_info/submit"
+
+
+def details(tts: SignedClient, order_ids: list[str]) -> list[dict[str, Any]]:
+    return list(data(tts.get("/order/202507/orders", params={"ids": order_ids}))["orders"])
+
+
+def differs(line: dict[str, Any]) -> bool:
+    """A line declared otherwise than it ships: from a LIVE listing, or a virtual bundle."""
+    return bool(line.get("product_listing_type") or line.get("sub_item_info"))
+
+
+def declared_differently(tts: SignedClient) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An order awaiting shipment with such a line, and an ordinary one."""
+    found = details(tts, awaiting(tts)[:50])
+    return (
+        next(o for o in found if any(differs(i) for i in o["line_items"])),
+        next(o for o in found if not any(differs(i) for i in o["line_items"])),
+    )
+
+
+def requirements(tts: SignedClient, *order_ids: str) -> list[dict[str, Any]]:
+    return list(data(tts.post(CUSTOMS_QUERY, {"order_ids": list(order_ids)}))["order_clearance_list"])
+
+
+def test_customs_learns_what_a_line_really_holds_and_the_query_shows_it(tts):
+    needing, ordinary = declared_differently(tts)
+    before, plain = requirements(tts, needing["id"], ordinary["id"])
+    assert before["need_fill_clearance"] is True and before["already_filled_clearance"] is False
+    assert plain["need_fill_clearance"] is False and plain["already_filled_clearance"] is False
+    assert before["target_country"] == "US" and before["shipment_type"] == 2
+    assert [i["order_line_id"] for i in before["item_list"]] == [i["id"] for i in needing["line_items"]]
+
+    lines = [line for line in needing["line_items"] if differs(line)]
+    part = lines[0]["sub_item_info"][0]["sku_id"] if lines[0].get("sub_item_info") else lines[0]["sku_id"]
+    entries = [
+        {
+            "order_line_id": line["id"],
+            "item_detail": [
+                {"sku_id": part, "qty": 1, "price_percent": 60},
+                {"sku_id": line["sku_id"], "qty": 2, "price_percent": 40},
+            ],
+        }
+        for line in lines
+    ]
+    assert (
+        data(tts.post(CUSTOMS_SUBMIT, {"order_list": [{"order_id": needing["id"], "item_list": entries}]}))
+        == {}
+    )
+
+    [after] = requirements(tts, needing["id"])
+    assert after["already_filled_clearance"] is True
+    [first] = [i["related_item_detail"] for i in after["item_list"] if i["order_line_id"] == lines[0]["id"]]
+    expected = (
+        {part: (1, 60), lines[0]["sku_id"]: (2, 40)} if part != lines[0]["sku_id"] else {part: (3, 100)}
+    )
+    assert {d["sku_id"]: (d["qty"], d["price_percent"]) for d in first} == expected
+    assert all(d["product_id"] for d in first)
+
+
+def test_a_refused_customs_submission_keeps_nothing(tts):
+    needing, ordinary = declared_differently(tts)
+    line = next(line for line in needing["line_items"] if differs(line))
+    good = {
+        "order_line_id": line["id"],
+        "item_detail": [{"sku_id": line["sku_id"], "qty": 1, "price_percent": 100}],
+    }
+    cases = [
+        ([{"order_id": ordinary["id"], "item_list": []}], 21011120),
+        ([{"order_id": "123456789", "item_list": [good]}], 21008111),
+        (
+            [
+                {
+                    "order_id": needing["id"],
+                    "item_list": [{**good, "order_line_id": ordinary["line_items"][0]["id"]}],
+                }
+            ],
+            21011114,
+        ),
+        (
+            [
+                {
+                    "order_id": needing["id"],
+                    "item_list": [{**good, "item_detail": [{**good["item_detail"][0], "price_percent": 90}]}],
+                }
+            ],
+            21011121,
+        ),
+        (
+            [
+                {
+                    "order_id": needing["id"],
+                    "item_list": [
+                        {**good, "item_detail": [{"sku_id": "999", "qty": 1, "price_percent": 100}]}
+                    ],
+                }
+            ],
+            21011122,
+        ),
+        ([{"order_id": needing["id"], "item_list": [good, good]}], 36009004),
+    ]
+    for order_list, code in cases:
+        # The good order first: it is not kept when a later one is refused.
+        body = {"order_list": [{"order_id": needing["id"], "item_list": [good]}, *order_list]}
+        assert error_code(tts.post(CUSTOMS_SUBMIT, body)) == code, order_list
+    [after] = requirements(tts, needing["id"])
+    assert all(not i["related_item_detail"] for i in after["item_list"])
+    assert (
+        error_code(tts.post(CUSTOMS_SUBMIT, {"order_list": [{"order_id": needing["id"], "bogus": 1}]}))
+        == 36009004
+    )
