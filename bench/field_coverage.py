@@ -802,6 +802,33 @@ def market_customs(d: Driver) -> None:
 
 
 @step
+def market_pod_details(d: Driver) -> None:
+    """The buyer's print-on-demand customisation of a personalised line, through both paths."""
+    routes = ("/fulfillment/202606/pod_details/get", "/order/202606/pod_details/search")
+    if all(d.answers[("post", route)] for route in routes):
+        return
+    client, _ = _market_shops(d)[0]
+    found = _call_on(d, client, "post", "/order/202309/orders/search", {}, page_size=50)
+    order_ids = [o["id"] for o in found.get("data", {}).get("orders", [])]
+    detail = _call_on(d, client, "get", "/order/202507/orders", ids=",".join(order_ids))
+    for order in detail.get("data", {}).get("orders", []):
+        lines = [
+            {
+                "order_line_id": i["id"],
+                "product_id": i["product_id"],
+                "sku_id": i["sku_id"],
+                "pod_order_data_id": i["pod_info_id"],
+            }
+            for i in order["line_items"]
+            if i.get("pod_info_id")
+        ]
+        if lines:
+            for route in routes:
+                _call_on(d, client, "post", route, {"main_order_id": order["id"], "query_order_lines": lines})
+            return
+
+
+@step
 def webhooks(d: Driver) -> None:
     d.call(
         "put",

@@ -1,5 +1,8 @@
 """Fulfillment operations served in some markets only (``sandbox/domain/markets.py``): TikTok
-Shipping coverage of a tracking number, customs clearance information."""
+Shipping coverage of a tracking number, customs clearance information, print-on-demand customisations.
+
+Both versions of the print-on-demand details (fulfillment 202606 ``pod_details/get`` and order
+202606 ``pod_details/search``) read the same customisation; ``pod_queries`` reads their body."""
 
 from __future__ import annotations
 
@@ -74,3 +77,19 @@ def submit_customs_information(body: Any, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
         world.submit_customs(submission)
         return success(world.next_request_id(), {})
+
+
+def pod_queries(body: dict[str, Any]) -> tuple[str, list[markets.PodQuery]]:
+    lines = [
+        markets.PodQuery(q["order_line_id"], q["product_id"], q["sku_id"], q["pod_order_data_id"])
+        for q in body["query_order_lines"]
+    ]
+    return body["main_order_id"], lines
+
+
+def get_pod_details(body: Any, **_: Any) -> dict[str, Any]:
+    order_id, queries = pod_queries(json_object(body))
+    with current().world.session() as world:
+        found = world.pod_details(order_id, queries)
+        details = [{"order_line_id": line_id, "pod_info_json": text} for line_id, text in found]
+        return success(world.next_request_id(), {"pod_details": details, "status_code": 0})

@@ -9,6 +9,8 @@ operation answers ``NOT_IN_MARKET``, as seller-pushed tracking does (``seller_fe
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -38,6 +40,9 @@ TEMPLATE_EXISTENCE_MARKETS = SANDBOX_MARKETS
 # Get Order Customs Requirements, Submit Customs Clearance Information: "query whether an order
 # requires extra customs clearance information" (no market named).
 CUSTOMS_MARKETS = SANDBOX_MARKETS
+# Get POD Customization Details, Search POD Customization Details: "Retrieves the POD customization
+# details for specified order lines in a TikTok Shop order." (no market named)
+POD_MARKETS = SANDBOX_MARKETS
 
 
 def check_market(region: str, markets: Collection[str], operation: str) -> None:
@@ -238,3 +243,81 @@ def submit_customs(
         checked.append((order.id, check_customs(order, entries, catalogue)))
     for order_id, given in checked:
         records.customs.setdefault(order_id, {}).update(given)
+
+
+# ----- print on demand -----------------------------------------------------------------------------
+# What buyers have printed on the products they personalise (``order_details.PRINT_ON_DEMAND``):
+# a line of text, or a picture of their own.
+POD_TEXTS = ("Happy Birthday", "Best Mom Ever", "Team Bride", "Est. 2026", "Stay Wild", "Good Vibes")
+POD_FONTS = ("Playfair Display", "Montserrat", "Pacifico", "Roboto Slab")
+POD_COLOURS = ("#1B1B1B", "#FFFFFF", "#C0392B", "#1F618D", "#B7950B")
+
+
+@dataclass(frozen=True)
+class PodQuery:
+    order_line_id: str
+    product_id: str
+    sku_id: str
+    pod_order_data_id: str
+
+
+def pod_customisation(order: Order, item: LineItem, pod_info_id: str) -> dict[str, object]:
+    """The buyer's customisation of a unit, the same each time it is asked for: the template's
+    surface, and the text or picture put in its custom area."""
+    rng = random.Random(f"{item.id}:pod-design")
+    if rng.random() < 0.5:
+        name = order.recipient_address.first_name or order.recipient_address.name
+        area: dict[str, object] = {
+            "type": "TEXT",
+            "text": f"{rng.choice(POD_TEXTS)}, {name}"
+            if name and rng.random() < 0.5
+            else rng.choice(POD_TEXTS),
+            "font": rng.choice(POD_FONTS),
+            "color": rng.choice(POD_COLOURS),
+            "font_size": rng.choice((24, 32, 48)),
+        }
+    else:
+        area = {
+            "type": "IMAGE",
+            "image_url": f"https://p16-oec-sandbox.local/pod/{pod_info_id}~tplv-o3syd03w52-origin.png",
+            "width": 1200,
+            "height": 1200,
+        }
+    return {
+        "pod_info_id": pod_info_id,
+        "product_id": item.product_id,
+        "sku_id": item.sku_id,
+        "surfaces": [{"name": "Front", "custom_areas": [{"id": f"{pod_info_id}-1", **area}]}],
+    }
+
+
+def pod_details(order: Order, queries: list[PodQuery]) -> list[tuple[str, str]]:
+    """Each line asked for with its customisation as JSON text: every line checked against the
+    order first (its product, its SKU, its customisation's ID)."""
+    by_id = {item.id: item for item in order.line_items}
+    found = []
+    for query in queries:
+        item = by_id.get(query.order_line_id)
+        if item is None:
+            raise RuleViolation(
+                f"order line {query.order_line_id} is not in order {order.id}",
+                code=Code.LINE_ITEM_NOT_IN_ORDER,
+            )
+        if (query.product_id, query.sku_id) != (item.product_id, item.sku_id):
+            raise RuleViolation(
+                f"order line {item.id} is product {item.product_id} SKU {item.sku_id}, "
+                f"not product {query.product_id} SKU {query.sku_id}"
+            )
+        pod_info_id = order_details.pod_info_id(item)
+        if not pod_info_id:
+            raise RuleViolation(
+                f"order line {item.id} is not customised by the buyer", code=Code.POD_NOT_FOUND
+            )
+        if query.pod_order_data_id != pod_info_id:
+            raise RuleViolation(
+                f"order line {item.id}'s customisation is {pod_info_id}, not {query.pod_order_data_id}",
+                code=Code.POD_NOT_FOUND,
+            )
+        text = json.dumps(pod_customisation(order, item, pod_info_id), separators=(",", ":"), sort_keys=True)
+        found.append((item.id, text))
+    return found

@@ -1,6 +1,6 @@
 """Operations served in some markets only (``sandbox/domain/markets.py`` holds each one's market
 rule): TikTok Shipping coverage of a tracking number, the shop's shipping templates, customs
-clearance information."""
+clearance information, print-on-demand customisations."""
 
 from __future__ import annotations
 
@@ -37,3 +37,13 @@ class MarketOperations(WorldCore):
             self._in_market(markets.CUSTOMS_MARKETS, "customs clearance information")
             catalogue = [(sku.sku_id, sku.product_id) for sku in self.stock.skus]
             markets.submit_customs(self.market_records, self.orders, submission, catalogue)
+
+    def pod_details(
+        self, order_id: str, queries: list[markets.PodQuery], *, order_api: bool = False
+    ) -> list[tuple[str, str]]:
+        """The buyer's print-on-demand customisation of each order line asked for, as JSON text
+        (an unknown order answers the order API's code when asked through it)."""
+        with self.session():
+            self._in_market(markets.POD_MARKETS, "print-on-demand customisation details")
+            order = self.order(order_id) if order_api else find_for_fulfillment(self.orders, order_id)
+            return markets.pod_details(order, queries)

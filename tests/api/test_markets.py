@@ -211,3 +211,73 @@ def test_a_refused_customs_submission_keeps_nothing(tts):
         error_code(tts.post(CUSTOMS_SUBMIT, {"order_list": [{"order_id": needing["id"], "bogus": 1}]}))
         == 36009004
     )
+
+
+# ----- print-on-demand customisations (every market) -----------------------------------------------
+POD_GET = "/fulfillment/202606/pod_details/get"
+POD_SEARCH = "/order/202606/pod_details/search"
+
+
+def customised(tts: SignedClient) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """An order with a line the buyer personalised, that line, and a line of it (or of another
+    order) that is not personalised."""
+    orders = data(tts.post("/order/202309/orders/search", {}, params={"page_size": 100}))["orders"]
+    found = details(tts, [o["id"] for o in orders[:50]])
+    for o in found:
+        pod = [i for i in o["line_items"] if i.get("pod_info_id")]
+        if pod:
+            plain = next(i for other in found for i in other["line_items"] if not i.get("is_pod_customized"))
+            return o, pod[0], plain
+    raise AssertionError("no personalised line among the first orders")
+
+
+def pod_line(line: dict[str, Any], pod_id: str = "") -> dict[str, Any]:
+    return {
+        "order_line_id": line["id"],
+        "product_id": line["product_id"],
+        "sku_id": line["sku_id"],
+        "pod_order_data_id": pod_id or line.get("pod_info_id", "1"),
+    }
+
+
+def test_the_buyers_customisation_is_read_the_same_through_both_paths(tts):
+    import json
+
+    order, line, _ = customised(tts)
+    body = {"main_order_id": order["id"], "query_order_lines": [pod_line(line)]}
+    got = data(tts.post(POD_GET, body))
+    searched = data(tts.post(POD_SEARCH, body))
+    assert got["status_code"] == 0 and searched["status_code"] == 0
+    [detail] = got["pod_details"]
+    assert detail["order_line_id"] == line["id"]
+    assert searched["pod_details"] == [{"order_line_id": line["id"], "pod_detail": detail["pod_info_json"]}]
+    design = json.loads(detail["pod_info_json"])
+    assert design["pod_info_id"] == line["pod_info_id"] and design["sku_id"] == line["sku_id"]
+    [area] = design["surfaces"][0]["custom_areas"]
+    assert area["type"] in ("TEXT", "IMAGE")
+    assert data(tts.post(POD_GET, body)) == got  # the same customisation each time
+
+
+def test_a_line_that_is_not_the_orders_or_not_customised_is_refused(tts):
+    order, line, plain = customised(tts)
+    cases = [
+        ({"main_order_id": "123456789", "query_order_lines": [pod_line(line)]}, 21008111, 25007006),
+        ({"main_order_id": order["id"], "query_order_lines": [pod_line(line, "42")]}, 21011123, 21011123),
+        (
+            {"main_order_id": order["id"], "query_order_lines": [{**pod_line(line), "sku_id": "1"}]},
+            36009004,
+            36009004,
+        ),
+    ]
+    if plain["id"] in {i["id"] for i in order["line_items"]}:
+        cases.append(
+            ({"main_order_id": order["id"], "query_order_lines": [pod_line(plain)]}, 21011123, 21011123)
+        )
+    else:
+        cases.append(
+            ({"main_order_id": order["id"], "query_order_lines": [pod_line(plain)]}, 21011114, 21011114)
+        )
+    for body, fulfillment_code, order_code in cases:
+        assert error_code(tts.post(POD_GET, body)) == fulfillment_code, body
+        assert error_code(tts.post(POD_SEARCH, body)) == order_code, body
+    assert error_code(tts.post(POD_GET, {"main_order_id": order["id"], "query_order_lines": []})) == 36009004
