@@ -961,6 +961,82 @@ NOT_APPLICABLE.update(
 
 
 @step
+def market_coverage_and_templates(d: Driver) -> None:
+    """A US parcel's TikTok Shipping coverage, and whether the shop has a template for its warehouse."""
+    route = "/fulfillment/202508/tts_tracking_validation"
+    if not d.answers[("get", route)]:
+        for order_id in _order_ids(d, order_status="AWAITING_COLLECTION", shipping_type="TIKTOK")[:3]:
+            detail = d.call("get", "/order/202309/orders", "/order/202309/orders", ids=order_id)
+            for found in detail.get("data", {}).get("orders", []):
+                if found.get("tracking_number"):
+                    d.call("get", route, route, tracking_number=found["tracking_number"])
+    exist = "/logistics/202606/seller_template/template_exist"
+    if not d.answers[("get", exist)]:
+        warehouses = d.call("get", "/logistics/202309/warehouses", "/logistics/202309/warehouses")
+        for warehouse in warehouses.get("data", {}).get("warehouses", []):
+            d.call("get", exist, exist, biz_warehouse_id=warehouse["id"])
+
+
+@step
+def market_customs(d: Driver) -> None:
+    """Orders' customs requirements in the US market shop, before and after the seller says what a
+    LIVE-listing or virtual-bundle line really holds."""
+    query = "/fulfillment/202607/orders/customs_info/query"
+    submit = "/fulfillment/202607/orders/customs_info/submit"
+    client, _ = _market_shops(d)[0]
+    search = "/order/202309/orders/search"
+    found = _call_on(d, client, "post", search, {"order_status": "AWAITING_SHIPMENT"}, page_size=50)
+    order_ids = [o["id"] for o in found.get("data", {}).get("orders", [])]
+    if not order_ids:
+        return
+    _call_on(d, client, "post", query, {"order_ids": order_ids})
+    if d.answers[("post", submit)]:
+        return
+    detail = _call_on(d, client, "get", "/order/202507/orders", ids=",".join(order_ids))
+    for order in detail.get("data", {}).get("orders", []):
+        lines = [i for i in order["line_items"] if i.get("product_listing_type") or i.get("sub_item_info")]
+        if not lines:
+            continue
+        entries = [
+            {
+                "order_line_id": line["id"],
+                "item_detail": [{"sku_id": line["sku_id"], "qty": 1, "price_percent": 100}],
+            }
+            for line in lines
+        ]
+        _call_on(d, client, "post", submit, {"order_list": [{"order_id": order["id"], "item_list": entries}]})
+        _call_on(d, client, "post", query, {"order_ids": [order["id"]]})
+        return
+
+
+@step
+def market_pod_details(d: Driver) -> None:
+    """The buyer's print-on-demand customisation of a personalised line, through both paths."""
+    routes = ("/fulfillment/202606/pod_details/get", "/order/202606/pod_details/search")
+    if all(d.answers[("post", route)] for route in routes):
+        return
+    client, _ = _market_shops(d)[0]
+    found = _call_on(d, client, "post", "/order/202309/orders/search", {}, page_size=50)
+    order_ids = [o["id"] for o in found.get("data", {}).get("orders", [])]
+    detail = _call_on(d, client, "get", "/order/202507/orders", ids=",".join(order_ids))
+    for order in detail.get("data", {}).get("orders", []):
+        lines = [
+            {
+                "order_line_id": i["id"],
+                "product_id": i["product_id"],
+                "sku_id": i["sku_id"],
+                "pod_order_data_id": i["pod_info_id"],
+            }
+            for i in order["line_items"]
+            if i.get("pod_info_id")
+        ]
+        if lines:
+            for route in routes:
+                _call_on(d, client, "post", route, {"main_order_id": order["id"], "query_order_lines": lines})
+            return
+
+
+@step
 def webhooks(d: Driver) -> None:
     d.call(
         "put",

@@ -67,6 +67,12 @@ class Code(IntEnum):
     NOT_COMBINABLE = 21011115, 400, "The packages cannot be combined"
     NOT_IN_MARKET = 21011116, 400, "The operation is not available in the shop's market"
 
+    # ----- fulfillment: operations served in some markets only (domain/markets.py) -------------------
+    CUSTOMS_NOT_REQUIRED = 21011120, 400, "The order needs no customs clearance information"
+    CUSTOMS_SHARES_NOT_WHOLE = 21011121, 400, "The customs clearance shares do not add up to 100%"
+    SKU_NOT_IN_SHOP = 21011122, 400, "The SKU is not one of the shop's"
+    POD_NOT_FOUND = 21011123, 400, "No print-on-demand customisation for the order line"
+
     # ----- cancellations ---------------------------------------------------------------------------------
     CANCELLATION_NOT_FOUND = 25007101, 400, "Cancellation not found"
     CANCELLATION_NOT_PENDING = 25007102, 400, "The cancellation is not pending"

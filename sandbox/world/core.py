@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 from sandbox import fakes
 from sandbox.clock import VirtualClock, wall_now
 from sandbox.counters import counter_value
-from sandbox.domain import aftersales, authorization, cancellations, orders, rules, tickets
+from sandbox.domain import aftersales, authorization, cancellations, markets, orders, rules, tickets
 from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
 from sandbox.domain.external_orders import ExternalOrders
@@ -145,6 +145,7 @@ class WorldCore:
                 self.apply(run.attach())
         # Added after the attributes snapshots have always held: older snapshots get an empty book.
         self.external_orders = ExternalOrders()
+        self.market_records = markets.MarketRecords()
 
     # ----- pickling (persistence and snapshots) ------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -158,6 +159,7 @@ class WorldCore:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("external_orders", ExternalOrders())
+        self.__dict__.setdefault("market_records", markets.MarketRecords())  # snapshots from before them
         for name in _COUNTERS:
             self.__dict__[name] = itertools.count(state[name])
         self.lock = threading.RLock()

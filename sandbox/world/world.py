@@ -13,6 +13,7 @@ core and one module per family of operations.
 - ``carrier.py``: the carrier's own API (shipments, pickups).
 - ``aftersales.py``: the seller's answers to cancellations and returns.
 - ``external_orders.py``: the orders' references in the seller's own systems.
+- ``markets.py``: operations served in some markets only (bundles, customs, coverage...).
 - ``scenarios.py``: loading and unloading scenarios, and the hooks their engine calls.
 
 Each family's methods run under ``session()`` and change the world only through ``apply``.
@@ -24,6 +25,7 @@ from sandbox.world.aftersales import AftersalesOperations
 from sandbox.world.carrier import CarrierOperations
 from sandbox.world.external_orders import ExternalOrderOperations
 from sandbox.world.fulfillment import FulfillmentOperations
+from sandbox.world.markets import MarketOperations
 from sandbox.world.orders import OrderOperations
 from sandbox.world.requests import RequestOperations
 from sandbox.world.scenarios import ScenarioOperations
@@ -39,6 +41,7 @@ class World(
     FulfillmentOperations,
     CarrierOperations,
     AftersalesOperations,
+    MarketOperations,
     ScenarioOperations,
     ExternalOrderOperations,
 ):

@@ -1,0 +1,49 @@
+"""Operations served in some markets only (``sandbox/domain/markets.py`` holds each one's market
+rule): TikTok Shipping coverage of a tracking number, the shop's shipping templates, customs
+clearance information, print-on-demand customisations."""
+
+from __future__ import annotations
+
+from sandbox.domain import markets
+from sandbox.domain.orders import find_for_fulfillment
+from sandbox.world.core import WorldCore
+
+
+class MarketOperations(WorldCore):
+    def _in_market(self, rule: frozenset[str], operation: str) -> None:
+        markets.check_market(self.profile.shop.region, rule, operation)
+
+    def tiktok_coverage(self, tracking_number: str) -> tuple[bool, bool]:
+        """Whether a tracking number is covered by TikTok Shipping and by Collection by TikTok."""
+        with self.session():
+            self._in_market(markets.TIKTOK_COVERAGE_MARKETS, "TikTok Shipping coverage")
+            return markets.tiktok_coverage(self.logistics.shipments, self.logistics.packages, tracking_number)
+
+    def shipping_template_exists(self, biz_warehouse_id: str) -> bool:
+        with self.session():
+            self._in_market(markets.TEMPLATE_EXISTENCE_MARKETS, "shipping template existence")
+            return markets.template_exists({self.profile.shop.warehouse_id}, biz_warehouse_id)
+
+    def customs_requirements(self, order_ids: list[str]) -> list[markets.CustomsRequirement]:
+        """What customs needs to know of each order, and what the seller has told it."""
+        with self.session():
+            self._in_market(markets.CUSTOMS_MARKETS, "customs clearance information")
+            found = [find_for_fulfillment(self.orders, order_id) for order_id in order_ids]
+            return [markets.customs_requirement(self.market_records, order) for order in found]
+
+    def submit_customs(self, submission: list[tuple[str, list[markets.CustomsEntry]]]) -> None:
+        """The seller's customs clearance details for order lines: all kept, or none."""
+        with self.session():
+            self._in_market(markets.CUSTOMS_MARKETS, "customs clearance information")
+            catalogue = [(sku.sku_id, sku.product_id) for sku in self.stock.skus]
+            markets.submit_customs(self.market_records, self.orders, submission, catalogue)
+
+    def pod_details(
+        self, order_id: str, queries: list[markets.PodQuery], *, order_api: bool = False
+    ) -> list[tuple[str, str]]:
+        """The buyer's print-on-demand customisation of each order line asked for, as JSON text
+        (an unknown order answers the order API's code when asked through it)."""
+        with self.session():
+            self._in_market(markets.POD_MARKETS, "print-on-demand customisation details")
+            order = self.order(order_id) if order_api else find_for_fulfillment(self.orders, order_id)
+            return markets.pod_details(order, queries)
