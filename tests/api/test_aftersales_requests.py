@@ -210,6 +210,13 @@ def test_a_package_back_with_the_seller_is_a_cancellation_of_its_lines_that_agre
     ]
     assert old["order_line_item_ids"] == [towel]
     assert old["refund_amount"]["refund_total"] == refunded["refund_total"]
+    # The price detail agrees: the towel's refund is its line's price and tax; its share of the
+    # shipping fee stays with the rest of the order.
+    prices = data(tts.get(f"/order/202407/orders/{order_id}/price_detail"))
+    (towel_price,) = [line for line in prices["line_items"] if line["id"] == towel]
+    assert refunded["refund_subtotal"] == towel_price["sku_sale_price"]
+    assert refunded["refund_tax"] == towel_price["subtotal_tax_amount"]
+    assert refunded["refund_total"] == towel_price["subtotal"]  # the line's price with its tax
     refunds = [e for e in http.get("/sandbox/events").json()["events"] if e["kind"] == "order.refunded"]
     assert [e["data"]["amount"] for e in refunds if e["subject"] == order_id] == [refunded["refund_total"]]
 
