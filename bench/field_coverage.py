@@ -251,13 +251,15 @@ def shops_and_orders(d: Driver) -> None:
 # The scenarios' worlds hold a handful of orders; a US and a UK shop of their own, with a few
 # hundred seeded orders, show every kind of order (bundles, pre-orders, LIVE sessions, UK
 # addresses...). Their clocks move on a day after each round.
-_MARKET_SHOPS: dict[int, list[tuple[Any, str]]] = {}
 
 
 def _market_shops(d: Driver) -> list[tuple[Any, str]]:
     from sandbox.client import SignedClient
 
-    if id(d) not in _MARKET_SHOPS:
+    # Kept on the driver: a table by id() would hand a later driver, given a freed one's id, shops
+    # of a sandbox that is gone.
+    found: list[tuple[Any, str]] | None = d.__dict__.get("market_shops")
+    if found is None:
         shops = []
         for region, seed in (("US", 7), ("GB", 8)):
             credentials = d.control(
@@ -273,8 +275,8 @@ def _market_shops(d: Driver) -> list[tuple[Any, str]]:
                 },
             )
             shops.append((SignedClient.for_tenant(d.http, credentials), credentials["app_key"]))
-        _MARKET_SHOPS[id(d)] = shops
-    return _MARKET_SHOPS[id(d)]
+        d.__dict__["market_shops"] = found = shops
+    return found
 
 
 def _call_on(
