@@ -171,21 +171,9 @@ def uncombine(
     staying = [o for o in held if o not in out]
     made, events = [], []
     for order, package_id in zip(out, new_ids, strict=True):
-        own = Package(
-            id=package_id,
-            order_id=order.id,
-            shop_id=order.shop_id,
-            shipping_type=order.shipping_type,
-            create_time=at,
-            update_time=at,
-            weight_grams=0,
-            dimension_cm=(0, 0, 0),
-        )
-        for item in order.line_items:
-            item.package_id = own.id
+        own = split.package_of_lines(package_id, order, order.line_items, at)
         order.package_ids = [own.id]
         order.update_time = at
-        _weigh(own, [order])
         made.append(own)
         events.append(
             DomainEvent(at, "package.uncombined", order.id, {"package_id": own.id, "from": package.id})

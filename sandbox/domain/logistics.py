@@ -134,21 +134,10 @@ class Logistics:
         existing = self.package_of(order)
         if existing is not None:
             return existing, Outcome()
-        weight, size = split.measures(order.line_items)
-        package = Package(
-            id=order.package_ids[0] if order.package_ids else fakes.digits(self.rng, 18, "1154"),
-            order_id=order.id,
-            shop_id=order.shop_id,
-            shipping_type=order.shipping_type,
-            create_time=at,
-            update_time=at,
-            weight_grams=weight,
-            dimension_cm=size,
-        )
+        package_id = order.package_ids[0] if order.package_ids else fakes.digits(self.rng, 18, "1154")
+        package = split.package_of_lines(package_id, order, order.line_items, at)
         self.packages[package.id] = package
         order.package_ids = [package.id]
-        for item in order.line_items:
-            item.package_id = package.id
         if order.status is not OrderStatus.AWAITING_SHIPMENT:
             return package, Outcome()
         timed = fulfillment.untracked_deadlines(order) + fulfillment.shipping_deadline_rules(order)

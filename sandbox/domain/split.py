@@ -53,6 +53,23 @@ def live(packages: Sequence[Package]) -> list[Package]:
     return [p for p in packages if p.status is not PackageStatus.CANCELLED]
 
 
+def package_of_lines(package_id: str, order: Order, items: Sequence[LineItem], at: datetime) -> Package:
+    """A new package of the order holding these line items, weighed and sized by them."""
+    weight, size = measures(items)
+    for item in items:
+        item.package_id = package_id
+    return Package(
+        id=package_id,
+        order_id=order.id,
+        shop_id=order.shop_id,
+        shipping_type=order.shipping_type,
+        create_time=at,
+        update_time=at,
+        weight_grams=weight,
+        dimension_cm=size,
+    )
+
+
 # ----- splitting ---------------------------------------------------------------------------------
 def cannot_split_reason(order: Order, packages: Sequence[Package]) -> str:
     """Why the order cannot be split now, or "" when it can (its split attributes)."""
@@ -144,22 +161,7 @@ def split(
     by_id = {item.id: item for item in order.line_items}
     made = []
     for package_id, group in zip(new_ids, groups, strict=True):
-        items = [by_id[line] for line in group]
-        weight, size = measures(items)
-        made.append(
-            Package(
-                id=package_id,
-                order_id=order.id,
-                shop_id=order.shop_id,
-                shipping_type=order.shipping_type,
-                create_time=at,
-                update_time=at,
-                weight_grams=weight,
-                dimension_cm=size,
-            )
-        )
-        for item in items:
-            item.package_id = package_id
+        made.append(package_of_lines(package_id, order, [by_id[line] for line in group], at))
     if old:
         first, previous = made[0], old[0]
         first.forced_rejections = list(previous.forced_rejections)
