@@ -471,12 +471,13 @@ def external_orders(d: Driver) -> None:
 
 @step
 def seller_profile(d: Driver) -> None:
-    """The seller's global product permission, shop group and global warehouses (seller-level
-    calls: no shop cipher)."""
+    """The seller's global product permission, shop group, global warehouses and the category
+    assets it authorized the app for (seller-level calls: no shop cipher)."""
     for route in (
         "/seller/202309/permissions",
         "/seller/202601/shop_groups",
         "/logistics/202309/global_warehouses",
+        "/authorization/202405/category_assets",
     ):
         answer = d.tts.call("GET", route, shop=False).json()
         if answer.get("code") == 0:

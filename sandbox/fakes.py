@@ -146,6 +146,24 @@ _PRODUCTS = (
     ("Notebook", ("A5 Dotted", "A5 Lined")),
     ("Sunglasses", ("Amber", "Smoke")),
 )
+# The business category each catalogue product is sold under: what a partner authorizes an app for,
+# category by category (Get Authorized Category Assets). Keyed by the product's noun.
+PRODUCT_CATEGORIES: dict[str, tuple[int, str]] = {
+    "Pour-Over Coffee Set": (600024, "Kitchenware"),
+    "Yoga Mat": (601739, "Sports & Outdoor"),
+    "Phone Stand": (601450, "Phones & Electronics"),
+    "Water Bottle": (600024, "Kitchenware"),
+    "Desk Lamp": (600001, "Home Supplies"),
+    "Tote Bag": (824328, "Luggage & Bags"),
+    "Earbuds": (601450, "Phones & Electronics"),
+    "Scented Candle": (600001, "Home Supplies"),
+    "Hair Clip Set": (605196, "Fashion Accessories"),
+    "Throw Blanket": (600942, "Textiles & Soft Furnishings"),
+    "Notebook": (801928, "Books, Magazines & Audio"),
+    "Sunglasses": (605196, "Fashion Accessories"),
+}
+
+
 _BUYER_MESSAGES = ("", "", "", "Please leave at the door", "Gift, no invoice please")
 _CANCEL_REASONS = (
     "No longer needed",
@@ -187,6 +205,11 @@ class Sku:
     def price_text(self) -> str:
         """The price as the API writes money (every line item of the SKU shows it)."""
         return _money(self.price)
+
+
+def category_of(sku: Sku) -> tuple[int, str] | None:
+    """The business category of a catalogue SKU (its product name ends with the product's noun)."""
+    return next((c for noun, c in PRODUCT_CATEGORIES.items() if sku.product_name.endswith(noun)), None)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ a seller may also deauthorize the app, which revokes every token until the next 
 
 from __future__ import annotations
 
+import hashlib
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
@@ -227,3 +229,37 @@ def authorization_expiry_warning(grants: Grants, value: str, at: datetime) -> Ou
         if following < token.expires_at
         else [],
     )
+
+
+# ----- category assets -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CategoryAsset:
+    """A business category a partner authorized the app for, in one target market."""
+
+    cipher: str
+    target_market: str
+    category_id: int
+    category_name: str
+
+
+def category_asset_cipher(app_key: str, market: str, category_id: int) -> str:
+    """The category asset's cipher: opaque to the app ("you do not need to decrypt it"), the same
+    for one app, market and category in every world."""
+    digest = hashlib.sha256(f"{app_key}|{market}|{category_id}".encode()).hexdigest()
+    return f"CA_{digest[:32]}"
+
+
+def authorized_category_assets(
+    app_key: str, markets: Iterable[tuple[str, Iterable[tuple[int, str]]]]
+) -> list[CategoryAsset]:
+    """ "Access is granted based on business categories": the sandbox's seller is the partner, and
+    authorizing the app grants it every category the seller's shops sell in, one asset per category
+    and shop market. ``markets``: each shop's market with the categories of its catalogue."""
+    found: dict[tuple[str, int], CategoryAsset] = {}
+    for market, categories in markets:
+        for category_id, name in categories:
+            key = (market, category_id)
+            if key not in found:
+                cipher = category_asset_cipher(app_key, market, category_id)
+                found[key] = CategoryAsset(cipher, market, category_id, name)
+    return sorted(found.values(), key=lambda a: (a.target_market, a.category_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sandbox import fakes
 from sandbox.domain import authorization
 from sandbox.world.core import WorldCore
 
@@ -39,3 +40,10 @@ class TokenOperations(WorldCore):
             now = self.clock.now()
             self.apply(authorization.deauthorize(self.grants, self.profile.seller_open_id, now))
             return now
+
+    def category_assets(self, app_key: str) -> list[authorization.CategoryAsset]:
+        """The business categories the seller authorized app ``app_key`` for: those its shop's
+        catalogue sells in, in the shop's market."""
+        with self.session():
+            categories = [c for sku in self.stock.skus if (c := fakes.category_of(sku)) is not None]
+            return authorization.authorized_category_assets(app_key, [(self.profile.shop.region, categories)])

@@ -3,6 +3,7 @@ shop group's shops and its global warehouses, each read from the tenant's own wo
 
 from __future__ import annotations
 
+from sandbox import fakes
 from sandbox.client import SignedClient
 from tests.helpers import data, error_code
 
@@ -49,5 +50,37 @@ def test_a_seller_call_with_a_token_of_no_seller_is_refused(tts):
         "/seller/202309/permissions",
         "/seller/202601/shop_groups",
         "/logistics/202309/global_warehouses",
+        "/authorization/202405/category_assets",
     ):
         assert error_code(tts.get(path, shop=False)) == 36009004
+
+
+def _categories_sold(world) -> set[tuple[int, str]]:
+    return {category for sku in world.stock.skus if (category := fakes.category_of(sku)) is not None}
+
+
+def test_the_app_is_authorized_for_every_business_category_the_shop_sells_in(sandbox, tts):
+    assets = _seller(tts, "/authorization/202405/category_assets")["category_assets"]
+    world = sandbox.tenant().world
+    assert {(a["category"]["id"], a["category"]["name"]) for a in assets} == _categories_sold(world)
+    assert len(assets) == len({a["category"]["id"] for a in assets})  # one asset per category
+    assert {a["target_market"] for a in assets} == {world.profile.shop.region}
+    # Each product the shop's orders hold is of an authorized category.
+    orders = data(tts.post("/order/202309/orders/search", {}, params={"page_size": 50}))["orders"]
+    names = {a["category"]["name"] for a in assets}
+    for order in orders:
+        for item in order["line_items"]:
+            noun = next(n for n in fakes.PRODUCT_CATEGORIES if item["product_name"].endswith(n))
+            assert fakes.PRODUCT_CATEGORIES[noun][1] in names
+
+
+def test_category_asset_ciphers_belong_to_the_app_and_market(http, tts):
+    mine = _seller(tts, "/authorization/202405/category_assets")["category_assets"]
+    assert mine == _seller(tts, "/authorization/202405/category_assets")["category_assets"]
+    assert len({a["cipher"] for a in mine}) == len(mine)
+    credentials = http.post(
+        "/sandbox/tenants", json={"name": "gb-assets", "seed": 3, "region": "GB", "order_count": 2}
+    ).json()
+    theirs = _seller(SignedClient.for_tenant(http, credentials), "/authorization/202405/category_assets")
+    assert {a["target_market"] for a in theirs["category_assets"]} == {"GB"}
+    assert not {a["cipher"] for a in mine} & {a["cipher"] for a in theirs["category_assets"]}
