@@ -1082,6 +1082,46 @@ def _webhook_route(webhook_type: int) -> tuple[str, str]:
 
 
 @step
+def first_mile_bundles(d: Driver) -> None:
+    """A DE shop's orders shipped by drop-off (ready to ship, labels printed) and bundled for the
+    TikTok Shop warehouse (both versions), with an order still awaiting shipment among them (its
+    refusal fills ``errors``)."""
+    from sandbox.client import SignedClient
+
+    client: Any = d.__dict__.get("bundle_shop")
+    if client is None:
+        settings = {
+            "name": "coverage-DE",
+            "seed": 9,
+            "region": "DE",
+            "order_count": 80,
+            "start": START.isoformat(),
+        }
+        credentials = d.control("post", "/sandbox/tenants", json=settings)
+        d.__dict__["bundle_shop"] = client = SignedClient.for_tenant(d.http, credentials)
+    body = {"order_status": "AWAITING_SHIPMENT", "shipping_type": "TIKTOK"}
+    found = client.post("/order/202309/orders/search", body, params={"page_size": 5}).json()
+    waiting = [o["id"] for o in found.get("data", {}).get("orders", [])]
+    ready = []
+    for order_id in waiting[1:]:
+        detail = client.get("/order/202309/orders", params={"ids": [order_id]}).json()
+        package_id = detail["data"]["orders"][0]["packages"][0]["id"]
+        shipped = client.post(
+            f"/fulfillment/202309/packages/{package_id}/ship", {"handover_method": "DROP_OFF"}
+        )
+        if shipped.json().get("code") == 0:
+            ready.append(order_id)
+    for route, chosen in (
+        ("/fulfillment/202407/bundles", ready[:2]),
+        ("/fulfillment/202510/first_mile_bundle", ready[2:]),
+    ):
+        if chosen:
+            _call_on(
+                d, client, "post", route, {"order_ids": chosen + waiting[:1], "handover_method": "PICKUP"}
+            )
+
+
+@step
 def webhook_payloads(d: Driver) -> None:
     """Every sent webhook type subscribed (the outbox keeps the deliveries: no receiver needed); the
     seller deauthorizes and authorizes the app again at the first position, and the clock goes to

@@ -74,6 +74,8 @@ def pdf(pages: Sequence[Sequence[tuple[int, str]]], size: str = "A6") -> bytes:
 # ----- links -----------------------------------------------------------------------------------
 DOCUMENT_TYPES = ("SHIPPING_LABEL", "PACKING_SLIP", "SHIPPING_LABEL_AND_PACKING_SLIP")
 DOCUMENTS_PATH = "/sandbox/documents/"
+# A first-mile bundle's waybill: its link names the bundle where a label's names the package.
+BUNDLE_WAYBILL = "FIRST_MILE_WAYBILL"
 
 
 def document_link(
@@ -138,3 +140,16 @@ def render_document(document_type: str, size: str, package: Any, order: Any) -> 
         "SHIPPING_LABEL_AND_PACKING_SLIP": [label, slip],
     }[document_type]
     return pdf(pages, size)
+
+
+def render_waybill(bundle: Any) -> bytes:
+    """The waybill of a first-mile bundle: what goes to the TikTok Shop warehouse, and how."""
+    lines = [
+        (14, "FIRST-MILE BUNDLE WAYBILL"),
+        (10, f"Bundle {bundle.id}"),
+        (10, f"Handover {bundle.handover_method.value}"),
+    ]
+    if bundle.tracking_number:
+        lines.append((10, f"TRACKING: {bundle.tracking_number}"))
+    lines += [(10, f"{len(bundle.order_ids)} orders:")] + [(9, f"Order {o}") for o in bundle.order_ids]
+    return pdf([lines[i : i + 30] for i in range(0, len(lines), 30)], "A5")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox import links
-from sandbox.documents import read_link, render_document
+from sandbox.documents import BUNDLE_WAYBILL, read_link, render_document, render_waybill
 from sandbox.domain.packages import LabelStatus
 from sandbox.durations import iso
 from sandbox.http.context import current
@@ -34,6 +34,12 @@ def download_document(token: str, **_: Any) -> tuple[bytes, int, dict[str, str]]
                 f"this document link expired at {iso(link.expires)} "
                 "(links last 24 hours of virtual time): ask shipping_documents for a new one",
             )
+        if link.document_type == BUNDLE_WAYBILL:
+            bundle = world.market_records.bundles.get(link.package_id)
+            if bundle is None:
+                gone = "this link's bundle is gone (the world was reset)"
+                raise ControlError(404, "unknown_document", gone)
+            return render_waybill(bundle), 200, {"Content-Type": "application/pdf"}
         package = world.logistics.packages.get(link.package_id)
         if package is None or not package.arranged or package.label_status is not LabelStatus.CREATED:
             raise ControlError(

@@ -72,6 +72,10 @@ class Code(IntEnum):
     CUSTOMS_SHARES_NOT_WHOLE = 21011121, 400, "The customs clearance shares do not add up to 100%"
     SKU_NOT_IN_SHOP = 21011122, 400, "The SKU is not one of the shop's"
     POD_NOT_FOUND = 21011123, 400, "No print-on-demand customisation for the order line"
+    # First-mile bundles (sandbox/domain/first_mile.py).
+    BUNDLE_DROP_OFF_INCOMPLETE = 21011130, 400, "Incomplete drop-off bundle"
+    NOT_READY_FOR_BUNDLE = 21011131, 400, "The order is not ready to ship with its label printed"
+    ALREADY_IN_BUNDLE = 21011132, 400, "The order is already in a first-mile bundle"
 
     # ----- cancellations ---------------------------------------------------------------------------------
     CANCELLATION_NOT_FOUND = 25007101, 400, "Cancellation not found"

@@ -19,6 +19,7 @@ from sandbox.domain import order_details
 from sandbox.domain.carrier import Shipment
 from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
+from sandbox.domain.first_mile import Bundle
 from sandbox.domain.orders import (
     BEFORE_SHIPMENT,
     LineItem,
@@ -92,6 +93,9 @@ class MarketRecords:
 
     # order ID -> order line ID -> the customs clearance details submitted for the line
     customs: dict[str, dict[str, tuple[CustomsDetail, ...]]] = field(default_factory=dict)
+    # first-mile bundle ID -> the bundle, and order ID -> the bundle it went into
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+    bundled: dict[str, str] = field(default_factory=dict)
 
 
 # ----- customs clearance ---------------------------------------------------------------------------

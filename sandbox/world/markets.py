@@ -4,7 +4,9 @@ clearance information, print-on-demand customisations."""
 
 from __future__ import annotations
 
-from sandbox.domain import markets
+from sandbox import fakes
+from sandbox.domain import first_mile, markets
+from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import find_for_fulfillment
 from sandbox.world.core import WorldCore
 
@@ -47,3 +49,25 @@ class MarketOperations(WorldCore):
             self._in_market(markets.POD_MARKETS, "print-on-demand customisation details")
             order = self.order(order_id) if order_api else find_for_fulfillment(self.orders, order_id)
             return markets.pod_details(order, queries)
+
+    def create_first_mile_bundle(
+        self, request: first_mile.BundleRequest
+    ) -> tuple[first_mile.Bundle | None, list[tuple[str, RuleViolation]]]:
+        """Bundle the orders ready to go to the TikTok Shop warehouse together; answers the bundle
+        (None when no order could go) and the refused orders with why."""
+        with self.session():
+            self._in_market(first_mile.FIRST_MILE_BUNDLE_MARKETS, "first-mile bundles")
+            carriers = {provider_id for provider_id, _ in self.stock.market.carriers}
+            first_mile.check_handover(request, carriers)
+            named = [self.orders[i] for i in dict.fromkeys(request.order_ids) if i in self.orders]
+            packages = {order.id: self.logistics.packages_of(order) for order in named}
+            records = self.market_records
+            return first_mile.create_bundle(
+                records.bundles,
+                records.bundled,
+                self.orders,
+                packages,
+                request,
+                lambda: fakes.digits(self.rng, 19, "7"),
+                self.clock.now(),
+            )
