@@ -1122,6 +1122,20 @@ def first_mile_bundles(d: Driver) -> None:
 
 
 @step
+def shipping_template_availability(d: Driver) -> None:
+    """The GB shop's templates for a product small enough for both and one too big and heavy for
+    the platform's carrier (a GET with a body)."""
+    client, _ = _market_shops(d)[1]
+    route = "/logistics/202510/seller_templates"
+    for weight, side in (("2", "40"), ("45", "130")):
+        product = {
+            "weight": {"weight": weight, "unit": 4},
+            "dimension": {"length": side, "width": "30", "height": "20", "unit": 1},
+        }
+        _call_on(d, client, "get", route, {"product_attribute": product})
+
+
+@step
 def webhook_payloads(d: Driver) -> None:
     """Every sent webhook type subscribed (the outbox keeps the deliveries: no receiver needed); the
     seller deauthorizes and authorizes the app again at the first position, and the clock goes to

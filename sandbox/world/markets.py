@@ -4,8 +4,10 @@ clearance information, print-on-demand customisations."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sandbox import fakes
-from sandbox.domain import first_mile, markets
+from sandbox.domain import first_mile, markets, shipping_templates
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import find_for_fulfillment
 from sandbox.world.core import WorldCore
@@ -71,3 +73,13 @@ class MarketOperations(WorldCore):
                 lambda: fakes.digits(self.rng, 19, "7"),
                 self.clock.now(),
             )
+
+    def shipping_template_availability(
+        self, weight_g: Decimal | None, sides_cm: tuple[Decimal | None, Decimal | None, Decimal | None]
+    ) -> list[shipping_templates.Availability]:
+        """The shop's shipping templates, each with why it cannot carry a product so heavy or big."""
+        with self.session():
+            self._in_market(
+                shipping_templates.TEMPLATE_AVAILABILITY_MARKETS, "shipping template availability"
+            )
+            return shipping_templates.availability(weight_g, *sides_cm)
