@@ -7,11 +7,36 @@ import time
 from typing import Any
 
 from sandbox.signing import sign
-from tests.api.test_returns import RETURNS, buyer, delivered, request, the_return
 from tests.helpers import data, envelope
 
 PATH = "/return_refund/202405/returns/shipping_documents"
+RETURNS = "/return_refund/202309/returns"
 USPS, UPS = "6617675021119438849", "6617675021119438850"
+
+
+def delivered(tts: Any, index: int = 0) -> dict[str, Any]:
+    body = tts.post("/order/202309/orders/search", {"order_status": "DELIVERED"}, params={"page_size": 50})
+    return dict(body.json()["data"]["orders"][index])
+
+
+def request(http: Any, order_id: str, **body: Any) -> dict[str, Any]:
+    """The buyer asks for a return (the control plane plays the buyer)."""
+    response = http.post(f"/sandbox/orders/{order_id}/buyer-return", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def buyer(http: Any, order_id: str, action: str) -> dict[str, Any]:
+    response = http.post(f"/sandbox/orders/{order_id}/buyer-return/{action}")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def the_return(tts: Any, return_id: str) -> dict[str, Any]:
+    """The return as the 202309 search shows it."""
+    answer = data(tts.post(f"{RETURNS}/search", {"return_ids": [return_id]}, params={"page_size": 10}))
+    (record,) = answer["return_orders"]
+    return dict(record)
 
 
 def upload(tts: Any, return_ids: list[str], files: dict[str, Any], **query: str) -> Any:
