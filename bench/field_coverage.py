@@ -1195,6 +1195,46 @@ def token_expiry(d: Driver) -> int:
     return int(datetime.fromisoformat(due).timestamp())
 
 
+_RETURN_LABEL = "/return_refund/202405/returns/shipping_documents"
+
+
+@step
+def return_shipping_documents(d: Driver) -> None:
+    """Once, on the first approved return awaiting the buyer's shipment: the seller gives the buyer
+    its own return label (a tracking number, the order's carrier, a printed label)."""
+    import time
+
+    from sandbox.signing import sign
+
+    state: dict[str, bool] = d.__dict__.setdefault("return_label", {"done": False})
+    if state["done"]:
+        return
+    search = "/return_refund/202602/returns/search"
+    waiting = d.call("post", search, search, {"return_status": ["AWAITING_BUYER_SHIP"]}, page_size=10)
+    found = [
+        r for r in waiting.get("data", {}).get("return_orders", []) if r["return_type"] == "RETURN_AND_REFUND"
+    ]
+    if not found:
+        return
+    state["done"] = True
+    return_id, order_id = found[0]["return_id"], found[0]["order_id"]
+    detail = d.call("get", "/order/202507/orders", "/order/202507/orders", ids=order_id)
+    (order,) = detail["data"]["orders"]
+    query = {"app_key": d.tts.app_key, "timestamp": str(int(time.time())), "shop_cipher": d.tts.shop_cipher}
+    query["return_ids"] = return_id
+    query["sign"] = sign(d.tts.app_secret, _RETURN_LABEL, query, b"", "multipart/form-data")
+    form = {
+        "tracking_number": (None, b"1Z999AA10123456784", "text/plain"),
+        "return_provider_id": (None, str(order["shipping_provider_id"]).encode(), "text/plain"),
+        "return_shipping_label": ("label.pdf", b"%PDF-1.4 return label", "application/pdf"),
+    }
+    headers = {"x-tts-access-token": d.tts.access_token}
+    answer = d.http.post(_RETURN_LABEL, params=query, files=form, headers=headers).json()
+    if answer.get("code") == 0:
+        d.answers[("post", _RETURN_LABEL)].append(answer.get("data"))
+    d.call("post", search, search, {"return_ids": [return_id]}, page_size=10)
+
+
 def drive() -> Answers:
     """One world through its states: the bundled scenarios loaded, every step run at several clock
     positions (so orders are seen in every status, before and after their deadlines)."""

@@ -11,6 +11,7 @@ call and in every process.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from sandbox.domain import aftersales, cancellations, refunds
@@ -154,9 +155,12 @@ def cancellation_202602(record: Cancellation, order: Order) -> dict[str, Any]:
 
 
 # ----- returns ------------------------------------------------------------------------------------
-def _return_logistics(record: ReturnRequest, order: Order, warehouse_address: str) -> dict[str, Any]:
+def _return_logistics(
+    record: ReturnRequest, order: Order, warehouse_address: str, carriers: Sequence[tuple[str, str]]
+) -> dict[str, Any]:
     """How an approved return travels back: on the platform's prepaid label, handed to the carrier
-    that delivered the order (dropped off or picked up, the buyer's choice, fixed per return)."""
+    that delivered the order (dropped off or picked up, the buyer's choice, fixed per return); or
+    on the label the seller gave (one of the shop's ``carriers``)."""
     pickup = random.Random(f"{record.id}:handover").random() < 0.3
     out: dict[str, Any] = {
         "return_method": "PLATFORM_SHIPPED",
@@ -165,10 +169,20 @@ def _return_logistics(record: ReturnRequest, order: Order, warehouse_address: st
         "return_shipping_document_type": "SHIPPING_LABEL" if pickup else "QR_CODE",
         "return_warehouse_address": {"full_address": warehouse_address},
     }
+    if record.return_provider_id:  # the seller's own label (202405 shipping_documents)
+        del out["shipment_type"], out["handover_method"]
+        out["return_method"] = "SELLER_SHIPPED"
+        if record.return_document_type:
+            out["return_shipping_document_type"] = record.return_document_type
+        else:
+            del out["return_shipping_document_type"]
     if record.return_tracking_number:
         out["return_tracking_number"] = record.return_tracking_number
         out["return_provider_name"] = order.shipping_provider
         out["return_provider_id"] = order.shipping_provider_id
+        if record.return_provider_id:
+            out["return_provider_id"] = record.return_provider_id
+            out["return_provider_name"] = dict(carriers).get(record.return_provider_id, "")
     fee = aftersales.RETURN_LABEL_FEE.get(record.currency, "0.00")
     seller_pays = aftersales.seller_at_fault(record.reason)
     out["shipping_fee_amount"] = [
@@ -200,7 +214,9 @@ def return_refund(
     return items, overall, shares
 
 
-def return_202602(record: ReturnRequest, order: Order, warehouse_address: str) -> dict[str, Any]:
+def return_202602(
+    record: ReturnRequest, order: Order, warehouse_address: str, carriers: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
     items, overall, shares = return_refund(record, order)
     out: dict[str, Any] = {
         "return_id": record.id,
@@ -243,7 +259,7 @@ def return_202602(record: ReturnRequest, order: Order, warehouse_address: str) -
             {"action": kind.value, **({"deadline": _stamp(due)} if due is not None else {})}
         ]
     if aftersales.ships_back(record):
-        out.update(_return_logistics(record, order, warehouse_address))
+        out.update(_return_logistics(record, order, warehouse_address, carriers))
     return out
 
 

@@ -251,7 +251,8 @@ def search_cancellations_202602(
 def _return_202602(world: Any) -> Any:
     shop = world.profile.shop
     warehouse = f"{shop.name} warehouse, {shop.name} city, 00001, {shop.region}"
-    return lambda r: render_returns.return_202602(r, world.orders[r.order_id], warehouse)
+    carriers = world.logistics.carriers
+    return lambda r: render_returns.return_202602(r, world.orders[r.order_id], warehouse, carriers)
 
 
 def search_returns_202602(

@@ -400,11 +400,53 @@ def buyer_ships(record: ReturnRequest, at: datetime, tracking_number: str) -> Ou
     """The buyer sends the item back with a return tracking number."""
     if record.status is not ReturnStatus.AWAITING_BUYER_SHIP:
         raise _not_allowed(record, "a buyer can ship", "an approved return awaiting shipment")
+    # A seller's label (202405 shipping_documents) names the parcel: the buyer ships on it.
+    tracking_number = record.return_tracking_number or tracking_number
     record.return_tracking_number = tracking_number
     note = ReturnRecord(
         at, "BUYER_SHIPPED_ITEM", f"The buyer shipped the item back (tracking {tracking_number})", Role.BUYER
     )
     return Outcome(events=[_move(record, ReturnStatus.BUYER_SHIPPED, at, note)])
+
+
+class ReturnDocument(StrEnum):
+    """The return shipping document a seller hands the buyer with its own label."""
+
+    SHIPPING_LABEL = "SHIPPING_LABEL"
+    QR_CODE = "QR_CODE"
+
+
+def seller_provides_return_shipping(
+    records: Sequence[ReturnRequest],
+    tracking_number: str,
+    provider_id: str,
+    carriers: Sequence[tuple[str, str]],
+    document: ReturnDocument | None,
+    at: datetime,
+) -> Outcome:
+    """The seller gives the buyers of approved returns awaiting shipment its own return label: the
+    tracking number and carrier (one of the shop's), with the printed label or QR code if sent.
+    The returns still wait for the buyer to ship, who ships on that tracking number. Every return
+    must take it, or none is changed."""
+    if not tracking_number.strip():
+        raise RuleViolation("tracking_number is required", code=Code.INVALID_REQUEST)
+    if provider_id not in {carrier_id for carrier_id, _ in carriers}:
+        known = ", ".join(f"{i} ({n})" for i, n in carriers)
+        raise RuleViolation(
+            f"return_provider_id {provider_id} is not a provider of this shop: {known}",
+            code=Code.RETURN_PROVIDER_NOT_FOUND,
+        )
+    for record in records:
+        if record.status is not ReturnStatus.AWAITING_BUYER_SHIP or not ships_back(record):
+            raise _not_allowed(
+                record, "return shipping information can be given", "an approved return awaiting shipment"
+            )
+    for record in records:
+        record.return_tracking_number = tracking_number
+        record.return_provider_id = provider_id
+        record.return_document_type = document.value if document else ""
+        record.update_time = at
+    return Outcome()
 
 
 def buyer_edits(

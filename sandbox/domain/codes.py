@@ -90,6 +90,7 @@ class Code(IntEnum):
     INVALID_PARTIAL_REFUND = 25007205, 400, "Invalid partial refund"
     INVALID_AFTERSALES_REASON = 25007206, 400, "The reason does not apply to this request"
     LINE_ITEM_ALREADY_REFUNDED = 25007207, 400, "The line item is already cancelled or refunded"
+    RETURN_PROVIDER_NOT_FOUND = 25007210, 400, "The return shipping provider is not one of the shop's"
 
 
 # The codes an injected fault may answer with: every error code but the unknown version (a property

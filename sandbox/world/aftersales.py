@@ -67,6 +67,23 @@ class AftersalesOperations(WorldCore):
             now = self.clock.now()
             self.apply(aftersales.seller_rejects(record, now, reason, comment, decision, partial_refund))
 
+    def provide_return_shipping(
+        self,
+        return_ids: list[str],
+        tracking_number: str,
+        provider_id: str,
+        document: aftersales.ReturnDocument | None = None,
+    ) -> list[aftersales.ReturnRequest]:
+        """The seller's own return label for these returns (202405 shipping_documents)."""
+        with self.session():
+            records = [aftersales.find(self.returns, i) for i in dict.fromkeys(return_ids)]
+            self.apply(
+                aftersales.seller_provides_return_shipping(
+                    records, tracking_number, provider_id, self.logistics.carriers, document, self.clock.now()
+                )
+            )
+            return records
+
     def buyer_accepts_partial_refund(self, order_id: str) -> aftersales.ReturnRequest:
         with self.session():
             record = aftersales.of_order(self.returns, self.order(order_id).id)
