@@ -6,11 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.client import SignedClient
-from tests.api.test_markets import NOT_IN_MARKET, shop
 from tests.helpers import data, error_code
 
 CALLBACK = "/order/202605/orders/blind_box_result/callback"
 OPEN_TIME = 1772442000000
+NOT_IN_MARKET = 21011116
+
+
+def shop(http: Any, region: str, seed: int = 7) -> SignedClient:
+    credentials = http.post(
+        "/sandbox/tenants",
+        json={
+            "seed": seed,
+            "region": region,
+            "order_count": 60,
+            "start": "2026-03-02T09:00:00Z",
+            "frozen": True,
+        },
+    ).json()
+    return SignedClient.for_tenant(http, credentials)
 
 
 def orders(tts: SignedClient) -> list[dict[str, Any]]:
