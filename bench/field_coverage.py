@@ -1040,6 +1040,64 @@ def market_pod_details(d: Driver) -> None:
 
 
 @step
+def market_blind_boxes(d: Driver) -> None:
+    """The seller opens a US order line's blind box (a normal product and a gift, in the batch shape
+    that wins over the legacy one) and the order detail shows what it revealed."""
+    route = "/order/202605/orders/blind_box_result/callback"
+    if d.answers[("post", route)]:
+        return
+    client, _ = _market_shops(d)[0]
+    found = _call_on(d, client, "post", "/order/202309/orders/search", {}, page_size=50)
+    orders = found.get("data", {}).get("orders", [])
+    skus = {(i["product_id"], i["sku_id"]) for o in orders for i in o["line_items"]}
+    if not orders or len(skus) < 2:
+        return
+    (normal_product, normal_sku), (gift_product, gift_sku) = sorted(skus)[:2]
+    line_id = orders[0]["line_items"][0]["id"]
+    opened = 1772442000000
+    body = {
+        "main_order_id": orders[0]["id"],
+        "blind_box_results": [
+            {
+                "order_line_id": line_id,
+                "blind_result_product_id": normal_product,
+                "blind_result_sku_id": normal_sku,
+                "blind_open_time": opened,
+            }
+        ],
+        "blind_batch_box_results": [
+            {
+                "order_line_id": line_id,
+                "blind_box_order_line_list": [
+                    {
+                        "blind_result_product_id": normal_product,
+                        "blind_result_sku_id": normal_sku,
+                        "blind_open_time": opened,
+                        "product_type": "NORMAL",
+                    },
+                    {
+                        "blind_result_product_id": gift_product,
+                        "blind_result_sku_id": gift_sku,
+                        "blind_open_time": opened,
+                        "product_type": "GIFT",
+                    },
+                ],
+            }
+        ],
+    }
+    _call_on(d, client, "post", route, body)
+    _call_on(d, client, "get", "/order/202507/orders", ids=orders[0]["id"])
+
+
+# Order detail (202507) shows what an opened blind box revealed; the order search does not.
+NOT_FILLED["/order/202507/orders"] = {k: v for k, v in _ORDERS_NOT_FILLED.items() if "unboxing" not in k}
+NOT_FILLED["/order/202309/orders/search"] = {
+    k: "blind box opening results are shown by order detail 202507 only" if "unboxing" in k else v
+    for k, v in _ORDERS_NOT_FILLED.items()
+}
+
+
+@step
 def webhooks(d: Driver) -> None:
     d.call(
         "put",

@@ -38,7 +38,9 @@ def search_orders(
         return page_of(world, "orders", index.records, where, render, paging, index)
 
 
-def _detail(ids: list[str], renderer: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+def _detail(
+    ids: list[str], renderer: Callable[..., dict[str, Any]], *, unboxed: bool = False
+) -> dict[str, Any]:
     ctx = current()
     with ctx.world.session() as world:
         shop_orders = world.orders
@@ -48,7 +50,14 @@ def _detail(ids: list[str], renderer: Callable[..., dict[str, Any]]) -> dict[str
         unique = list(dict.fromkeys(ids))
         return success(
             world.next_request_id(),
-            {"orders": [renderer(shop_orders[i], world.logistics.packages) for i in unique]},
+            {
+                "orders": [
+                    renderer(shop_orders[i], world.logistics.packages, world.blind_box_results(i))
+                    if unboxed
+                    else renderer(shop_orders[i], world.logistics.packages)
+                    for i in unique
+                ]
+            },
         )
 
 
@@ -57,4 +66,4 @@ def get_order_detail(ids: list[str], **_: Any) -> dict[str, Any]:
 
 
 def get_order_detail_202507(ids: list[str], **_: Any) -> dict[str, Any]:
-    return _detail(ids, render_orders.order_202507)
+    return _detail(ids, render_orders.order_202507, unboxed=True)

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sandbox.domain import order_details as details
+from sandbox.domain.markets import BlindBoxResult
 from sandbox.domain.orders import LineItem, Order, OrderStatus, package_status
 from sandbox.domain.packages import Package, shown_status
 
@@ -131,9 +132,24 @@ def order_202309(order: Order, packages: Mapping[str, Package] = NO_PACKAGES) ->
     return out
 
 
-def order_202507(order: Order, packages: Mapping[str, Package] = NO_PACKAGES) -> dict[str, Any]:
-    """202507 adds the payment transaction's method code and card type to the 202309 order."""
+def order_202507(
+    order: Order,
+    packages: Mapping[str, Package] = NO_PACKAGES,
+    unboxed: Mapping[str, tuple[BlindBoxResult, ...]] | None = None,
+) -> dict[str, Any]:
+    """202507 adds the payment transaction's method code and card type to the 202309 order, and
+    on a line whose blind box the seller opened (Update The Blind Box Opening Results), what it
+    revealed: the seller SKU of its (first normal) product and every product with its type."""
     out = order_202309(order, packages)
+    for line in out["line_items"]:
+        results = (unboxed or {}).get(line["id"])
+        if results:
+            normal = [r for r in results if r.product_type == "NORMAL"] or list(results)
+            line["is_unboxing_item"] = True
+            line["unboxing_sku_code"] = normal[0].seller_sku
+            line["unboxing_case_list"] = [
+                {"unbox_sku": r.seller_sku, "unbox_sku_type": r.product_type} for r in results
+            ]
     if order.paid_time is not None:
         method = details.traits(order).payment
         out["payment_method_code"] = method.code

@@ -44,6 +44,10 @@ CUSTOMS_MARKETS = SANDBOX_MARKETS
 # Get POD Customization Details, Search POD Customization Details: "Retrieves the POD customization
 # details for specified order lines in a TikTok Shop order." (no market named)
 POD_MARKETS = SANDBOX_MARKETS
+# Update The Blind Box Opening Results names no market; the order lines it fills (order detail's
+# is_unboxing_item, unboxing_sku_code, unboxing_case_list) say: "Note: This is currently only
+# available in the US market."
+BLIND_BOX_MARKETS = frozenset({"US"})
 
 
 def check_market(region: str, markets: Collection[str], operation: str) -> None:
@@ -87,6 +91,17 @@ class CustomsDetail:
     price_percent: int
 
 
+@dataclass(frozen=True)
+class BlindBoxResult:
+    """One product a blind box revealed when the seller opened it (in a LIVE room)."""
+
+    product_id: str
+    sku_id: str
+    seller_sku: str
+    open_time: int  # Unix milliseconds, as the seller gave it
+    product_type: str  # NORMAL or GIFT
+
+
 @dataclass
 class MarketRecords:
     """What the market operations keep in a world (pickled with it)."""
@@ -96,6 +111,13 @@ class MarketRecords:
     # first-mile bundle ID -> the bundle, and order ID -> the bundle it went into
     bundles: dict[str, Bundle] = field(default_factory=dict)
     bundled: dict[str, str] = field(default_factory=dict)
+    # order ID -> order line ID -> what opening the line's blind box revealed
+    blind_boxes: dict[str, dict[str, tuple[BlindBoxResult, ...]]] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        for name in ("blind_boxes", "bundles", "bundled"):  # worlds pickled before these
+            self.__dict__.setdefault(name, {})
 
 
 # ----- customs clearance ---------------------------------------------------------------------------
@@ -247,6 +269,56 @@ def submit_customs(
         checked.append((order.id, check_customs(order, entries, catalogue)))
     for order_id, given in checked:
         records.customs.setdefault(order_id, {}).update(given)
+
+
+# ----- blind boxes ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BlindBoxEntry:
+    """An order line and the products opening its blind box revealed: (product ID, SKU ID, open
+    time, product type)."""
+
+    order_line_id: str
+    revealed: list[tuple[str, str, int, str]]
+
+
+def open_blind_boxes(
+    records: MarketRecords,
+    order: Order,
+    entries: list[BlindBoxEntry],
+    catalogue: Mapping[str, tuple[str, str]],
+) -> None:
+    """Keep what each line's blind box revealed, every entry checked first: all kept, or none. A
+    line told again takes the newest result. ``catalogue`` is SKU ID -> (product ID, seller SKU)."""
+    if not entries:
+        raise RuleViolation(f"order {order.id}: no blind box results given")
+    by_id = {item.id: item for item in order.line_items}
+    given: dict[str, tuple[BlindBoxResult, ...]] = {}
+    for entry in entries:
+        if entry.order_line_id not in by_id:
+            raise RuleViolation(
+                f"order line {entry.order_line_id} is not in order {order.id}",
+                code=Code.LINE_ITEM_NOT_IN_ORDER,
+            )
+        if entry.order_line_id in given:
+            raise RuleViolation(f"order {order.id}: order line {entry.order_line_id} is named twice")
+        if not entry.revealed:
+            raise RuleViolation(f"order line {entry.order_line_id}: no unboxed product given")
+        results = []
+        for product_id, sku_id, open_time, product_type in entry.revealed:
+            known = catalogue.get(sku_id)
+            if known is None:
+                raise RuleViolation(
+                    f"order line {entry.order_line_id}: SKU {sku_id} is not one of the shop's",
+                    code=Code.SKU_NOT_IN_SHOP,
+                )
+            if known[0] != product_id:
+                raise RuleViolation(
+                    f"order line {entry.order_line_id}: SKU {sku_id} is product {known[0]}, not {product_id}",
+                    code=Code.SKU_NOT_IN_SHOP,
+                )
+            results.append(BlindBoxResult(product_id, sku_id, known[1], open_time, product_type))
+        given[entry.order_line_id] = tuple(results)
+    records.blind_boxes.setdefault(order.id, {}).update(given)
 
 
 # ----- print on demand -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Operations served in some markets only (``sandbox/domain/markets.py`` holds each one's market
 rule): TikTok Shipping coverage of a tracking number, the shop's shipping templates, customs
-clearance information, print-on-demand customisations."""
+clearance information, print-on-demand customisations, blind boxes' opening results."""
 
 from __future__ import annotations
 
@@ -83,3 +83,16 @@ class MarketOperations(WorldCore):
                 shipping_templates.TEMPLATE_AVAILABILITY_MARKETS, "shipping template availability"
             )
             return shipping_templates.availability(weight_g, *sides_cm)
+
+    def open_blind_boxes(self, order_id: str, entries: list[markets.BlindBoxEntry]) -> None:
+        """What opening the blind boxes of an order's lines revealed: all kept, or none."""
+        with self.session():
+            self._in_market(markets.BLIND_BOX_MARKETS, "blind box opening results")
+            order = self.order(order_id)
+            catalogue = {sku.sku_id: (sku.product_id, sku.seller_sku) for sku in self.stock.skus}
+            markets.open_blind_boxes(self.market_records, order, entries, catalogue)
+
+    def blind_box_results(self, order_id: str) -> dict[str, tuple[markets.BlindBoxResult, ...]]:
+        """Order line ID -> what its blind box revealed, for the lines opened so far."""
+        with self.session():
+            return dict(self.market_records.blind_boxes.get(order_id, {}))
