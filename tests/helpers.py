@@ -291,3 +291,33 @@ class Server:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(5)
+
+
+NOT_IN_MARKET = 21011116  # the operation does not apply to the shop's market
+
+
+def market_shop(http: Any, region: str, seed: int = 7) -> SignedClient:
+    """A signed client of a new tenant whose shop is in ``region``, with 60 orders, frozen at START."""
+    from sandbox.client import SignedClient
+
+    settings = {"seed": seed, "region": region, "order_count": 60, "start": START.isoformat(), "frozen": True}
+    return SignedClient.for_tenant(http, http.post("/sandbox/tenants", json=settings).json())
+
+
+def awaiting_shipment(tts: SignedClient, shipping_type: str = "TIKTOK") -> list[str]:
+    body = {"order_status": "AWAITING_SHIPMENT", "shipping_type": shipping_type}
+    return [
+        o["id"]
+        for o in data(tts.post("/order/202309/orders/search", body, params={"page_size": 50}))["orders"]
+    ]
+
+
+def drop_off(tts: SignedClient, order_id: str) -> None:
+    """Arrange the shipment of the order's package by drop-off: its label is created."""
+    detail = data(tts.get("/order/202309/orders", params={"ids": [order_id]}))["orders"][0]
+    data(
+        tts.post(
+            f"/fulfillment/202309/packages/{detail['packages'][0]['id']}/ship",
+            {"handover_method": "DROP_OFF"},
+        )
+    )

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from sandbox.client import SignedClient
-from tests.api.test_markets import NOT_IN_MARKET, awaiting, ship, shop
-from tests.helpers import data, error_code, pdf_text
+from tests.helpers import NOT_IN_MARKET, awaiting_shipment, data, drop_off, error_code, market_shop, pdf_text
 
 V1 = "/fulfillment/202407/bundles"
 V2 = "/fulfillment/202510/first_mile_bundle"
@@ -18,17 +17,17 @@ NOT_READY, ALREADY_BUNDLED, DROP_OFF_INCOMPLETE, NOT_IN_SHOP = 21011131, 2101113
 
 def _ready(tts: SignedClient, count: int) -> list[str]:
     """Orders made ready to ship, their labels created (shipped by drop-off, not yet collected)."""
-    orders = awaiting(tts)[:count]
+    orders = awaiting_shipment(tts)[:count]
     for order_id in orders:
-        ship(tts, order_id, "DROP_OFF")
+        drop_off(tts, order_id)
     return orders
 
 
 @pytest.mark.parametrize("path", [V1, V2])
 def test_a_bundle_holds_the_orders_ready_to_ship_and_refuses_the_others(http, path):
-    de = shop(http, "DE")
+    de = market_shop(http, "DE")
     ready = _ready(de, 2)
-    unshipped = awaiting(de)[0]
+    unshipped = awaiting_shipment(de)[0]
     answer = data(de.post(path, {"order_ids": [*ready, unshipped, "999"], "handover_method": "PICKUP"}))
     assert answer["first_mile_bundle_id"]
     refused = {e["detail"]["order_id"]: e["code"] for e in answer["errors"]}
@@ -45,7 +44,7 @@ def test_a_bundle_holds_the_orders_ready_to_ship_and_refuses_the_others(http, pa
 
 
 def test_a_drop_off_bundle_needs_its_provider_tracking_number_and_phone(http, sandbox):
-    fr = shop(http, "FR")
+    fr = market_shop(http, "FR")
     [order_id] = _ready(fr, 1)
     body: dict[str, Any] = {"order_ids": [order_id], "handover_method": "DROP_OFF", "tracking_number": "FM1"}
     assert error_code(fr.post(V1, body)) == DROP_OFF_INCOMPLETE
@@ -65,14 +64,14 @@ def test_a_drop_off_bundle_needs_its_provider_tracking_number_and_phone(http, sa
 
 
 def test_no_bundles_for_us_or_uk_orders(http, tts):
-    for client in (tts, shop(http, "GB")):
-        order_id = awaiting(client)[0]
+    for client in (tts, market_shop(http, "GB")):
+        order_id = awaiting_shipment(client)[0]
         assert error_code(client.post(V2, {"order_ids": [order_id], "handover_method": "PICKUP"})) == (
             NOT_IN_MARKET
         )
 
 
 def test_a_bundle_body_of_the_wrong_shape_is_refused(http):
-    es = shop(http, "ES")
+    es = market_shop(http, "ES")
     assert error_code(es.post(V1, {"order_ids": "1", "handover_method": "PICKUP"})) == 36009004
     assert error_code(es.post(V1, {"order_ids": ["1"], "handover_method": "BY_PIGEON"})) == 36009004

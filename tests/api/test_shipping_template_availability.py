@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from sandbox.domain.packages import MAX_SIDE_CM, MAX_WEIGHT_GRAMS
-from tests.api.test_markets import NOT_IN_MARKET, shop
-from tests.helpers import data, error_code
+from tests.helpers import NOT_IN_MARKET, data, error_code, market_shop
 
 TEMPLATES = "/logistics/202510/seller_templates"
 
@@ -17,7 +16,7 @@ def _templates(client, product=None) -> dict[int, dict]:
 
 
 def test_a_parcel_within_the_carriers_limits_can_go_by_either_template(http):
-    gb = shop(http, "GB")
+    gb = market_shop(http, "GB")
     found = _templates(
         gb,
         {
@@ -35,7 +34,7 @@ def test_a_parcel_within_the_carriers_limits_can_go_by_either_template(http):
 
 
 def test_the_platforms_template_cannot_carry_what_its_labels_refuse(http):
-    gb = shop(http, "GB")
+    gb = market_shop(http, "GB")
     heavy_lb = str(round(MAX_WEIGHT_GRAMS / 453.59237) + 1)  # just over the limit, in pounds
     long_in = str(round(MAX_SIDE_CM / 2.54) + 1)
     found = _templates(
@@ -56,11 +55,11 @@ def test_the_platforms_template_cannot_carry_what_its_labels_refuse(http):
 
 
 def test_no_body_lists_every_template_available(http):
-    assert all(t["template_is_available"] for t in _templates(shop(http, "GB")).values())
+    assert all(t["template_is_available"] for t in _templates(market_shop(http, "GB")).values())
 
 
 def test_bad_units_and_values_are_refused_and_other_markets_have_no_such_operation(http, tts):
-    gb = shop(http, "GB")
+    gb = market_shop(http, "GB")
     for product in (
         {"weight": {"weight": "1", "unit": 9}},
         {"weight": {"weight": "heavy", "unit": 1}},
