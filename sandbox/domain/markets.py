@@ -29,6 +29,7 @@ from sandbox.domain.orders import (
     find_for_fulfillment,
 )
 from sandbox.domain.packages import HandoverMethod, Package
+from sandbox.domain.redemption import Redemption
 
 # Every market a sandbox shop can be in: the rule of the operations whose docs name no market.
 SANDBOX_MARKETS = frozenset(fakes.REGIONS)
@@ -96,6 +97,8 @@ class MarketRecords:
     # first-mile bundle ID -> the bundle, and order ID -> the bundle it went into
     bundles: dict[str, Bundle] = field(default_factory=dict)
     bundled: dict[str, str] = field(default_factory=dict)
+    # order line ID -> the redemption information submitted for the line, newest first
+    redemptions: dict[str, tuple[Redemption, ...]] = field(default_factory=dict)
 
 
 # ----- customs clearance ---------------------------------------------------------------------------
