@@ -1194,6 +1194,27 @@ def shipping_template_availability(d: Driver) -> None:
 
 
 @step
+def redemption_info(d: Driver) -> None:
+    """A voucher code with its PIN and how to redeem it, for the first line of an order awaiting
+    shipment."""
+    route = "/fulfillment/202601/redeem_info/callback"
+    search = "/order/202309/orders/search"
+    found = d.call("post", search, search, {"order_status": "AWAITING_SHIPMENT"}, page_size=1)
+    for order in found.get("data", {}).get("orders", [])[:1]:
+        redeem_info = {
+            "redeem_type": "CODE_PIN",
+            "redeem_data": '{"type": "CODE_PIN", "code": "12345", "pin": "abc"}',
+            "redeem_instruction_info": '{"instruction_url": "https://example.com/redeem"}',
+        }
+        line = {
+            "order_line_id": order["line_items"][0]["id"],
+            "redeem_info": redeem_info,
+            "source_unique_id": f"voucher-{order['id']}",
+        }
+        d.call("post", route, route, {"order_id": order["id"], "order_info_list": [line]})
+
+
+@step
 def webhook_payloads(d: Driver) -> None:
     """Every sent webhook type subscribed (the outbox keeps the deliveries: no receiver needed); the
     seller deauthorizes and authorizes the app again at the first position, and the clock goes to

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.domain import markets
+from sandbox.domain import markets, redemption
 from sandbox.http.context import current, json_object
 from sandbox.http.envelope import success
 
@@ -93,3 +93,23 @@ def get_pod_details(body: Any, **_: Any) -> dict[str, Any]:
         found = world.pod_details(order_id, queries)
         details = [{"order_line_id": line_id, "pod_info_json": text} for line_id, text in found]
         return success(world.next_request_id(), {"pod_details": details, "status_code": 0})
+
+
+def submit_redemption_information(body: Any, **_: Any) -> dict[str, Any]:
+    request = json_object(body)
+    entries = [
+        redemption.RedeemEntry(
+            line["order_line_id"],
+            line["redeem_info"]["redeem_type"],
+            line["redeem_info"].get("redeem_data", ""),
+            line["redeem_info"].get("redeem_instruction_info", ""),
+            line.get("source_unique_id", ""),
+        )
+        for line in request["order_info_list"]
+    ]
+    with current().world.session() as world:
+        statuses = world.submit_redemption(request["order_id"], entries)
+        return success(
+            world.next_request_id(),
+            {"order_statuses": [{"order_line_id": line, "status_code": code} for line, code in statuses]},
+        )

@@ -76,6 +76,19 @@ class Code(IntEnum):
     BUNDLE_DROP_OFF_INCOMPLETE = 21011130, 400, "Incomplete drop-off bundle"
     NOT_READY_FOR_BUNDLE = 21011131, 400, "The order is not ready to ship with its label printed"
     ALREADY_IN_BUNDLE = 21011132, 400, "The order is already in a first-mile bundle"
+    # Redemption information of virtual goods (sandbox/domain/redemption.py).
+    REDEEM_DATA_INVALID = 21011150, 400, "The redeem data does not fit its redeem type"
+    REDEEM_INSTRUCTION_INVALID = (
+        21011151,
+        400,
+        "The redemption instruction is not a JSON object with a web address",
+    )
+    REDEEM_SOURCE_ID_REUSED = (
+        21011152,
+        400,
+        "The source_unique_id was submitted with other redemption details",
+    )
+    REDEEM_ORDER_NOT_PAID = 21011153, 400, "The order is not paid yet"
 
     # ----- cancellations ---------------------------------------------------------------------------------
     CANCELLATION_NOT_FOUND = 25007101, 400, "Cancellation not found"

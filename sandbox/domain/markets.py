@@ -29,6 +29,7 @@ from sandbox.domain.orders import (
     find_for_fulfillment,
 )
 from sandbox.domain.packages import HandoverMethod, Package
+from sandbox.domain.redemption import Redemption
 
 # Every market a sandbox shop can be in: the rule of the operations whose docs name no market.
 SANDBOX_MARKETS = frozenset(fakes.REGIONS)
@@ -113,10 +114,12 @@ class MarketRecords:
     bundled: dict[str, str] = field(default_factory=dict)
     # order ID -> order line ID -> what opening the line's blind box revealed
     blind_boxes: dict[str, dict[str, tuple[BlindBoxResult, ...]]] = field(default_factory=dict)
+    # order line ID -> the redemption information submitted for the line, newest first
+    redemptions: dict[str, tuple[Redemption, ...]] = field(default_factory=dict)
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        for name in ("blind_boxes", "bundles", "bundled"):  # worlds pickled before these
+        for name in ("blind_boxes", "bundles", "bundled", "redemptions"):  # worlds pickled before these
             self.__dict__.setdefault(name, {})
 
 

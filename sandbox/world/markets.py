@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sandbox import fakes
-from sandbox.domain import first_mile, markets, shipping_templates
+from sandbox.domain import first_mile, markets, redemption, shipping_templates
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import find_for_fulfillment
 from sandbox.world.core import WorldCore
@@ -96,3 +96,13 @@ class MarketOperations(WorldCore):
         """Order line ID -> what its blind box revealed, for the lines opened so far."""
         with self.session():
             return dict(self.market_records.blind_boxes.get(order_id, {}))
+
+    def submit_redemption(
+        self, order_id: str, entries: list[redemption.RedeemEntry]
+    ) -> list[tuple[str, int]]:
+        """The seller's redemption information for lines of an order; each line's status code."""
+        with self.session():
+            self._in_market(redemption.REDEMPTION_MARKETS, "redemption information")
+            return redemption.submit(
+                self.market_records.redemptions, self.orders, order_id, entries, self.clock.now()
+            )
