@@ -6,25 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.client import SignedClient
-from tests.helpers import data, error_code
+from tests.helpers import data, error_code, market_shop
 
 CALLBACK = "/order/202605/orders/blind_box_result/callback"
 OPEN_TIME = 1772442000000
 NOT_IN_MARKET = 21011116
-
-
-def shop(http: Any, region: str, seed: int = 7) -> SignedClient:
-    credentials = http.post(
-        "/sandbox/tenants",
-        json={
-            "seed": seed,
-            "region": region,
-            "order_count": 60,
-            "start": "2026-03-02T09:00:00Z",
-            "frozen": True,
-        },
-    ).json()
-    return SignedClient.for_tenant(http, credentials)
 
 
 def orders(tts: SignedClient) -> list[dict[str, Any]]:
@@ -133,7 +119,7 @@ def test_a_refused_update_keeps_nothing(tts, http):
     assert line["is_unboxing_item"] is False
     assert "unboxing_sku_code" not in line
 
-    gb = shop(http, "GB")
+    gb = market_shop(http, "GB")
     gb_order = orders(gb)[0]
     gb_line = gb_order["line_items"][0]
     body = {
