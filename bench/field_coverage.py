@@ -1215,6 +1215,125 @@ def redemption_info(d: Driver) -> None:
 
 
 @step
+def return_merchandise_authorizations(d: Driver) -> None:
+    """The RMAs of the returns other steps approved, with their line items and return requests; on
+    the US shop, once: a bundle's return approved, shipped back and answered with a partial refund
+    offer after the seller received it."""
+    route = "/return_refund/202604/rma/search"
+    fields = ["LINE_ITEMS", "SKU_RETURN_REQUESTS"]
+    d.call("post", route, route, {"whitelisted_data_fields": fields, "pagination": {"page_size": 100}})
+    d.call("post", route, route, {"pagination": {"page_size": 1}})
+    client, app_key = _market_shops(d)[0]
+    tenant = {"x-sandbox-tenant": app_key}
+    state: dict[str, bool] = d.__dict__.setdefault("rma_bundle", {"done": False})
+    if not state["done"]:
+        found = _call_on(
+            d, client, "post", "/order/202309/orders/search", {"order_status": "DELIVERED"}, page_size=100
+        )
+        for order in found.get("data", {}).get("orders", []):
+            if not any(i["product_name"].endswith(_BUNDLE_NAMES) for i in order["line_items"]):
+                continue
+            asked = d.http.post(
+                f"/sandbox/orders/{order['id']}/buyer-return",
+                json={"type": "RETURN_AND_REFUND", "reason": "Arrived damaged"},
+                headers=tenant,
+            )
+            if asked.status_code != 200:
+                continue
+            state["done"] = True
+            edited = d.control(
+                "post",
+                f"/sandbox/orders/{order['id']}/buyer-return/edit",
+                json={"type": "RETURN_AND_REFUND", "reason": "Missing parts or accessories"},
+                headers=tenant,
+            )
+            return_id = edited["return_id"]
+            client.call("POST", _APPROVE.format(return_id=return_id), body={})
+            d.control("post", f"/sandbox/orders/{order['id']}/buyer-return/ship", headers=tenant)
+            reasons = client.call(
+                "GET", "/return_refund/202309/reject_reasons", params={"return_or_cancel_id": return_id}
+            ).json()
+            amount = (Decimal(order["payment"]["total_amount"]) / 2).quantize(Decimal("0.01"))
+            body = {
+                "decision": "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG",
+                "reject_reason": reasons["data"]["reasons"][0]["name"],
+                "partial_refund_amount": {
+                    "partial_refund_total": str(amount),
+                    "currency": order["payment"]["currency"],
+                },
+            }
+            client.call("POST", f"/return_refund/202606/returns/{return_id}/reject", body=body)
+            break
+    _call_on(d, client, "post", route, {"whitelisted_data_fields": fields})
+
+
+_RMA = "return_merchandise_authorizations[].sku_return_requests[]"
+NOT_FILLED.update(
+    {
+        "/return_refund/202604/rma/search": {
+            f"{_RMA}.arbitration_status": "no arbitration: a buyer cannot appeal a seller's decision",
+            f"{_RMA}.combined_return_id": "a return covers one order: returns are never combined",
+            f"{_RMA}.buyer_keep_item": "a return whose buyer keeps the item travels nowhere: it has no RMA",
+            f"{_RMA}.next_return_id": "a request edited into another is closed: it has no RMA",
+            f"{_RMA}.seller_next_action_response[].deadline": (
+                "an RMA's return awaits the buyer's shipment or the package's review: neither has a deadline"
+            ),
+        }
+    }
+)
+_UNSUPPORTED = "documented as not yet supported: ignore this field"
+_DEPRECATED = "deprecated: the parts of a bundle are under return_line_items[].return_sub_line_items"
+NOT_APPLICABLE.update(
+    {
+        "/return_refund/202604/rma/search": {
+            f"{_RMA}.reshipment_order_id": _UNSUPPORTED,
+            **{
+                f"{_RMA}.exchange_order_lines[].{leaf}": _UNSUPPORTED
+                for leaf in (
+                    "order_line_id",
+                    "sku_id",
+                    "sku_name",
+                    "product_name",
+                    "seller_sku_name",
+                    "product_image.url",
+                    "product_image.width",
+                    "product_image.height",
+                    "price_detail.currency",
+                    "price_detail.refund_total",
+                    "price_detail.refund_subtotal",
+                    "price_detail.refund_shipping_fee",
+                    "price_detail.refund_tax",
+                )
+            },
+            **{
+                f"{_RMA}.return_sub_line_items[].{leaf}": _DEPRECATED
+                for leaf in (
+                    "return_sub_line_item_id",
+                    "return_line_item_id",
+                    "sub_order_line_item_id",
+                    "order_line_item_id",
+                    "sku_id",
+                    "sku_name",
+                    "product_image.url",
+                    "product_image.width",
+                    "product_image.height",
+                    "product_name",
+                    "seller_sku",
+                    "refund_amount.currency",
+                    "refund_amount.refund_total",
+                    "refund_amount.refund_subtotal",
+                    "refund_amount.refund_shipping_fee",
+                    "refund_amount.refund_tax",
+                    "refund_amount.retail_delivery_fee",
+                    "refund_amount.buyer_service_fee",
+                )
+            },
+        }
+    }
+)
+
+
+@step
 def webhook_payloads(d: Driver) -> None:
     """Every sent webhook type subscribed (the outbox keeps the deliveries: no receiver needed); the
     seller deauthorizes and authorizes the app again at the first position, and the clock goes to

@@ -4,7 +4,7 @@ to that offer."""
 
 from __future__ import annotations
 
-from sandbox.domain import aftersales, cancellations, refunds
+from sandbox.domain import aftersales, cancellations, refunds, rma
 from sandbox.world.core import WorldCore
 
 
@@ -139,3 +139,9 @@ class AftersalesOperations(WorldCore):
             verdicts = aftersales.decision_verdicts(self.returns, self.cancellations, record_id, chosen)
             record = self.returns.get(record_id) or self.cancellations[record_id]
             return verdicts, record
+
+    # ----- return merchandise authorizations (202604) --------------------------------------------
+    def return_merchandise_authorizations(self) -> list[rma.Rma]:
+        """The RMAs of the shop's returns: one per return approved for the item to come back."""
+        with self.session():
+            return rma.all_of(self.returns)
