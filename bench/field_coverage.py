@@ -1135,6 +1135,90 @@ def shipping_template_availability(d: Driver) -> None:
         _call_on(d, client, "get", route, {"product_attribute": product})
 
 
+_RMA = "served by rma/search; joined when both land"
+_UNSUPPORTED = 'not yet supported by the platform ("Ignore this field")'
+
+
+@step
+def aftersales_search(d: Driver) -> None:
+    """Every after-sales request with all its data, then by status, type and order, and paged."""
+    route = "/return_refund/202603/aftersales/search"
+    everything = ["LINE_ITEMS", "SKU_RETURN_REQUESTS", "RETURN_MERCHANDISE_AUTHORIZATIONS"]
+    found = d.call(
+        "post", route, route, {"whitelisted_data_fields": everything, "pagination": {"page_size": 100}}
+    )
+    requests = found.get("data", {}).get("aftersales_requests", [])
+    # the US shop's returns: virtual bundles, an edited request, partial refund offers
+    client, _ = _market_shops(d)[0]
+    _call_on(
+        d, client, "post", route, {"whitelisted_data_fields": everything, "pagination": {"page_size": 100}}
+    )
+    for status in ("PENDING_REQUEST_REVIEW", "REQUEST_REVIEW_COMPLETED"):
+        d.call("post", route, route, {"filters": {"aftersales_request_statuses": [status]}})
+    order_ids = [line["main_order_id"] for r in requests[:3] for line in r.get("line_items", [])[:1]]
+    if order_ids:
+        d.call("post", route, route, {"filters": {"main_order_ids": order_ids, "return_types": ["REFUND"]}})
+    d.call(
+        "post",
+        route,
+        route,
+        {"sort": {"sort_field": "UPDATE_TIME", "sort_order": "ASC"}, "pagination": {"page_size": 1}},
+    )
+
+
+NOT_FILLED.update(
+    {
+        "/return_refund/202603/aftersales/search": {
+            "aftersales_requests[].return_merchandise_authorizations[].id": _RMA,
+            "aftersales_requests[].return_merchandise_authorizations[].package_id": _RMA,
+            "aftersales_requests[].return_merchandise_authorizations[].aftersales_request_id": _RMA,
+            "aftersales_requests[].return_merchandise_authorizations[].status": _RMA,
+            **{
+                f"aftersales_requests[].return_merchandise_authorizations[].line_items[].{name}": _RMA
+                for name in (
+                    "return_line_item_id",
+                    "sub_return_line_item_id",
+                    "sku_id",
+                    "main_order_id",
+                    "sku_return_request_id",
+                )
+            },
+            "aftersales_requests[].sku_return_requests[].arbitration_status": (
+                "no arbitration: a buyer cannot appeal a seller's decision"
+            ),
+            "aftersales_requests[].sku_return_requests[].combined_return_id": (
+                "a return covers one order: returns are never combined"
+            ),
+        }
+    }
+)
+NOT_APPLICABLE.update(
+    {
+        "/return_refund/202603/aftersales/search": {
+            "aftersales_requests[].sku_return_requests[].reshipment_order_id": _UNSUPPORTED,
+            **{
+                f"aftersales_requests[].sku_return_requests[].exchange_order_lines[].{name}": _UNSUPPORTED
+                for name in (
+                    "order_line_id",
+                    "sku_id",
+                    "sku_name",
+                    "product_name",
+                    "seller_sku_name",
+                    "product_image.url",
+                    "product_image.width",
+                    "product_image.height",
+                    "price_detail.currency",
+                    "price_detail.refund_total",
+                    "price_detail.refund_subtotal",
+                    "price_detail.refund_shipping_fee",
+                    "price_detail.refund_tax",
+                )
+            },
+        }
+    }
+)
+
+
 @step
 def webhook_payloads(d: Driver) -> None:
     """Every sent webhook type subscribed (the outbox keeps the deliveries: no receiver needed); the

@@ -122,3 +122,13 @@ class AftersalesOperations(WorldCore):
             verdicts = aftersales.decision_verdicts(self.returns, self.cancellations, record_id, chosen)
             record = self.returns.get(record_id) or self.cancellations[record_id]
             return verdicts, record
+
+    # ----- after-sales requests (202603) ---------------------------------------------------------
+    def aftersales_requests(self, buyer_ids: list[str]) -> list[aftersales.ReturnRequest]:
+        """The return requests an after-sales search looks through: those of the named buyers'
+        orders, or all of them without any."""
+        with self.session():
+            if not buyer_ids:
+                return list(self.returns.values())
+            buyers = set(buyer_ids)
+            return [r for r in self.returns.values() if self.orders[r.order_id].user_id in buyers]
