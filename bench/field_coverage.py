@@ -1193,6 +1193,75 @@ def shipping_template_availability(d: Driver) -> None:
         _call_on(d, client, "get", route, {"product_attribute": product})
 
 
+_UNSUPPORTED = "documented as not yet supported: ignore this field"
+
+
+@step
+def aftersales_search(d: Driver) -> None:
+    """Every after-sales request with all its data, then by status, type and order, and paged."""
+    route = "/return_refund/202603/aftersales/search"
+    everything = ["LINE_ITEMS", "SKU_RETURN_REQUESTS", "RETURN_MERCHANDISE_AUTHORIZATIONS"]
+    found = d.call(
+        "post", route, route, {"whitelisted_data_fields": everything, "pagination": {"page_size": 100}}
+    )
+    requests = found.get("data", {}).get("aftersales_requests", [])
+    # the US shop's returns: virtual bundles, an edited request, partial refund offers
+    client, _ = _market_shops(d)[0]
+    _call_on(
+        d, client, "post", route, {"whitelisted_data_fields": everything, "pagination": {"page_size": 100}}
+    )
+    for status in ("PENDING_REQUEST_REVIEW", "REQUEST_REVIEW_COMPLETED"):
+        d.call("post", route, route, {"filters": {"aftersales_request_statuses": [status]}})
+    order_ids = [line["main_order_id"] for r in requests[:3] for line in r.get("line_items", [])[:1]]
+    if order_ids:
+        d.call("post", route, route, {"filters": {"main_order_ids": order_ids, "return_types": ["REFUND"]}})
+    d.call(
+        "post",
+        route,
+        route,
+        {"sort": {"sort_field": "UPDATE_TIME", "sort_order": "ASC"}, "pagination": {"page_size": 1}},
+    )
+
+
+NOT_FILLED.update(
+    {
+        "/return_refund/202603/aftersales/search": {
+            "aftersales_requests[].sku_return_requests[].arbitration_status": (
+                "no arbitration: a buyer cannot appeal a seller's decision"
+            ),
+            "aftersales_requests[].sku_return_requests[].combined_return_id": (
+                "a return covers one order: returns are never combined"
+            ),
+        }
+    }
+)
+NOT_APPLICABLE.update(
+    {
+        "/return_refund/202603/aftersales/search": {
+            "aftersales_requests[].sku_return_requests[].reshipment_order_id": _UNSUPPORTED,
+            **{
+                f"aftersales_requests[].sku_return_requests[].exchange_order_lines[].{name}": _UNSUPPORTED
+                for name in (
+                    "order_line_id",
+                    "sku_id",
+                    "sku_name",
+                    "product_name",
+                    "seller_sku_name",
+                    "product_image.url",
+                    "product_image.width",
+                    "product_image.height",
+                    "price_detail.currency",
+                    "price_detail.refund_total",
+                    "price_detail.refund_subtotal",
+                    "price_detail.refund_shipping_fee",
+                    "price_detail.refund_tax",
+                )
+            },
+        }
+    }
+)
+
+
 @step
 def redemption_info(d: Driver) -> None:
     """A voucher code with its PIN and how to redeem it, for the first line of an order awaiting
@@ -1273,7 +1342,6 @@ NOT_FILLED.update(
         "/return_refund/202604/rma/search": {
             f"{_RMA}.arbitration_status": "no arbitration: a buyer cannot appeal a seller's decision",
             f"{_RMA}.combined_return_id": "a return covers one order: returns are never combined",
-            f"{_RMA}.buyer_keep_item": "a return whose buyer keeps the item travels nowhere: it has no RMA",
             f"{_RMA}.next_return_id": "a request edited into another is closed: it has no RMA",
             f"{_RMA}.seller_next_action_response[].deadline": (
                 "an RMA's return awaits the buyer's shipment or the package's review: neither has a deadline"
@@ -1281,8 +1349,6 @@ NOT_FILLED.update(
         }
     }
 )
-_UNSUPPORTED = "documented as not yet supported: ignore this field"
-_DEPRECATED = "deprecated: the parts of a bundle are under return_line_items[].return_sub_line_items"
 NOT_APPLICABLE.update(
     {
         "/return_refund/202604/rma/search": {
@@ -1303,29 +1369,6 @@ NOT_APPLICABLE.update(
                     "price_detail.refund_subtotal",
                     "price_detail.refund_shipping_fee",
                     "price_detail.refund_tax",
-                )
-            },
-            **{
-                f"{_RMA}.return_sub_line_items[].{leaf}": _DEPRECATED
-                for leaf in (
-                    "return_sub_line_item_id",
-                    "return_line_item_id",
-                    "sub_order_line_item_id",
-                    "order_line_item_id",
-                    "sku_id",
-                    "sku_name",
-                    "product_image.url",
-                    "product_image.width",
-                    "product_image.height",
-                    "product_name",
-                    "seller_sku",
-                    "refund_amount.currency",
-                    "refund_amount.refund_total",
-                    "refund_amount.refund_subtotal",
-                    "refund_amount.refund_shipping_fee",
-                    "refund_amount.refund_tax",
-                    "refund_amount.retail_delivery_fee",
-                    "refund_amount.buyer_service_fee",
                 )
             },
         }

@@ -321,3 +321,23 @@ def drop_off(tts: SignedClient, order_id: str) -> None:
             {"handover_method": "DROP_OFF"},
         )
     )
+
+
+def delivered(tts: SignedClient, index: int = 0) -> dict[str, Any]:
+    """One of the delivered orders (the buyer may ask for a return)."""
+    body = tts.post("/order/202309/orders/search", {"order_status": "DELIVERED"}, params={"page_size": 50})
+    return dict(body.json()["data"]["orders"][index])
+
+
+def buyer_return(http: Any, order_id: str, **body: Any) -> dict[str, Any]:
+    """The buyer asks for a return or a refund of the order (the control plane's buyer)."""
+    response = http.post(f"/sandbox/orders/{order_id}/buyer-return", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def returns(tts: SignedClient, version: str = "202309", **filters: Any) -> list[dict[str, Any]]:
+    """Every return the returns search of ``version`` finds with ``filters``."""
+    answer = data(tts.post(f"/return_refund/{version}/returns/search", filters, params={"page_size": 50}))
+    assert answer["total_count"] == len(answer["return_orders"])
+    return list(answer["return_orders"])

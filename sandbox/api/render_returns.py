@@ -344,3 +344,11 @@ def eligibility_202602(order: Order, verdicts: dict[RequestType, RequestEligibil
             entries.append(entry)
         skus.append({"sku_id": sku_id, "line_item_eligibility": entries})
     return {"sku_eligibility": skus}
+
+
+def of_world_202602(world: Any) -> Any:
+    """Render a return of the world exactly as the 202602 returns search does."""
+    shop = world.profile.shop
+    warehouse = f"{shop.name} warehouse, {shop.name} city, 00001, {shop.region}"
+    carriers = world.logistics.carriers
+    return lambda r: return_202602(r, world.orders[r.order_id], warehouse, carriers)

@@ -248,13 +248,6 @@ def search_cancellations_202602(
     )
 
 
-def _return_202602(world: Any) -> Any:
-    shop = world.profile.shop
-    warehouse = f"{shop.name} warehouse, {shop.name} city, 00001, {shop.region}"
-    carriers = world.logistics.carriers
-    return lambda r: render_returns.return_202602(r, world.orders[r.order_id], warehouse, carriers)
-
-
 def search_returns_202602(
     page_size: int,
     body: Any = None,
@@ -265,7 +258,12 @@ def search_returns_202602(
 ) -> dict[str, Any]:
     paging = dict(page_size=page_size, page_token=page_token, sort_field=sort_field, sort_order=sort_order)
     return _search_202602(
-        "return_orders", ReturnFilter, lambda world: world.returns.values(), _return_202602, body, paging
+        "return_orders",
+        ReturnFilter,
+        lambda world: world.returns.values(),
+        render_returns.of_world_202602,
+        body,
+        paging,
     )
 
 

@@ -145,3 +145,13 @@ class AftersalesOperations(WorldCore):
         """The RMAs of the shop's returns: one per return approved for the item to come back."""
         with self.session():
             return rma.all_of(self.returns)
+
+    # ----- after-sales requests (202603) ---------------------------------------------------------
+    def aftersales_requests(self, buyer_ids: list[str]) -> list[aftersales.ReturnRequest]:
+        """The return requests an after-sales search looks through: those of the named buyers'
+        orders, or all of them without any."""
+        with self.session():
+            if not buyer_ids:
+                return list(self.returns.values())
+            buyers = set(buyer_ids)
+            return [r for r in self.returns.values() if self.orders[r.order_id].user_id in buyers]

@@ -9,7 +9,19 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, advance, data, envelope, first_order, load, refresh, status_of
+from tests.helpers import (
+    ROOT,
+    advance,
+    buyer_return,
+    data,
+    delivered,
+    envelope,
+    first_order,
+    load,
+    refresh,
+    returns,
+    status_of,
+)
 
 SEARCH = "/return_refund/202309/returns/search"
 RETURNS = "/return_refund/202309/returns"
@@ -17,32 +29,15 @@ PENDING = "RETURN_OR_REFUND_REQUEST_PENDING"
 COMPLETE = "RETURN_OR_REFUND_REQUEST_COMPLETE"
 
 
-def returns(tts: Any, version: str = "202309", **filters: Any) -> list[dict[str, Any]]:
-    answer = data(tts.post(f"/return_refund/{version}/returns/search", filters, params={"page_size": 50}))
-    assert answer["total_count"] == len(answer["return_orders"])
-    return list(answer["return_orders"])
-
-
 def the_return(tts: Any, return_id: str) -> dict[str, Any]:
     (record,) = returns(tts, return_ids=[return_id])
     return record
-
-
-def request(http: Any, order_id: str, **body: Any) -> dict[str, Any]:
-    response = http.post(f"/sandbox/orders/{order_id}/buyer-return", json=body)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 def buyer(http: Any, order_id: str, action: str) -> dict[str, Any]:
     response = http.post(f"/sandbox/orders/{order_id}/buyer-return/{action}")
     assert response.status_code == 200, response.text
     return dict(response.json())
-
-
-def delivered(tts: Any, index: int = 0) -> dict[str, Any]:
-    body = tts.post("/order/202309/orders/search", {"order_status": "DELIVERED"}, params={"page_size": 50})
-    return dict(body.json()["data"]["orders"][index])
 
 
 def records(tts: Any, return_id: str) -> list[dict[str, Any]]:
@@ -80,7 +75,7 @@ def eligibility(tts: Any, order_id: str) -> dict[str, Any]:
 
 def test_a_return_goes_from_request_to_refund_once_the_seller_receives_the_item(tts, http):
     order = delivered(tts)
-    asked = request(http, order["id"], type="RETURN_AND_REFUND", reason="Wrong size")
+    asked = buyer_return(http, order["id"], type="RETURN_AND_REFUND", reason="Wrong size")
     return_id = asked["return_id"]
     pending = the_return(tts, return_id)
     assert pending["return_status"] == PENDING and pending["return_type"] == "RETURN_AND_REFUND"
@@ -121,7 +116,7 @@ def test_a_return_goes_from_request_to_refund_once_the_seller_receives_the_item(
 
 def test_every_change_is_a_return_status_event(tts, http):
     order_id = delivered(tts)["id"]
-    return_id = request(http, order_id, type="REFUND")["return_id"]
+    return_id = buyer_return(http, order_id, type="REFUND")["return_id"]
     data(tts.post(f"{RETURNS}/{return_id}/approve", {}))
     events = http.get("/sandbox/events", params={"kind": "return.status_changed", "subject": order_id}).json()
     assert [e["data"] for e in events["events"]] == [
@@ -131,7 +126,7 @@ def test_every_change_is_a_return_status_event(tts, http):
 
 def test_a_refund_only_request_is_refunded_on_approval(tts, http):
     order = delivered(tts)
-    return_id = request(http, order["id"], type="REFUND", reason="Arrived broken")["return_id"]
+    return_id = buyer_return(http, order["id"], type="REFUND", reason="Arrived broken")["return_id"]
     data(tts.post(f"{RETURNS}/{return_id}/approve", {}))
     done = the_return(tts, return_id)
     assert done["return_type"] == "REFUND" and done["return_status"] == COMPLETE
@@ -147,7 +142,7 @@ def test_a_refund_only_request_is_refunded_on_approval(tts, http):
 
 def test_the_seller_rejects_a_request_with_a_reason_from_the_list(tts, http):
     order_id = delivered(tts)["id"]
-    return_id = request(http, order_id)["return_id"]
+    return_id = buyer_return(http, order_id)["return_id"]
     reasons = data(tts.get("/return_refund/202309/reject_reasons", params={"return_or_cancel_id": return_id}))
     names = [r["name"] for r in reasons["reasons"]]
     assert names and all(r["text"] for r in reasons["reasons"])
@@ -167,7 +162,7 @@ def test_the_seller_rejects_a_request_with_a_reason_from_the_list(tts, http):
 
 def test_the_seller_refuses_the_returned_package_at_the_current_version(tts, http):
     order_id = delivered(tts)["id"]
-    return_id = request(http, order_id)["return_id"]
+    return_id = buyer_return(http, order_id)["return_id"]
     data(tts.post(f"{RETURNS}/{return_id}/approve", {}))
     buyer(http, order_id, "ship")
     reasons = data(tts.get("/return_refund/202309/reject_reasons", params={"return_or_cancel_id": return_id}))
@@ -180,7 +175,7 @@ def test_the_seller_refuses_the_returned_package_at_the_current_version(tts, htt
 
 def test_an_unanswered_request_is_approved_by_the_platform_at_the_deadline(tts, http):
     order_id = delivered(tts)["id"]
-    return_id = request(http, order_id, type="REFUND")["return_id"]
+    return_id = buyer_return(http, order_id, type="REFUND")["return_id"]
     advance(http, "47h59m")
     assert the_return(tts, return_id)["return_status"] == PENDING
     advance(http, "1m")
@@ -194,7 +189,7 @@ def test_an_unanswered_request_is_approved_by_the_platform_at_the_deadline(tts, 
 
 def test_illegal_transitions_are_refused_and_change_nothing(tts, http):
     order_id = delivered(tts)["id"]
-    return_id = request(http, order_id, type="REFUND")["return_id"]
+    return_id = buyer_return(http, order_id, type="REFUND")["return_id"]
     data(tts.post(f"{RETURNS}/{return_id}/approve", {}))
     before = the_return(tts, return_id)
     events_before = len(http.get("/sandbox/events").json()["events"])
@@ -209,7 +204,7 @@ def test_illegal_transitions_are_refused_and_change_nothing(tts, http):
     assert len(http.get("/sandbox/events").json()["events"]) == events_before
     # A return awaiting the buyer cannot be approved again, nor shipped twice.
     other = delivered(tts, 1)["id"]
-    second = request(http, other)["return_id"]
+    second = buyer_return(http, other)["return_id"]
     data(tts.post(f"{RETURNS}/{second}/approve", {}))
     assert envelope(tts.post(f"{RETURNS}/{second}/approve", {}))["code"] == 25007202
     buyer(http, other, "ship")
@@ -220,7 +215,7 @@ def test_illegal_transitions_are_refused_and_change_nothing(tts, http):
 
 def test_the_buyer_withdraws_a_request(tts, http):
     order_id = delivered(tts)["id"]
-    return_id = request(http, order_id)["return_id"]
+    return_id = buyer_return(http, order_id)["return_id"]
     assert buyer(http, order_id, "cancel")["return_status"] == "RETURN_OR_REFUND_REQUEST_CANCEL"
     assert envelope(tts.post(f"{RETURNS}/{return_id}/approve", {}))["code"] == 25007202
     advance(http, "3d")
@@ -264,7 +259,7 @@ def test_wrong_types_get_the_invalid_request_envelope(tts, path, body):
 
 def test_every_version_path_answers(tts, http):
     order_id = delivered(tts)["id"]
-    return_id = request(http, order_id)["return_id"]
+    return_id = buyer_return(http, order_id)["return_id"]
     assert [r["return_id"] for r in returns(tts, "202602", order_ids=[order_id])] == [return_id]
     same = ("return_id", "order_id", "return_status", "return_type", "create_time", "update_time")
     assert [{k: r[k] for k in same} for r in returns(tts, "202309", order_ids=[order_id])] == [
@@ -304,7 +299,7 @@ def test_aftersale_eligibility_opens_at_delivery_and_closes_after_the_window(tts
     ids = [i["id"] for i in detail["line_items"]]
     assert sorted(i["order_line_item_id"] for i in now_open["line_items"]) == sorted(ids + ids)  # 2 types
 
-    request(http, travelling)
+    buyer_return(http, travelling)
     busy = eligibility(tts, travelling)
     assert not busy["eligible"] and "in progress" in busy["ineligible_reason"]
     buyer(http, travelling, "cancel")
@@ -323,11 +318,11 @@ def test_aftersale_eligibility_opens_at_delivery_and_closes_after_the_window(tts
 
 def test_search_filters_and_pages(tts, http):
     first, second, third = (delivered(tts, i)["id"] for i in range(3))
-    one = request(http, first, type="REFUND")["return_id"]
+    one = buyer_return(http, first, type="REFUND")["return_id"]
     advance(http, "1h")
-    two = request(http, second)["return_id"]
+    two = buyer_return(http, second)["return_id"]
     advance(http, "1h")
-    three = request(http, third)["return_id"]
+    three = buyer_return(http, third)["return_id"]
     advance(http, "1h")
     data(tts.post(f"{RETURNS}/{one}/approve", {}))
     assert [r["return_id"] for r in returns(tts)] == [three, two, one]
@@ -360,7 +355,7 @@ def test_search_filters_and_pages(tts, http):
 
 def test_a_scenario_plays_the_buyer_side_of_a_return(tts, http):
     order_id = delivered(tts)["id"]
-    return_id = request(http, order_id)["return_id"]
+    return_id = buyer_return(http, order_id)["return_id"]
     data(tts.post(f"{RETURNS}/{return_id}/approve", {}))
     buyer(http, order_id, "cancel")
     # Scenario orders are declared before shipment: the actions refuse them until delivered.
