@@ -1377,6 +1377,32 @@ NOT_APPLICABLE.update(
 
 
 @step
+def aftersales_review(d: Driver) -> None:
+    """A pending request's whole approval, and a decision on a request that does not exist, which
+    comes back in errors."""
+    route, search = "/return_refund/202609/aftersales/review", "/return_refund/202603/aftersales/search"
+    body = {
+        "filters": {"aftersales_request_statuses": ["PENDING_REQUEST_REVIEW"]},
+        "whitelisted_data_fields": ["LINE_ITEMS"],
+        "pagination": {"page_size": 1},
+    }
+    decisions = []
+    for request in d.call("post", search, search, body).get("data", {}).get("aftersales_requests", []):
+        lines = [{"return_line_item_id": line["return_line_item_id"]} for line in request["line_items"]]
+        decisions.append(
+            {
+                "request_id": request["id"],
+                "line_item_decisions": [{"line_items": lines, "action": "APPROVE_REQUEST"}],
+            }
+        )
+    unknown = [{"return_line_item_id": "1"}]
+    decisions.append(
+        {"request_id": "1", "line_item_decisions": [{"line_items": unknown, "action": "APPROVE_REQUEST"}]}
+    )
+    d.call("post", route, route, {"aftersales_request_decisions": decisions})
+
+
+@step
 def webhook_payloads(d: Driver) -> None:
     """Every sent webhook type subscribed (the outbox keeps the deliveries: no receiver needed); the
     seller deauthorizes and authorizes the app again at the first position, and the clock goes to

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.api import render_returns
+from sandbox.domain import request_lines
 from sandbox.domain.aftersales import DecisionVerdict, NamedLines, RequestType, ReturnType
 from sandbox.domain.cancellations import Cancellation
 from sandbox.http.context import current, json_object
@@ -105,7 +106,7 @@ def get_available_review_decisions(
                         "currency": share.currency,
                     }
                 decisions.append(out)
-            line_id = render_returns.line_item_id(record.id, item.id, prefix)
+            line_id = request_lines.line_item_id(record.id, item.id, prefix)
             lines.append({"return_line_item_id": line_id, "decisions": decisions})
         request_id = world.next_request_id()
         return success(request_id, {"line_items": lines, "request_log_id": request_id})

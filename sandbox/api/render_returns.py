@@ -14,7 +14,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from sandbox.domain import aftersales, cancellations, refunds
+from sandbox.domain import aftersales, cancellations, refunds, request_lines
 from sandbox.domain import order_details as details
 from sandbox.domain.aftersales import RequestEligibility, RequestType, ReturnRequest
 from sandbox.domain.cancellations import Cancellation, CancelStatus
@@ -29,13 +29,6 @@ _VIDEO = (720, 1280)
 
 def _stamp(at: Any) -> int:
     return int(at.timestamp())
-
-
-def _derived_id(*seed: str, lead: str = "4", count: int = 18) -> str:
-    """A numeric ID of ``count`` digits, the same for the same seed (a generator of its own, so the
-    world's draws are untouched)."""
-    rng = random.Random(":".join(seed))
-    return lead + "".join(str(rng.randrange(10)) for _ in range(count - len(lead)))
 
 
 def refund_amount(amount: refunds.RefundAmount) -> dict[str, str]:
@@ -77,7 +70,7 @@ def _sub_items(
         sub_id = details.sub_item_id(item, index)
         found.append(
             {
-                f"{prefix}_sub_line_item_id": _derived_id(record_id, sub_id, f"{prefix}_sub_line_item"),
+                f"{prefix}_sub_line_item_id": request_lines.sub_line_item_id(record_id, sub_id, prefix),
                 f"{prefix}_line_item_id": line_id,
                 "sub_order_line_item_id": sub_id,
                 "order_line_item_id": item.id,
@@ -92,15 +85,10 @@ def _sub_items(
     return found
 
 
-def line_item_id(record_id: str, order_line_item_id: str, prefix: str) -> str:
-    """The ID of a cancellation's or return's line item (``prefix`` "cancel" or "return")."""
-    return _derived_id(record_id, order_line_item_id, f"{prefix}_line_item")
-
-
 def _line(item: LineItem, amount: refunds.RefundAmount, prefix: str, record_id: str) -> dict[str, Any]:
     """A line item of a cancellation or return (``prefix`` "cancel" or "return"), with its bundle's
     parts when it is one."""
-    line_id = line_item_id(record_id, item.id, prefix)
+    line_id = request_lines.line_item_id(record_id, item.id, prefix)
     out: dict[str, Any] = {
         f"{prefix}_line_item_id": line_id,
         **_item(item),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.api import render_returns
+from sandbox.domain import request_lines
 from sandbox.domain.aftersales import ReturnDocument
 from sandbox.http.context import current
 from sandbox.http.envelope import success
@@ -26,7 +26,7 @@ def _return_of_line(world: Any, line_id: str) -> str:
     to be refused as not found."""
     for record in world.returns.values():
         for item_id in record.line_item_ids:
-            if render_returns.line_item_id(record.id, item_id, "return") == line_id:
+            if request_lines.line_item_id(record.id, item_id, "return") == line_id:
                 return str(record.id)
     return line_id
 

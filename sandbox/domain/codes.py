@@ -104,6 +104,9 @@ class Code(IntEnum):
     INVALID_AFTERSALES_REASON = 25007206, 400, "The reason does not apply to this request"
     LINE_ITEM_ALREADY_REFUNDED = 25007207, 400, "The line item is already cancelled or refunded"
     RETURN_PROVIDER_NOT_FOUND = 25007210, 400, "The return shipping provider is not one of the shop's"
+    REVIEW_LINE_ITEM_NOT_IN_REQUEST = 25007211, 400, "The line item is not one of the request's"
+    REVIEW_NOT_WHOLE = 25007212, 400, "Every line item of the request needs the one decision"
+    IDEMPOTENCY_KEY_REUSED = 25007213, 400, "The idempotency key was sent with another decision"
 
 
 # The codes an injected fault may answer with: every error code but the unknown version (a property

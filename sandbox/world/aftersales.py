@@ -1,10 +1,11 @@
 """The seller's answers to the buyer: cancellations approved or rejected, orders cancelled by the
 seller, returns approved, rejected or answered with a partial refund offer; and the buyer's answer
-to that offer."""
+to that offer; several after-sales requests reviewed at once (202609)."""
 
 from __future__ import annotations
 
-from sandbox.domain import aftersales, cancellations, refunds, rma
+from sandbox.domain import aftersales, aftersales_review, cancellations, refunds, rma
+from sandbox.domain.events import RuleViolation
 from sandbox.world.core import WorldCore
 
 
@@ -155,3 +156,28 @@ class AftersalesOperations(WorldCore):
                 return list(self.returns.values())
             buyers = set(buyer_ids)
             return [r for r in self.returns.values() if self.orders[r.order_id].user_id in buyers]
+
+    # ----- reviewing after-sales requests (202609) -----------------------------------------------
+    def review_aftersales_requests(
+        self, decisions: list[aftersales_review.RequestDecision]
+    ) -> list[tuple[aftersales_review.RequestDecision, RuleViolation]]:
+        """Each decision applied, or refused and changing nothing; the refused ones, with why. A
+        decision already applied under its idempotency key is not applied again."""
+        with self.session():
+            refused = []
+            for decision in decisions:
+                try:
+                    if aftersales_review.check_key(self.review_keys, decision):
+                        continue
+                    record = aftersales_review.find_request(self.returns, decision)
+                    order = self.orders[record.order_id]
+                    self.apply(aftersales_review.review(record, order, decision, self.clock.now()))
+                except RuleViolation as refusal:
+                    if refusal.recorded is not None:
+                        self.apply(refusal.recorded)
+                    refused.append((decision, refusal))
+                    continue
+                if decision.idempotency_key:
+                    self.review_keys[decision.idempotency_key] = decision.fingerprint()
+            return refused
+

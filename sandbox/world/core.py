@@ -146,6 +146,8 @@ class WorldCore:
         # Added after the attributes snapshots have always held: older snapshots get an empty book.
         self.external_orders = ExternalOrders()
         self.market_records = markets.MarketRecords()
+        # The idempotency keys of after-sales reviews (202609) applied: key -> the decision sent.
+        self.review_keys: dict[str, str] = {}
 
     # ----- pickling (persistence and snapshots) ------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
@@ -160,6 +162,7 @@ class WorldCore:
         self.__dict__.update(state)
         self.__dict__.setdefault("external_orders", ExternalOrders())
         self.__dict__.setdefault("market_records", markets.MarketRecords())  # snapshots from before them
+        self.__dict__.setdefault("review_keys", {})
         for name in _COUNTERS:
             self.__dict__[name] = itertools.count(state[name])
         self.lock = threading.RLock()
