@@ -13,6 +13,7 @@ import fnmatch
 import itertools
 from collections import deque
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
@@ -27,6 +28,12 @@ NEAR_MISSES = 3
 _GLOB = set("*?[")
 _NO_FAULTS: tuple[Mapping[str, Any], ...] = ()
 _NOTHING: Mapping[str, str] = MappingProxyType({})  # shared: a million entries need no million dicts
+
+# The client request being handled, in the context that handles it (its worker thread gets a copy):
+# what a domain event applied meanwhile was caused by, so that a scenario never counts a call for
+# or against an expectation the very same call armed. None outside a request, and while timed
+# rules fire (the clock, not the call, caused those).
+CAUSING_REQUEST: ContextVar[object | None] = ContextVar("causing_request", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +53,14 @@ class JournalEntry:
     tenant: str = ""  # the tenant's app_key
     faults: tuple[Mapping[str, Any], ...] = _NO_FAULTS  # the injected faults that shaped the answer
     extra: Mapping[str, str] = field(default_factory=lambda: _NOTHING)
+    # The path's parameters by name (package_id...), for scenarios' conditions on a call.
+    path_params: Mapping[str, str] = field(default_factory=lambda: _NOTHING)
 
     def __post_init__(self) -> None:
         if not self.extra and self.extra is not _NOTHING:
             object.__setattr__(self, "extra", _NOTHING)
+        if not self.path_params and self.path_params is not _NOTHING:
+            object.__setattr__(self, "path_params", _NOTHING)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Pickled by its fields, with plain dicts for the read-only mappings (see sandbox.persistence).

@@ -125,7 +125,9 @@ class Gateway:
         tenant = self.host.tenants.get(params.get("app_key", ""))
         reached(scope, tenant)
         journaled = query_joined(scope)
-        request = JournalRequest(operation_id, scope["method"], scope["path"], journaled, b"", TIKTOK)
+        request = JournalRequest(
+            operation_id, scope["method"], scope["path"], journaled, b"", TIKTOK, path_parameters(scope)
+        )
         try:
             request.body = await read_body(receive)
             # From here to the handler nothing awaits: a world free now is free when taken.
@@ -258,7 +260,13 @@ class Gateway:
             await self.app(scope, replay(body, receive), send)
             return
         request = JournalRequest(
-            operation_id, scope["method"], scope["path"], query_joined(scope), body, surface.journal_name
+            operation_id,
+            scope["method"],
+            scope["path"],
+            query_joined(scope),
+            body,
+            surface.journal_name,
+            path_parameters(scope),
         )
         # The control plane's handlers run on worker threads and the gate takes no world lock for
         # them; the carrier's and the Seller Center's faults are decided under the tenant's lock.
@@ -362,3 +370,8 @@ def _check_depth(value: Any, depth: int = 0) -> None:
     elif isinstance(value, list):
         for item in value:
             _check_depth(item, depth + 1)
+
+
+def path_parameters(scope: Scope) -> dict[str, str]:
+    """The route's parameters (package_id...), as the router found them in the path."""
+    return {str(k): str(v) for k, v in scope.get("path_params", {}).items()}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.clock import wall_now
 from sandbox.http.asgi import JOURNAL_KEY, until_free
-from sandbox.journal import BODY_CAP
+from sandbox.journal import BODY_CAP, CAUSING_REQUEST
 
 if TYPE_CHECKING:
     from sandbox.tenants import Tenant
@@ -61,10 +61,14 @@ class JournalRecorder:
         slot = _JournalSlot()
         scope.setdefault("extensions", {})[JOURNAL_KEY] = slot
         capture = _Capture(send)
-        await self.app(scope, receive, capture)
-        if slot.request is not None:
-            await until_free(slot.tenant)
-            slot.request.record(slot.tenant, capture, **(slot.options or {}))
+        cause = CAUSING_REQUEST.set(object())  # this request, as the cause of what it does
+        try:
+            await self.app(scope, receive, capture)
+            if slot.request is not None:
+                await until_free(slot.tenant)
+                slot.request.record(slot.tenant, capture, **(slot.options or {}))
+        finally:
+            CAUSING_REQUEST.reset(cause)
 
 
 class _Capture:
@@ -94,6 +98,7 @@ class JournalRequest:
     params: dict[str, str]
     body: bytes
     surface: str
+    path_params: dict[str, str] = field(default_factory=dict)
 
     def record(
         self,
@@ -118,4 +123,5 @@ class JournalRequest:
             status=capture.status,
             code=capture.code,
             signature_ok=signature_ok,
+            path_params=self.path_params,
         )

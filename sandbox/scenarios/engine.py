@@ -20,6 +20,8 @@ from sandbox.domain.events import Deadline, Outcome, RuleViolation
 from sandbox.domain.orders import OrderStatus
 from sandbox.durations import LATEST, format_duration, iso
 from sandbox.faults import InvalidFault
+from sandbox.journal import CAUSING_REQUEST
+from sandbox.scenarios import conditions
 from sandbox.scenarios.actions import ACTIONS
 from sandbox.scenarios.model import Expectation, OrderDecl, Scenario, Step, Trigger
 
@@ -38,14 +40,32 @@ DEFAULT_AGE = {
 }
 
 
+# An expectation judged per occurrence gets at most this many verdicts; later occurrences are
+# counted, not judged.
+MAX_OCCURRENCES = 1000
+
+
 @dataclass
 class ExpectationState:
+    """One verdict: of an expectation, or of one occurrence of an expectation judged ``each``."""
+
     spec: Expectation
     status: str = "pending"  # pending, passed, failed, skipped
     armed_at: datetime | None = None
     due: datetime | None = None
     met_at: datetime | None = None
     reason: str = ""
+    occurrence: int = 0  # 1, 2... for an expectation judged each time; 0 otherwise
+    call: str = ""  # the call that met or broke it
+    # What armed it: the event's data (for conditions on "the arming event's" fields), and the
+    # client request that caused that event (that request neither meets nor breaks it).
+    armed_by: dict[str, Any] | None = None
+    cause: object = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["cause"] = None  # a request of this process: never the cause of a later one
+        return state
 
 
 class ScenarioRun:
@@ -63,6 +83,7 @@ class ScenarioRun:
         self.timeline: list[dict[str, Any]] = []
         self.reactions: dict[int, int] = {}
         self.expectations = [ExpectationState(e) for e in scenario.expectations]
+        self.occurrences_dropped: dict[int, int] = {}  # expectation index -> beyond MAX_OCCURRENCES
 
     # ----- loading ---------------------------------------------------------------------------
     def attach(self) -> Outcome:
@@ -75,9 +96,9 @@ class ScenarioRun:
             if step.at is not None:
                 first = self.start + step.at if isinstance(step.at, timedelta) else step.at
                 outcome.deadlines += self._occurrences(step, first)
-        for state in self.expectations:
+        for position, state in enumerate(self.expectations):
             if state.spec.after is None:
-                outcome.deadlines += self._arm(state, self.start)
+                outcome.deadlines += self._arm(position, self.start)
         if self.ends_at is not None:
             outcome.deadlines.append(Deadline(self.ends_at, rules.SCENARIO_ENDS, self.scenario.name))
         return outcome
@@ -159,18 +180,30 @@ class ScenarioRun:
             if first + k * step.repeat_every <= last
         ]
 
-    def _arm(self, state: ExpectationState, at: datetime) -> list[Deadline]:
-        state.armed_at = at
+    def _arm(
+        self, position: int, at: datetime, armed_by: dict[str, Any] | None = None, cause: object = None
+    ) -> list[Deadline]:
+        state = self.expectations[position]
+        state.armed_at, state.armed_by, state.cause = at, armed_by, cause
         if state.spec.kind != "within" or state.spec.within is None:
             return []
         state.due = at + state.spec.within
-        return [
-            Deadline(
-                state.due,
-                rules.SCENARIO_EXPECTATION_DUE,
-                SEP.join((self.scenario.name, str(state.spec.index))),
-            )
-        ]
+        return [Deadline(state.due, rules.SCENARIO_EXPECTATION_DUE, self._due_subject(position))]
+
+    def _due_subject(self, position: int) -> str:
+        return SEP.join((self.scenario.name, str(position)))
+
+    def _arm_again(self, spec: Expectation) -> int | None:
+        """A new verdict for another occurrence of an expectation judged each time: its position,
+        or None past MAX_OCCURRENCES (then counted)."""
+        taken = [s for s in self.expectations if s.spec.index == spec.index]
+        if taken[-1].armed_at is None:
+            return self.expectations.index(taken[-1])
+        if len(taken) >= MAX_OCCURRENCES:
+            self.occurrences_dropped[spec.index] = self.occurrences_dropped.get(spec.index, 0) + 1
+            return None
+        self.expectations.append(ExpectationState(spec, occurrence=len(taken) + 1))
+        return len(self.expectations) - 1
 
     # ----- firing ----------------------------------------------------------------------------
     def fire_step(self, index: int, occurrence: int, at: datetime) -> Outcome:
@@ -197,17 +230,21 @@ class ScenarioRun:
                 entry.update(result="skipped", detail=exc.message)
             except InvalidFault as exc:
                 entry.update(result="skipped", detail=f"{call.action}: {exc}")
-        return Outcome()
+        return self._triggered(at, step=step.name)
 
-    def expectation_due(self, index: int, at: datetime) -> Outcome:
-        state = self.expectations[index]
+    def expectation_due(self, position: int, at: datetime) -> Outcome:
+        state = self.expectations[position]
         if state.status == "pending":
             spec = state.spec
             state.status = "failed"
             about = f" mentioning order '{spec.order}'" if spec.order else ""
+            about += "".join(f", {c.describe()}" for c in spec.request)
             since = f"{spec.after.describe()}" if spec.after else "the scenario start"
+            if state.occurrence:
+                since += f" (occurrence {state.occurrence}, at {iso(state.armed_at or at)})"
             within = format_duration(spec.within) if spec.within is not None else ""
-            state.reason = f"no successful {spec.operation} call{about} within {within} of {since}"
+            counted = {"successful": "successful ", "failed": "failed ", "any": ""}[spec.counting]
+            state.reason = f"no {counted}{spec.operation} call{about} within {within} of {since}"
             self._note_expectation(state, at)
         return Outcome()
 
@@ -239,14 +276,27 @@ class ScenarioRun:
         return Outcome(cancel=cancelled)
 
     def _note_expectation(self, state: ExpectationState, at: datetime) -> None:
-        self._note(
-            {"at": iso(at), "expectation": state.spec.name, "result": state.status, "detail": state.reason}
-        )
+        entry: dict[str, Any] = {
+            "at": iso(at),
+            "expectation": state.spec.name,
+            "result": state.status,
+            "detail": state.reason,
+        }
+        if state.occurrence:
+            entry["occurrence"] = state.occurrence
+        self._note(entry)
 
     # ----- reacting --------------------------------------------------------------------------
     def _matches(
-        self, trigger: Trigger, *, event: RecordedEvent | None = None, request: JournalEntry | None = None
+        self,
+        trigger: Trigger,
+        *,
+        event: RecordedEvent | None = None,
+        request: JournalEntry | None = None,
+        step: str | None = None,
     ) -> bool:
+        if step is not None:
+            return trigger.step == step
         if event is not None:
             e = event.event
             if trigger.event != e.kind:
@@ -260,7 +310,21 @@ class ScenarioRun:
         assert request is not None
         if trigger.client_calls != request.operation or not request.succeeded:
             return False
-        return trigger.order is None or request.mentions(self._identifiers(trigger.order))
+        if trigger.order is not None and not request.mentions(self._identifiers(trigger.order)):
+            return False
+        return conditions.hold(trigger.request, request, self._resolve, None)
+
+    def _resolve(self, kind: str, name: str) -> list[str]:
+        """The IDs a scenario ref stands for now: an order's ID, its packages' IDs, its tracking
+        numbers (a split order has several)."""
+        order = self.world.orders[self.refs[name]]
+        if kind == "order":
+            return [order.id]
+        packages = self.world.logistics.packages_of(order)
+        if kind == "package":
+            return [p.id for p in packages] or list(order.package_ids)
+        numbers = [p.tracking_number for p in packages if p.tracking_number]
+        return numbers or ([order.tracking_number] if order.tracking_number else [])
 
     def _identifiers(self, name: str) -> list[str]:
         order = self.world.orders[self.refs[name]]
@@ -275,13 +339,18 @@ class ScenarioRun:
             if self._matches(step.when, **happening):
                 self.reactions[step.index] = self.reactions.get(step.index, 0) + 1
                 outcome.deadlines += self._occurrences(step, at + step.after)
-        for state in self.expectations:
-            if (
-                state.armed_at is None
-                and state.spec.after is not None
-                and self._matches(state.spec.after, **happening)
-            ):
-                outcome.deadlines += self._arm(state, at)
+        event = happening.get("event")
+        armed_by = dict(event.event.data) if event is not None else None
+        cause = CAUSING_REQUEST.get() if event is not None else None
+        for spec in self.scenario.expectations:
+            if spec.after is None or not self._matches(spec.after, **happening):
+                continue
+            if spec.each:
+                position = self._arm_again(spec)
+                if position is not None:
+                    outcome.deadlines += self._arm(position, at, armed_by, cause)
+            elif self.expectations[spec.index].armed_at is None:
+                outcome.deadlines += self._arm(spec.index, at, armed_by, cause)
         return outcome
 
     def on_event(self, recorded: RecordedEvent) -> Outcome:
@@ -299,24 +368,26 @@ class ScenarioRun:
         if self.ended or not self.attached:
             return Outcome()
         met = Outcome()
-        for state in self.expectations:
+        cause = CAUSING_REQUEST.get()
+        for position, state in enumerate(self.expectations):
             spec = state.spec
             if state.status != "pending" or state.armed_at is None or entry.operation not in spec.operations:
                 continue
+            if cause is not None and state.cause is cause:
+                continue  # this very call caused the event that armed it
+            if not _counted(spec.counting, entry):
+                continue
             if spec.order is not None and not entry.mentions(self._identifiers(spec.order)):
                 continue
-            if spec.kind == "within" and entry.succeeded:
-                state.status, state.met_at = "passed", entry.at
-                state.reason = f"{entry.method} {entry.path} at {iso(entry.at)}"
-                met.cancel.append(
-                    (rules.SCENARIO_EXPECTATION_DUE, SEP.join((self.scenario.name, str(spec.index))))
-                )
-                self._note_expectation(state, entry.at)
-            elif spec.kind == "never":
-                # An attempt counts, even one the platform refused: the client tried.
-                state.status, state.met_at = "failed", entry.at
-                state.reason = f"the client called {entry.method} {entry.path} at {iso(entry.at)}"
-                self._note_expectation(state, entry.at)
+            if not conditions.hold(spec.request, entry, self._resolve, state.armed_by):
+                continue
+            state.met_at, state.call = entry.at, _describe_call(entry)
+            if spec.kind == "within":
+                state.status, state.reason = "passed", state.call
+                met.cancel.append((rules.SCENARIO_EXPECTATION_DUE, self._due_subject(position)))
+            else:
+                state.status, state.reason = "failed", f"the client called {state.call}"
+            self._note_expectation(state, entry.at)
         return met.extend(self._triggered(entry.at, request=entry))
 
     # ----- reporting -------------------------------------------------------------------------
@@ -336,8 +407,9 @@ class ScenarioRun:
             if deadline.rule == rules.SCENARIO_STEP and deadline.subject.startswith(prefix):
                 index = int(deadline.subject.split(SEP)[1])
                 pending.append({"due": iso(deadline.due), "step": self.scenario.steps[index].name})
-        expectations = [
-            {
+        expectations = []
+        for s in sorted(self.expectations, key=lambda s: (s.spec.index, s.occurrence)):
+            shown: dict[str, Any] = {
                 "name": s.spec.name,
                 "status": s.status,
                 "reason": s.reason,
@@ -347,9 +419,14 @@ class ScenarioRun:
                 "armed_at": iso(s.armed_at) if s.armed_at else None,
                 "due": iso(s.due) if s.due else None,
                 "met_at": iso(s.met_at) if s.met_at else None,
+                "counting": s.spec.counting,
+                "call": s.call or None,
             }
-            for s in self.expectations
-        ]
+            if s.spec.each:
+                shown["occurrence"] = s.occurrence or 1
+                if s.occurrence == 1 and s.spec.index in self.occurrences_dropped:
+                    shown["occurrences_not_judged"] = self.occurrences_dropped[s.spec.index]
+            expectations.append(shown)
         for step in self.scenario.steps:
             reacted = self.reactions.get(step.index, 0)
             if step.when is not None and reacted < step.times and not self.ended:
@@ -386,9 +463,13 @@ class ScenarioRun:
             "testsuite", name=f"scenario {self.scenario.name}", tests=str(len(self.expectations))
         )
         counts = {"failures": 0, "skipped": 0}
-        for state in self.expectations:
+        for state in sorted(self.expectations, key=lambda s: (s.spec.index, s.occurrence)):
+            name = state.spec.name
+            if state.spec.each:
+                armed = f", armed {iso(state.armed_at)}" if state.armed_at else ""
+                name += f" (occurrence {state.occurrence or 1}{armed})"
             case = ElementTree.SubElement(
-                suite, "testcase", classname=f"scenario.{self.scenario.name}", name=_xml_text(state.spec.name)
+                suite, "testcase", classname=f"scenario.{self.scenario.name}", name=_xml_text(name)
             )
             if state.status == "failed":
                 counts["failures"] += 1
@@ -406,6 +487,16 @@ class ScenarioRun:
             + ElementTree.tostring(suite, encoding="unicode")
             + "\n"
         )
+
+
+def _counted(counting: str, entry: JournalEntry) -> bool:
+    """Whether the call is one the expectation counts: successful, failed, or any."""
+    return counting == "any" or entry.succeeded == (counting == "successful")
+
+
+def _describe_call(entry: JournalEntry) -> str:
+    answer = f"code {entry.code}" if entry.code is not None else f"HTTP {entry.status}"
+    return f"{entry.method} {entry.path} at {iso(entry.at)} ({answer})"
 
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

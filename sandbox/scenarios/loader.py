@@ -17,12 +17,15 @@ from sandbox.domain.deadlines import REMORSE_WINDOW
 from sandbox.domain.events import EVENT_KINDS
 from sandbox.domain.orders import OrderStatus, ShippingType
 from sandbox.durations import LATEST, LONGEST, InvalidDuration, InvalidInstant, parse_duration, parse_instant
+from sandbox.scenarios import conditions
 from sandbox.scenarios.actions import ACTIONS
 from sandbox.scenarios.model import (
     ActionCall,
+    Condition,
     Expectation,
     LineItemDecl,
     OrderDecl,
+    Ref,
     Scenario,
     Setup,
     Step,
@@ -349,6 +352,9 @@ class _Builder:
         self.text = text
         self.operations = operations
         self.order_names = set(data.get("orders", {}))
+        self.step_names = {
+            str(step.get("name", f"step {i + 1}")) for i, step in enumerate(data.get("steps", []))
+        }
         # Where some values sit in the file, for refusals that only the world can make later.
         self.positions: dict[str, tuple[int, int]] = {"scenario": doc.position(["scenario"])}
 
@@ -461,8 +467,22 @@ class _Builder:
         )
 
     def trigger(self, spec: dict[str, Any], path: Path) -> Trigger:
+        if "step" in spec:
+            extra = next((k for k in spec if k != "step"), None)
+            if extra is not None:
+                raise self.doc.error(
+                    [*path, extra], f"'{extra}' does not apply to a step anchor", "only `step`", key=True
+                )
+            name = spec["step"]
+            if name not in self.step_names:
+                named = ", ".join(sorted(self.step_names)) or "none"
+                raise self.doc.error(
+                    [*path, "step"], f"no step named '{name}'", f"the name of a step ({named})"
+                )
+            return Trigger(step=str(name))
         order = self.order_ref(spec["order"], [*path, "order"]) if "order" in spec else None
-        where = {k: str(v) for k, v in spec.items() if k not in ("event", "client_calls", "order")}
+        keys = ("event", "client_calls", "order", "request")
+        where = {k: str(v) for k, v in spec.items() if k not in keys}
         if "event" in spec:
             fields = EVENT_KINDS[spec["event"]]
             for key in where:
@@ -473,15 +493,86 @@ class _Builder:
                         f"one of: {', '.join(fields) or 'no fields'}",
                         key=True,
                     )
+            if "request" in spec:
+                raise self.doc.error(
+                    [*path, "request"],
+                    "`request` states conditions on a client's call",
+                    "`request` on a client_calls trigger, not on an event",
+                    key=True,
+                )
             return Trigger(event=spec["event"], order=order, where=where)
         if where:
             key = next(iter(where))
             raise self.doc.error(
-                [*path, key], f"unknown key '{key}'", "event, client_calls or order", key=True
+                [*path, key], f"unknown key '{key}'", "event, client_calls, order or request", key=True
             )
         return Trigger(
-            client_calls=self.operation(spec["client_calls"], [*path, "client_calls"]), order=order
+            client_calls=self.operation(spec["client_calls"], [*path, "client_calls"]),
+            order=order,
+            request=self.conditions(spec.get("request", {}), [*path, "request"], None),
         )
+
+    def conditions(self, spec: dict[str, Any], path: Path, event: str | None) -> tuple[Condition, ...]:
+        """A call's conditions: field -> a literal, a ref, or {operator: value}. ``event``: the
+        kind of event that arms the expectation (whose fields `{event: FIELD}` may name)."""
+        found = []
+        for field_name, raw in spec.items():
+            at: Path = [*path, field_name]
+            source, _, rest = field_name.partition(".")
+            if source not in conditions.SOURCES or not rest or ".." in rest or rest.endswith("."):
+                raise self.doc.error(
+                    at,
+                    f"'{field_name}' is not a field of a call",
+                    "path.NAME, query.NAME or body.a.b (a list's items: body.items[].id)",
+                    key=True,
+                )
+            if source != "body" and ("." in rest or "[]" in rest):
+                raise self.doc.error(
+                    at, f"'{field_name}': a {source} parameter has no fields", f"{source}.NAME", key=True
+                )
+            op, value = "equals", raw
+            if isinstance(raw, dict) and len(raw) == 1 and next(iter(raw)) in conditions.OPERATORS:
+                ((op, value),) = raw.items()
+                at = [*at, op]
+            found.append(Condition(field_name, op, self.condition_value(op, value, at, event)))
+        return tuple(found)
+
+    def condition_value(self, op: str, value: Any, path: Path, event: str | None) -> Any:
+        if op in ("in", "not_in"):
+            if not isinstance(value, list) or not value:
+                raise self.doc.error(path, f"`{op}` takes a list", "a list of values or refs")
+            return tuple(self.condition_value("equals", v, [*path, i], event) for i, v in enumerate(value))
+        if op == "exists":
+            if not isinstance(value, bool):
+                raise self.doc.error(path, "`exists` takes true or false", "true or false")
+            return value
+        if op in ("lt", "lte", "gt", "gte"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise self.doc.error(path, f"`{op}` compares numbers", "a number")
+            return value
+        if isinstance(value, dict):
+            if len(value) != 1 or next(iter(value)) not in conditions.REF_KINDS:
+                raise self.doc.error(
+                    path,
+                    "a mapping here is a ref or an operator",
+                    "{order|package|tracking_number: ORDER}, {event: FIELD} or one of "
+                    + ", ".join(conditions.OPERATORS),
+                )
+            ((kind, name),) = value.items()
+            if kind == "event":
+                fields = EVENT_KINDS.get(event or "", ())
+                if event is None or name not in fields:
+                    armed = f"event {event} has {', '.join(fields) or 'no fields'}" if event else ""
+                    raise self.doc.error(
+                        [*path, "event"],
+                        f"no arming event field '{name}'",
+                        f"a field of the event in `after` ({armed or 'after: {event: ...}'})",
+                    )
+                return Ref("event", str(name))
+            return Ref(kind, self.order_ref(name, [*path, kind]))
+        if isinstance(value, list):
+            raise self.doc.error(path, "a list needs `in` or `not_in`", "{in: [...]} or a single value")
+        return value
 
     def at(self, raw: str, path: Path, setup: Setup | None) -> timedelta | datetime:
         """A duration after the start (with its unit) or an instant with its timezone."""
@@ -567,6 +658,16 @@ class _Builder:
     def expectation(self, index: int, spec: dict[str, Any]) -> Expectation:
         path: list[str | int] = ["expect", index]
         kind = "within" if "client_calls" in spec else "never"
+        after_spec = spec.get("after")
+        after = None if after_spec in (None, "start") else self.trigger(after_spec, [*path, "after"])
+        if spec.get("each") and after is None:
+            raise self.doc.error(
+                [*path, "each"],
+                "`each` judges every occurrence of `after`",
+                "an `after` event, call or step to count occurrences of",
+                key=True,
+            )
+        arming_event = after.event if after is not None else None
         op_key = "client_calls" if kind == "within" else "client_never_calls"
         if kind == "never" and "within" in spec:
             raise self.doc.error(
@@ -588,5 +689,8 @@ class _Builder:
             operations=operations,
             order=self.order_ref(spec["order"], [*path, "order"]) if "order" in spec else None,
             within=self.duration(spec["within"], [*path, "within"]) if "within" in spec else None,
-            after=self.trigger(spec["after"], [*path, "after"]) if "after" in spec else None,
+            after=after,
+            each=bool(spec.get("each", False)),
+            counting=spec.get("counting", "successful" if kind == "within" else "any"),
+            request=self.conditions(spec.get("request", {}), [*path, "request"], arming_event),
         )

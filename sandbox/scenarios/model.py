@@ -40,17 +40,56 @@ class OrderDecl:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A value known only once the scenario runs: a declared order's ID (``order``), one of its
+    package IDs (``package``) or tracking numbers (``tracking_number``), or a field of the event
+    that armed the expectation (``event``)."""
+
+    kind: str  # order, package, tracking_number, event
+    name: str  # the order's name, or the event's field
+
+    def describe(self) -> str:
+        return f"the arming event's {self.name}" if self.kind == "event" else f"{self.kind} of '{self.name}'"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition on a client's request: a field (``path.NAME``, ``query.NAME`` or
+    ``body.a.b``, a list's items reached by ``[]``) compared with a value."""
+
+    field: str
+    op: str  # equals, not, in, not_in, lt, lte, gt, gte, exists
+    value: Any  # a literal, a Ref, or a tuple of them (in, not_in)
+
+    def describe(self) -> str:
+        def shown(value: Any) -> str:
+            if isinstance(value, Ref):
+                return value.describe()
+            if isinstance(value, tuple):
+                return "[" + ", ".join(shown(v) for v in value) + "]"
+            return repr(value)
+
+        return f"{self.field} {self.op} {shown(self.value)}"
+
+
+@dataclass(frozen=True)
 class Trigger:
-    """Something to react to: a domain event, or a call by the client under test."""
+    """Something to react to: a domain event, a call by the client under test, or a step of the
+    scenario running (``step``, its name)."""
 
     event: str | None = None
     client_calls: str | None = None
     order: str | None = None
     where: dict[str, str] = field(default_factory=dict)  # event data that must match
+    step: str | None = None
+    request: tuple[Condition, ...] = ()  # conditions on the client's call
 
     def describe(self) -> str:
+        if self.step is not None:
+            return f"step '{self.step}'"
         what = f"event {self.event}" if self.event else f"client calls {self.client_calls}"
         extra = "".join(f", {k}={v}" for k, v in self.where.items())
+        extra += "".join(f", {c.describe()}" for c in self.request)
         return what + (f" for order '{self.order}'" if self.order else "") + extra
 
 
@@ -83,6 +122,11 @@ class Expectation:
     within: timedelta | None
     after: Trigger | None
     operations: tuple[str, ...] = ()  # any of these counts
+    # Judged once per arming occurrence, each with its own verdict (otherwise armed once).
+    each: bool = False
+    # Which calls count: successful ones, failed ones, or any (client_never_calls: any).
+    counting: str = "successful"
+    request: tuple[Condition, ...] = ()  # conditions every counted call meets
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,56 @@ def _operations(description: str) -> dict[str, Any]:
     }
 
 
+_SCALAR = {"type": ["string", "number", "boolean"]}
+_REF = {
+    "type": "object",
+    "description": "A declared order's ID, one of its package IDs or tracking numbers, or a field "
+    "of the event that armed the expectation.",
+    "minProperties": 1,
+    "maxProperties": 1,
+    "properties": {
+        "order": {"type": "string"},
+        "package": {"type": "string"},
+        "tracking_number": {"type": "string"},
+        "event": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+_VALUE = {"anyOf": [_SCALAR, _REF]}
+_CONDITION = {
+    "description": "A literal or a ref (the field equals it), or one operator with its value.",
+    "anyOf": [
+        _SCALAR,
+        _REF,
+        {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "additionalProperties": False,
+            "properties": {
+                "equals": _VALUE,
+                "not": _VALUE,
+                "in": {"type": "array", "items": _VALUE, "minItems": 1, "maxItems": 100},
+                "not_in": {"type": "array", "items": _VALUE, "minItems": 1, "maxItems": 100},
+                "lt": {"type": "number"},
+                "lte": {"type": "number"},
+                "gt": {"type": "number"},
+                "gte": {"type": "number"},
+                "exists": {"type": "boolean"},
+            },
+        },
+    ],
+}
+_REQUEST = {
+    "type": "object",
+    "description": "Conditions on the call: path.NAME, query.NAME or body.a.b (a list's items: "
+    "body.items[].id) -> a condition. Every one must hold.",
+    "maxProperties": 20,
+    "propertyNames": {"pattern": r"^(path|query|body)\.[A-Za-z0-9_\-\[\].]+$"},
+    "additionalProperties": _CONDITION,
+}
+
+
 def _trigger(description: str) -> dict[str, Any]:
     return {
         "type": "object",
@@ -49,8 +99,10 @@ def _trigger(description: str) -> dict[str, Any]:
                 "description": "An Open API operation name, e.g. get_order_detail.",
             },
             "order": {"type": "string", "description": "Only about this declared order."},
+            "step": {"type": "string", "description": "A step of this scenario, by its name, when it runs."},
+            "request": {**_REQUEST, "description": "Only calls that meet these conditions (client_calls)."},
         },
-        "oneOf": [{"required": ["event"]}, {"required": ["client_calls"]}],
+        "oneOf": [{"required": ["event"]}, {"required": ["client_calls"]}, {"required": ["step"]}],
     }
 
 
@@ -199,7 +251,25 @@ def build_schema() -> dict[str, Any]:
                             "type": "string",
                             "description": "Only calls that mention this order count.",
                         },
-                        "after": _trigger("Start judging when this happens (default: the scenario start)."),
+                        "after": {
+                            "description": "Start judging when this happens: an event, a call, a "
+                            "step, or `start` (the default).",
+                            "anyOf": [
+                                {"const": "start"},
+                                _trigger("Start judging when this happens."),
+                            ],
+                        },
+                        "each": {
+                            "type": "boolean",
+                            "description": "Judge every occurrence of `after`, each with its own "
+                            "verdict (default: the first only).",
+                        },
+                        "counting": {
+                            "enum": ["successful", "failed", "any"],
+                            "description": "Which calls count: successful ones (client_calls' "
+                            "default), failed ones, or any (client_never_calls' default).",
+                        },
+                        "request": _REQUEST,
                     },
                     "oneOf": [
                         {"required": ["client_calls", "within"]},

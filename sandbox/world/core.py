@@ -34,7 +34,7 @@ from sandbox.domain.packages import PackageStatus
 from sandbox.domain.search import Ordered
 from sandbox.domain.uploads import Uploads
 from sandbox.faults import FaultBook
-from sandbox.journal import DEFAULT_CAP, Journal, JournalEntry
+from sandbox.journal import CAUSING_REQUEST, DEFAULT_CAP, Journal, JournalEntry
 from sandbox.scenarios.engine import ScenarioRun
 from sandbox.scenarios.model import Scenario
 from sandbox.webhooks import Webhooks
@@ -227,15 +227,21 @@ class WorldCore:
         from sandbox.timed_rules import TIMED_RULES
 
         fired = 0
-        while self._queue and self._queue[0].due <= until:
-            item = heapq.heappop(self._queue)
-            self._forget(item)
-            if item.cancelled:
-                continue
-            if item.due > self.clock.now():
-                self.clock.set_forward(item.due)
-            self.apply(TIMED_RULES[item.rule](self._whole, item.subject, item.due))
-            fired += 1
+        if not self._queue or self._queue[0].due > until:
+            return fired
+        cause = CAUSING_REQUEST.set(None)  # the clock causes what timed rules do, not a call
+        try:
+            while self._queue and self._queue[0].due <= until:
+                item = heapq.heappop(self._queue)
+                self._forget(item)
+                if item.cancelled:
+                    continue
+                if item.due > self.clock.now():
+                    self.clock.set_forward(item.due)
+                self.apply(TIMED_RULES[item.rule](self._whole, item.subject, item.due))
+                fired += 1
+        finally:
+            CAUSING_REQUEST.reset(cause)
         return fired
 
     # ----- applying outcomes -----------------------------------------------------------------
