@@ -10,10 +10,29 @@ from typing import Any
 
 from sandbox.client import SignedClient
 from sandbox.domain.invoices import check_digit
-from tests.helpers import NOT_IN_MARKET, awaiting_shipment, data, error_code, market_shop, order
+from tests.helpers import NOT_IN_MARKET, awaiting_shipment, data, error_code, load, market_shop, order
 
 UPLOAD = "/fulfillment/202502/invoice/upload"
 CANCEL = "/return_refund/202309/cancellations"
+COMBINE = "/fulfillment/202309/packages/combine"
+
+ONE_BUYER_IN_BRAZIL = """
+scenario: one-buyer-in-brazil
+setup: {start: 2026-03-02T09:00:00Z, seed: 11, region: BR, background_orders: 0}
+orders:
+  tote:
+    status: AWAITING_SHIPMENT
+    shipping_type: TIKTOK
+    age: 3h
+    buyer: {account: ana}
+    line_items: [{product_name: Bolsa de Linho, seller_sku: BOLSA, price: "124.00"}]
+  mug:
+    status: AWAITING_SHIPMENT
+    shipping_type: TIKTOK
+    age: 2h
+    buyer: {account: ana}
+    line_items: [{product_name: Caneca, seller_sku: CANECA, price: "39.00"}]
+"""
 
 
 def access_key(number: int, *, model: str = "55") -> str:
@@ -174,3 +193,20 @@ def test_a_snapshot_keeps_the_invoices(http, sandbox):
     restored = load_tenant(dump_tenant(sandbox.tenant(br.app_key)))
     held = restored.world.market_records.invoices.by_package[package_id]
     assert held.access_key == access_key(5) and held.order_ids == (order_id,)
+
+
+def test_a_combined_packages_invoice_names_every_order_it_holds(http, sandbox):
+    tts = market_shop(http, "BR")
+    answer = load(http, ONE_BUYER_IN_BRAZIL, tenant=tts.app_key)
+    assert answer.status_code == 201, answer.text
+    tote, mug = (answer.json()["orders"][name]["order_id"] for name in ("tote", "mug"))
+    package_id = package_of(tts, tote)
+    data(tts.post(COMBINE, {"combinable_packages": [{"id": package_id}]}))
+    assert package_of(tts, mug) == package_id
+
+    [refused] = upload(tts, invoice(package_id, [tote], nfe(access_key(6))))
+    assert (refused["code"], refused["detail"]) == (21011160, {"package_id": package_id, "order_ids": [tote]})
+    assert need(tts, tote) == need(tts, mug) == "NEED_INVOICE"
+    assert upload(tts, invoice(package_id, [mug, tote], nfe(access_key(6)))) == []
+    assert need(tts, tote) == need(tts, mug) == "INVOICE_UPLOADED"
+    assert set(kept(sandbox, tts)[package_id].order_ids) == {tote, mug}
