@@ -31,10 +31,11 @@ def search_orders(
         # A tenant's world holds one shop: every order in it is the shop's.
         index = world.orders_by_creation()
         packages = world.logistics.packages
+        needs = world.invoice_needs()
 
         def render(order: Order) -> dict[str, Any]:
             out = render_orders.order_202309(order, packages)
-            out.update(render_orders.invoice_fields(order, world.invoice_need(order)))
+            out.update(render_orders.invoice_fields(order, needs))
             return out
 
         return page_of(world, "orders", index.records, where, render, paging, index)
@@ -50,6 +51,7 @@ def _detail(
         if missing:
             raise ApiError(Code.ORDER_NOT_FOUND, f"Order not found: {', '.join(missing)}")
         unique = list(dict.fromkeys(ids))
+        needs = world.invoice_needs()
         found = []
         for i in unique:
             order = shop_orders[i]
@@ -57,7 +59,7 @@ def _detail(
                 out = renderer(order, world.logistics.packages, world.blind_box_results(i))
             else:
                 out = renderer(order, world.logistics.packages)
-            out.update(render_orders.invoice_fields(order, world.invoice_need(order)))
+            out.update(render_orders.invoice_fields(order, needs))
             found.append(out)
         return success(world.next_request_id(), {"orders": found})
 

@@ -8,7 +8,7 @@ remorse window is over.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -133,12 +133,12 @@ def order_202309(order: Order, packages: Mapping[str, Package] = NO_PACKAGES) ->
     return out
 
 
-def invoice_fields(order: Order, need: str | None) -> dict[str, Any]:
-    """A Brazilian order's invoice fields (``need``: its need_upload_invoice, None outside Brazil):
-    the buyer's CPF and name once the address shows."""
-    if need is None:
+def invoice_fields(order: Order, needs: Callable[[Order], str] | None) -> dict[str, Any]:
+    """A Brazilian order's invoice fields (``needs``: what tells its need_upload_invoice, None
+    outside Brazil): the buyer's CPF and name once the address shows."""
+    if needs is None:
         return {}
-    out: dict[str, Any] = {"need_upload_invoice": need}
+    out: dict[str, Any] = {"need_upload_invoice": needs(order)}
     if details.address_visible(order):
         out["cpf"] = invoices.buyer_cpf(order.user_id)
         out["cpf_name"] = order.recipient_address.name

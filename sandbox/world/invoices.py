@@ -3,6 +3,8 @@ seller, kept with the world's market records, shown as each order's ``need_uploa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sandbox.domain import invoices, markets
 from sandbox.domain.orders import Order
 from sandbox.world.core import WorldCore
@@ -21,9 +23,10 @@ class InvoiceOperations(WorldCore):
                 self.clock.now(),
             )
 
-    def invoice_need(self, order: Order) -> str | None:
-        """The order's need_upload_invoice: in the markets that take invoices only."""
-        with self.session():
-            if self.profile.shop.region not in invoices.INVOICE_MARKETS:
-                return None
-            return invoices.need_upload_invoice(order, self.market_records.invoices)
+    def invoice_needs(self) -> Callable[[Order], str] | None:
+        """What tells an order's need_upload_invoice, in the markets that take invoices only. The
+        caller is in a session already (it renders a page of orders with it)."""
+        if self.profile.shop.region not in invoices.INVOICE_MARKETS:
+            return None
+        kept = self.market_records.invoices
+        return lambda order: invoices.need_upload_invoice(order, kept)
