@@ -1403,6 +1403,54 @@ def aftersales_review(d: Driver) -> None:
 
 
 @step
+def invoice_upload(d: Driver) -> None:
+    """A BR shop uploads the NF-e of an order's package, and one for a package not of the shop (its
+    refusal fills ``errors``); its orders, read again, show their invoice needs and the buyers' CPF."""
+    import base64
+
+    from sandbox.client import SignedClient
+    from sandbox.domain.invoices import check_digit
+
+    settings = {
+        "name": "coverage-BR",
+        "seed": 10,
+        "region": "BR",
+        "order_count": 40,
+        "start": START.isoformat(),
+    }
+    client = SignedClient.for_tenant(d.http, d.control("post", "/sandbox/tenants", json=settings))
+    search = "/order/202309/orders/search"
+    body = {"order_status": "AWAITING_SHIPMENT"}
+    found = client.post(search, body, params={"page_size": 2}).json().get("data", {}).get("orders", [])
+    if found:
+        order = found[0]
+        first = "3526031234567800019555001000000001112345678"
+        key = first + str(check_digit(first))
+        nfe = "http://www.portalfiscal.inf.br/nfe"
+        xml = f'<nfeProc xmlns="{nfe}"><NFe><infNFe Id="NFe{key}"/></NFe></nfeProc>'
+        file = base64.b64encode(xml.encode()).decode()
+        invoices = [
+            {"package_id": package_id, "order_ids": [order["id"]], "file_type": "XML", "file": file}
+            for package_id in (order["packages"][0]["id"], "115400000000000001")
+        ]
+        _call_on(d, client, "post", "/fulfillment/202502/invoice/upload", {"invoices": invoices})
+    _call_on(d, client, "post", search, {}, page_size=50)
+    ids = [o["id"] for o in found]
+    if ids:
+        for route in ("/order/202309/orders", "/order/202507/orders"):
+            _call_on(d, client, "get", route, ids=ids)
+
+
+# A Brazilian shop fills its orders' invoice needs and buyers' CPF.
+for _route in ("/order/202309/orders/search", "/order/202507/orders"):
+    NOT_APPLICABLE[_route] = {
+        k: v
+        for k, v in NOT_APPLICABLE[_route].items()
+        if k not in ("orders[].need_upload_invoice", "orders[].cpf", "orders[].cpf_name")
+    }
+
+
+@step
 def webhook_payloads(d: Driver) -> None:
     """Every sent webhook type subscribed (the outbox keeps the deliveries: no receiver needed); the
     seller deauthorizes and authorizes the app again at the first position, and the clock goes to

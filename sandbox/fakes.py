@@ -87,6 +87,15 @@ MARKETS = {
         Decimal("0.00"),
         (("6617675021119438901", "Estafeta"), ("6617675021119438902", "DHL")),
     ),
+    # Brazilian prices include their taxes (ICMS and the rest are in the shelf price, and the
+    # nota fiscal states them): no tax is added on top, as in the European markets.
+    "BR": Market(
+        "BR",
+        "pt_BR",
+        "BRL",
+        Decimal("0.00"),
+        (("6617675021119438911", "Correios"), ("6617675021119438912", "Jadlog")),
+    ),
 }
 REGIONS = tuple(MARKETS)
 
@@ -553,6 +562,7 @@ REGION_NAMES = {
     "FR": "France",
     "ES": "Spain",
     "MX": "Mexico",
+    "BR": "Brazil",
 }
 
 

@@ -31,9 +31,12 @@ def search_orders(
         # A tenant's world holds one shop: every order in it is the shop's.
         index = world.orders_by_creation()
         packages = world.logistics.packages
+        needs = world.invoice_needs()
 
         def render(order: Order) -> dict[str, Any]:
-            return render_orders.order_202309(order, packages)
+            out = render_orders.order_202309(order, packages)
+            out.update(render_orders.invoice_fields(order, needs))
+            return out
 
         return page_of(world, "orders", index.records, where, render, paging, index)
 
@@ -48,17 +51,17 @@ def _detail(
         if missing:
             raise ApiError(Code.ORDER_NOT_FOUND, f"Order not found: {', '.join(missing)}")
         unique = list(dict.fromkeys(ids))
-        return success(
-            world.next_request_id(),
-            {
-                "orders": [
-                    renderer(shop_orders[i], world.logistics.packages, world.blind_box_results(i))
-                    if unboxed
-                    else renderer(shop_orders[i], world.logistics.packages)
-                    for i in unique
-                ]
-            },
-        )
+        needs = world.invoice_needs()
+        found = []
+        for i in unique:
+            order = shop_orders[i]
+            if unboxed:
+                out = renderer(order, world.logistics.packages, world.blind_box_results(i))
+            else:
+                out = renderer(order, world.logistics.packages)
+            out.update(render_orders.invoice_fields(order, needs))
+            found.append(out)
+        return success(world.next_request_id(), {"orders": found})
 
 
 def get_order_detail(ids: list[str], **_: Any) -> dict[str, Any]:

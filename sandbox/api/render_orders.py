@@ -8,12 +8,13 @@ remorse window is over.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from sandbox.domain import invoices
 from sandbox.domain import order_details as details
 from sandbox.domain.markets import BlindBoxResult
 from sandbox.domain.orders import LineItem, Order, OrderStatus, package_status
@@ -129,6 +130,18 @@ def order_202309(order: Order, packages: Mapping[str, Package] = NO_PACKAGES) ->
         out["shipping_provider_id"] = order.shipping_provider_id
     if order.package_ids:
         out["packages"] = [{"id": package_id} for package_id in order.package_ids]
+    return out
+
+
+def invoice_fields(order: Order, needs: Callable[[Order], str] | None) -> dict[str, Any]:
+    """A Brazilian order's invoice fields (``needs``: what tells its need_upload_invoice, None
+    outside Brazil): the buyer's CPF and name once the address shows."""
+    if needs is None:
+        return {}
+    out: dict[str, Any] = {"need_upload_invoice": needs(order)}
+    if details.address_visible(order):
+        out["cpf"] = invoices.buyer_cpf(order.user_id)
+        out["cpf_name"] = order.recipient_address.name
     return out
 
 

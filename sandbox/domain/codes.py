@@ -89,6 +89,11 @@ class Code(IntEnum):
         "The source_unique_id was submitted with other redemption details",
     )
     REDEEM_ORDER_NOT_PAID = 21011153, 400, "The order is not paid yet"
+    # Fiscal invoices of Brazilian packages (sandbox/domain/invoices.py).
+    INVOICE_ORDERS_NOT_THE_PACKAGES = 21011160, 400, "The order IDs are not the package's orders"
+    INVOICE_PACKAGE_CANCELLED = 21011161, 400, "The package is cancelled"
+    INVOICE_FILE_INVALID = 21011162, 400, "The invoice file is not a valid NF-e XML"
+    INVOICE_ACCESS_KEY_DUPLICATE = 21011163, 400, "The NF-e access key is already another package's invoice"
 
     # ----- cancellations ---------------------------------------------------------------------------------
     CANCELLATION_NOT_FOUND = 25007101, 400, "Cancellation not found"

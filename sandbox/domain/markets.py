@@ -1,7 +1,7 @@
 """Operations the platform serves in some markets only, and the records they keep.
 
 A shop is in one of the sandbox's markets (``sandbox/fakes.py`` ``MARKETS``: US, GB, DE, FR, ES,
-MX; a tenant's shop takes its region). Each operation's market rule is one constant below, quoting
+MX, BR; a tenant's shop takes its region). Each operation's market rule is one constant below, quoting
 the reference (the ``tiktok-shop-api`` package's docs of the operation); where the reference names
 no market, the operation is served in every market of the sandbox. In a shop of another market the
 operation answers ``NOT_IN_MARKET``, as seller-pushed tracking does (``seller_feed.py``).
@@ -20,6 +20,7 @@ from sandbox.domain.carrier import Shipment
 from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.first_mile import Bundle
+from sandbox.domain.invoices import Invoices
 from sandbox.domain.orders import (
     BEFORE_SHIPMENT,
     LineItem,
@@ -116,11 +117,14 @@ class MarketRecords:
     blind_boxes: dict[str, dict[str, tuple[BlindBoxResult, ...]]] = field(default_factory=dict)
     # order line ID -> the redemption information submitted for the line, newest first
     redemptions: dict[str, tuple[Redemption, ...]] = field(default_factory=dict)
+    # package ID -> the fiscal invoice (Brazil's NF-e) uploaded for the package
+    invoices: Invoices = field(default_factory=Invoices)
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         for name in ("blind_boxes", "bundles", "bundled", "redemptions"):  # worlds pickled before these
             self.__dict__.setdefault(name, {})
+        self.__dict__.setdefault("invoices", Invoices())
 
 
 # ----- customs clearance ---------------------------------------------------------------------------

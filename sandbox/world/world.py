@@ -14,6 +14,7 @@ core and one module per family of operations.
 - ``aftersales.py``: the seller's answers to cancellations and returns.
 - ``external_orders.py``: the orders' references in the seller's own systems.
 - ``markets.py``: operations served in some markets only (bundles, customs, coverage...).
+- ``invoices.py``: Brazilian packages' fiscal invoices.
 - ``scenarios.py``: loading and unloading scenarios, and the hooks their engine calls.
 
 Each family's methods run under ``session()`` and change the world only through ``apply``.
@@ -25,6 +26,7 @@ from sandbox.world.aftersales import AftersalesOperations
 from sandbox.world.carrier import CarrierOperations
 from sandbox.world.external_orders import ExternalOrderOperations
 from sandbox.world.fulfillment import FulfillmentOperations
+from sandbox.world.invoices import InvoiceOperations
 from sandbox.world.markets import MarketOperations
 from sandbox.world.orders import OrderOperations
 from sandbox.world.requests import RequestOperations
@@ -44,5 +46,6 @@ class World(
     MarketOperations,
     ScenarioOperations,
     ExternalOrderOperations,
+    InvoiceOperations,
 ):
     """One tenant's universe: its clock, its state, its queue of timed rules and its generator."""
