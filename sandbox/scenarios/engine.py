@@ -82,7 +82,7 @@ class ScenarioRun:
         self._accounts: dict[str, fakes.Buyer] = {}  # buyer account -> the buyer its orders share
         self.timeline: list[dict[str, Any]] = []
         self.reactions: dict[int, int] = {}
-        self.expectations = [ExpectationState(e) for e in scenario.expectations]
+        self.expectations = [ExpectationState(e, occurrence=int(e.each)) for e in scenario.expectations]
         self.occurrences_dropped: dict[int, int] = {}  # expectation index -> beyond MAX_OCCURRENCES
 
     # ----- loading ---------------------------------------------------------------------------

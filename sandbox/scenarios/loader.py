@@ -1,13 +1,15 @@
-"""From YAML text to a validated ``Scenario``, or one precise error: file, line and column, the
-path in the document, what was found and what was expected. Nothing here touches a world."""
+"""From YAML text to a validated ``Scenario``, or its problems, each precise: file, line and column,
+the path in the document, what was found and what was expected (the first, with the others it
+carries). Nothing here touches a world."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from jsonschema import Draft202012Validator, validators
@@ -34,23 +36,43 @@ from sandbox.scenarios.model import (
 from sandbox.scenarios.schema import build_schema
 
 MAX_SCENARIO_BYTES = 1024 * 1024
+_T = TypeVar("_T")
 Path = Sequence[str | int]
+
+
+# A file with many problems is told its first ones, in the order they appear.
+MAX_PROBLEMS = 20
 
 
 @dataclass
 class ScenarioError(Exception):
+    """A problem of a scenario file, where it is; ``others``: the file's further problems (each
+    without others of its own), at most MAX_PROBLEMS in all."""
+
     source: str
     line: int
     column: int
     path: str
     message: str
     expected: str
+    others: tuple[ScenarioError, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}:{self.column}"
         return f"{where}: at {self.path or 'the top'}: {self.message} (expected {self.expected})"
 
+    @property
+    def problems(self) -> tuple[ScenarioError, ...]:
+        """Every problem found: this one, then the others."""
+        return (self, *self.others)
+
     def as_dict(self) -> dict[str, Any]:
+        shown = self._fields()
+        if self.others:
+            shown["problems"] = [p._fields() for p in self.problems]
+        return shown
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "file": self.source,
             "line": self.line,
@@ -59,6 +81,16 @@ class ScenarioError(Exception):
             "problem": self.message,
             "expected": self.expected,
         }
+
+
+def _all_of(problems: Iterable[ScenarioError]) -> ScenarioError:
+    """The first problem by place in the file, carrying the next ones (no place twice)."""
+    seen: dict[tuple[int, int, str], ScenarioError] = {}
+    for problem in problems:
+        seen.setdefault((problem.line, problem.column, problem.message), problem)
+    ordered = sorted(seen.values(), key=lambda p: (p.line, p.column))[:MAX_PROBLEMS]
+    first, *rest = ordered
+    return dataclasses.replace(first, others=tuple(rest))
 
 
 class _Loader(yaml.SafeLoader):
@@ -337,9 +369,10 @@ def parse_scenario(text: str | bytes, source: str = "<scenario>", *, operations:
     doc, data = _compose(text, source)
     if not isinstance(data, dict):
         raise doc.error([], f"the document is {_describe_type(data)}", "a mapping with a 'scenario' key")
-    error = best_match(_validator().iter_errors(data))
-    if error is not None:
-        raise _schema_error(doc, error)
+    # Each error where it is most telling (best_match looks into the alternatives of anyOf/oneOf).
+    found = [_schema_error(doc, best_match([e])) for e in _validator().iter_errors(data)]
+    if found:
+        raise _all_of(found)
     return _Builder(doc, data, text, set(operations)).build()
 
 
@@ -352,6 +385,7 @@ class _Builder:
         self.text = text
         self.operations = operations
         self.order_names = set(data.get("orders", {}))
+        self.problems: list[ScenarioError] = []
         self.step_names = {
             str(step.get("name", f"step {i + 1}")) for i, step in enumerate(data.get("steps", []))
         }
@@ -388,13 +422,29 @@ class _Builder:
             )
         return name
 
+    def _checked(self, make: Callable[..., _T], *args: Any) -> _T | None:
+        """``make(*args)``, or None with its problem kept: the other parts are checked all the same."""
+        try:
+            return make(*args)
+        except ScenarioError as problem:
+            self.problems.append(problem)
+            return None
+
     def build(self) -> Scenario:
         d = self.data
-        setup = self.setup(d["setup"]) if "setup" in d else None
-        orders = tuple(self.order(name, spec) for name, spec in d.get("orders", {}).items())
-        steps = tuple(self.step(i, s, setup) for i, s in enumerate(d.get("steps", [])))
-        expectations = tuple(self.expectation(i, e) for i, e in enumerate(d.get("expect", [])))
-        until = self.duration(d["until"], ["until"]) if "until" in d else None
+        setup = self._checked(self.setup, d["setup"]) if "setup" in d else None
+        orders = tuple(
+            o for name, spec in d.get("orders", {}).items() if (o := self._checked(self.order, name, spec))
+        )
+        steps = tuple(
+            s for i, spec in enumerate(d.get("steps", [])) if (s := self._checked(self.step, i, spec, setup))
+        )
+        expectations = tuple(
+            e for i, spec in enumerate(d.get("expect", [])) if (e := self._checked(self.expectation, i, spec))
+        )
+        until = self._checked(self.duration, d["until"], ["until"]) if "until" in d else None
+        if self.problems:
+            raise _all_of(self.problems)
         occurrences = sum(step.repeat_count * step.times for step in steps)
         if occurrences > MAX_OCCURRENCES:
             raise self.doc.error(
