@@ -55,7 +55,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, None]:
         for expectation in report["expectations"]:
             if expectation["status"] == "failed" or (strict and expectation["status"] == "pending"):
                 reason = expectation["reason"] or "still pending when the test ended"
-                problems.append(f"{report['name']}: {expectation['name']}: {reason}")
+                name = expectation["name"]
+                if "occurrence" in expectation:  # judged each time: which time
+                    name += f" (occurrence {expectation['occurrence']}, armed {expectation['armed_at']})"
+                problems.append(f"{report['name']}: {name}: {reason}")
     if problems:
         message = "scenario expectations failed:\n  " + "\n  ".join(problems)
         outcome.force_exception(pytest.fail.Exception(message, pytrace=False))

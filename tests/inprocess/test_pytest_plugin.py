@@ -141,3 +141,53 @@ def test_an_unknown_scenario_file_is_a_usage_error(pytester):
     )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*no-such-scenario.yaml*not found*"])
+
+
+def test_an_occurrence_missed_fails_the_test_naming_which_one(pytester):
+    pytester.makefile(
+        ".yaml",
+        each_rejection=textwrap.dedent(
+            """\
+            scenario: each-rejection
+            setup:
+              start: 2026-03-02T09:00:00Z
+            orders:
+              parcel: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK}
+            steps:
+              - at: 0s
+                do: [{reject_label: {order: parcel, reason: PRODUCTS_OVERSIZED}}]
+            expect:
+              - name: the client re-requests the label within an hour of each rejection
+                after: {event: package.label_rejected, order: parcel}
+                each: true
+                counting: any
+                client_calls: ship_package
+                order: parcel
+                within: 1h
+            """
+        ),
+    )
+    result = run(
+        pytester,
+        """
+        import pytest
+
+        def ship(tts_sandbox, tts_client):
+            package = tts_sandbox.report("each-rejection")["orders"]["parcel"]["package_ids"][0]
+            tts_client.post(f"/fulfillment/202309/packages/{package}/ship", {"handover_method": "DROP_OFF"})
+
+        @pytest.mark.scenario("each_rejection.yaml")
+        def test_slow_on_the_second(tts_sandbox, tts_client):
+            ship(tts_sandbox, tts_client)
+            tts_sandbox.advance("30m")
+            ship(tts_sandbox, tts_client)
+            tts_sandbox.advance("2h")
+    """,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*each-rejection: the client re-requests the label within an hour of each rejection "
+            "(occurrence 2, armed 2026-03-02T09:30:00Z): no ship_package call*"
+        ]
+    )
