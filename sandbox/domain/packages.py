@@ -260,6 +260,11 @@ def fix_label_issue(package: Package, order: Order, at: datetime) -> Outcome:
                 f"the label of order {package.order_id} is refused for a real cause, {real.value}, "
                 f"which fixing does not waive: {NEXT_STEP[real]}"
             )
+        if package.rejection is not None:
+            raise RuleViolation(
+                f"the cause of order {package.order_id}'s label rejection is already gone: "
+                "the next label request gets the label"
+            )
         raise RuleViolation(f"order {package.order_id} has no rejected label to fix")
     package.fixed.add(fixed)
     data = {"package_id": package.id, "reason": fixed.value}

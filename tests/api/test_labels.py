@@ -442,3 +442,29 @@ def test_fixing_the_scripted_cause_leaves_an_oversized_package_refused_until_the
     for package in made:
         assert data(tts.post(SHIP.format(package["id"]), {"handover_method": "DROP_OFF"})) == {}
     assert status_of(tts, order_id) == "AWAITING_COLLECTION"
+
+
+def test_buying_the_label_is_a_label_request_the_count_refuses_too():
+    http, tts, ids = _scripted()
+    order_id = ids["kettle"]
+    package_id = package_of(http, order_id)
+    size = {"length": "30", "width": "20", "height": "20", "unit": "CM"}
+    services = data(
+        tts.post(
+            f"/fulfillment/202309/orders/{order_id}/shipping_services/query",
+            {"weight": {"value": "2", "unit": "KILOGRAM"}, "dimension": size},
+        )
+    )["shipping_services"]
+    body = {
+        "ship_type": "1",
+        "order_id": order_id,
+        "shipping_service_id": services[0]["id"],
+        "weight": {"value": "2000", "unit": "GRAM"},
+        "dimension": size,
+    }
+
+    bought = envelope(tts.post("/fulfillment/202512/packages", body))
+    shipped = _ship(tts, package_id)
+    assert [bought["code"], shipped["code"]] == [21011104, 21011104]
+    assert "CARRIER_ORDER_ERROR" in bought["message"] and "CARRIER_ORDER_ERROR" in shipped["message"]
+    assert data(tts.post("/fulfillment/202512/packages", body))["package_id"] == package_id

@@ -164,6 +164,17 @@ def test_fixing_a_scripted_cause_never_waives_a_real_one(changes, reason):
     assert packages.label_problem(package, order, AT) is reason
 
 
+def test_a_scripted_rejection_that_ran_out_has_nothing_left_to_fix():
+    order, package = _package()
+    packages.arm_label_rejection(package, RejectionReason.PRODUCTS_OVERSIZED, AT, count=1)
+    assert _request_label(package, order, AT) is RejectionReason.PRODUCTS_OVERSIZED
+
+    with pytest.raises(RuleViolation) as refused:
+        packages.fix_label_issue(package, order, AT)
+    assert "already gone" in refused.value.message
+    assert _request_label(package, order, AT) is None
+
+
 def test_a_package_with_no_rejection_has_nothing_to_fix():
     order, package = _package()
     with pytest.raises(RuleViolation) as refused:
