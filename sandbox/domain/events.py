@@ -81,7 +81,7 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "order.lines_cancelled": ("package_id", "line_item_ids", "reason", "initiator", "amount", "currency"),
     "package.combined": ("package_id", "from"),
     "package.uncombined": ("package_id", "from"),
-    "package.label_rejection_armed": ("package_id", "reason"),
+    "package.label_rejection_armed": ("package_id", "reason", "count", "until"),
     "package.label_rejected": ("package_id", "reason"),
     "package.label_issue_fixed": ("package_id", "reason"),
     "package.label_created": ("package_id", "tracking_number"),

@@ -290,7 +290,7 @@ class Logistics:
                     code=Code.INVALID_PICKUP_SLOT,
                 )
         problem = (
-            packages.label_problem(package, order)
+            packages.label_problem(package, order, at)
             if package.label_status is not LabelStatus.CREATED
             else None
         )
@@ -620,7 +620,7 @@ class Logistics:
         package.weight_grams = weight
         if dimension_cm is not None:
             package.dimension_cm = dimension_cm
-        problem = packages.label_problem(package, order)
+        problem = packages.label_problem(package, order, at)
         if problem is not None:
             raise packages.label_refused(package, problem, at)
         shipment = self._open_shipment(order, package, service.provider, self._platform_number(), at)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -61,6 +61,22 @@ MAX_SIDE_CM = 120
 
 
 @dataclass(slots=True)
+class ScriptedRejection:
+    """A label rejection a scenario armed (Rejected Shipping Labels on demand): the carrier
+    refuses the package's labels for ``reason`` for the next ``remaining`` label requests, or
+    before ``until``, or (neither) until the seller fixes it; after that the real rules decide."""
+
+    reason: RejectionReason
+    remaining: int | None = None  # label requests still to refuse
+    until: datetime | None = None  # refused before this instant
+
+    def refuses(self, at: datetime) -> bool:
+        if self.remaining is not None and self.remaining < 1:
+            return False
+        return self.until is None or at < self.until
+
+
+@dataclass(slots=True)
 class Package:
     id: str
     order_id: str
@@ -78,9 +94,12 @@ class Package:
     tracking_number: str = ""
     label_status: LabelStatus = LabelStatus.NOT_CREATED
     rejection: RejectionReason | None = None
-    # Armed by scenarios: the carrier refuses labels for these reasons until the seller fixes them.
-    forced_rejections: list[RejectionReason] = field(default_factory=list)
-    fixed: set[RejectionReason] = field(default_factory=set)  # causes the seller has resolved
+    # Armed by scenarios, in order: the carrier refuses labels for these reasons (for a number of
+    # label requests, until an instant, or until the seller fixes them), then the real rules decide.
+    forced_rejections: list[ScriptedRejection] = field(default_factory=list)
+    # What fix_label_issue resolved: the scripted causes and the carrier's own order error. Never
+    # consulted for the package's real causes (the buyer's address, its weight or size).
+    fixed: set[RejectionReason] = field(default_factory=set)
     arranged_at: datetime | None = None  # shipment arranged (platform) or marked shipped (seller)
     collected_at: datetime | None = None
     delivered_at: datetime | None = None
@@ -107,19 +126,42 @@ class Package:
     def arranged(self) -> bool:
         return self.arranged_at is not None
 
+    def __setstate__(self, state: Any) -> None:
+        """A package from a snapshot: pickled slot by slot; one saved before scripted rejections
+        had counts holds bare reasons (each refusing until fixed), and one saved before combined
+        packages has no orders."""
+        slots = state[1] if isinstance(state, tuple) else state
+        for name, value in slots.items():
+            object.__setattr__(self, name, value)
+        self.forced_rejections = [
+            r if isinstance(r, ScriptedRejection) else ScriptedRejection(r) for r in self.forced_rejections
+        ]
+        if "orders" not in slots:
+            self.orders = []
 
-def label_problem(package: Package, order: Order) -> RejectionReason | None:
-    """Why the carrier would refuse a label for this package now, if it would."""
-    if package.forced_rejections:
-        return package.forced_rejections[0]
+
+def label_problem(package: Package, order: Order, at: datetime) -> RejectionReason | None:
+    """Why the carrier would refuse a label for this package at ``at``, if it would: a rejection a
+    scenario armed comes first, then the package's own problems."""
+    scripted = scripted_rejection(package, at)
+    if scripted is not None:
+        return scripted.reason
+    return own_problem(package, order)
+
+
+def scripted_rejection(package: Package, at: datetime) -> ScriptedRejection | None:
+    """The scripted rejection the carrier refuses the package's next label for at ``at``."""
+    return next((r for r in package.forced_rejections if r.refuses(at)), None)
+
+
+def own_problem(package: Package, order: Order) -> RejectionReason | None:
+    """The package's real causes, whatever a scenario scripted: an incomplete buyer address and a
+    package over the delivery option's limits hold until the order or the package changes; the
+    carrier's own order error (the ``[carrier-error]`` mark) until the seller fixes it."""
     address = order.recipient_address
-    if RejectionReason.BUYER_ADDRESS_ISSUE not in package.fixed and (
-        not address.postal_code.strip() or not address.address_line1.strip()
-    ):
+    if not address.postal_code.strip() or not address.address_line1.strip():
         return RejectionReason.BUYER_ADDRESS_ISSUE
-    if RejectionReason.PRODUCTS_OVERSIZED not in package.fixed and (
-        package.weight_grams > MAX_WEIGHT_GRAMS or max(package.dimension_cm) > MAX_SIDE_CM
-    ):
+    if oversized(package):
         return RejectionReason.PRODUCTS_OVERSIZED
     if (
         "[carrier-error]" in address.address_line2
@@ -127,6 +169,11 @@ def label_problem(package: Package, order: Order) -> RejectionReason | None:
     ):
         return RejectionReason.CARRIER_ORDER_ERROR
     return None
+
+
+def oversized(package: Package) -> bool:
+    """Products are oversized: over the delivery option's weight or any side's limit."""
+    return package.weight_grams > MAX_WEIGHT_GRAMS or max(package.dimension_cm) > MAX_SIDE_CM
 
 
 # An order ships while it awaits shipment, and a split order while some of its packages still do.
@@ -176,24 +223,63 @@ def reject_label(package: Package, reason: RejectionReason, at: datetime) -> Out
     )
 
 
-def arm_label_rejection(package: Package, reason: RejectionReason, at: datetime) -> Outcome:
-    """The carrier will refuse the package's next labels for ``reason`` until the seller fixes it."""
+def arm_label_rejection(
+    package: Package,
+    reason: RejectionReason,
+    at: datetime,
+    *,
+    count: int | None = None,
+    until: datetime | None = None,
+) -> Outcome:
+    """The carrier will refuse the package's labels for ``reason``: for the next ``count`` label
+    requests, or before ``until``, or (neither) until the seller fixes it; then the real rules
+    decide again."""
     if package.arranged:
         raise RuleViolation(
             f"order {package.order_id} is already shipped: its label cannot be rejected any more"
         )
-    package.forced_rejections.append(reason)
-    data = {"package_id": package.id, "reason": reason.value}
+    if count is not None and until is not None:
+        raise RuleViolation(
+            "a label rejection lasts for a count of label requests or until an instant, not both"
+        )
+    if count is not None and count < 1:
+        raise RuleViolation(f"a label rejection for {count} label requests refuses none")
+    if until is not None and until <= at:
+        raise RuleViolation("a label rejection until an instant at or before the step would refuse nothing")
+    package.forced_rejections.append(ScriptedRejection(reason, count, until))
+    data: dict[str, Any] = {"package_id": package.id, "reason": reason.value}
+    if count is not None:
+        data["count"] = count
+    if until is not None:
+        data["until"] = until.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return Outcome(events=[DomainEvent(at, "package.label_rejection_armed", package.order_id, data)])
 
 
-def fix_label_issue(package: Package, at: datetime) -> Outcome:
-    """The seller resolves the cause of the package's label rejection."""
-    if package.rejection is None and not package.forced_rejections:
+def fix_label_issue(package: Package, order: Order, at: datetime) -> Outcome:
+    """The seller resolves the scripted cause of the package's label rejection: the rejection a
+    scenario armed that the carrier refuses for now (every one armed for that reason), or else the
+    carrier's own order error. A real cause is never waived: a buyer address without postal code
+    holds until the address is updated, an oversized package until it is split or repacked."""
+    scripted = scripted_rejection(package, at)
+    if scripted is not None:
+        fixed = scripted.reason
+        package.forced_rejections = [r for r in package.forced_rejections if r.reason is not fixed]
+    elif own_problem(package, order) is RejectionReason.CARRIER_ORDER_ERROR:
+        fixed = RejectionReason.CARRIER_ORDER_ERROR
+    else:
+        real = own_problem(package, order)
+        if real is not None:
+            raise RuleViolation(
+                f"the label of order {package.order_id} is refused for a real cause, {real.value}, "
+                f"which fixing does not waive: {NEXT_STEP[real]}"
+            )
+        if package.rejection is not None:
+            raise RuleViolation(
+                f"the cause of order {package.order_id}'s label rejection is already gone: "
+                "the next label request gets the label"
+            )
         raise RuleViolation(f"order {package.order_id} has no rejected label to fix")
-    fixed = package.rejection or package.forced_rejections[0]
     package.fixed.add(fixed)
-    package.forced_rejections = [r for r in package.forced_rejections if r is not fixed]
     data = {"package_id": package.id, "reason": fixed.value}
     return Outcome(events=[DomainEvent(at, "package.label_issue_fixed", package.order_id, data)])
 
@@ -210,7 +296,13 @@ def hold_status_update(
 
 def label_refused(package: Package, reason: RejectionReason, at: datetime) -> RuleViolation:
     """The carrier refuses the label: the call fails with the platform's next step, and the
-    rejection is recorded all the same (the Seller Center's Rejected Shipping Labels)."""
+    rejection is recorded all the same (the Seller Center's Rejected Shipping Labels). A label
+    request refused by a scripted rejection counted in requests is one fewer to refuse."""
+    scripted = scripted_rejection(package, at)
+    if scripted is not None and scripted.reason is reason and scripted.remaining is not None:
+        scripted.remaining -= 1
+        if scripted.remaining < 1:
+            package.forced_rejections = [r for r in package.forced_rejections if r is not scripted]
     return RuleViolation(
         f"Shipping label rejected: {reason.value}. {NEXT_STEP[reason]}",
         code=Code.LABEL_REJECTED,

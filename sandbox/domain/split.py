@@ -15,6 +15,7 @@ own line items, and the order is cancelled only when every package has.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -164,7 +165,7 @@ def split(
         made.append(package_of_lines(package_id, order, [by_id[line] for line in group], at))
     if old:
         first, previous = made[0], old[0]
-        first.forced_rejections = list(previous.forced_rejections)
+        first.forced_rejections = [replace(r) for r in previous.forced_rejections]
         first.fixed = set(previous.fixed)
         first.failures_ahead = list(previous.failures_ahead)
         first.return_fails = previous.return_fails

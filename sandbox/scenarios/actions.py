@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sandbox.domain import aftersales, carrier, orders, packages, tickets
@@ -17,12 +17,23 @@ from sandbox.domain.carrier import AttemptFailure
 from sandbox.domain.codes import Code
 from sandbox.domain.events import Outcome
 from sandbox.domain.packages import Package, RejectionReason
-from sandbox.durations import parse_duration
+from sandbox.durations import InvalidDuration, InvalidInstant, parse_duration, parse_instant
 
 if TYPE_CHECKING:
     from sandbox.world import World
 
 Act = Callable[["World", dict[str, Any], datetime], Outcome]
+
+
+class InvalidArgs(ValueError):
+    """Arguments the schema lets through but the action refuses: the loader says where."""
+
+    def __init__(self, arg: str, problem: str, expected: str, *, key: bool = False):
+        super().__init__(problem)
+        self.arg = arg
+        self.problem = problem
+        self.expected = expected
+        self.key = key  # point at the argument's key rather than its value
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,8 @@ class Action:
     args: dict[str, Any]  # JSON Schema of the arguments object
     order_args: tuple[str, ...]  # arguments that name a scenario order (resolved to its ID)
     act: Act  # answers the action's Outcome; the world applies it
+    # Checks at load what the schema cannot say; raises InvalidArgs.
+    check: Callable[[dict[str, Any]], None] | None = None
 
 
 ACTIONS: dict[str, Action] = {}
@@ -106,12 +119,56 @@ def _package(world: World, args: dict[str, Any]) -> Package:
     return world.logistics.package_for(world.order(args["order"]), args.get("package", 1))
 
 
+UNTIL_EXPECTED = "a duration after the step such as 30m or 2h, or an ISO 8601 instant"
+
+
+def _rejection_end(raw: str) -> timedelta | datetime:
+    """A scripted rejection's ``until``: a duration after the step's instant, or an instant, as a
+    step's ``at`` is written."""
+    text = raw.strip()
+    if text.isdigit():
+        raise InvalidArgs("until", f"'{raw}' has no unit", UNTIL_EXPECTED)
+    if text[:1].isdigit() and text[-1:].lower() in "wdhms" and "-" not in text:
+        try:
+            after = parse_duration(text)
+        except InvalidDuration as exc:
+            raise InvalidArgs("until", str(exc), UNTIL_EXPECTED) from None
+        if not after:
+            raise InvalidArgs("until", f"a rejection until '{raw}' refuses no label request", UNTIL_EXPECTED)
+        return after
+    try:
+        return parse_instant(text)
+    except InvalidInstant as exc:
+        raise InvalidArgs(
+            "until", f"'{raw}' is neither a duration nor an instant ({exc})", UNTIL_EXPECTED
+        ) from None
+
+
+def _check_reject_label(args: dict[str, Any]) -> None:
+    if "count" in args and "until" in args:
+        raise InvalidArgs(
+            "until",
+            "`count` and `until` cannot go together",
+            "either count (the next N label requests) or until (a time), or neither (until fix_label_issue)",
+            key=True,
+        )
+    if "until" in args:
+        _rejection_end(args["until"])
+
+
 def _reject_label(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    return packages.arm_label_rejection(_package(world, args), RejectionReason(args["reason"]), at)
+    end = _rejection_end(args["until"]) if "until" in args else None
+    return packages.arm_label_rejection(
+        _package(world, args),
+        RejectionReason(args["reason"]),
+        at,
+        count=args.get("count"),
+        until=at + end if isinstance(end, timedelta) else end,
+    )
 
 
 def _fix_label_issue(world: World, args: dict[str, Any], at: datetime) -> Outcome:
-    return packages.fix_label_issue(_package(world, args), at)
+    return packages.fix_label_issue(_package(world, args), world.order(args["order"]), at)
 
 
 def _update_buyer_address(world: World, args: dict[str, Any], at: datetime) -> Outcome:
@@ -133,8 +190,9 @@ def _hold_status_update(world: World, args: dict[str, Any], at: datetime) -> Out
 register(
     Action(
         "reject_label",
-        "The carrier refuses the next shipping label of the order's package with this reason (until "
-        "fix_label_issue), as the Seller Center's Rejected Shipping Labels.",
+        "The carrier refuses the shipping labels of the order's package with this reason, as the "
+        "Seller Center's Rejected Shipping Labels: for the next count label requests, or until a "
+        "time, or (neither) until fix_label_issue; then the real rules decide again.",
         {
             "type": "object",
             "required": ["order", "reason"],
@@ -143,16 +201,30 @@ register(
                 "order": ORDER_REF,
                 "package": PACKAGE_REF,
                 "reason": {"enum": ["BUYER_ADDRESS_ISSUE", "PRODUCTS_OVERSIZED", "CARRIER_ORDER_ERROR"]},
+                "count": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "How many label requests of the package are refused (not with until).",
+                },
+                "until": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "Until when label requests are refused: a duration after the step "
+                    "(30m, 2h) or an ISO 8601 instant (not with count).",
+                },
             },
         },
         ("order",),
         _reject_label,
+        _check_reject_label,
     )
 )
 register(
     Action(
         "fix_label_issue",
-        "The seller resolves the cause of the package's label rejection; shipping again then succeeds.",
+        "The seller resolves the scripted cause of the package's label rejection (a reject_label, or "
+        "the carrier's own order error); a real cause (an incomplete address, an oversized package) "
+        "still refuses the label until the order or the package changes.",
         {
             "type": "object",
             "required": ["order"],

@@ -20,7 +20,7 @@ from sandbox.domain.events import EVENT_KINDS
 from sandbox.domain.orders import OrderStatus, ShippingType
 from sandbox.durations import LATEST, LONGEST, InvalidDuration, InvalidInstant, parse_duration, parse_instant
 from sandbox.scenarios import conditions
-from sandbox.scenarios.actions import ACTIONS
+from sandbox.scenarios.actions import ACTIONS, InvalidArgs
 from sandbox.scenarios.model import (
     ActionCall,
     Condition,
@@ -413,6 +413,16 @@ class _Builder:
             )
         return str(name)
 
+    def action_args(self, name: str, args: dict[str, Any], path: Path) -> None:
+        """What an action checks of its arguments beyond the schema."""
+        check = ACTIONS[name].check
+        if check is None:
+            return
+        try:
+            check(args)
+        except InvalidArgs as bad:
+            raise self.doc.error([*path, bad.arg], bad.problem, bad.expected, key=bad.key) from None
+
     def operation(self, name: str, path: Path) -> str:
         if name not in self.operations:
             raise self.doc.error(
@@ -674,6 +684,7 @@ class _Builder:
             ((name, args),) = item.items()
             for arg in ACTIONS[name].order_args:
                 self.order_ref(args[arg], [*path, "do", i, name, arg])
+            self.action_args(name, args, [*path, "do", i, name])
             actions.append(ActionCall(name, dict(args)))
         repeat = spec.get("repeat", {})
         every = self.duration(repeat["every"], [*path, "repeat", "every"]) if repeat else timedelta(0)

@@ -30,7 +30,7 @@ steps:
   - name: the buyer completes the address
     at: 2h
     do: [{update_buyer_address: {order: no-postcode, postal_code: "40202"}}]
-  - name: the seller repacks the anvil
+  - name: the seller calls the anvil's issue fixed without repacking it
     at: 3h
     do: [{fix_label_issue: {order: heavy}}]
   - name: the carrier recovers
@@ -95,13 +95,29 @@ def assert_rejected_then_recreated(http, tts, name, reason, fixed_after):
     ("name", "reason", "fixed_after"),
     [
         ("no-postcode", "BUYER_ADDRESS_ISSUE", "2h"),
-        ("heavy", "PRODUCTS_OVERSIZED", "3h"),
         ("carrier-trouble", "CARRIER_ORDER_ERROR", "4h"),
     ],
 )
 def test_each_rejection_reason_from_a_real_cause_then_recreated_after_the_fix(name, reason, fixed_after):
     http, tts = start(REAL_CAUSES)
     assert_rejected_then_recreated(http, tts, name, reason, fixed_after)
+
+
+def test_fixing_does_not_waive_products_that_are_really_oversized():
+    http, tts = start(REAL_CAUSES)
+    order_id = report(http, "label-causes")["orders"]["heavy"]["order_id"]
+    package_id = package_of(http, order_id)
+    assert envelope(tts.post(SHIP.format(package_id), {"handover_method": "DROP_OFF"}))["code"] == 21011104
+    advance(http, "3h")
+
+    still = envelope(tts.post(SHIP.format(package_id), {"handover_method": "DROP_OFF"}))
+    assert still["code"] == 21011104 and "PRODUCTS_OVERSIZED" in still["message"]
+    timeline = report(http, "label-causes")["timeline"]
+    fix = next(e for e in timeline if e.get("action") == "fix_label_issue" and e["args"]["order"] == "heavy")
+    assert fix["result"] == "skipped" and "PRODUCTS_OVERSIZED" in fix["detail"]
+    package = data(tts.get(f"/fulfillment/202309/packages/{package_id}"))
+    assert package["weight"] == {"value": "45000", "unit": "GRAM"}
+    assert status_of(tts, order_id) == "AWAITING_SHIPMENT"
 
 
 @pytest.mark.parametrize("reason", ["BUYER_ADDRESS_ISSUE", "PRODUCTS_OVERSIZED", "CARRIER_ORDER_ERROR"])
@@ -306,3 +322,149 @@ def test_us_label_flow_with_the_sellers_weight_fixes_an_oversized_package():
     assert package["tracking_number"] == number
     assert package["shipping_provider_id"] == ground["shipping_provider_id"]
     assert status_of(tts, order_id) == "AWAITING_COLLECTION"
+
+
+SCRIPTED = """scenario: scripted-rejections
+setup:
+  start: 2026-03-02T09:00:00Z
+orders:
+  kettle: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK}
+  lamp: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK}
+  anvils:
+    status: AWAITING_SHIPMENT
+    shipping_type: TIKTOK
+    line_items: [{product_name: Anvil, seller_sku: HEAVY-ANVIL, price: "40.00", quantity: 2}]
+  crate:
+    status: AWAITING_SHIPMENT
+    shipping_type: TIKTOK
+    line_items: [{product_name: Anvil, seller_sku: HEAVY-ANVIL, price: "40.00", quantity: 2}]
+steps:
+  - name: the carrier refuses the next labels
+    at: 0s
+    do:
+      - reject_label: {order: kettle, reason: CARRIER_ORDER_ERROR, count: 2}
+      - reject_label: {order: lamp, reason: PRODUCTS_OVERSIZED, until: 2h}
+      - reject_label: {order: anvils, reason: CARRIER_ORDER_ERROR}
+      - reject_label: {order: crate, reason: CARRIER_ORDER_ERROR, count: 1}
+  - name: the carrier recovers
+    at: 1h
+    do: [{fix_label_issue: {order: anvils}}]
+"""
+
+
+def _scripted():
+    http, tts = start(SCRIPTED)
+    orders = report(http, "scripted-rejections")["orders"]
+    return http, tts, {name: o["order_id"] for name, o in orders.items()}
+
+
+def _ship(tts, package_id):
+    return envelope(tts.post(SHIP.format(package_id), {"handover_method": "DROP_OFF"}))
+
+
+def test_a_rejection_for_two_label_requests_refuses_exactly_two_then_the_label_is_created():
+    http, tts, ids = _scripted()
+    package_id = package_of(http, ids["kettle"])
+
+    answers = [_ship(tts, package_id) for _ in range(3)]
+
+    assert [a["code"] for a in answers] == [21011104, 21011104, 0]
+    assert all("CARRIER_ORDER_ERROR" in a["message"] for a in answers[:2])
+    assert status_of(tts, ids["kettle"]) == "AWAITING_COLLECTION"
+    timeline = report(http, "scripted-rejections")["timeline"]
+    armed = next(
+        e for e in timeline if e.get("event") == "package.label_rejection_armed" and e["order"] == "kettle"
+    )
+    assert armed["data"] == {"package_id": package_id, "reason": "CARRIER_ORDER_ERROR", "count": 2}
+    rejected = [e for e in timeline if e.get("event") == "package.label_rejected" and e["order"] == "kettle"]
+    assert len(rejected) == 2
+
+
+def test_a_rejection_until_a_time_refuses_before_it_and_not_after():
+    http, tts, ids = _scripted()
+    package_id = package_of(http, ids["lamp"])
+
+    advance(http, "1h59m")
+    before = [_ship(tts, package_id) for _ in range(3)]  # not counted: all refused before the time
+    assert [b["code"] for b in before] == [21011104] * 3
+    assert "PRODUCTS_OVERSIZED" in before[0]["message"]
+    advance(http, "1m")
+    assert data(tts.post(SHIP.format(package_id), {"handover_method": "DROP_OFF"})) == {}
+    armed = next(
+        e
+        for e in report(http, "scripted-rejections")["timeline"]
+        if e.get("event") == "package.label_rejection_armed" and e["order"] == "lamp"
+    )
+    assert armed["data"]["until"] == "2026-03-02T11:00:00Z"
+
+
+def test_once_the_scripted_rejections_run_out_the_real_rules_decide():
+    http, tts, ids = _scripted()
+    package_id = package_of(http, ids["crate"])  # two 20 kg anvils: 40 kg
+
+    scripted = _ship(tts, package_id)
+    real = _ship(tts, package_id)
+
+    assert scripted["code"] == 21011104 and "CARRIER_ORDER_ERROR" in scripted["message"]
+    assert real["code"] == 21011104 and "PRODUCTS_OVERSIZED" in real["message"]
+    view = http.get(f"/sandbox/orders/{ids['crate']}").json()
+    assert view["package"]["rejection"]["reason"] == "PRODUCTS_OVERSIZED"
+
+
+def test_fixing_the_scripted_cause_leaves_an_oversized_package_refused_until_the_seller_splits_it():
+    http, tts, ids = _scripted()
+    order_id = ids["anvils"]
+    package_id = package_of(http, order_id)
+    assert "CARRIER_ORDER_ERROR" in _ship(tts, package_id)["message"]
+
+    advance(http, "1h")  # the carrier recovers: the scripted cause is fixed
+    oversized = _ship(tts, package_id)
+    assert oversized["code"] == 21011104 and "PRODUCTS_OVERSIZED" in oversized["message"]
+    assert "split it into smaller packages" in oversized["message"]
+
+    lines = [
+        item["id"]
+        for item in data(tts.get("/order/202309/orders", params={"ids": [order_id]}))["orders"][0][
+            "line_items"
+        ]
+    ]
+    made = data(
+        tts.post(
+            f"/fulfillment/202309/orders/{order_id}/split",
+            {
+                "splittable_groups": [
+                    {"id": "first", "order_line_item_ids": [lines[0]]},
+                    {"id": "second", "order_line_item_ids": [lines[1]]},
+                ]
+            },
+        )
+    )["packages"]
+    for package in made:
+        assert data(tts.post(SHIP.format(package["id"]), {"handover_method": "DROP_OFF"})) == {}
+    assert status_of(tts, order_id) == "AWAITING_COLLECTION"
+
+
+def test_buying_the_label_is_a_label_request_the_count_refuses_too():
+    http, tts, ids = _scripted()
+    order_id = ids["kettle"]
+    package_id = package_of(http, order_id)
+    size = {"length": "30", "width": "20", "height": "20", "unit": "CM"}
+    services = data(
+        tts.post(
+            f"/fulfillment/202309/orders/{order_id}/shipping_services/query",
+            {"weight": {"value": "2", "unit": "KILOGRAM"}, "dimension": size},
+        )
+    )["shipping_services"]
+    body = {
+        "ship_type": "1",
+        "order_id": order_id,
+        "shipping_service_id": services[0]["id"],
+        "weight": {"value": "2000", "unit": "GRAM"},
+        "dimension": size,
+    }
+
+    bought = envelope(tts.post("/fulfillment/202512/packages", body))
+    shipped = _ship(tts, package_id)
+    assert [bought["code"], shipped["code"]] == [21011104, 21011104]
+    assert "CARRIER_ORDER_ERROR" in bought["message"] and "CARRIER_ORDER_ERROR" in shipped["message"]
+    assert data(tts.post("/fulfillment/202512/packages", body))["package_id"] == package_id

@@ -222,7 +222,7 @@ def test_a_carrier_order_error_clears_once_fixed_and_the_label_is_re_created():
     assert refused.value.recorded is not None
     assert only(refused.value.recorded, "package.label_rejected").data["reason"] == "CARRIER_ORDER_ERROR"
 
-    packages.fix_label_issue(package, AT + timedelta(minutes=5))
+    packages.fix_label_issue(package, order, AT + timedelta(minutes=5))
     again = AT + timedelta(minutes=10)
     outcome = logistics.ship(package, again, handover=None, slot=None)
 
