@@ -111,7 +111,11 @@ def _run(options: Options, out: TextIO) -> int:
                 flush=True,
             )
             status, how = _command(options.command, environment, options.timeout)
-            report = http.get(f"/sandbox/scenarios/{name}").json()
+            answer = http.get(f"/sandbox/scenarios/{name}")
+            if answer.status_code != 200:  # the command unloaded it, or replaced the tenant's world
+                print(f"tts-sandbox test: {how}; {answer.json()['error']['message']}", file=out, flush=True)
+                return EXIT_COMMAND if status else EXIT_EXPECTATIONS
+            report = answer.json()
             ended = "its end"
             if report["state"] != "ended":
                 if span is not None:
@@ -265,7 +269,11 @@ def _command(command: Sequence[str], environment: dict[str, str], timeout: float
         _stop(process)
         return 130, "the command was interrupted"
     if status < 0:
-        return status, f"the command was ended by signal {signal.Signals(-status).name}"
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = str(-status)
+        return status, f"the command was ended by signal {name}"
     return status, f"the command exited {status}"
 
 

@@ -180,4 +180,3 @@ class AftersalesOperations(WorldCore):
                 if decision.idempotency_key:
                     self.review_keys[decision.idempotency_key] = decision.fingerprint()
             return refused
-

@@ -230,3 +230,63 @@ def test_the_help_explains_the_variables_the_exit_statuses_and_the_end_of_the_cl
         assert name in text
     assert "advanced to the scenario's end" in textwrap.dedent(text).replace("\n", " ")
     assert "Exit status:" in text and "Example:" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (
+            [sys.executable, "-c", "import time; time.sleep(60)"],
+            "the command was stopped after 0.2 s (--timeout)",
+        ),
+        (["/no/such/client"], "cannot run /no/such/client: No such file or directory"),
+        (
+            [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"],
+            "ended by signal SIGKILL",
+        ),
+    ],
+    ids=["outran-timeout", "not-found", "killed"],
+)
+def test_a_command_that_is_stopped_or_cannot_start_fails_the_run_with_the_reason(
+    tmp_path, command, words, capsys
+):
+    junit = tmp_path / "report.xml"
+    assert (
+        main(["test", "happy-path", "--timeout", "0.2", "--junit", str(junit), "--", *command])
+        == EXIT_COMMAND
+    )
+    assert words in capsys.readouterr().out
+    assert junit_cases(junit)  # judged all the same
+
+
+def test_a_command_that_unloads_the_scenario_fails_the_run_saying_so(capsys):
+    unload = (
+        "import os, httpx; httpx.delete(os.environ['TTS_SANDBOX_CONTROL_URL'] + '/scenarios', "
+        "headers={'X-Sandbox-Tenant': os.environ['TTS_SANDBOX_TENANT']}).raise_for_status()"
+    )
+    assert main(["test", "happy-path", "--", sys.executable, "-c", unload]) == EXIT_EXPECTATIONS
+    assert "no scenario named 'happy-path' is loaded" in capsys.readouterr().out
+
+
+def test_a_port_already_taken_is_refused_before_anything_runs(tmp_path, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ran = tmp_path / "ran"
+        status = main(
+            [
+                "test",
+                "happy-path",
+                "--port",
+                str(port),
+                "--",
+                sys.executable,
+                "-c",
+                f"open({str(ran)!r}, 'w')",
+            ]
+        )
+    assert status == EXIT_USAGE and not ran.exists()
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().out
