@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -49,6 +49,7 @@ ENVIRONMENT = {
 
 # Where virtual time starts for a scenario without setup.start: fixed, so that runs repeat.
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+NO_UNTIL = timedelta(days=7)  # how far the clock goes for a scenario without `until`, as in `scenario run`
 HOST = "127.0.0.1"
 STOP_GRACE = 5.0  # seconds a command stopped by --timeout has to end after SIGTERM
 
@@ -87,7 +88,7 @@ def run(options: Options, out: TextIO | None = None) -> int:
 def _run(options: Options, out: TextIO) -> int:
     import httpx
 
-    from sandbox.durations import InvalidDuration, iso, parse_duration
+    from sandbox.durations import InvalidDuration, parse_duration
 
     if not options.command:
         raise _Refused(
@@ -97,12 +98,14 @@ def _run(options: Options, out: TextIO) -> int:
         span = parse_duration(options.until) if options.until else None
     except InvalidDuration as exc:
         raise _Refused(f"--until: {exc}") from None
-    listener = _listen(options.port)
-    sandbox, tenant, name = _prepare(options)
-    credentials = tenant.credentials()
-    with listener, _served(sandbox, listener) as base:
-        environment = _environment(base, credentials, name)
-        with httpx.Client(base_url=base, headers={"X-Sandbox-Tenant": tenant.app_key}, timeout=120) as http:
+    if options.junit and not Path(options.junit).parent.is_dir():
+        raise _Refused(f"--junit {options.junit}: there is no directory {Path(options.junit).parent}")
+    with _listen(options.port) as listener:
+        sandbox, tenant, name = _prepare(options)
+        with (
+            _served(sandbox, listener) as base,
+            httpx.Client(base_url=base, headers={"X-Sandbox-Tenant": tenant.app_key}, timeout=120) as http,
+        ):
             clock = http.get("/sandbox/clock").json()
             print(
                 f"tts-sandbox test: scenario {name} on {base} (tenant {tenant.app_key}), "
@@ -110,32 +113,44 @@ def _run(options: Options, out: TextIO) -> int:
                 file=out,
                 flush=True,
             )
+            environment = _environment(base, tenant.credentials(), name)
             status, how = _command(options.command, environment, options.timeout)
             answer = http.get(f"/sandbox/scenarios/{name}")
             if answer.status_code != 200:  # the command unloaded it, or replaced the tenant's world
                 print(f"tts-sandbox test: {how}; {answer.json()['error']['message']}", file=out, flush=True)
                 return EXIT_COMMAND if status else EXIT_EXPECTATIONS
-            report = answer.json()
-            ended = "its end"
-            if report["state"] != "ended":
-                if span is not None:
-                    target = _instant(report["started_at"]) + span
-                    ended = f"{options.until} from its start"
-                elif report["ends_at"] is not None:
-                    target = _instant(report["ends_at"])
-                else:
-                    target = _instant(report["started_at"]) + parse_duration("7d")
-                    ended = "7d from its start (it has no `until`)"
-                now = http.get("/sandbox/clock").json()["now"]
-                if _instant(now) < target:
-                    http.post("/sandbox/clock/advance", json={"to": iso(target)}).raise_for_status()
-                    how += f"; the clock was advanced from {now} to {iso(target)}, {ended}"
-                report = http.get(f"/sandbox/scenarios/{name}").json()
+            how += _to_the_end(http, answer.json(), span, options.until)
+            report = http.get(f"/sandbox/scenarios/{name}").json()
             junit = http.get(f"/sandbox/scenarios/{name}/junit").text
     print(f"tts-sandbox test: {how}", file=out)
     if options.junit:
-        Path(options.junit).write_text(junit, encoding="utf-8")
+        try:
+            Path(options.junit).write_text(junit, encoding="utf-8")
+        except OSError as exc:
+            print(f"tts-sandbox test: cannot write {options.junit}: {exc.strerror or exc}", file=out)
+            return EXIT_USAGE
     return _summary(report, status, options, out)
+
+
+def _to_the_end(http: Any, report: dict[str, Any], span: timedelta | None, given: str | None) -> str:
+    """Advance the clock to where the scenario ends (or ``span`` after its start), unless it is
+    there already; what was done, as a clause of the run's account."""
+    from sandbox.durations import iso, parse_instant
+
+    if report["state"] == "ended":
+        return ""
+    started = parse_instant(report["started_at"])
+    if span is not None:
+        target, why = started + span, f"{given} from its start"
+    elif report["ends_at"] is not None:
+        target, why = parse_instant(report["ends_at"]), "its end"
+    else:
+        target, why = started + NO_UNTIL, "7d from its start (it has no `until`)"
+    now = http.get("/sandbox/clock").json()["now"]
+    if parse_instant(now) >= target:
+        return ""
+    http.post("/sandbox/clock/advance", json={"to": iso(target)}).raise_for_status()
+    return f"; the clock was advanced from {now} to {iso(target)}, {why}"
 
 
 def _summary(report: dict[str, Any], status: int, options: Options, out: TextIO) -> int:
@@ -163,12 +178,6 @@ def _summary(report: dict[str, Any], status: int, options: Options, out: TextIO)
     if status != 0:
         return EXIT_COMMAND
     return EXIT_PASSED if all(e["status"] in allowed for e in expectations) else EXIT_EXPECTATIONS
-
-
-def _instant(text: str) -> datetime:
-    from sandbox.durations import parse_instant
-
-    return parse_instant(text)
 
 
 def _listen(port: int) -> socket.socket:

@@ -290,3 +290,9 @@ def test_a_port_already_taken_is_refused_before_anything_runs(tmp_path, capsys):
         )
     assert status == EXIT_USAGE and not ran.exists()
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().out
+
+
+def test_a_junit_path_in_no_directory_is_refused_before_anything_runs(tmp_path, capsys):
+    junit = tmp_path / "nowhere" / "report.xml"
+    assert main(["test", "happy-path", "--junit", str(junit), "--", "true"]) == EXIT_USAGE
+    assert f"there is no directory {tmp_path / 'nowhere'}" in capsys.readouterr().out
