@@ -171,13 +171,22 @@ def _summary(report: dict[str, Any], status: int, options: Options, out: TextIO)
             if expectation["status"] != "passed" and expectation["reason"]
             else ""
         )
-        print(f"  {mark:<8} {expectation['name']}{reason}", file=out)
+        print(f"  {mark:<8} {_named(expectation)}{reason}", file=out)
     if options.junit:
         print(f"JUnit report: {options.junit}", file=out)
     out.flush()
     if status != 0:
         return EXIT_COMMAND
     return EXIT_PASSED if all(e["status"] in allowed for e in expectations) else EXIT_EXPECTATIONS
+
+
+def _named(expectation: dict[str, Any]) -> str:
+    """An expectation's name as its JUnit test case has it: one judged each time with which time."""
+    name = str(expectation["name"])
+    if "occurrence" in expectation:
+        armed = f", armed {expectation['armed_at']}" if expectation.get("armed_at") else ""
+        name += f" (occurrence {expectation['occurrence']}{armed})"
+    return name
 
 
 def _listen(port: int) -> socket.socket:
