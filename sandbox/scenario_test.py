@@ -157,8 +157,7 @@ def _summary(report: dict[str, Any], status: int, options: Options, out: TextIO)
     expectations = report["expectations"]
     counts = ", ".join(f"{n} {k}" for k, n in report["summary"].items() if n)
     print(
-        f"scenario {report['name']}: {plural(len(expectations), 'expectation')}"
-        + (f", {counts}" if counts else ""),
+        f"scenario {report['name']}: {_counted(expectations)}" + (f", {counts}" if counts else ""),
         file=out,
     )
     allowed = {"passed", "skipped"} if options.allow_skipped else {"passed"}
@@ -178,6 +177,13 @@ def _summary(report: dict[str, Any], status: int, options: Options, out: TextIO)
     if status != 0:
         return EXIT_COMMAND
     return EXIT_PASSED if all(e["status"] in allowed for e in expectations) else EXIT_EXPECTATIONS
+
+
+def _counted(expectations: list[dict[str, Any]]) -> str:
+    """``4 expectations``; ``1 expectation (2 verdicts)`` when one is judged each time."""
+    distinct = len({e["name"] for e in expectations})
+    counted = plural(distinct, "expectation")
+    return counted if distinct == len(expectations) else f"{counted} ({plural(len(expectations), 'verdict')})"
 
 
 def _named(expectation: dict[str, Any]) -> str:
