@@ -18,6 +18,7 @@ from sandbox.domain.codes import Code
 from sandbox.durations import InvalidInstant, parse_instant
 from sandbox.fakes import REGIONS
 from sandbox.scenario_files import find_scenario
+from sandbox.scenario_test import ENVIRONMENT, plural
 from sandbox.tenants import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_APP_KEY,
@@ -219,9 +220,16 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="check scenario files; print each problem with file:line:column",
         description="Check scenario files against the schema and the sandbox's names (orders, actions, "
-        "operations, events). Exit status 1 if any is invalid.",
+        "operations, events). Each FILE is a path or the name of a bundled scenario, such as "
+        "three-failed-attempts. Every problem of a file is printed in the file's order (the first "
+        "20), each as file:line:column. Exit status 1 if any is invalid.",
     )
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="a path, or the name of a bundled scenario (three-failed-attempts)",
+    )
     run = scenario_commands.add_parser(
         "run",
         help="run a scenario headless in virtual time and print its timeline",
@@ -229,7 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
         "calling, and print what fired and how the expectations ended. Expectations that "
         "need a client fail, which shows when the client would have had to act.",
     )
-    run.add_argument("file", metavar="FILE")
+    run.add_argument(
+        "file", metavar="FILE", help="a path, or the name of a bundled scenario (three-failed-attempts)"
+    )
     run.add_argument(
         "--until",
         default=None,
@@ -245,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="where virtual time starts for a scenario without setup.start (default 2026-01-05T09:00:00Z, "
         "so that runs are reproducible)",
     )
+
+    add_test_parser(commands)
 
     sign = commands.add_parser(
         "sign",
@@ -288,6 +300,115 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"send no shop_cipher at all (to see error {Code.SHOP_CIPHER_MISSING.value})",
     )
     return parser
+
+
+TEST_DESCRIPTION = """\
+Run COMMAND (your client's test suite, in any language) against a sandbox of its own, with the
+scenario loaded, and judge it by the scenario's expectations.
+
+The sandbox listens on 127.0.0.1 (a free port unless --port), with a tenant of its own: fresh
+credentials, a clock frozen at the scenario's setup.start (or --start). COMMAND runs with these
+environment variables:
+
+{environment}
+
+Sign Open API calls with the app secret as the platform does (HMAC-SHA256, see the README); send
+X-Sandbox-Tenant: $TTS_SANDBOX_TENANT on control-plane calls. COMMAND drives virtual time through the
+control plane (POST $TTS_SANDBOX_CONTROL_URL/clock/advance with {{"by": "6h"}}), letting the client
+act between steps no longer than the scenario's shortest `within`. When COMMAND ends, if the
+scenario has not ended, the clock is advanced to the scenario's end (its `until`, or --until) so
+that every expectation gets its verdict; then the summary names every expectation with its
+status, and the reason of each that did not pass.
+
+Exit status:
+  0  COMMAND exited 0 and every expectation passed (skipped ones too, with --allow-skipped)
+  1  COMMAND exited 0, but an expectation failed, stayed pending or was skipped
+  2  nothing was judged: a bad option, no such scenario, an invalid one, the port taken
+  3  COMMAND exited non-zero, could not be started, or was stopped by --timeout
+
+Example:
+  tts-sandbox test three-failed-attempts --junit report.xml -- node my-client-tests.mjs
+  tts-sandbox test scenarios/my-scenario.yaml --junit report.xml -- npm test
+"""
+
+
+def add_test_parser(commands: Any) -> None:
+    width = max(map(len, ENVIRONMENT))
+    test = commands.add_parser(
+        "test",
+        help="run a command (a client's tests, any language) against a scenario; exit 0 if it passed",
+        usage="tts-sandbox test SCENARIO [options] -- COMMAND [ARGS...]",
+        description=TEST_DESCRIPTION.format(
+            environment="\n".join(f"  {name:<{width}}  {text}" for name, text in ENVIRONMENT.items())
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    test.add_argument(
+        "scenario",
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a bundled one (three-failed-attempts)",
+    )
+    test.add_argument("--port", type=_port, default=0, help="port to listen on (default: a free one)")
+    test.add_argument(
+        "--junit",
+        metavar="PATH",
+        default=None,
+        help="write the scenario's JUnit XML report here, one test case per expectation (default: none)",
+    )
+    test.add_argument(
+        "--until",
+        default=None,
+        metavar="DURATION",
+        help="when COMMAND ends, advance the clock to this long after the scenario's start (default: the "
+        "scenario's `until`, else 7d); never backwards",
+    )
+    test.add_argument(
+        "--start",
+        type=instant,
+        default=None,
+        metavar="INSTANT",
+        help="where the frozen clock starts for a scenario without setup.start "
+        "(default 2026-01-05T09:00:00Z)",
+    )
+    test.add_argument(
+        "--allow-skipped",
+        action="store_true",
+        help="pass skipped expectations (their trigger never happened, or the scenario ended before their "
+        "deadline) instead of failing them",
+    )
+    test.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop COMMAND after this many seconds of wall time (exit status 3; default: no limit)",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not 0 < value < 1e9:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def scenario_test(args: argparse.Namespace) -> int:
+    from sandbox.scenario_test import Options, run
+
+    options = Options(
+        scenario=args.scenario,
+        command=args.test_command,
+        port=args.port,
+        junit=args.junit,
+        start=args.start,
+        until=args.until,
+        allow_skipped=args.allow_skipped,
+        timeout=args.timeout,
+    )
+    return run(options)
 
 
 def signed_curl(args: argparse.Namespace, timestamp: int) -> str:
@@ -525,22 +646,26 @@ def _has_setup(sandbox: Any, path: str) -> bool:
 def scenario_validate(files: list[str]) -> int:
     from sandbox.app import Sandbox
     from sandbox.scenarios import ScenarioError
+    from sandbox.scenarios.loader import MAX_PROBLEMS
 
     sandbox = Sandbox(order_count=0)
     failed = 0
     for path in files:
         try:
-            scenario = sandbox.parse_scenario(Path(path).read_bytes(), path)
+            scenario = sandbox.parse_scenario((find_scenario(path) or Path(path)).read_bytes(), path)
         except OSError as exc:
             print(f"{path}: cannot read: {exc.strerror}")
             failed += 1
         except ScenarioError as exc:
-            print(exc)
+            for problem in exc.problems:  # every one found, in the file's order
+                print(problem)
+            if len(exc.problems) >= MAX_PROBLEMS:
+                print(f"{path}: the first {MAX_PROBLEMS} problems; fix them to see any others")
             failed += 1
         else:
             print(
-                f"{path}: ok (scenario {scenario.name}: {len(scenario.orders)} orders, "
-                f"{len(scenario.steps)} steps, {len(scenario.expectations)} expectations)"
+                f"{path}: ok (scenario {scenario.name}: {plural(len(scenario.orders), 'order')}, "
+                f"{plural(len(scenario.steps), 'step')}, {plural(len(scenario.expectations), 'expectation')})"
             )
     return 1 if failed else 0
 
@@ -567,7 +692,7 @@ def scenario_run(args: argparse.Namespace) -> int:
 
     sandbox = Sandbox(order_count=0, freeze_at=args.start or RUN_START)
     try:
-        run = sandbox.load_scenario(Path(args.file))
+        run = sandbox.load_scenario(find_scenario(args.file) or Path(args.file))
     except OSError as exc:
         print(f"{args.file}: cannot read: {exc.strerror}", file=sys.stderr)
         return 1
@@ -598,7 +723,15 @@ def scenario_run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    command: list[str] = []
+    if given[:1] == ["test"] and "--" in given:  # what follows `--` is the command to run, untouched
+        split = given.index("--")
+        given, command = given[:split], given[split + 1 :]
+    args = build_parser().parse_args(given)
+    if args.command == "test":
+        args.test_command = command
+        return scenario_test(args)
     if args.command == "serve":
         return serve(args)
     if args.command == "scenario":

@@ -17,8 +17,17 @@ BUNDLED = (
 
 def find_scenario(name: str, *places: Path) -> Path | None:
     """The scenario file ``name``: as a path, else in each of ``places``, else the bundled
-    scenario of that name (``three-failed-attempts.yaml``); None if there is none."""
-    for candidate in (Path(name), *(place / name for place in places), BUNDLED / name):
+    scenario of that name (``three-failed-attempts.yaml``, or ``three-failed-attempts``); None if
+    there is none."""
+    candidates = [Path(name), *(place / name for place in places), BUNDLED / name]
+    if not name.endswith((".yaml", ".yml")):
+        candidates.append(BUNDLED / f"{name}.yaml")
+    for candidate in candidates:
         if candidate.is_file():
             return candidate
     return None
+
+
+def bundled_names() -> list[str]:
+    """The bundled scenarios' names, as find_scenario takes them (``three-failed-attempts``)."""
+    return sorted(path.stem for path in BUNDLED.glob("*.yaml"))

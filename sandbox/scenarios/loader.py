@@ -288,8 +288,23 @@ def _describe_type(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
+# Characters of a value that a message quotes: a longer one is cut, with its size (the schema's
+# messages quote the whole value, 700 KB for a file of 10,000 orders).
+MAX_SHOWN = 80
+
+
+def shown(text: str, value: Any = None) -> str:
+    """``text`` (a value as a message quotes it), cut after MAX_SHOWN characters, with its size."""
+    if len(text) <= MAX_SHOWN:
+        return text
+    size = f"{len(value):,} entries" if isinstance(value, dict | list) else f"{len(text):,} characters"
+    return f"{text[:MAX_SHOWN]}… ({size})"
+
+
 def _schema_error(doc: _Document, error: ValidationError) -> ScenarioError:
     path = list(error.absolute_path)
+    quoted = repr(error.instance)
+    message = error.message.replace(quoted, shown(quoted, error.instance), 1)
     schema = error.schema if isinstance(error.schema, dict) else {}
     kind = error.validator
     if kind == "additionalProperties" and isinstance(error.instance, dict):
@@ -309,7 +324,10 @@ def _schema_error(doc: _Document, error: ValidationError) -> ScenarioError:
         if names:
             return doc.error([*path, bad], f"unknown action '{bad}'", f"one of: {', '.join(names)}", key=True)
         return doc.error(
-            [*path, bad], f"'{bad}' is not a valid name", "lowercase letters, digits, '-' and '_'", key=True
+            [*path, bad],
+            f"'{shown(str(bad))}' is not a valid name",
+            "lowercase letters, digits, '-' and '_'",
+            key=True,
         )
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
@@ -321,18 +339,20 @@ def _schema_error(doc: _Document, error: ValidationError) -> ScenarioError:
     if kind in ("enum",):
         return doc.error(
             path,
-            f"'{error.instance}' is not allowed",
+            f"'{shown(str(error.instance))}' is not allowed",
             f"one of: {', '.join(map(str, error.validator_value))}",
         )
     if kind == "pattern":
         if error.validator_value == build_schema()["properties"]["until"]["pattern"]:
             return doc.error(
                 path,
-                f"'{error.instance}' is not a duration",
+                f"'{shown(str(error.instance))}' is not a duration",
                 "a duration such as 90m, 2h, 3d12h or 1w (never negative)",
             )
         return doc.error(
-            path, f"'{error.instance}' does not have the right form", f"text matching {error.validator_value}"
+            path,
+            f"'{shown(str(error.instance))}' does not have the right form",
+            f"text matching {error.validator_value}",
         )
     if kind == "oneOf":
         choices = [" and ".join(alt.get("required", [])) for alt in error.validator_value]
@@ -351,8 +371,8 @@ def _schema_error(doc: _Document, error: ValidationError) -> ScenarioError:
         "minProperties",
         "maxProperties",
     ):
-        return doc.error(path, error.message, f"{kind} {error.validator_value}")
-    return doc.error(path, error.message, f"a value valid for '{kind}'")
+        return doc.error(path, message, f"{kind} {error.validator_value}")
+    return doc.error(path, message, f"a value valid for '{kind}'")
 
 
 def parse_scenario(text: str | bytes, source: str = "<scenario>", *, operations: Iterable[str]) -> Scenario:

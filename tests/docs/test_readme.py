@@ -9,6 +9,7 @@ exist. scenarios/README.md has its own tests (test_scenario_docs.py); its links 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +70,7 @@ COMMANDS = (
     ["scenario", "validate"],
     ["snapshot", "export"],
     ["snapshot", "import"],
+    ["test"],
 )
 
 
@@ -167,3 +169,20 @@ def test_link_check_catches_missing_files_and_headings(tmp_path):
     )
     assert anchors(tmp_path / "there.md") == {"a-heading-with-code", "again", "again-1"}
     assert broken_links(page) == ["missing.md", "missing.md#heading", "there.md#nothing", "#nothing"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
+def test_the_readme_ci_example_runs_as_written(tmp_path):
+    section = README.read_text().split("## Running a scenario in CI, any language")[1].split("\n## ")[0]
+    line = re.search(r"^tts-sandbox test .+$", section, flags=re.M).group(0)
+    words = line.split()
+    words[words.index("--junit") + 1] = str(tmp_path / "report.xml")
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox.cli", *words[1:]],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 expectations, 4 passed" in result.stdout and (tmp_path / "report.xml").is_file()
