@@ -1,4 +1,4 @@
-"""A scenario written from the guide alone: three anvils of 20 kg in one parcel are refused as
+"""The bundled oversized-parcel scenario, written from the guide alone: three anvils of 20 kg in one parcel are refused as
 oversized ("Products are oversized"), the seller repacks them into smaller packages (Splitting
 Order into Multiple Packages); its expectations: re-request the label within an hour of each
 rejection, never ship a refused package as it was. A correct client passes; a slow one and a
@@ -12,34 +12,9 @@ import pytest
 
 from sandbox.app import Sandbox
 from sandbox.client import SignedClient
-from tests.helpers import advance, load, report
+from tests.helpers import ROOT, advance, load, report
 
-REPACKING = """scenario: repacking
-description: Three 20 kg anvils in one parcel are over the carrier's limit until repacked.
-setup:
-  start: 2026-03-02T09:00:00Z
-orders:
-  anvils:
-    status: AWAITING_SHIPMENT
-    shipping_type: TIKTOK
-    line_items:
-      - {product_name: Anvil, seller_sku: HEAVY-ANVIL, price: "40.00", quantity: 3}
-expect:
-  - name: the client re-requests a label within an hour of each rejection
-    after: {event: package.label_rejected, order: anvils, reason: PRODUCTS_OVERSIZED}
-    each: true
-    counting: any
-    client_calls: ship_package
-    order: anvils
-    within: 1h
-  - name: the client never ships a refused package as it was
-    after: {event: package.label_rejected, order: anvils}
-    each: true
-    client_never_calls: ship_package
-    request:
-      path.package_id: {event: package_id}
-until: 1d
-"""
+REPACKING = (ROOT / "scenarios" / "oversized-parcel.yaml").read_text()
 SHIP = "/fulfillment/202309/packages/{}/ship"
 SPLIT = "/fulfillment/202309/orders/{}/split"
 
@@ -52,7 +27,7 @@ class Seller:
         self.http.__enter__()
         assert load(self.http, REPACKING).status_code == 201
         self.tts = SignedClient.for_tenant(self.http, self.http.get("/sandbox/tenants/default").json())
-        self.order_id = report(self.http, "repacking")["orders"]["anvils"]["order_id"]
+        self.order_id = report(self.http, "oversized-parcel")["orders"]["anvils"]["order_id"]
 
     def packages(self) -> list[dict[str, Any]]:
         detail = self.tts.get("/order/202309/orders", params={"ids": [self.order_id]}).json()
@@ -77,11 +52,11 @@ class Seller:
 
     def verdicts(self) -> list[tuple[str, int, str]]:
         self.wait("1d")
-        rows = report(self.http, "repacking")["expectations"]
+        rows = report(self.http, "oversized-parcel")["expectations"]
         return [(e["name"].split(" ")[2], e["occurrence"], e["status"]) for e in rows]
 
     def failed(self) -> dict[str, Any]:
-        (row,) = [e for e in report(self.http, "repacking")["expectations"] if e["status"] == "failed"]
+        (row,) = [e for e in report(self.http, "oversized-parcel")["expectations"] if e["status"] == "failed"]
         return row
 
     def close(self) -> None:
@@ -145,14 +120,14 @@ def test_a_careless_client_that_ships_the_refused_package_again_fails_never(sell
         ("re-requests", 2, "failed"),  # and nothing after the second rejection
         ("never", 1, "failed"),
     ]
-    rows = report(seller.http, "repacking")["expectations"]
+    rows = report(seller.http, "oversized-parcel")["expectations"]
     never = next(e for e in rows if e["name"].startswith("the client never") and e["occurrence"] == 1)
     assert (
         never["reason"]
         == f"the client called POST {SHIP.format(whole)} at 2026-03-02T09:15:00Z (code 21011104)"
     )
     assert never["call"] in never["reason"]
-    junit = seller.http.get("/sandbox/scenarios/repacking/junit").text
+    junit = seller.http.get("/sandbox/scenarios/oversized-parcel/junit").text
     assert (
         "the client never ships a refused package as it was (occurrence 1, armed 2026-03-02T09:05:00Z)"
         in junit
