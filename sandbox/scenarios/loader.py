@@ -5,6 +5,7 @@ carries). Nothing here touches a world."""
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -445,10 +446,13 @@ class _Builder:
 
     def operation(self, name: str, path: Path) -> str:
         if name not in self.operations:
+            close = difflib.get_close_matches(name, sorted(self.operations), n=3)
             raise self.doc.error(
                 path,
                 f"unknown operation '{name}'",
-                f"an Open API operation name: {', '.join(sorted(self.operations))}",
+                f"an Open API operation name, such as {' or '.join(close)}"
+                if close
+                else "an Open API operation name (scenarios/README.md lists them)",
             )
         return name
 

@@ -333,3 +333,12 @@ until: soon
     assert "'SOMEWHERE' is not allowed" in error["problems"][0]["problem"]
     assert error["problems"][1]["problem"] == "unknown key 'colour'"
     assert "'soon' is not a duration" in error["problems"][2]["problem"]
+
+
+def test_an_unknown_operation_is_answered_with_the_names_it_is_close_to():
+    text = "scenario: typo\nexpect:\n  - name: x\n    client_calls: ship_packages\n    within: 1h\n"
+    http = Sandbox().app.test_client()
+    with http:
+        error = load(http, text).json()["error"]
+    assert error["problem"] == "unknown operation 'ship_packages'"
+    assert error["expected"].startswith("an Open API operation name, such as ship_package")
