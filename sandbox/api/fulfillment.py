@@ -76,8 +76,7 @@ def search_packages(
 
 def get_handover_time_slots(package_id: str, **_: Any) -> dict[str, Any]:
     with current().world.session() as world:
-        package = world.logistics.package(package_id)
-        slots = world.logistics.handover_time_slots(package, world.now())
+        slots = world.handover_time_slots(package_id)
         return success(
             world.next_request_id(),
             {

@@ -198,6 +198,18 @@ def check_shippable(package: Package, order: Order) -> None:
         )
 
 
+def check_handover(package: Package, order: Order) -> None:
+    """A hand-over to the platform's carrier (pickup or drop-off, at a slot) is for a package the
+    platform ships that is still to ship: a seller-shipped package, one already shipped, or one of
+    an order that cannot ship has no hand-over time slots."""
+    if package.shipping_type is not ShippingType.TIKTOK:
+        raise RuleViolation(
+            f"package {package.id} is shipped by the seller: the platform's carrier collects nothing",
+            code=Code.WRONG_SHIPPING_TYPE,
+        )
+    check_shippable(package, order)
+
+
 def check_one_logistics_type(batch: Iterable[Package]) -> None:
     """A batch shipment carries one logistics type: platform-shipped or seller-shipped, never both."""
     if len({p.shipping_type for p in batch}) > 1:

@@ -190,7 +190,7 @@ class Gateway:
             decision.message = f"Too many requests: more than {limiter.qps} per second on this API"
             decision.markers.append({"id": "server-rate-limit", "kind": "rate_limit", "code": decision.code})
         if decision.delay_ms:
-            await asyncio.sleep(decision.delay_ms / 1000)
+            await pause(decision.delay_ms / 1000)
         return decision
 
     def _unknown_path(self, scope: Scope) -> ApiError:
@@ -375,3 +375,9 @@ def _check_depth(value: Any, depth: int = 0) -> None:
 def path_parameters(scope: Scope) -> dict[str, str]:
     """The route's parameters (package_id...), as the router found them in the path."""
     return {str(k): str(v) for k, v in scope.get("path_params", {}).items()}
+
+
+async def pause(seconds: float) -> None:
+    """An injected latency: a real wait, on the event loop (the world is not held meanwhile)."""
+    await asyncio.sleep(seconds)
+

@@ -51,6 +51,13 @@ class FulfillmentOperations(WorldCore):
         """An order named by a fulfillment operation (which answers the fulfillment code)."""
         return orders.find_for_fulfillment(self.orders, order_id)
 
+    def handover_time_slots(self, package_id: str) -> list[tuple[datetime, datetime]]:
+        """The slots the platform's carrier can collect the package in, once it may hand it over."""
+        with self.session():
+            package = self.logistics.package(package_id)
+            packages.check_handover(package, self.orders[package.order_id])
+            return self.logistics.handover_time_slots(package, self.clock.now())
+
     def ship_package(
         self,
         package_id: str,

@@ -8,6 +8,7 @@ from tests.helpers import (
     carrier_events,
     data,
     envelope,
+    error_code,
     first_order,
     pdf_text,
     refresh,
@@ -347,3 +348,25 @@ def test_a_collected_parcel_not_marked_shipped_within_48_hours_is_overdue(tts, h
     assert [(e["subject"], e["data"]["tracking_number"]) for e in overdue] == [
         (order["id"], bought["tracking_number"])
     ]
+
+
+def test_handover_time_slots_follow_the_package(tts):
+    """Only a package the platform ships, still to ship, has slots for the carrier to collect it."""
+    slots = "/fulfillment/202309/packages/{}/handover_time_slots"
+
+    def package_of(order_id: str) -> str:
+        detail = data(tts.get("/order/202309/orders", params={"ids": [order_id]}))["orders"][0]
+        return str(detail["packages"][0]["id"])
+
+    waiting = first_order(tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")["id"]
+    package = package_of(waiting)
+    assert len(data(tts.get(slots.format(package)))["pickup_slots"]) == 6
+    assert (
+        data(tts.post(f"/fulfillment/202309/packages/{package}/ship", {"handover_method": "DROP_OFF"})) == {}
+    )
+    assert error_code(tts.get(slots.format(package))) == 21011101  # shipped: nothing to hand over
+
+    seller = first_order(tts, order_status="AWAITING_SHIPMENT", shipping_type="SELLER")["id"]
+    assert error_code(tts.get(slots.format(package_of(seller)))) == 21011102
+    delivered = first_order(tts, order_status="DELIVERED")["id"]
+    assert error_code(tts.get(slots.format(package_of(delivered)))) in (21011101, 21011102)

@@ -224,20 +224,21 @@ def test_a_slow_receiver_times_out_and_never_blocks_api_requests(monkeypatch, re
         advance(http, "1d")  # orders move on: deliveries wait in the outbox
         release = threading.Event()
         started = threading.Event()
+        hung_up: list[bool] = []
 
         def send(address, headers, body):
             started.set()
-            release.wait(5)  # a receiver that hangs until told otherwise
+            release.wait(30)  # a receiver that hangs until told otherwise
+            hung_up.append(True)
             return Answer(200)
 
         hung = Dispatcher(sandbox.tenants.all, send=send)
         worker = threading.Thread(target=hung.run_due)
         worker.start()
-        assert started.wait(5)
-        began = time.perf_counter()
+        assert started.wait(30)
         assert data(tts.post("/order/202309/orders/search", {}, params={"page_size": 5}))["total_count"] > 0
         assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
-        assert time.perf_counter() - began < 4  # answered while the receiver still hangs
+        assert hung_up == []  # both answered while the receiver still hangs
         release.set()
         worker.join(5)
         # The real sender gives up on a receiver that does not answer within the timeout.

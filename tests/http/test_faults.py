@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
+import threading
 
 import pytest
 
 from sandbox.app import Sandbox
 from sandbox.client import SignedClient
 from sandbox.faults import RateLimiter
+from sandbox.http import gate
 from tests.helpers import START, data, first_order, ok
 
 SEARCH = "/order/202309/orders/search"
@@ -169,12 +171,21 @@ def test_an_invalid_fault_is_refused_and_creates_nothing(http, definition):
     assert inject(http, kind="throttle")["id"] == "fault-1"  # no ID was used up
 
 
-def test_fixed_latency_delays_the_answer(tts, http):
+def test_fixed_latency_delays_the_answer(tts, http, monkeypatch):
+    waits: list[tuple[float, bool]] = []
+    answered = threading.Event()
+
+    async def pause(seconds: float) -> None:
+        waits.append((seconds, answered.is_set()))  # before the answer, or after it?
+
+    monkeypatch.setattr(gate, "pause", pause)
     inject(http, kind="latency", latency_ms=150, operation="search_orders", count=1)
-    began = time.perf_counter()
     ok(search(tts))
-    assert time.perf_counter() - began >= 0.15
-    entry = http.get("/sandbox/journal").json()["entries"][-1]
+    answered.set()
+    assert waits == [(0.15, False)]  # the answer waited 150 ms first
+    ok(search(tts))
+    assert len(waits) == 1  # count: 1
+    entry = http.get("/sandbox/journal").json()["entries"][-2]
     assert entry["faults"] == [{"id": "fault-1", "kind": "latency", "latency_ms": 150}]
 
 
@@ -193,24 +204,26 @@ def test_random_latency_is_drawn_from_a_seeded_generator(http):
     assert all(0 <= d <= 20 for d in first) and len(set(first)) > 1
 
 
-def test_latency_does_not_hold_the_world(tts, http):
-    """While a slow request sleeps, the control plane still answers at once."""
-    import threading
+def test_latency_does_not_hold_the_world(tts, http, monkeypatch):
+    """While a slow request waits out its latency, the control plane still answers."""
+    waiting, release = threading.Event(), threading.Event()
 
+    async def pause(seconds: float) -> None:
+        waiting.set()
+        await asyncio.to_thread(release.wait, 30)  # held until the test lets it go
+
+    monkeypatch.setattr(gate, "pause", pause)
     inject(http, kind="latency", latency_ms=400, operation="search_orders", count=1)
-    sandbox_world_answers: list[float] = []
-
-    def slow() -> None:
-        search(tts)
-
-    worker = threading.Thread(target=slow)
+    answers: list[int] = []
+    worker = threading.Thread(target=lambda: answers.append(search(tts).status_code))
     worker.start()
-    time.sleep(0.1)
-    began = time.perf_counter()
+    assert waiting.wait(30)
     assert http.get("/sandbox/clock").status_code == 200
-    sandbox_world_answers.append(time.perf_counter() - began)
-    worker.join()
-    assert sandbox_world_answers[0] < 0.3
+    assert http.post("/sandbox/clock/advance", json={"by": "1m"}).status_code == 200
+    assert answers == []  # the slow request is still waiting: the world was not held by it
+    release.set()
+    worker.join(30)
+    assert answers == [200]
 
 
 def test_carrier_calls_can_be_faulted_too(http):

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from sandbox.app import Sandbox
+from sandbox.scenarios.schema import build_schema
 from tests.helpers import START, load
 
 GOOD_HEAD = """scenario: broken
@@ -28,6 +29,7 @@ CASES = [
     ("missing-name", "description: nameless\n", 1, 1, "", "'scenario' is missing"),
     ("bad-name", "scenario: Has Spaces\n", 1, 11, "scenario", "does not have the right form"),
     ("unknown-top-key", "scenario: x\nstep: []\n", 2, 1, "step", "unknown key 'step'"),
+    ("description-not-text", "scenario: x\ndescription: [a, b]\n", 2, 14, "description", "found a list"),
     ("duplicate-key", "scenario: x\nscenario: y\n", 2, 1, "scenario", "appears twice"),
     (
         "unknown-action",
@@ -232,8 +234,12 @@ def test_broken_scenario_is_refused_precisely_and_changes_nothing(sandbox, text,
         assert http.get("/sandbox/scenarios").json() == {"scenarios": []}
 
 
-def test_there_are_at_least_twenty_kinds_of_broken_scenario():
-    assert len({c[0] for c in CASES}) >= 20
+def test_every_part_of_the_format_has_a_broken_case_refused_there():
+    """Each top-level part of a scenario (and the document itself) is where some case above is
+    refused: a part of the format with no broken case would show here."""
+    refused_at = {path.split(".")[0].split("[")[0] for _, _, _, _, path, _ in CASES}
+    parts = {"", *build_schema()["properties"]}
+    assert parts <= refused_at, sorted(parts - refused_at)
 
 
 def test_same_name_twice_is_a_conflict_that_changes_nothing(sandbox):
@@ -256,7 +262,7 @@ def test_cli_validate_reports_file_line_and_column(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text("scenario: fine\n")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(CASES[9][1])
+    bad.write_text(next(c[1] for c in CASES if c[0] == "unknown-order-in-action"))
     result = subprocess.run(
         [sys.executable, "-m", "sandbox.cli", "scenario", "validate", str(good), str(bad)],
         capture_output=True,

@@ -3,7 +3,6 @@ documented; never a 500, never a half-changed world."""
 
 from __future__ import annotations
 
-import time
 from xml.etree import ElementTree
 
 import pytest
@@ -96,18 +95,15 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("text", "words"), [c[1:] for c in BROKEN], ids=[c[0] for c in BROKEN])
-def test_hostile_or_odd_scenario_is_refused_quickly_and_changes_nothing(http, text, words):
+def test_hostile_or_odd_scenario_is_refused_and_changes_nothing(http, text, words):
     load(http, "scenario: base\norders: {a: {status: UNPAID}}\n")
     before = snapshot(http)
-    began = time.perf_counter()
     response = load(http, text, source="odd.yaml")
-    elapsed = time.perf_counter() - began
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["type"] == "invalid_scenario" and words in error["message"], error
     assert {"file", "line", "column", "path", "problem", "expected"} <= set(error)
     assert snapshot(http) == before
-    assert elapsed < 30  # a guard against runaway work, not a speed target
 
 
 def test_conflicts_name_the_place_in_the_file(http):
