@@ -15,7 +15,7 @@ The run is derandomized (a fixed seed) and bounded, so it stays fast and reprodu
 longer hunt, raise the example count and add schemathesis's coverage phase (boundary values and
 every kind of invalid input, several thousand more requests):
 
-    TTS_FUZZ_EXAMPLES=500 TTS_FUZZ_PHASES=examples,coverage,fuzzing .venv/bin/python -m pytest tests/test_fuzz.py
+    TTS_FUZZ_EXAMPLES=500 TTS_FUZZ_PHASES=examples,coverage,fuzzing .venv/bin/python -m pytest tests/http/test_fuzz.py
 """
 
 from __future__ import annotations
