@@ -15,7 +15,7 @@ import heapq
 import itertools
 import random
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -29,6 +29,7 @@ from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
 from sandbox.domain.external_orders import ExternalOrders
 from sandbox.domain.logistics import Logistics
+from sandbox.domain.order_counts import OrderCounts
 from sandbox.domain.orders import Order, OrderStatus
 from sandbox.domain.packages import PackageStatus
 from sandbox.domain.search import Ordered
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from sandbox.world.world import World
 
 _COUNTERS = ("_seq", "_event_seq", "_request_seq")
+# Kept up to date from the queue and the events, never pickled: rebuilt from the state on loading.
+_DERIVED = ("_live_by_rule", "_order_counts")
+NEXT_DEADLINES = 5  # how many of the next deadlines the clock shows
 
 
 class WorldCore:
@@ -76,6 +80,8 @@ class WorldCore:
     def _build(self) -> None:
         with collector_paused():
             self._build_world()
+            # The counters are counted once here, then kept: no reading of a big world pays it.
+            self._whole.order_counts()
 
     def _build_world(self) -> None:
         # The attributes are set in the order snapshots have always held them: the same world
@@ -91,6 +97,7 @@ class WorldCore:
         self.grants = Grants()
         self._queue: list[_Queued] = []
         self._queued_by_key: dict[tuple[str, str], list[_Queued]] = {}
+        self._derived_anew()
         self._seq = itertools.count(1)
         self._event_seq = itertools.count(1)
         self._request_seq = itertools.count(1)
@@ -154,6 +161,8 @@ class WorldCore:
         """Everything but the lock and the listeners (a process's own), with counters as numbers."""
         state = dict(self.__dict__)
         del state["lock"], state["listeners"], state["request_listeners"]
+        for name in _DERIVED:
+            state.pop(name, None)
         for name in _COUNTERS:
             state[name] = counter_value(state[name])
         return state
@@ -170,6 +179,18 @@ class WorldCore:
         self.request_listeners = []
         for delivery in self.webhooks.deliveries.values():
             delivery.in_flight = False  # an attempt cut short by a stop is made again
+        self._derived_anew()
+
+    def _derived_anew(self) -> None:
+        """What is kept beside the state so that reading it costs nothing at any size: the live
+        deadlines by rule (from the queue as it stands) and the Seller Center's counters (built at
+        their first reading, then kept up to date from the events)."""
+        live: Counter[str] = Counter()
+        for queued in self._queue:
+            if not queued.cancelled:
+                live[queued.rule] += 1
+        self._live_by_rule = live
+        self._order_counts = OrderCounts()
 
     def _rebuild(self) -> None:
         """Build anew, or leave the world exactly as it was if building fails."""
@@ -219,9 +240,37 @@ class WorldCore:
             self.clock.resume()
 
     def pending_deadlines(self) -> list[Deadline]:
+        """Every live deadline in time order: a sort of the whole queue (the clock's answer uses
+        ``next_deadlines`` and ``pending_by_rule``, which cost nothing at any size)."""
         with self.lock:
             live = sorted(q for q in self._queue if not q.cancelled)
             return [Deadline(q.due, q.rule, q.subject) for q in live]
+
+    def next_deadlines(self, count: int = NEXT_DEADLINES) -> list[Deadline]:
+        """The first ``count`` live deadlines in time order, walking the heap from its top: only
+        the items that could come before them are looked at, not the whole queue."""
+        with self.lock:
+            queue = self._queue
+            found: list[Deadline] = []
+            frontier = [(queue[0], 0)] if queue else []
+            while frontier and len(found) < count:
+                item, index = heapq.heappop(frontier)
+                if not item.cancelled:
+                    found.append(Deadline(item.due, item.rule, item.subject))
+                for child in (2 * index + 1, 2 * index + 2):
+                    if child < len(queue):
+                        heapq.heappush(frontier, (queue[child], child))
+            return found
+
+    def pending_by_rule(self) -> dict[str, int]:
+        """How many live deadlines each rule has on the queue, kept as they are queued, fired and
+        cancelled."""
+        with self.lock:
+            return {rule: n for rule, n in sorted(self._live_by_rule.items()) if n}
+
+    def pending_count(self) -> int:
+        with self.lock:
+            return sum(self._live_by_rule.values())
 
     def _fire_until(self, until: datetime) -> int:
         from sandbox.timed_rules import TIMED_RULES
@@ -236,6 +285,7 @@ class WorldCore:
                 self._forget(item)
                 if item.cancelled:
                     continue
+                self._live_by_rule[item.rule] -= 1
                 if item.due > self.clock.now():
                     self.clock.set_forward(item.due)
                 self.apply(TIMED_RULES[item.rule](self._whole, item.subject, item.due))
@@ -250,20 +300,26 @@ class WorldCore:
         tells its listeners. Cancellations first, then new deadlines, then the events in order."""
         if outcome.empty:
             return
+        live = self._live_by_rule
         for rule, subject in outcome.cancel:
             for queued in self._queued_by_key.pop((rule, subject), []):
-                queued.cancelled = True
+                if not queued.cancelled:
+                    queued.cancelled = True
+                    live[rule] -= 1
         moved: list[Deadline] = []
         for rule, subject, to in outcome.moved:
             for queued in sorted(q for q in self._queued_by_key.pop((rule, subject), []) if not q.cancelled):
                 queued.cancelled = True
+                live[rule] -= 1
                 if to is not None:
                     moved.append(Deadline(queued.due, rule, to))
         for deadline in [*outcome.deadlines, *moved]:
             queued = _Queued(deadline.due, next(self._seq), deadline.rule, deadline.subject)
             heapq.heappush(self._queue, queued)
             self._queued_by_key.setdefault((deadline.rule, deadline.subject), []).append(queued)
+            live[deadline.rule] += 1
         for event in outcome.events:
+            self._order_counts.touched(event)
             if len(self.events) == self.events.maxlen:
                 self.events_dropped += 1
             recorded = RecordedEvent(next(self._event_seq), event)
