@@ -59,8 +59,14 @@ def entry(row: Row) -> Entry:
         tabs=tuple(row.tabs()),
         standing=tuple(row.standing_todos()),
         ship_by=due if order.status is OrderStatus.AWAITING_SHIPMENT else None,
-        cancel_at=tuple(sorted(set(row.automatic_cancellation_candidates()))),
+        cancel_at=_distinct(row.automatic_cancellation_candidates()),
     )
+
+
+def _distinct(instants: list[datetime]) -> tuple[datetime, ...]:
+    if len(instants) < 2:
+        return tuple(instants)
+    return tuple(sorted(set(instants)))
 
 
 def _insert(instants: list[datetime], at: datetime) -> None:
@@ -112,9 +118,22 @@ class OrderCounts:
 
     # ----- keeping the entries ---------------------------------------------------------------------
     def rebuild(self, orders: Mapping[str, Order], rows: Iterable[Row]) -> None:
+        """Count every order anew (sorting the instants once, not inserting them one by one)."""
         self.__init__()  # type: ignore[misc]
         self.indexed = orders
-        self.update(rows)
+        entries = self.entries
+        for row in rows:
+            entries[row.order.id] = entry(row)
+        for order_id, found in entries.items():
+            self.tabs.update(found.tabs)
+            self.standing.update(found.standing)
+            if found.ship_by is not None:
+                self.ship_by.append(found.ship_by)
+            self.cancel_at.extend(found.cancel_at)
+            if len(found.cancel_at) > 1:
+                self.twice[order_id] = found.cancel_at
+        self.ship_by.sort()
+        self.cancel_at.sort()
 
     def update(self, rows: Iterable[Row]) -> None:
         for row in rows:

@@ -39,7 +39,7 @@ from sandbox.journal import CAUSING_REQUEST, DEFAULT_CAP, Journal, JournalEntry
 from sandbox.scenarios.engine import ScenarioRun
 from sandbox.scenarios.model import Scenario
 from sandbox.webhooks import Webhooks
-from sandbox.world.building import collector_paused, shop_stock
+from sandbox.world.building import PROGRESS_EVERY, collector_paused, report_progress, shop_stock
 from sandbox.world.profile import WorldProfile
 from sandbox.world.records import EVENT_LOG_CAP, RecordedEvent, _Queued
 
@@ -81,7 +81,10 @@ class WorldCore:
         with collector_paused():
             self._build_world()
             # The counters are counted once here, then kept: no reading of a big world pays it.
+            steps = 2 * self.profile.order_count + 1
+            report_progress(steps - 1, steps)
             self._whole.order_counts()
+            report_progress(steps, steps)
 
     def _build_world(self) -> None:
         # The attributes are set in the order snapshots have always held them: the same world
@@ -106,6 +109,7 @@ class WorldCore:
         self.journal = Journal(self.journal_cap)
         self.faults = FaultBook(p.seed)
         self.stock = shop_stock(self.rng, p.seed, p.region, min(p.order_count, 200))
+        steps = 2 * p.order_count + 1
         seeded, pending = fakes.seed_orders(
             self.rng,
             self.stock,
@@ -113,6 +117,7 @@ class WorldCore:
             warehouse_id=p.shop.warehouse_id,
             start=start,
             count=p.order_count,
+            progress=lambda drawn: report_progress(drawn, steps),
         )
         self.orders: dict[str, Order] = {o.id: o for o in seeded}
         self._by_creation: tuple[dict[str, Order], Ordered] | None = None
@@ -133,7 +138,9 @@ class WorldCore:
         self.returns: dict[str, aftersales.ReturnRequest] = {}
         self.uploads = Uploads()
         self.desk = tickets.Desk()
-        for order in seeded:
+        for done, order in enumerate(seeded):
+            if done % PROGRESS_EVERY == 0:
+                report_progress(p.order_count + done, steps)
             opened, journey = self.logistics.seed(order, start)
             self.apply(opened)
             pending += journey.deadlines
