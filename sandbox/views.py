@@ -72,12 +72,12 @@ def _matching(world: World, params: dict[str, Any]) -> tuple[list[Row], list[Row
     return rows, manage_orders.sorted_rows(matched, params.get("sort_by", "create_time"), descending)
 
 
-# A page listed by the tab and the to-do alone, in the default order (by creation time), is walked
-# without reading every order; any of these filters, or another sort, reads every order's row.
+# A page listed by the tab, the to-do and the return statuses alone, in the default order (by
+# creation time), is walked without reading every order; any of these filters, or another sort,
+# reads every order's row.
 _READ_EVERY_ROW = (
     "search",
     "fulfillment",
-    "return_status",
     "time_returned_from",
     "time_returned_to",
     "created_from",
@@ -92,7 +92,8 @@ def _listed(world: World, params: dict[str, Any]) -> tuple[int, Iterator[Order]]
     where = _filter(params)  # every parameter checked, whichever way the page is listed
     if any(params.get(k) for k in _READ_EVERY_ROW) or params.get("sort_by", "create_time") != "create_time":
         return None
-    return world.listed_orders(where.tab, where.todo, params.get("sort_order", "DESC") == "DESC")
+    descending = params.get("sort_order", "DESC") == "DESC"
+    return world.listed_orders(where.tab, where.todo, descending, frozenset(where.return_statuses))
 
 
 def _listed_rows(world: World, params: dict[str, Any], page: int, page_size: int) -> tuple[int, list[Row]]:
@@ -177,18 +178,14 @@ def failed_deliveries_page(
     world: World, params: dict[str, Any], page: int = 1, page_size: int = 20
 ) -> dict[str, Any]:
     """The Failed Delivery tab: one page, with the count of each return status."""
-    rows, matched = _matching(world, {**params, "tab": Tab.FAILED_DELIVERY.value})
-    per_status = {status.value: 0 for status in ReturnStatus}
-    for row in rows:
-        if row.return_status is not None:
-            per_status[row.return_status.value] += 1
+    total, shown = _listed_rows(world, {**params, "tab": Tab.FAILED_DELIVERY.value}, page, page_size)
     return {
         "now": iso(world.now()),
-        "failed_deliveries": [_failed_delivery(row, world) for row in _page(matched, page, page_size)],
-        "total": len(matched),
+        "failed_deliveries": [_failed_delivery(row, world) for row in shown],
+        "total": total,
         "page": page,
         "page_size": page_size,
-        "return_status_counts": per_status,
+        "return_status_counts": world.return_status_counts(),
     }
 
 

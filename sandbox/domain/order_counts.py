@@ -23,6 +23,7 @@ from datetime import datetime
 from sandbox.domain.events import DomainEvent
 from sandbox.domain.manage_orders import SOON, Row, Tab, ToDo
 from sandbox.domain.orders import Order, OrderStatus
+from sandbox.domain.returns import ReturnStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class Entry:
     standing: tuple[ToDo, ...]  # the to-dos that hold whatever the time
     ship_by: datetime | None  # awaiting shipment: its shipping due time
     cancel_at: tuple[datetime, ...]  # when the platform would cancel it automatically
+    return_status: ReturnStatus | None = None  # of its parcel sent back (Failed Delivery)
 
     def todos(self, now: datetime) -> set[ToDo]:
         """The order's to-dos at ``now``, as ``Row.todos`` finds them."""
@@ -47,9 +49,20 @@ class Entry:
             found.add(ToDo.AUTOMATIC_CANCELLATION_WITHIN_24_HOURS)
         return found
 
-    def shows(self, tab: Tab | None, todo: ToDo | None, now: datetime) -> bool:
-        """Whether the order is listed under the tab and the to-do chosen (None: any)."""
-        return (tab is None or tab in self.tabs) and (todo is None or todo in self.todos(now))
+    def shows(
+        self,
+        tab: Tab | None,
+        todo: ToDo | None,
+        now: datetime,
+        returns: frozenset[ReturnStatus] = frozenset(),
+    ) -> bool:
+        """Whether the order is listed under the tab, the to-do and the return statuses chosen
+        (None, or none: any)."""
+        if tab is not None and tab not in self.tabs:
+            return False
+        if returns and self.return_status not in returns:
+            return False
+        return todo is None or todo in self.todos(now)
 
 
 def entry(row: Row) -> Entry:
@@ -60,6 +73,7 @@ def entry(row: Row) -> Entry:
         standing=tuple(row.standing_todos()),
         ship_by=due if order.status is OrderStatus.AWAITING_SHIPMENT else None,
         cancel_at=_distinct(row.automatic_cancellation_candidates()),
+        return_status=row.return_status,
     )
 
 
@@ -92,6 +106,7 @@ class OrderCounts:
         self.dirty: set[str] = set()
         self.tabs: Counter[Tab] = Counter()
         self.standing: Counter[ToDo] = Counter()
+        self.returns: Counter[ReturnStatus] = Counter()
         self.ship_by: list[datetime] = []  # sorted
         self.cancel_at: list[datetime] = []  # sorted, every order's instants together
         self.twice: dict[str, tuple[datetime, ...]] = {}  # orders with more than one such instant
@@ -127,6 +142,8 @@ class OrderCounts:
         for order_id, found in entries.items():
             self.tabs.update(found.tabs)
             self.standing.update(found.standing)
+            if found.return_status is not None:
+                self.returns[found.return_status] += 1
             if found.ship_by is not None:
                 self.ship_by.append(found.ship_by)
             self.cancel_at.extend(found.cancel_at)
@@ -154,6 +171,8 @@ class OrderCounts:
             self.tabs[tab] += sign
         for todo in found.standing:
             self.standing[todo] += sign
+        if found.return_status is not None:
+            self.returns[found.return_status] += sign
         change = _insert if sign > 0 else _remove
         if found.ship_by is not None:
             change(self.ship_by, found.ship_by)
@@ -166,15 +185,28 @@ class OrderCounts:
                 self.twice.pop(order_id, None)
 
     # ----- reading -------------------------------------------------------------------------------
-    def total(self, tab: Tab | None, todo: ToDo | None, now: datetime) -> int:
-        """How many orders the tab and the to-do chosen list (None: any)."""
-        if tab is None and todo is None:
+    def total(
+        self,
+        tab: Tab | None,
+        todo: ToDo | None,
+        now: datetime,
+        returns: frozenset[ReturnStatus] = frozenset(),
+    ) -> int:
+        """How many orders the tab, the to-do and the return statuses chosen list."""
+        if returns:
+            if todo is None and tab in (None, Tab.FAILED_DELIVERY):  # a parcel sent back is listed there
+                return sum(self.returns[status] for status in returns)
+        elif tab is None and todo is None:
             return len(self.entries)
-        if todo is None:
+        elif todo is None:
             return self.tabs[tab] if tab is not None else 0
-        if tab is None:
+        elif tab is None:
             return self.counts(now)[1][todo.value]
-        return sum(1 for found in self.entries.values() if found.shows(tab, todo, now))
+        return sum(1 for found in self.entries.values() if found.shows(tab, todo, now, returns))
+
+    def return_status_counts(self) -> dict[str, int]:
+        """How many orders' parcels stand at each return status (the Failed Delivery tab's counts)."""
+        return {status.value: self.returns[status] for status in ReturnStatus}
 
     def counts(self, now: datetime) -> tuple[dict[str, int], dict[str, int]]:
         """The tab counts and the to-do counters at ``now``, as ``manage_orders.counts`` gives them."""

@@ -8,6 +8,7 @@ from sandbox import fakes
 from sandbox.domain import aftersales, orders
 from sandbox.domain.manage_orders import Row, Tab, ToDo
 from sandbox.domain.orders import Order
+from sandbox.domain.returns import ReturnStatus
 from sandbox.domain.search import Ordered
 from sandbox.world.core import WorldCore
 
@@ -59,9 +60,14 @@ class OrderOperations(WorldCore):
             return kept.counts(self.clock.now())
 
     def listed_orders(
-        self, tab: Tab | None, todo: ToDo | None, descending: bool
+        self,
+        tab: Tab | None,
+        todo: ToDo | None,
+        descending: bool,
+        returns: frozenset[ReturnStatus] = frozenset(),
     ) -> tuple[int, Iterator[Order]]:
-        """How many orders the Manage Orders page lists under a tab and a to-do (None: any), and
+        """How many orders the Manage Orders page lists under a tab, a to-do and return statuses
+        (None, or none: any), and
         those orders by creation time, walked lazily from the newest (or the oldest): a page reads
         only the orders up to its own. Iterate under the lock."""
         with self.lock:
@@ -69,11 +75,17 @@ class OrderOperations(WorldCore):
             kept, now = self._order_counts, self.clock.now()
             records = self.orders_by_creation().records
             walked: Iterator[Order] = reversed(records) if descending else iter(records)
-            if tab is None and todo is None:
+            if tab is None and todo is None and not returns:
                 return len(records), walked
             entries = kept.entries
-            listed = (order for order in walked if entries[order.id].shows(tab, todo, now))
-            return kept.total(tab, todo, now), listed
+            listed = (order for order in walked if entries[order.id].shows(tab, todo, now, returns))
+            return kept.total(tab, todo, now, returns), listed
+
+    def return_status_counts(self) -> dict[str, int]:
+        """The Failed Delivery tab's count of each return status, from what is kept."""
+        with self.lock:
+            self.order_counts()
+            return self._order_counts.return_status_counts()
 
     def pay_order(self, order_id: str) -> Order:
         with self.session():

@@ -10,10 +10,11 @@ import random
 from collections import Counter
 from datetime import timedelta
 
-from sandbox.domain import aftersales, manage_orders, rules
+from sandbox.domain import aftersales, carrier, manage_orders, rules
 from sandbox.domain.events import Deadline, Outcome, RuleViolation
 from sandbox.domain.manage_orders import Tab, ToDo
 from sandbox.domain.orders import OrderStatus
+from sandbox.domain.returns import ReturnStatus
 from sandbox.tenants import _profile
 from sandbox.world import World
 from tests.helpers import START
@@ -46,7 +47,7 @@ def some(rng: random.Random, world: World, *statuses: OrderStatus) -> str | None
 
 def one_step(rng: random.Random, world: World) -> None:
     """One thing a seller, a buyer or the clock does, to a random order; refusals change nothing."""
-    kind = rng.randrange(10)
+    kind = rng.randrange(11)
     try:
         if kind == 0:
             world.advance_to(world.now() + timedelta(hours=rng.choice([1, 6, 20, 30, 72])))
@@ -78,6 +79,17 @@ def one_step(rng: random.Random, world: World) -> None:
                 world.approve_cancellation(rng.choice(waiting).id)
         elif kind == 9 and (order_id := some(rng, world, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED)):
             world.raise_ticket(order_id, None, None, "where is it?", [])
+        elif kind == 10 and (
+            order_id := some(rng, world, OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT)
+        ):
+            # The carrier's next attempts fail, as a scenario's step plans them: the parcel goes back.
+            package = world.logistics.package_of(world.orders[order_id])
+            if package is not None:
+                with world.session():
+                    failure = carrier.AttemptFailure.ADDRESSEE_NOT_AVAILABLE
+                    world.run_action(
+                        lambda: world.logistics.plan_failed_attempts(package, failure, 3, world.now())
+                    )
     except RuleViolation:
         pass
 
@@ -96,6 +108,13 @@ def test_the_kept_counters_equal_a_recount_after_many_random_operations():
     # The walk went through every counter, so each was checked while it counted something.
     assert all(seen[todo.value] for todo in ToDo), seen
     assert world.order_counts() == recount(world)
+    assert world.return_status_counts() == recount_returns(world)
+    assert sum(world.return_status_counts().values()), "no parcel went back: the walk missed Failed Delivery"
+
+
+def recount_returns(world: World) -> dict[str, int]:
+    found = Counter(r.return_status.value for r in world.order_rows() if r.return_status is not None)
+    return {status.value: found[status.value] for status in ReturnStatus}
 
 
 def test_a_listed_tab_or_to_do_holds_what_a_full_filter_finds_in_the_same_order():
@@ -103,6 +122,7 @@ def test_a_listed_tab_or_to_do_holds_what_a_full_filter_finds_in_the_same_order(
     rng = random.Random(7)
     for _ in range(120):
         one_step(rng, world)
+    assert sum(world.return_status_counts().values()), "no parcel went back: Failed Delivery left unlisted"
     now = world.now()
     rows = world.order_rows()
     for tab, todo in [
@@ -112,11 +132,13 @@ def test_a_listed_tab_or_to_do_holds_what_a_full_filter_finds_in_the_same_order(
         (Tab.SHIPPED, ToDo.AUTOMATIC_CANCELLATION_WITHIN_24_HOURS),
         (Tab.CANCELED, None),
     ]:
-        where = manage_orders.OrderListFilter(tab=tab, todo=todo)
-        expected = manage_orders.sorted_rows([r for r in rows if where.matches(r, now)], "create_time", True)
-        total, walked = world.listed_orders(tab, todo, descending=True)
-        assert total == len(expected)
-        assert [o.id for o in walked] == [r.order.id for r in expected]
+        for returns in (frozenset(), frozenset(ReturnStatus), frozenset({ReturnStatus.RETURNING_TO_SELLER})):
+            where = manage_orders.OrderListFilter(tab=tab, todo=todo, return_statuses=set(returns))
+            matched = [r for r in rows if where.matches(r, now)]
+            expected = manage_orders.sorted_rows(matched, "create_time", True)
+            total, walked = world.listed_orders(tab, todo, True, returns)
+            assert total == len(expected), (tab, todo, returns)
+            assert [o.id for o in walked] == [r.order.id for r in expected]
 
 
 def test_counters_kept_across_a_snapshot_and_a_reset():
