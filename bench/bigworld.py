@@ -33,6 +33,7 @@ CALLS = {
     "Seller Center list page (GET /seller-center/orders)": "/seller-center/orders",
     "Seller Center tab page (?tab=pending_shipping)": "/seller-center/orders?tab=pending_shipping",
     "web page (GET /web/orders)": "/web/orders",
+    "Failed Delivery tab (GET /seller-center/failed-deliveries)": "/seller-center/failed-deliveries",
 }
 
 

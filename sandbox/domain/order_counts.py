@@ -107,6 +107,7 @@ class OrderCounts:
         self.tabs: Counter[Tab] = Counter()
         self.standing: Counter[ToDo] = Counter()
         self.returns: Counter[ReturnStatus] = Counter()
+        self.returned: set[str] = set()  # the orders whose parcel went back (few, even in a big world)
         self.ship_by: list[datetime] = []  # sorted
         self.cancel_at: list[datetime] = []  # sorted, every order's instants together
         self.twice: dict[str, tuple[datetime, ...]] = {}  # orders with more than one such instant
@@ -144,6 +145,7 @@ class OrderCounts:
             self.standing.update(found.standing)
             if found.return_status is not None:
                 self.returns[found.return_status] += 1
+                self.returned.add(order_id)
             if found.ship_by is not None:
                 self.ship_by.append(found.ship_by)
             self.cancel_at.extend(found.cancel_at)
@@ -173,6 +175,10 @@ class OrderCounts:
             self.standing[todo] += sign
         if found.return_status is not None:
             self.returns[found.return_status] += sign
+            if sign > 0:
+                self.returned.add(order_id)
+            else:
+                self.returned.discard(order_id)
         change = _insert if sign > 0 else _remove
         if found.ship_by is not None:
             change(self.ship_by, found.ship_by)

@@ -74,6 +74,9 @@ class OrderOperations(WorldCore):
             self.order_counts()  # every order's entry up to date
             kept, now = self._order_counts, self.clock.now()
             records = self.orders_by_creation().records
+            if tab is Tab.FAILED_DELIVERY or returns:
+                # Only orders whose parcel went back are listed there: those few, not every order.
+                records = sorted((self.orders[i] for i in kept.returned), key=lambda o: (o.create_time, o.id))
             walked: Iterator[Order] = reversed(records) if descending else iter(records)
             if tab is None and todo is None and not returns:
                 return len(records), walked
