@@ -1,6 +1,7 @@
 """A big world's reads: the clock, the to-do counters, a Seller Center list page, the web page and
 the CSV export's first byte, on a server seeded with many orders, each beside the same call on a
-40-order tenant of the same server; and that small tenant's calls while the big one exports.
+40-order tenant of the same server; and that small tenant's calls while the big one exports and
+advances a day.
 
 Run: .venv/bin/python bench/bigworld.py [--quick] [--orders N]
 
@@ -11,12 +12,14 @@ machines.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import statistics
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,29 +101,55 @@ def measure(orders: int, runs: int) -> dict[str, Any]:
             }
         export = "/seller-center/orders/export"
         first_small, _, _ = _first_byte(server.port, export, small)
-        # The small tenant's clock, over and over while the big tenant exports everything.
-        during: list[float] = []
-        done = threading.Event()
-
-        def poke() -> None:
-            while not done.is_set():
-                during.append(_get(server.port, "/sandbox/clock", small)[0])
-
-        poker = threading.Thread(target=poke)
-        poker.start()
-        first, whole, size = _first_byte(server.port, export, big)
-        done.set()
-        poker.join()
         quiet = _median(server.port, "/sandbox/clock", small, runs)
+        with _watching(server.port, small) as during:
+            first, whole, size = _first_byte(server.port, export, big)
         results["CSV export: first byte / whole"] = {
             f"{orders} orders, ms": [round(first, 1), round(whole, 1), f"{size / 1e6:.1f} MB"],
             "40 orders, ms": round(first_small, 1),
         }
-        results["40-order tenant's clock while the big one exports"] = {
-            "during, ms (median, max)": [round(statistics.median(during), 2), round(max(during), 2)],
-            "quiet, ms": round(quiet, 2),
-        }
+        results["40-order tenant's clock while the big one exports"] = _spread(during, quiet)
+        with _watching(server.port, small) as during:
+            advanced = _post(server.port, "/sandbox/clock/advance", {"by": "1d"}, big)
+        results["a 1-day advance of the big tenant"] = {"s": round(advanced / 1000, 2)}
+        results["40-order tenant's clock during that advance"] = _spread(during, quiet)
     return results
+
+
+@contextlib.contextmanager
+def _watching(port: int, headers: dict[str, str]) -> Iterator[list[float]]:
+    """The tenant's clock asked over and over, on a thread, while the block runs."""
+    during: list[float] = []
+    done = threading.Event()
+
+    def poke() -> None:
+        while not done.is_set():
+            during.append(_get(port, "/sandbox/clock", headers)[0])
+
+    poker = threading.Thread(target=poke)
+    poker.start()
+    try:
+        yield during
+    finally:
+        done.set()
+        poker.join()
+
+
+def _spread(during: list[float], quiet: float) -> dict[str, Any]:
+    return {
+        "during, ms (median, max)": [round(statistics.median(during), 2), round(max(during), 2)],
+        "quiet, ms": round(quiet, 2),
+    }
+
+
+def _post(port: int, path: str, body: dict[str, Any], headers: dict[str, str]) -> float:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    began = time.perf_counter()
+    conn.request("POST", path, body=json.dumps(body), headers={**headers, "Content-Type": "application/json"})
+    answer = conn.getresponse()
+    answer.read()
+    assert answer.status == 200, answer.status
+    return (time.perf_counter() - began) * 1000
 
 
 def main() -> int:
