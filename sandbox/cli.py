@@ -7,7 +7,7 @@ import gc
 import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -455,6 +455,9 @@ def serve(args: argparse.Namespace) -> int:
 
     token = control_token(args.host, args.control_token)
     gc.collect()  # before the worlds exist, so that it is cheap; they are frozen once built (below)
+    from sandbox.world.building import BUILD_PROGRESS
+
+    shown = BUILD_PROGRESS.set(_seeding_bar(args.orders) if args.orders >= SEEDING_BAR_FROM else None)
     try:
         sandbox = Sandbox(
             control_token=token,
@@ -470,6 +473,8 @@ def serve(args: argparse.Namespace) -> int:
     except SnapshotError as exc:
         print(f"tts-sandbox: cannot use --data-dir {args.data_dir}: {exc}", file=sys.stderr)
         return 2
+    finally:
+        BUILD_PROGRESS.reset(shown)
     runs: list[tuple[Any, str]] | None = []
     if sandbox.restored and args.scenario:
         print("tts-sandbox: --scenario not used: the data directory's tenants were loaded", file=sys.stderr)
@@ -530,6 +535,33 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         sandbox.dispatcher.stop()
     return 0
+
+
+SEEDING_BAR_FROM = 10_000  # orders from which `serve` shows how far seeding has got
+_BAR_WIDTH = 30
+
+
+def _seeding_bar(orders: int) -> Callable[[int, int], None]:
+    """How far seeding the default shop has got, on standard error: a bar redrawn in place on a
+    terminal, a line at each quarter otherwise (a log keeps it readable)."""
+    terminal = sys.stderr.isatty()
+    began = time.perf_counter()
+    last = [-1]
+
+    def show(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        took = time.perf_counter() - began
+        if terminal:
+            filled = int(share * _BAR_WIDTH)
+            bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
+            end = "\n" if done >= total else ""
+            print(f"\rseeding {orders:,} orders [{bar}] {share:4.0%} {took:5.1f}s", end=end, file=sys.stderr)
+        elif int(share * 4) > last[0]:
+            last[0] = int(share * 4)
+            print(f"seeding {orders:,} orders: {share:.0%} ({took:.1f}s)", file=sys.stderr)
+        sys.stderr.flush()
+
+    return show
 
 
 def _import_snapshot_file(sandbox: Any, path: str) -> str:

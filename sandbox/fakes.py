@@ -515,6 +515,9 @@ def random_shipping_type(rng: random.Random) -> ShippingType:
     return ShippingType.TIKTOK if rng.random() < 0.6 else ShippingType.SELLER
 
 
+SEED_PROGRESS_EVERY = 5_000  # orders drawn between two reports of how far seeding has got
+
+
 def seed_orders(
     rng: random.Random,
     stock: Stock,
@@ -523,14 +526,18 @@ def seed_orders(
     warehouse_id: str,
     start: datetime,
     count: int,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[Order], list[Deadline]]:
-    """A shop's order book at ``start``, and the timed rules already running for it."""
+    """A shop's order book at ``start``, and the timed rules already running for it; ``progress``
+    is told the orders drawn so far, every few thousand."""
     statuses = [s for s, _ in STATUS_SPREAD]
     cumulative = list(itertools.accumulate(w for _, w in STATUS_SPREAD))
     orders: list[Order] = []
     pending: list[Deadline] = []
     used: set[str] = set()
-    for _ in range(count):
+    for drawn in range(count):
+        if progress is not None and drawn and drawn % SEED_PROGRESS_EVERY == 0:
+            progress(drawn)
         status = rng.choices(statuses, cum_weights=cumulative)[0]
         created, paid = _timeline(rng, status, start)
         order_id = new_order_id(rng, used)

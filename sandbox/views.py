@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sandbox.domain import aftersales, manage_orders, packages, tickets
+from sandbox.domain import manage_orders, packages, tickets
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.manage_orders import (
     RETURN_STATUS_LABELS,
@@ -20,6 +22,7 @@ from sandbox.domain.manage_orders import (
     Tab,
     ToDo,
 )
+from sandbox.domain.orders import Order
 from sandbox.domain.packages import Package
 from sandbox.domain.returns import ReturnStatus
 from sandbox.domain.tickets import Ticket
@@ -30,16 +33,7 @@ from sandbox.world import World
 
 
 def order_rows(world: World) -> list[Row]:
-    logistics = world.logistics
-    to_review = aftersales.awaiting_seller(world.returns)
-    newest = world.desk.latest()
-    rows = []
-    for order in world.orders.values():
-        package = logistics.package_in_view(order)
-        number = package.tracking_number if package is not None else ""
-        shipment = logistics.shipments.get(number) if number else None
-        rows.append(Row(order, package, shipment, to_review.get(order.id, 0), newest.get(order.id)))
-    return rows
+    return world.order_rows()
 
 
 def _filter(params: dict[str, Any]) -> OrderListFilter:
@@ -76,6 +70,41 @@ def _matching(world: World, params: dict[str, Any]) -> tuple[list[Row], list[Row
     matched = [row for row in rows if where.matches(row, now)]
     descending = params.get("sort_order", "DESC") == "DESC"
     return rows, manage_orders.sorted_rows(matched, params.get("sort_by", "create_time"), descending)
+
+
+# A page listed by the tab, the to-do and the return statuses alone, in the default order (by
+# creation time), is walked without reading every order; any of these filters, or another sort,
+# reads every order's row.
+_READ_EVERY_ROW = (
+    "search",
+    "fulfillment",
+    "time_returned_from",
+    "time_returned_to",
+    "created_from",
+    "created_to",
+    "logistics_ticket_status",
+)
+
+
+def _listed(world: World, params: dict[str, Any]) -> tuple[int, Iterator[Order]] | None:
+    """How many orders the filter lists and those orders in the page's order, walked lazily, when
+    the filter allows it (None otherwise)."""
+    where = _filter(params)  # every parameter checked, whichever way the page is listed
+    if any(params.get(k) for k in _READ_EVERY_ROW) or params.get("sort_by", "create_time") != "create_time":
+        return None
+    descending = params.get("sort_order", "DESC") == "DESC"
+    return world.listed_orders(where.tab, where.todo, descending, frozenset(where.return_statuses))
+
+
+def _listed_rows(world: World, params: dict[str, Any], page: int, page_size: int) -> tuple[int, list[Row]]:
+    """How many orders the filter lists, and the rows of one page of them."""
+    listed = _listed(world, params)
+    if listed is None:
+        _, matched = _matching(world, params)
+        return len(matched), _page(matched, page, page_size)
+    total, walked = listed
+    chosen = list(itertools.islice(walked, (page - 1) * page_size, page * page_size))
+    return total, world.order_rows(chosen)
 
 
 def _when(instant: datetime | None) -> str | None:
@@ -126,12 +155,12 @@ def _page(items: list[Row], page: int, page_size: int) -> list[Row]:
 def orders_page(world: World, params: dict[str, Any], page: int = 1, page_size: int = 20) -> dict[str, Any]:
     """Manage Orders: one page of the filtered list, with the tab counts and to-do counters."""
     now = world.now()
-    rows, matched = _matching(world, params)
-    tabs, todos = manage_orders.counts(rows, now)
+    total, shown = _listed_rows(world, params, page, page_size)
+    tabs, todos = world.order_counts()
     return {
         "now": iso(now),
-        "orders": [_render(row, world, now) for row in _page(matched, page, page_size)],
-        "total": len(matched),
+        "orders": [_render(row, world, now) for row in shown],
+        "total": total,
         "page": page,
         "page_size": page_size,
         "tab_counts": tabs,
@@ -139,22 +168,24 @@ def orders_page(world: World, params: dict[str, Any], page: int = 1, page_size: 
     }
 
 
+def order_row(world: World, order_id: str) -> dict[str, Any] | None:
+    """One order's row as the list shows it."""
+    order = world.orders.get(order_id)
+    return _render(world.order_rows([order])[0], world, world.now()) if order is not None else None
+
+
 def failed_deliveries_page(
     world: World, params: dict[str, Any], page: int = 1, page_size: int = 20
 ) -> dict[str, Any]:
     """The Failed Delivery tab: one page, with the count of each return status."""
-    rows, matched = _matching(world, {**params, "tab": Tab.FAILED_DELIVERY.value})
-    per_status = {status.value: 0 for status in ReturnStatus}
-    for row in rows:
-        if row.return_status is not None:
-            per_status[row.return_status.value] += 1
+    total, shown = _listed_rows(world, {**params, "tab": Tab.FAILED_DELIVERY.value}, page, page_size)
     return {
         "now": iso(world.now()),
-        "failed_deliveries": [_failed_delivery(row, world) for row in _page(matched, page, page_size)],
-        "total": len(matched),
+        "failed_deliveries": [_failed_delivery(row, world) for row in shown],
+        "total": total,
         "page": page,
         "page_size": page_size,
-        "return_status_counts": per_status,
+        "return_status_counts": world.return_status_counts(),
     }
 
 
@@ -204,35 +235,61 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_csv(world: World, params: dict[str, Any]) -> tuple[str, int, str]:
-    """The filtered list as CSV, one row per line item: (text, orders, file name)."""
-    _, matched = _matching(world, params)
+EXPORT_CHUNK = 1_000  # orders written per holding of the world's lock
+
+
+def export_csv(world: World, params: dict[str, Any]) -> tuple[Iterator[str], int, str]:
+    """The filtered list as CSV, one row per line item: (the text in pieces, orders, file name).
+
+    Called under the world's lock, it takes only which orders match, in their order; the text is
+    written as it is sent, ``EXPORT_CHUNK`` orders at a time, each piece under the lock on its own:
+    the export holds the world for milliseconds at a time, never for the whole file, and its first
+    byte leaves at once. Each row shows its order as it stands when its piece is written."""
+    listed = _listed(world, params)
+    if listed is None:
+        _, matched = _matching(world, params)
+        chosen = [row.order for row in matched]
+    else:
+        chosen = list(listed[1])
     try:
-        manage_orders.check_export_size(len(matched))
+        manage_orders.check_export_size(len(chosen))
     except RuleViolation as exc:
         raise ControlError(400, "too_many_orders", exc.message) from exc
+    return _export_text(world, chosen), len(chosen), f"orders-{world.now().strftime('%Y%m%d%H%M%S')}.csv"
+
+
+def _export_text(world: World, chosen: list[Order]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    for row in matched:
-        order = row.order
-        head = (
-            order.id,
-            order.status.value,
-            " / ".join(TAB_LABELS[t] for t in row.tabs()),
-            iso(order.create_time),
-            _when(order.shipping_due_time) or "",
-            order.shipping_type.value,
-            row.tracking_number,
-            RETURN_STATUS_LABELS[row.return_status] if row.return_status else "",
-            order.cancel_reason,
-        )
-        tail = (order.payment.total_amount, order.payment.currency)
-        writer.writerows(
-            (*head, i.product_id, i.product_name, i.sku_id, i.seller_sku, i.sale_price, *tail)
-            for i in order.line_items
-        )
-    return out.getvalue(), len(matched), f"orders-{world.now().strftime('%Y%m%d%H%M%S')}.csv"
+    yield out.getvalue()
+    for start in range(0, len(chosen), EXPORT_CHUNK):
+        out.seek(0)
+        out.truncate()
+        with world.session():
+            for row in world.order_rows(chosen[start : start + EXPORT_CHUNK], tickets=False):
+                _export_row(writer, row)
+        yield out.getvalue()
+
+
+def _export_row(writer: Any, row: Row) -> None:
+    order = row.order
+    head = (
+        order.id,
+        order.status.value,
+        " / ".join(TAB_LABELS[t] for t in row.tabs()),
+        iso(order.create_time),
+        _when(order.shipping_due_time) or "",
+        order.shipping_type.value,
+        row.tracking_number,
+        RETURN_STATUS_LABELS[row.return_status] if row.return_status else "",
+        order.cancel_reason,
+    )
+    tail = (order.payment.total_amount, order.payment.currency)
+    writer.writerows(
+        (*head, i.product_id, i.product_name, i.sku_id, i.seller_sku, i.sale_price, *tail)
+        for i in order.line_items
+    )
 
 
 def _ticket_summary(ticket: Ticket | None) -> dict[str, Any] | None:

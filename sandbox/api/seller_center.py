@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response
 
-from sandbox.domain import manage_orders, tickets
+from sandbox.domain import tickets
 from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.tickets import TicketRefused
@@ -16,7 +16,7 @@ from sandbox.domain.uploads import EvidenceRefused
 from sandbox.durations import iso
 from sandbox.http.context import current
 from sandbox.http.envelope import ControlError, attachment
-from sandbox.views import export_csv, failed_deliveries_page, order_rows, orders_page, ticket_view
+from sandbox.views import export_csv, failed_deliveries_page, orders_page, ticket_view
 
 
 def list_orders(page: int = 1, page_size: int = 20, **params: Any) -> dict[str, Any]:
@@ -26,9 +26,8 @@ def list_orders(page: int = 1, page_size: int = 20, **params: Any) -> dict[str, 
 
 def todo_counts(**_: Any) -> dict[str, Any]:
     with current().world.session() as world:
-        now = world.now()
-        tabs, todos = manage_orders.counts(order_rows(world), now)
-        return {"now": iso(now), "todo_counts": todos, "tab_counts": tabs}
+        tabs, todos = world.order_counts()
+        return {"now": iso(world.now()), "todo_counts": todos, "tab_counts": tabs}
 
 
 def list_failed_deliveries(page: int = 1, page_size: int = 20, **params: Any) -> dict[str, Any]:
@@ -38,9 +37,9 @@ def list_failed_deliveries(page: int = 1, page_size: int = 20, **params: Any) ->
 
 def export_orders(**params: Any) -> Response:
     with current().world.session() as world:
-        text, count, name = export_csv(world, params)
+        pieces, count, name = export_csv(world, params)
     return Response(
-        text,
+        pieces,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Export-Orders": str(count)},
     )

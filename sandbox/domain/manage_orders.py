@@ -15,7 +15,8 @@ From the Seller Center articles:
   process' or 'Ticket closed'", and "the Logistics Ticket Status filter".
 
 Every function here reads one order's state (with its package and the carrier's shipment) at an
-instant; nothing is cached, so the counters always agree with the orders.
+instant. ``counts`` is the counters' definition, a recount over every order; the world keeps the
+same figures up to date from its events (sandbox.domain.order_counts).
 """
 
 from __future__ import annotations
@@ -139,22 +140,33 @@ class Row:
                 found.append(ToDo.STOCKING_TIMEOUT)
         if self.automatic_cancellation_at(now) is not None:
             found.append(ToDo.AUTOMATIC_CANCELLATION_WITHIN_24_HOURS)
-        if order.is_buyer_request_cancel and order.status is not OrderStatus.CANCELLED:
+        found.extend(self.standing_todos())
+        return found
+
+    def standing_todos(self) -> list[ToDo]:
+        """The to-dos that hold whatever the time: a buyer's cancellation request, a return/refund
+        request awaiting the seller."""
+        found = []
+        if self.order.is_buyer_request_cancel and self.order.status is not OrderStatus.CANCELLED:
             found.append(ToDo.REQUESTED_CANCELLATION)
         if self.open_return_requests:
             found.append(ToDo.RETURN_REFUND_REQUESTED)
         return found
 
-    def automatic_cancellation_at(self, now: datetime) -> datetime | None:
-        """When the platform will cancel the order within the next 24 hours, if it will: an untracked
-        order 15 days after it was placed, or a buyer's request the seller leaves unanswered."""
+    def automatic_cancellation_candidates(self) -> list[datetime]:
+        """When the platform would cancel the order: an untracked order 15 days after it was
+        placed, a buyer's request the seller leaves unanswered at its deadline."""
         order = self.order
         candidates = []
         if is_untracked(order, self.shipment):
             candidates.append(order.create_time + deadlines.UNTRACKED_AUTO_CANCEL)
         if order.is_buyer_request_cancel and order.cancel_order_sla_time is not None:
             candidates.append(order.cancel_order_sla_time)
-        soon = [at for at in candidates if now < at <= now + SOON]
+        return candidates
+
+    def automatic_cancellation_at(self, now: datetime) -> datetime | None:
+        """When the platform will cancel the order within the next 24 hours, if it will."""
+        soon = [at for at in self.automatic_cancellation_candidates() if now < at <= now + SOON]
         return min(soon) if soon else None
 
     def search_keys(self) -> set[str]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -383,8 +383,14 @@ async def _send_werkzeug(
     header_list = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
     await send({"type": "http.response.start", "status": response.status_code, "headers": header_list})
     if scope["method"] != "HEAD":
-        chunks: Iterable[bytes] = response.iter_encoded()
-        for chunk in chunks:
+        chunks: Iterator[bytes] = iter(response.iter_encoded())
+        # A streamed body is written as it is sent, each piece maybe waiting on a world's lock:
+        # on a worker thread, so that the event loop (and every other tenant) never waits on it.
+        streamed = response.is_streamed and not scope.get("tts_inline")
+        while True:
+            chunk = await asyncio.to_thread(next, chunks, None) if streamed else next(chunks, None)
+            if chunk is None:
+                break
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b""})

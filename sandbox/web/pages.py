@@ -169,8 +169,7 @@ def order(order_id: str) -> Response:
             detail = order_view(world, order_id)
         except ControlError:
             abort(404, f"order {order_id} not found in this tenant")
-        listing = views.orders_page(world, {"search": order_id}, 1, 1)
-        row = listing["orders"][0] if listing["orders"] else None
+        row = views.order_row(world, order_id)
         deliveries = [d for d in world.webhooks.deliveries.values() if d.order_id == order_id]
         raised = [views.ticket_view(t) for t in world.desk.tickets.values() if t.order_id == order_id]
         steps = _scenario_steps(world, order_id)

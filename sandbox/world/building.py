@@ -7,11 +7,24 @@ import gc
 import random
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sandbox import fakes
+
+# Told how far building a world has got, as (done, total) steps: the orders drawn, then each one's
+# package and journey, then the counters (twice the orders, plus one). The command line shows it.
+BUILD_PROGRESS: ContextVar[Callable[[int, int], None] | None] = ContextVar("BUILD_PROGRESS", default=None)
+PROGRESS_EVERY = fakes.SEED_PROGRESS_EVERY  # orders between two reports
+
+
+def report_progress(done: int, total: int) -> None:
+    told = BUILD_PROGRESS.get()
+    if told is not None:
+        told(done, total)
+
 
 _STOCK_CACHE: OrderedDict[tuple[int, str, int], tuple[fakes.Stock, Any]] = OrderedDict()
 _STOCK_CACHE_SIZE = 32

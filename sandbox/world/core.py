@@ -15,7 +15,7 @@ import heapq
 import itertools
 import random
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -29,6 +29,7 @@ from sandbox.domain.authorization import Grants
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
 from sandbox.domain.external_orders import ExternalOrders
 from sandbox.domain.logistics import Logistics
+from sandbox.domain.order_counts import OrderCounts
 from sandbox.domain.orders import Order, OrderStatus
 from sandbox.domain.packages import PackageStatus
 from sandbox.domain.search import Ordered
@@ -38,7 +39,7 @@ from sandbox.journal import CAUSING_REQUEST, DEFAULT_CAP, Journal, JournalEntry
 from sandbox.scenarios.engine import ScenarioRun
 from sandbox.scenarios.model import Scenario
 from sandbox.webhooks import Webhooks
-from sandbox.world.building import collector_paused, shop_stock
+from sandbox.world.building import PROGRESS_EVERY, collector_paused, report_progress, shop_stock
 from sandbox.world.profile import WorldProfile
 from sandbox.world.records import EVENT_LOG_CAP, RecordedEvent, _Queued
 
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
     from sandbox.world.world import World
 
 _COUNTERS = ("_seq", "_event_seq", "_request_seq")
+# Kept up to date from the queue and the events, never pickled: rebuilt from the state on loading.
+_DERIVED = ("_live_by_rule", "_order_counts")
+NEXT_DEADLINES = 5  # how many of the next deadlines the clock shows
 
 
 class WorldCore:
@@ -76,6 +80,11 @@ class WorldCore:
     def _build(self) -> None:
         with collector_paused():
             self._build_world()
+            # The counters are counted once here, then kept: no reading of a big world pays it.
+            steps = 2 * self.profile.order_count + 1
+            report_progress(steps - 1, steps)
+            self._whole.order_counts()
+            report_progress(steps, steps)
 
     def _build_world(self) -> None:
         # The attributes are set in the order snapshots have always held them: the same world
@@ -91,6 +100,7 @@ class WorldCore:
         self.grants = Grants()
         self._queue: list[_Queued] = []
         self._queued_by_key: dict[tuple[str, str], list[_Queued]] = {}
+        self._derived_anew()
         self._seq = itertools.count(1)
         self._event_seq = itertools.count(1)
         self._request_seq = itertools.count(1)
@@ -99,6 +109,7 @@ class WorldCore:
         self.journal = Journal(self.journal_cap)
         self.faults = FaultBook(p.seed)
         self.stock = shop_stock(self.rng, p.seed, p.region, min(p.order_count, 200))
+        steps = 2 * p.order_count + 1
         seeded, pending = fakes.seed_orders(
             self.rng,
             self.stock,
@@ -106,6 +117,7 @@ class WorldCore:
             warehouse_id=p.shop.warehouse_id,
             start=start,
             count=p.order_count,
+            progress=lambda drawn: report_progress(drawn, steps),
         )
         self.orders: dict[str, Order] = {o.id: o for o in seeded}
         self._by_creation: tuple[dict[str, Order], Ordered] | None = None
@@ -126,7 +138,9 @@ class WorldCore:
         self.returns: dict[str, aftersales.ReturnRequest] = {}
         self.uploads = Uploads()
         self.desk = tickets.Desk()
-        for order in seeded:
+        for done, order in enumerate(seeded):
+            if done % PROGRESS_EVERY == 0:
+                report_progress(p.order_count + done, steps)
             opened, journey = self.logistics.seed(order, start)
             self.apply(opened)
             pending += journey.deadlines
@@ -154,6 +168,8 @@ class WorldCore:
         """Everything but the lock and the listeners (a process's own), with counters as numbers."""
         state = dict(self.__dict__)
         del state["lock"], state["listeners"], state["request_listeners"]
+        for name in _DERIVED:
+            state.pop(name, None)
         for name in _COUNTERS:
             state[name] = counter_value(state[name])
         return state
@@ -170,6 +186,18 @@ class WorldCore:
         self.request_listeners = []
         for delivery in self.webhooks.deliveries.values():
             delivery.in_flight = False  # an attempt cut short by a stop is made again
+        self._derived_anew()
+
+    def _derived_anew(self) -> None:
+        """What is kept beside the state so that reading it costs nothing at any size: the live
+        deadlines by rule (from the queue as it stands) and the Seller Center's counters (built at
+        their first reading, then kept up to date from the events)."""
+        live: Counter[str] = Counter()
+        for queued in self._queue:
+            if not queued.cancelled:
+                live[queued.rule] += 1
+        self._live_by_rule = live
+        self._order_counts = OrderCounts()
 
     def _rebuild(self) -> None:
         """Build anew, or leave the world exactly as it was if building fails."""
@@ -219,9 +247,37 @@ class WorldCore:
             self.clock.resume()
 
     def pending_deadlines(self) -> list[Deadline]:
+        """Every live deadline in time order: a sort of the whole queue (the clock's answer uses
+        ``next_deadlines`` and ``pending_by_rule``, which cost nothing at any size)."""
         with self.lock:
             live = sorted(q for q in self._queue if not q.cancelled)
             return [Deadline(q.due, q.rule, q.subject) for q in live]
+
+    def next_deadlines(self, count: int = NEXT_DEADLINES) -> list[Deadline]:
+        """The first ``count`` live deadlines in time order, walking the heap from its top: only
+        the items that could come before them are looked at, not the whole queue."""
+        with self.lock:
+            queue = self._queue
+            found: list[Deadline] = []
+            frontier = [(queue[0], 0)] if queue else []
+            while frontier and len(found) < count:
+                item, index = heapq.heappop(frontier)
+                if not item.cancelled:
+                    found.append(Deadline(item.due, item.rule, item.subject))
+                for child in (2 * index + 1, 2 * index + 2):
+                    if child < len(queue):
+                        heapq.heappush(frontier, (queue[child], child))
+            return found
+
+    def pending_by_rule(self) -> dict[str, int]:
+        """How many live deadlines each rule has on the queue, kept as they are queued, fired and
+        cancelled."""
+        with self.lock:
+            return {rule: n for rule, n in sorted(self._live_by_rule.items()) if n}
+
+    def pending_count(self) -> int:
+        with self.lock:
+            return sum(self._live_by_rule.values())
 
     def _fire_until(self, until: datetime) -> int:
         from sandbox.timed_rules import TIMED_RULES
@@ -236,6 +292,7 @@ class WorldCore:
                 self._forget(item)
                 if item.cancelled:
                     continue
+                self._live_by_rule[item.rule] -= 1
                 if item.due > self.clock.now():
                     self.clock.set_forward(item.due)
                 self.apply(TIMED_RULES[item.rule](self._whole, item.subject, item.due))
@@ -250,20 +307,26 @@ class WorldCore:
         tells its listeners. Cancellations first, then new deadlines, then the events in order."""
         if outcome.empty:
             return
+        live = self._live_by_rule
         for rule, subject in outcome.cancel:
             for queued in self._queued_by_key.pop((rule, subject), []):
-                queued.cancelled = True
+                if not queued.cancelled:
+                    queued.cancelled = True
+                    live[rule] -= 1
         moved: list[Deadline] = []
         for rule, subject, to in outcome.moved:
             for queued in sorted(q for q in self._queued_by_key.pop((rule, subject), []) if not q.cancelled):
                 queued.cancelled = True
+                live[rule] -= 1
                 if to is not None:
                     moved.append(Deadline(queued.due, rule, to))
         for deadline in [*outcome.deadlines, *moved]:
             queued = _Queued(deadline.due, next(self._seq), deadline.rule, deadline.subject)
             heapq.heappush(self._queue, queued)
             self._queued_by_key.setdefault((deadline.rule, deadline.subject), []).append(queued)
+            live[deadline.rule] += 1
         for event in outcome.events:
+            self._order_counts.touched(event)
             if len(self.events) == self.events.maxlen:
                 self.events_dropped += 1
             recorded = RecordedEvent(next(self._event_seq), event)
