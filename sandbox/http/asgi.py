@@ -23,6 +23,7 @@ MAX_BODY_BYTES = 12 * 1024 * 1024  # uploads of up to 10 MB, with their multipar
 BUSY_POLL_SECONDS = 0.002  # how often a request for a busy world looks again
 JOURNAL_KEY = "tts_journal"
 TENANT_KEY = "tts_tenant"  # the tenant a request reached, for the persister
+THROTTLED_KEY = "tts_throttled"  # the server's rate limit refused the request
 QUERY_KEY = "tts_query"  # the request's parsed query (query_pairs)
 
 

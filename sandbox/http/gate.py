@@ -24,6 +24,7 @@ from sandbox.clock import wall_now
 from sandbox.domain.codes import Code, http_status
 from sandbox.faults import Decision, FaultedRequest
 from sandbox.http.asgi import (
+    THROTTLED_KEY,
     headers,
     query,
     query_joined,
@@ -186,6 +187,7 @@ class Gateway:
         )
         if throttled:
             assert limiter is not None
+            scope.setdefault("extensions", {})[THROTTLED_KEY] = True  # logged as refused (--data-dir)
             decision.code = Code.TOO_MANY_REQUESTS
             decision.message = f"Too many requests: more than {limiter.qps} per second on this API"
             decision.markers.append({"id": "server-rate-limit", "kind": "rate_limit", "code": decision.code})
