@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import pickle
 import queue
 import re
@@ -220,7 +221,7 @@ class Store:
             db.execute("PRAGMA journal_mode=WAL")
             # FULL: each commit is fsynced before it returns, so an answered change survives a power
             # cut, not only a crash of the process (NORMAL would only fsync at checkpoints).
-            db.execute("PRAGMA synchronous=FULL")
+            db.execute(f"PRAGMA synchronous={os.environ.get('TTS_SYNC', 'FULL')}")
             db.executescript(_SCHEMA)
             found = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         except sqlite3.DatabaseError as exc:

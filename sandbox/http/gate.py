@@ -34,6 +34,7 @@ from sandbox.http.asgi import (
     replay,
     send_json,
     set_context,
+    take_turn,
     until_free,
 )
 from sandbox.http.connexion_private import routing_of
@@ -104,6 +105,7 @@ class Gateway:
             return
         operation_id = routing_of(scope).get("operation_id")
         info = self.operations.get(operation_id or "")
+        await take_turn(scope)
         if is_web_path(scope["path"]):
             await self.app(scope, receive, send)
         elif is_control_path(scope["path"]):

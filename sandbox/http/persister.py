@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.clock import PINNED_WALL
-from sandbox.http.asgi import TENANT_KEY, THROTTLED_KEY, headers, query, send_json
+from sandbox.http.asgi import TENANT_KEY, THROTTLED_KEY, TURN_KEY, headers, query, send_json
 from sandbox.http.connexion_private import routing_of
 from sandbox.http.envelope import ControlError
 from sandbox.http.paths import (
@@ -140,29 +140,42 @@ class Persister:
             return message
 
         turn = self._turn(named.app_key)
-        await turn.acquire()
+        taken: list[Change] = []
+
+        async def take() -> None:
+            # Called by the gate once routing is done: what comes before touches no world, and
+            # runs for the next request while this one holds the turn.
+            if taken:
+                return
+            await turn.acquire()
+            wall = datetime.now(UTC)
+            taken.append(
+                Change(
+                    wall,
+                    self.host.wall_clock(),
+                    scope["method"],
+                    scope["path"],
+                    scope.get("query_string", b""),
+                    sent_headers,
+                    b"",
+                )
+            )
+            PINNED_WALL.set(wall)
+
+        sent_headers = list(scope["headers"])
+        extensions = scope.setdefault("extensions", {})
+        extensions.pop(TENANT_KEY, None)
+        extensions[TURN_KEY] = take
         commits: list[Future[None]] = []
         try:
-            sent_headers = list(scope["headers"])
-            wall = datetime.now(UTC)
-            change = Change(
-                wall,
-                self.host.wall_clock(),
-                scope["method"],
-                scope["path"],
-                scope.get("query_string", b""),
-                sent_headers,
-                b"",
-            )
-            scope.setdefault("extensions", {}).pop(TENANT_KEY, None)
-            pinned = PINNED_WALL.set(wall)
-            try:
-                await self.app(scope, recording, hold)
-            finally:
-                PINNED_WALL.reset(pinned)
-                commits = await self._write(scope, named, change, b"".join(body))
+            await self.app(scope, recording, hold)
         finally:
-            turn.release()
+            if taken:
+                try:
+                    PINNED_WALL.set(None)
+                    commits = await self._write(scope, named, taken[0], b"".join(body))
+                finally:
+                    turn.release()
         saved = True
         for commit in commits:
             try:

@@ -87,7 +87,8 @@ def order_status(tts: SignedClient, order_id: str) -> str:
 class Load:
     """Signed and control calls against a live server, keeping what the server acknowledged."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, *, set_up: bool = True):
+        self.set_up = set_up  # subscribe to webhooks and load a scenario first
         self.http = httpx.Client(base_url=base, timeout=10)
         self.tts = signed(self.http)
         self.shipped: list[str] = []
@@ -104,15 +105,16 @@ class Load:
 
     def _run(self, to_ship: list[str], to_cancel: list[str]) -> None:
         address = "http://127.0.0.1:9/hooks"  # nobody listens: deliveries stay in the outbox
-        for event_type in ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE"):
+        for event_type in ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE") if self.set_up else ():
             answer = self.tts.call("PUT", WEBHOOKS, body={"address": address, "event_type": event_type})
             if answer.json()["code"] == 0:
                 self.subscribed[event_type] = address
                 self.acknowledged += 1
-        loaded = self.http.post(
-            "/sandbox/scenarios", content=PROBE, headers={"Content-Type": "application/yaml"}
-        )
-        assert loaded.status_code == 201, loaded.text
+        if self.set_up:
+            loaded = self.http.post(
+                "/sandbox/scenarios", content=PROBE, headers={"Content-Type": "application/yaml"}
+            )
+            assert loaded.status_code == 201, loaded.text
         self.scenario = True
         for step in range(10_000):
             if step % 3 == 0 and to_ship:
@@ -142,43 +144,70 @@ class Load:
                 return
 
 
+def kill_during_load(base: str, process: subprocess.Popen[str], load: Load) -> None:
+    to_ship = order_ids(load.tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")
+    to_cancel = [o for o in order_ids(load.tts, order_status="AWAITING_SHIPMENT") if o not in to_ship]
+    assert len(to_ship) >= 5 and len(to_cancel) >= 5
+    worker = threading.Thread(target=load.run, args=(to_ship, to_cancel))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while load.acknowledged < 25 and worker.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop(process, signal.SIGKILL)  # mid-load: the worker has requests in flight
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert load.shipped and load.cancelled and load.clock and load.scenario
+
+
+def assert_kept(http: httpx.Client, loads: list[Load]) -> None:
+    tts = signed(http)
+    clock = http.get("/sandbox/clock").json()
+    assert clock["frozen"] is True
+    assert clock["now"] >= max(loads[-1].clock)  # a later advance may have been written, never less
+    for load in loads:
+        for order_id in load.shipped:
+            assert order_status(tts, order_id) in LATER, order_id
+        for order_id in load.cancelled:
+            assert order_status(tts, order_id) == "CANCELLED", order_id
+    hooks = tts.get(WEBHOOKS).json()["data"]["webhooks"]
+    assert {h["event_type"]: h["address"] for h in hooks} == loads[0].subscribed
+    assert http.get("/sandbox/scenarios/persisted-probe").status_code == 200
+    outbox = http.get("/sandbox/webhooks/deliveries", params={"limit": 1000}).json()["deliveries"]
+    notified = {d["order_id"] for d in outbox}
+    for load in loads:
+        assert set(load.cancelled) <= notified and set(load.shipped) <= notified
+
+
 def test_kill_9_during_load_loses_no_acknowledged_change(tmp_path):
+    """Killed twice under load, restarted each time on what the log holds: every answered change
+    of both runs is there, and the created tenant with its clock."""
     data_dir = str(tmp_path / "state")
     base, process = start_server("--data-dir", data_dir, "--freeze-at", FREEZE, "--orders", "300")
     try:
-        load = Load(base)
-        to_ship = order_ids(load.tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")
-        to_cancel = [o for o in order_ids(load.tts, order_status="AWAITING_SHIPMENT") if o not in to_ship]
-        assert len(to_ship) >= 5 and len(to_cancel) >= 5
-        worker = threading.Thread(target=load.run, args=(to_ship, to_cancel))
-        worker.start()
-        deadline = time.monotonic() + 60
-        while load.acknowledged < 25 and worker.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        stop(process, signal.SIGKILL)  # mid-load: the worker has requests in flight
-        worker.join(timeout=30)
-        assert not worker.is_alive()
+        first = Load(base)
+        created = first.http.post("/sandbox/tenants", json={"name": "ci-job"}).json()
+        job = {"X-Sandbox-Tenant": created["app_key"]}
+        assert first.http.post("/sandbox/clock/advance", json={"by": "5h"}, headers=job).status_code == 200
+        kill_during_load(base, process, first)
     finally:
         stop(process, signal.SIGKILL)
-    assert load.shipped and load.cancelled and load.clock and load.scenario
 
     base, process = start_server("--data-dir", data_dir)
     try:
         with httpx.Client(base_url=base, timeout=10) as http:
-            tts = signed(http)
-            clock = http.get("/sandbox/clock").json()
-            assert clock["frozen"] is True
-            assert clock["now"] >= max(load.clock)  # a later advance may have been written, never less
-            for order_id in load.shipped:
-                assert order_status(tts, order_id) in LATER, order_id
-            for order_id in load.cancelled:
-                assert order_status(tts, order_id) == "CANCELLED", order_id
-            hooks = tts.get(WEBHOOKS).json()["data"]["webhooks"]
-            assert {h["event_type"]: h["address"] for h in hooks} == load.subscribed
-            assert http.get("/sandbox/scenarios/persisted-probe").status_code == 200
-            outbox = http.get("/sandbox/webhooks/deliveries", params={"limit": 1000}).json()["deliveries"]
-            notified = {d["order_id"] for d in outbox}
-            assert set(load.cancelled) <= notified and set(load.shipped) <= notified
+            assert_kept(http, [first])
+        second = Load(base, set_up=False)
+        second.subscribed = first.subscribed
+        kill_during_load(base, process, second)
+    finally:
+        stop(process, signal.SIGKILL)
+
+    base, process = start_server("--data-dir", data_dir)
+    try:
+        with httpx.Client(base_url=base, timeout=10) as http:
+            assert_kept(http, [first, second])
+            assert http.get("/sandbox/clock", headers=job).json()["now"] == "2026-03-02T14:00:00Z"
+        assert list(Path(data_dir).rglob("*.tmp")) == []
     finally:
         stop(process)
 
@@ -471,6 +500,7 @@ def test_a_restart_replays_the_logged_requests_into_the_same_world(frozen, tmp_p
             "/sandbox/clock/advance", json={"by": "2h"}, headers={"X-Sandbox-Tenant": created["app_key"]}
         )
         assert http.get("/order/202309/nowhere").status_code == 200  # refused, with a request ID
+        assert http.get("/order/202309/orders/").status_code == 200  # the same, before routing
         tts = signed(http, created["app_key"])
         assert tts.post(SEARCH, {}, params={"page_size": 5}).json()["code"] == 0
         seen = unchanged(http)
