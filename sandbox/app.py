@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import json
 import os
@@ -27,6 +29,7 @@ from connexion.options import SwaggerUIOptions  # noqa: E402
 from connexion.resolver import RelativeResolver  # noqa: E402
 
 from sandbox.auth import AuthLevel  # noqa: E402
+from sandbox.clock import PINNED_WALL  # noqa: E402
 from sandbox.dispatcher import Dispatcher  # noqa: E402
 from sandbox.durations import parse_instant  # noqa: E402
 from sandbox.faults import PLATFORM_QPS, RateLimiter, WallClock, monotonic  # noqa: E402
@@ -42,7 +45,7 @@ from sandbox.http.persister import Persister  # noqa: E402
 from sandbox.http.prepared import PreparedOperations  # noqa: E402
 from sandbox.http.recorder import JournalRecorder, operation_name  # noqa: E402
 from sandbox.journal import DEFAULT_CAP, Journal  # noqa: E402
-from sandbox.persistence import Store  # noqa: E402
+from sandbox.persistence import Change, Store  # noqa: E402
 from sandbox.scenarios import Scenario, ScenarioError, parse_scenario  # noqa: E402
 from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
 from sandbox.tenants import (  # noqa: E402
@@ -152,11 +155,13 @@ class Sandbox:
         self.prepared = prepared
         self.store = Store(data_dir) if data_dir is not None else None
         restored: list[Tenant] | None = None
+        logged: list[tuple[Tenant, list[Change]]] = []
         settings: dict[str, Any] = {"created": 0, "start": freeze_at, "frozen": freeze_at is not None}
         if self.store is not None:
-            self.store.prepare()
+            self.store.open()
             if self.store.exists():
-                restored, settings = self.store.load()
+                logged, settings = self.store.load()
+                restored = [tenant for tenant, _ in logged]
         self.restored = restored is not None  # the tenants came from data_dir
         self.tenants = TenantRegistry(
             seed=seed,
@@ -168,8 +173,6 @@ class Sandbox:
             restored=restored,
             created=settings["created"],
         )
-        if self.store is not None:
-            self.store.save_all(self.tenants)
         self.tiktok_spec = load_spec("tiktok-shop.yaml")
         self.control_spec = load_spec("sandbox.yaml")
         self.carrier_spec = load_spec("carrier.yaml")
@@ -177,6 +180,14 @@ class Sandbox:
         self.tiktok_paths = list(self.tiktok_spec["paths"])
         self._app: connexion.FlaskApp | None = None
         self._dispatcher: Dispatcher | None = None
+        self.replayed = 0  # requests handled again at start, from the data directory's log
+        if self.store is not None:
+            self.replayed = self._replay(logged)
+            if self.restored:
+                self.store.sync_registry(self.tenants)
+                self.store.flush()
+            else:
+                self.store.save_all(self.tenants)
 
     def _operation_infos(self) -> dict[str, OperationInfo]:
         """Per operation, keyed as connexion's routing names it (the resolver's dotted name)."""
@@ -232,15 +243,66 @@ class Sandbox:
 
     # ----- persistence ---------------------------------------------------------------------------
     def persist(self, tenant: Tenant | None = None) -> None:
-        """With a data directory: write the tenant (every tenant if None) if it changed, and the
-        registry if the set of tenants did. Without one, nothing."""
+        """With a data directory: write the tenant (every tenant if None) whole, and the registry;
+        on disk when this returns. Requests are logged by themselves; this is for changes made by
+        calling a world directly. Without a data directory, nothing."""
         if self.store is None:
             return
         if tenant is None:
             self.store.save_all(self.tenants)
             return
-        self.store.save_tenant(tenant)
-        self.store.save_registry(self.tenants)
+        if self.tenants.get(tenant.app_key) is tenant:
+            self.store.snapshot(tenant, None)
+        self.store.sync_registry(self.tenants)
+        self.store.flush()
+
+    def close(self) -> None:
+        """Stop the webhook dispatcher and close the data directory (everything answered is on
+        disk already)."""
+        if self._dispatcher is not None:
+            self._dispatcher.stop()
+        if self.store is not None:
+            # Written whole on the way out: the next start replays nothing, and keeps the webhook
+            # attempts made since the last snapshots (only a crash makes them again).
+            with contextlib.suppress(Exception):
+                self.store.checkpoint(self.tenants)
+            self.store.close()
+
+    def _replay(self, logged: list[tuple[Tenant, list[Change]]]) -> int:
+        """Handle again, in order, the requests logged since each tenant's snapshot, each at the wall
+        instant it was first handled at; returns how many. The world is deterministic: the tenants
+        end exactly as they were when the last of them was answered."""
+        changes = [(tenant, change) for tenant, tenant_changes in logged for change in tenant_changes]
+        if not changes:
+            return 0
+        assert self.store is not None
+        app = self.app
+        limiter, wall_clock = self.rate_limiter, self.wall_clock
+        self.store.replaying = True
+        replayed_limit = _ReplayedLimit()
+
+        async def replay_all() -> None:
+            for _, change in changes:
+                self.wall_clock = change.mono_clock
+                # The server's limit refuses again exactly the calls it refused (its window is not kept).
+                replayed_limit.refuse = change.throttled
+                self.rate_limiter = replayed_limit if limiter is not None else None
+                PINNED_WALL.set(change.wall)
+                await app(_scope_of(change), _receive_of(change.body), _discard)
+
+        try:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                asyncio.run(replay_all())
+            else:  # constructed inside an event loop: replay on a thread of its own
+                worker = threading.Thread(target=asyncio.run, args=(replay_all(),))
+                worker.start()
+                worker.join()
+        finally:
+            self.store.replaying = False
+            self.rate_limiter, self.wall_clock = limiter, wall_clock
+        return len(changes)
 
     def import_tenant(self, tenant: Tenant) -> bool:
         """Put an imported tenant in place (replacing the one with its app_key); True if it
@@ -253,7 +315,10 @@ class Sandbox:
     def dispatcher(self) -> Dispatcher:
         """Sends the tenants' webhooks: the server runs it on a thread; tests call ``run_due()``."""
         if self._dispatcher is None:
-            self._dispatcher = Dispatcher(self.tenants.all, on_attempts=self.persist)
+            # Attempts are not logged: those since a tenant's last snapshot are made again after a
+            # crash (webhooks are delivered at least once anyway); a clean stop writes them.
+            on_attempts = self.store.outbox_changed if self.store is not None else None
+            self._dispatcher = Dispatcher(self.tenants.all, on_attempts=on_attempts)
         return self._dispatcher
 
     @property
@@ -276,7 +341,9 @@ class Sandbox:
         control: ControlPlane = self
         if self.store is not None:
             # Outside the journal: the request's journal entry is written with its changes.
-            app.add_middleware(Persister, position=MiddlewarePosition.BEFORE_EXCEPTION, host=host)
+            app.add_middleware(
+                Persister, position=MiddlewarePosition.BEFORE_EXCEPTION, host=host, store=self.store
+            )
         if self.control_token is not None:
             app.add_middleware(
                 ControlTokenGuard, position=MiddlewarePosition.BEFORE_EXCEPTION, token=self.control_token
@@ -322,6 +389,49 @@ class Sandbox:
         if self.inline:
             replace_flask_bridge(app, InlineWSGI)
         return app
+
+
+class _ReplayedLimit(RateLimiter):
+    refuse = False
+
+    def allow(self, key: Any, now: float) -> bool:
+        return not self.refuse
+
+
+def _scope_of(change: Change) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": change.method,
+        "scheme": "http",
+        "path": change.path,
+        "raw_path": change.path.encode(),
+        "query_string": change.query,
+        "root_path": "",
+        "headers": list(change.headers),
+        "client": ("127.0.0.1", 0),
+        "server": ("127.0.0.1", DEFAULT_PORT),
+        "extensions": {},
+        "state": {},
+    }
+
+
+def _receive_of(body: bytes) -> Any:
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _discard(message: Any) -> None:
+    pass
 
 
 def load_scenario_source(source: str | Path) -> tuple[str, str]:

@@ -487,7 +487,8 @@ def serve(args: argparse.Namespace) -> int:
         if problem:
             print(f"tts-sandbox: cannot import snapshot {path}: {problem}", file=sys.stderr)
             return 2
-    sandbox.persist()
+    if runs:
+        sandbox.persist()  # scenarios loaded by the command line, not by a request: written whole
     app = sandbox.app
     base = f"http://{args.host}:{args.port}"
     creds = sandbox.tenants.default.credentials()
@@ -500,6 +501,10 @@ def serve(args: argparse.Namespace) -> int:
     if args.data_dir:
         state = "loaded from" if sandbox.restored else "kept in"
         print(f"  tenants      {len(sandbox.tenants.all())}, {state} {args.data_dir}")
+        if sandbox.replayed:
+            print(f"  data dir     {sandbox.replayed} logged request(s) replayed on the snapshots")
+        for note in sandbox.store.notes if sandbox.store is not None else ():
+            print(f"  data dir     {note}")
     print(f"  app_key      {creds['app_key']}")
     print(f"  app_secret   {creds['app_secret']}")
     print(f"  access token {creds['access_token']}   (header x-tts-access-token)")
@@ -533,7 +538,7 @@ def serve(args: argparse.Namespace) -> int:
         # No WebSocket routes: without ws="none" uvicorn imports a WebSocket library at start.
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws="none")
     finally:
-        sandbox.dispatcher.stop()
+        sandbox.close()
     return 0
 
 

@@ -6,9 +6,15 @@ that freezes time in-process with freezegun or time-machine moves the sandbox wi
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from sandbox.durations import LATEST
+
+# The wall instant a request is handled at, when one is pinned: with a data directory each logged
+# request is handled at the one instant its log row records, and replayed at that instant again
+# (see sandbox.persistence), so that a running clock gives the replay the same virtual times.
+PINNED_WALL: ContextVar[datetime | None] = ContextVar("pinned_wall", default=None)
 
 
 class ClockError(ValueError):
@@ -16,7 +22,7 @@ class ClockError(ValueError):
 
 
 def wall_now() -> datetime:
-    return datetime.now(UTC)
+    return PINNED_WALL.get() or datetime.now(UTC)
 
 
 class VirtualClock:

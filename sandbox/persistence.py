@@ -1,10 +1,19 @@
 """Keeping tenants' worlds on disk, and moving one world between sandboxes as a snapshot.
 
-A tenant is written whole, as a snapshot, after every request that reached it and before the answer
-goes out: an answered request is on disk. Each write goes to a temporary file that is flushed to
-the disk and then renamed over the old one, so a file is always either the old state or the new
-one, even after a kill -9 or a power cut. The registry (which tenants exist, in which order) is a
-small JSON file written the same way.
+A data directory is one SQLite database, ``sandbox.db`` (WAL, ``synchronous=FULL``), holding:
+
+- ``tenants``: every tenant, in order, with its latest snapshot (the format below, as a BLOB) and
+  the sequence number of the last logged request that snapshot includes;
+- ``log``: the requests that reached a tenant since its snapshot, as they came (method, path,
+  query, headers, body) with the wall instant they were handled at; the world is deterministic,
+  so replaying them in order on the snapshot rebuilds the tenant exactly;
+- ``meta``: the format and the registry's own settings.
+
+A request's row is committed before its answer leaves (``sandbox.http.persister``); rows from
+concurrent requests share one commit. After ``SNAPSHOT_EVERY`` rows of one tenant, or once its rows
+since the snapshot weigh as much as the snapshot, the tenant is written whole again and its older
+rows dropped: one snapshot per that many changes, so a change costs the same at any world size and
+a restart replays a bounded number of rows.
 
 Snapshots are pickles read by a restricted unpickler that only builds the sandbox's own classes
 and a few standard types; still, load only snapshots from sources you trust.
@@ -12,15 +21,17 @@ and a few standard types; still, load only snapshots from sources you trust.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import io
 import json
-import os
 import pickle
+import queue
 import re
+import sqlite3
 import threading
-from collections.abc import Iterable
-from datetime import datetime
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +47,6 @@ SNAPSHOT_MAGIC = b"tts-sandbox-snapshot\n"
 # new format (the world's classes keep sandbox.world as their module: see sandbox/world/__init__.py).
 SNAPSHOT_FORMAT = 3
 SNAPSHOT_MEDIA_TYPE = "application/vnd.tts-sandbox.snapshot"
-REGISTRY_FILE = "tenants.json"
-TENANTS_DIR = "tenants"
-TENANT_SUFFIX = ".snapshot"
 APP_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 MAX_HEADER_BYTES = 4096
 
@@ -120,124 +128,464 @@ def load_tenant(data: bytes) -> Tenant:
     return tenant
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: all of it or none of it, on disk when this returns."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+DATABASE_FILE = "sandbox.db"
+STORE_FORMAT = 1  # the database's own layout; the snapshots inside it are SNAPSHOT_FORMAT
+# A tenant is written whole again after this many logged changes (or sooner, once its rows since
+# the last snapshot weigh as much as the snapshot): the bound on what a restart replays.
+SNAPSHOT_EVERY = 1000
+# The files of the format before the database (a registry and one snapshot file per tenant).
+OLD_REGISTRY_FILE = "tenants.json"
+OLD_TENANTS_DIR = "tenants"
+OLD_SUFFIX = ".snapshot"
+MIGRATED_SUFFIX = ".migrated"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tenants (
+    app_key TEXT PRIMARY KEY, position INTEGER NOT NULL, snapshot BLOB NOT NULL, seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log (
+    seq INTEGER PRIMARY KEY, app_key TEXT NOT NULL, wall TEXT NOT NULL, mono REAL NOT NULL,
+    method TEXT NOT NULL, path TEXT NOT NULL, query BLOB NOT NULL, headers TEXT NOT NULL,
+    body BLOB NOT NULL, throttled INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS log_of_tenant ON log (app_key, seq);
+"""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A request as the log keeps it: everything needed to handle it again the same way."""
+
+    wall: datetime  # the wall instant it was handled at (pinned for the whole request)
+    mono: float  # the sandbox's monotonic wall clock then (injected rate limits count with it)
+    method: str
+    path: str
+    query: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    throttled: bool = False  # refused by the server's rate limit (--rate-limit), whose window is not kept
+
+    def mono_clock(self) -> float:
+        return self.mono
+
+    @property
+    def size(self) -> int:
+        return (
+            len(self.body) + len(self.query) + len(self.path) + sum(len(k) + len(v) for k, v in self.headers)
+        )
+
+
+@dataclass
+class _Job:
+    sql: list[tuple[str, tuple[Any, ...]]]
+    row: tuple[Any, ...] | None = None  # a log row (sql is empty)
+    done: Future[None] = field(default_factory=Future)
 
 
 class Store:
-    """A data directory: ``tenants.json`` (the registry) and ``tenants/APP_KEY.snapshot`` files."""
+    """A data directory: one SQLite database of tenants' snapshots and the requests logged since.
+
+    One writer thread owns the writes: it takes every job queued while it was busy and commits them
+    in one transaction (a group commit), so concurrent requests share one fsync."""
 
     def __init__(self, data_dir: str | Path):
         self.root = Path(data_dir)
-        self.tenants_dir = self.root / TENANTS_DIR
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
-        self._written: dict[str, bytes] = {}  # digest of each tenant's last write
-        self._registry_written = b""
+        self.database = self.root / DATABASE_FILE
+        self.replaying = False  # the sandbox is handling logged requests again: log nothing
+        self.notes: list[str] = []  # what opening did (a migration, leftovers removed), said at start
+        self._db: sqlite3.Connection | None = None
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._seq = 0  # the last sequence number given to a row
+        self._rows: dict[str, int] = {}  # per tenant: rows logged since its snapshot
+        self._bytes: dict[str, int] = {}  # and their size
+        self._snapshot_bytes: dict[str, int] = {}
+        self._written: dict[str, Tenant] = {}  # the tenant object the database holds, by app_key
+        self._positions: dict[str, int] = {}
+        self._settings = b""
+        self._attempted: set[str] = set()  # tenants whose outbox the dispatcher changed
+        self._unsaved: set[str] = set()  # a row of theirs failed: a snapshot, not a row, comes next
 
-    def prepare(self) -> None:
+    # ----- opening ---------------------------------------------------------------------------
+    def open(self) -> None:
+        """Create or open the database, clean what a crash left, migrate the older format."""
         try:
-            self.tenants_dir.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            raise SnapshotError(f"{self.root}: cannot create the data directory: {exc.strerror}") from None
+        self._clean_leftovers()
+        try:
+            db = sqlite3.connect(self.database, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            # FULL: each commit is fsynced before it returns, so an answered change survives a power
+            # cut, not only a crash of the process (NORMAL would only fsync at checkpoints).
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            found = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise SnapshotError(f"{self.database}: not a sandbox database ({exc})") from None
+        if found is not None and found[0] != str(STORE_FORMAT):
             raise SnapshotError(
-                f"{self.tenants_dir}: cannot create the data directory: {exc.strerror}"
-            ) from None
+                f"{self.database}: a data directory of format {found[0]}, not the one this sandbox "
+                f"reads ({STORE_FORMAT})"
+            )
+        if found is None:
+            db.execute("INSERT INTO meta VALUES ('format', ?)", (str(STORE_FORMAT),))
+        self._db = db
+        if (self.root / OLD_REGISTRY_FILE).is_file():
+            self._migrate()
+        self._writer = threading.Thread(target=self._write_loop, name="data-dir writer", daemon=True)
+        self._writer.start()
 
-    @property
-    def registry_file(self) -> Path:
-        return self.root / REGISTRY_FILE
+    def _clean_leftovers(self) -> None:
+        # The older format wrote each file through a temporary one; a kill could leave it behind.
+        removed = [*self.root.glob(".*.tmp"), *(self.root / OLD_TENANTS_DIR).glob(".*.tmp")]
+        for path in removed:
+            path.unlink(missing_ok=True)
+        if removed:
+            self.notes.append(f"removed {len(removed)} temporary file(s) left by an interrupted write")
+
+    def _migrate(self) -> None:
+        """Move a data directory of the older format (tenants.json and tenants/*.snapshot) into the
+        database, then rename the old files (*.migrated): they are no longer read."""
+        assert self._db is not None
+        old_registry = self.root / OLD_REGISTRY_FILE
+        if self._count() == 0:
+            tenants, settings = read_old_format(self.root)
+            self._db.execute("BEGIN")
+            for position, tenant in enumerate(tenants):
+                self._db.execute(
+                    "INSERT INTO tenants VALUES (?, ?, ?, 0)", (tenant.app_key, position, dump_tenant(tenant))
+                )
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('registry', ?)", (json.dumps(_plain(settings)),)
+            )
+            self._db.execute("COMMIT")
+            self.notes.append(
+                f"migrated {len(tenants)} tenant(s) from the older format ({OLD_REGISTRY_FILE} and "
+                f"{OLD_TENANTS_DIR}/*{OLD_SUFFIX}) into {DATABASE_FILE}; "
+                f"the old files were renamed *{MIGRATED_SUFFIX}"
+            )
+        old_registry.rename(old_registry.with_name(old_registry.name + MIGRATED_SUFFIX))
+        old_tenants = self.root / OLD_TENANTS_DIR
+        if old_tenants.is_dir():
+            old_tenants.rename(old_tenants.with_name(old_tenants.name + MIGRATED_SUFFIX))
+
+    def _count(self) -> int:
+        assert self._db is not None
+        return int(self._db.execute("SELECT count(*) FROM tenants").fetchone()[0])
 
     def exists(self) -> bool:
-        return self.registry_file.is_file()
-
-    def tenant_file(self, app_key: str) -> Path:
-        return self.tenants_dir / f"{app_key}{TENANT_SUFFIX}"
-
-    def _lock_of(self, app_key: str) -> threading.Lock:
-        with self._locks_lock:
-            return self._locks.setdefault(app_key, threading.Lock())
-
-    # ----- writing ---------------------------------------------------------------------------
-    def save_tenant(self, tenant: Tenant) -> bool:
-        """Write the tenant if it changed since its last write; True if it was written."""
-        with self._lock_of(tenant.app_key):
-            data = dump_tenant(tenant)
-            digest = hashlib.sha256(data).digest()
-            if self._written.get(tenant.app_key) == digest:
-                return False
-            write_atomically(self.tenant_file(tenant.app_key), data)
-            self._written[tenant.app_key] = digest
-            return True
-
-    def save_registry(self, registry: TenantRegistry) -> None:
-        """Write the registry, after every tenant it names that has never been written."""
-        with self._lock_of("\0registry"):
-            tenants = registry.all()
-            for tenant in tenants:
-                if tenant.app_key not in self._written:
-                    self.save_tenant(tenant)
-            data = json.dumps(registry_state(registry, tenants), indent=1).encode()
-            if data != self._registry_written:
-                write_atomically(self.registry_file, data)
-                self._registry_written = data
-
-    def save_all(self, registry: TenantRegistry) -> None:
-        for tenant in registry.all():
-            self.save_tenant(tenant)
-        self.save_registry(registry)
+        """The database holds a sandbox's tenants (a start loads them instead of seeding)."""
+        return self._db is not None and self._count() > 0
 
     # ----- reading ---------------------------------------------------------------------------
-    def load(self) -> tuple[list[Tenant], dict[str, Any]]:
-        """Every tenant the registry names, in order, and the registry's own settings."""
+    def load(self) -> tuple[list[tuple[Tenant, list[Change]]], dict[str, Any]]:
+        """Every tenant in order with the changes logged since its snapshot, and the registry's
+        settings. The caller replays the changes (``sandbox.app.Sandbox``)."""
+        assert self._db is not None
+        where = f"{self.database}"
         try:
-            registry = json.loads(self.registry_file.read_bytes())
-            keys = registry["tenants"]
-            if not isinstance(keys, list) or not all(isinstance(k, str) and APP_KEY.match(k) for k in keys):
-                raise ValueError("'tenants' is not a list of app keys")
-            settings = {
-                "created": int(registry["created"]),
-                "start": parse_instant(registry["start"]) if registry.get("start") else None,
-                "frozen": bool(registry["frozen"]),
-            }
-        except OSError as exc:
-            raise SnapshotError(f"{self.registry_file}: cannot read: {exc.strerror}") from None
-        except Exception as exc:
-            raise SnapshotError(f"{self.registry_file}: not a tenants registry ({exc})") from None
-        tenants = []
-        for app_key in keys:
-            path = self.tenant_file(app_key)
+            raw = self._db.execute("SELECT value FROM meta WHERE key='registry'").fetchone()
+            settings = (
+                _settings(json.loads(raw[0])) if raw else {"created": 0, "start": None, "frozen": False}
+            )
+            rows = self._db.execute("SELECT app_key, position, snapshot, seq FROM tenants ORDER BY position")
+            loaded = []
+            for app_key, position, data, seq in rows.fetchall():
+                try:
+                    tenant = load_tenant(data)
+                except SnapshotError as exc:
+                    raise SnapshotError(f"{where}: tenant {app_key}: {exc}") from None
+                if tenant.app_key != app_key:
+                    raise SnapshotError(f"{where}: the row of '{app_key}' holds tenant '{tenant.app_key}'")
+                changes = [
+                    _change(row)
+                    for row in self._db.execute(
+                        "SELECT wall, mono, method, path, query, headers, body, throttled FROM log "
+                        "WHERE app_key=? AND seq>? ORDER BY seq",
+                        (app_key, seq),
+                    )
+                ]
+                self._written[app_key] = tenant
+                self._positions[app_key] = position
+                self._snapshot_bytes[app_key] = len(data)
+                self._rows[app_key] = len(changes)
+                self._bytes[app_key] = sum(c.size for c in changes)
+                loaded.append((tenant, changes))
+            top = self._db.execute("SELECT max(seq) FROM log").fetchone()[0] or 0
+            kept = self._db.execute("SELECT max(seq) FROM tenants").fetchone()[0] or 0
+            self._seq = max(int(top), int(kept))
+        except sqlite3.DatabaseError as exc:
+            raise SnapshotError(f"{where}: cannot read ({exc})") from None
+        except (KeyError, ValueError, TypeError) as exc:
+            raise SnapshotError(f"{where}: damaged ({type(exc).__name__}: {exc})") from None
+        self._settings = json.dumps(_plain(settings)).encode()
+        return loaded, settings
+
+    # ----- writing ---------------------------------------------------------------------------
+    def log(self, tenant: Tenant, change: Change) -> Future[None]:
+        """Append a request that reached ``tenant``; done once it is committed. Call it in the
+        tenant's turn (``sandbox.http.persister``), so that rows are in the order of their effects."""
+        app_key = tenant.app_key
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+            self._rows[app_key] = self._rows.get(app_key, 0) + 1
+            self._bytes[app_key] = self._bytes.get(app_key, 0) + change.size
+        headers = json.dumps([[k.decode("latin-1"), v.decode("latin-1")] for k, v in change.headers])
+        row = (seq, app_key, iso_micro(change.wall), change.mono, change.method, change.path)
+        values = (*row, change.query, headers, change.body, int(change.throttled))
+        return self._submit([], app_key, values)
+
+    def needs_snapshot(self, tenant: Tenant) -> bool:
+        """Whether the tenant is due to be written whole (called in its turn, after ``log``)."""
+        key = tenant.app_key
+        if key in self._unsaved or self._written.get(key) is not tenant:
+            return True
+        rows = self._rows.get(key, 0)
+        return rows >= SNAPSHOT_EVERY or (
+            rows > 0 and self._bytes.get(key, 0) >= self._snapshot_bytes.get(key, 0)
+        )
+
+    def snapshot(self, tenant: Tenant, position: int | None = None) -> Future[None]:
+        """Write the tenant whole and drop its older rows (in its turn: no row of it is pending)."""
+        data = dump_tenant(tenant)
+        key = tenant.app_key
+        with self._lock:
+            seq = self._seq
+            self._rows[key] = 0
+            self._bytes[key] = 0
+            self._snapshot_bytes[key] = len(data)
+            self._written[key] = tenant
+            self._unsaved.discard(key)
+            if position is None:
+                position = self._positions.get(key, len(self._positions))
+            self._positions[key] = position
+        return self._submit(
+            [
+                ("INSERT OR REPLACE INTO tenants VALUES (?, ?, ?, ?)", (key, position, data, seq)),
+                ("DELETE FROM log WHERE app_key=? AND seq<=?", (key, seq)),
+            ],
+            key,
+        )
+
+    def registry_changed(self, registry: TenantRegistry) -> bool:
+        """Whether ``sync_registry`` has anything to write (cheap: no tenant is serialized)."""
+        tenants = registry.all()
+        if len(tenants) != len(self._written):
+            return True
+        if json.dumps(_plain(registry_settings(registry))).encode() != self._settings:
+            return True
+        return any(self._written.get(t.app_key) is not t for t in tenants)
+
+    def sync_registry(self, registry: TenantRegistry) -> Future[None] | None:
+        """Bring the database's tenants in line with the registry: a snapshot of each tenant it does
+        not hold yet (created, imported), none of those it no longer has, and the settings."""
+        tenants = registry.all()
+        done = None
+        for position, tenant in enumerate(tenants):
+            if (
+                self._written.get(tenant.app_key) is not tenant
+                or self._positions.get(tenant.app_key) != position
+            ):
+                done = self.snapshot(tenant, position)
+        present = {t.app_key for t in tenants}
+        for gone in [k for k in self._written if k not in present]:
+            with self._lock:
+                del self._written[gone]
+                self._positions.pop(gone, None)
+            done = self._submit(
+                [
+                    ("DELETE FROM tenants WHERE app_key=?", (gone,)),
+                    ("DELETE FROM log WHERE app_key=?", (gone,)),
+                ]
+            )
+        settings = json.dumps(_plain(registry_settings(registry))).encode()
+        if settings != self._settings:
+            self._settings = settings
+            done = self._submit(
+                [("INSERT OR REPLACE INTO meta VALUES ('registry', ?)", (settings.decode(),))]
+            )
+        return done
+
+    def save_all(self, registry: TenantRegistry) -> None:
+        """Every tenant written whole, and the registry; on disk when this returns."""
+        for position, tenant in enumerate(registry.all()):
+            self.snapshot(tenant, position)
+        self.sync_registry(registry)
+        self.flush()
+
+    def outbox_changed(self, tenant: Tenant) -> None:
+        """The dispatcher recorded webhook attempts of the tenant (not logged: see ``checkpoint``)."""
+        self._attempted.add(tenant.app_key)
+
+    def checkpoint(self, registry: TenantRegistry) -> None:
+        """On a clean stop: every tenant changed since its snapshot (by logged requests, or by the
+        dispatcher's attempts) written whole; on disk when this returns."""
+        for tenant in registry.all():
+            if self._rows.get(tenant.app_key) or tenant.app_key in self._attempted:
+                self.snapshot(tenant)
+        self._attempted.clear()
+        self.flush()
+
+    def flush(self) -> None:
+        """Wait until everything submitted so far is committed (raises if it could not be)."""
+        self._submit([]).result()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._jobs.put(None)
+            self._writer.join()
+            self._writer = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _submit(
+        self,
+        sql: list[tuple[str, tuple[Any, ...]]],
+        tenant: str | None = None,
+        row: tuple[Any, ...] | None = None,
+    ) -> Future[None]:
+        job = _Job(sql, row)
+        if self._writer is None:
+            job.done.set_exception(SnapshotError(f"{self.database}: the data directory is closed"))
+            return job.done
+        if tenant is not None:
+            # A row or snapshot of it that could not be written: its next write is a whole snapshot.
+            job.done.add_done_callback(lambda f: self._failed(f, tenant))
+        self._jobs.put(job)
+        return job.done
+
+    def _failed(self, done: Future[None], tenant: str) -> None:
+        if done.exception() is not None:
+            self._unsaved.add(tenant)
+
+    def _write_loop(self) -> None:
+        assert self._db is not None
+        db = self._db
+        while True:
+            first = self._jobs.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while True:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stop = True
+                    break
+                batch.append(job)
             try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise SnapshotError(f"{path}: cannot read: {exc.strerror}") from None
-            try:
-                tenant = load_tenant(data)
-            except SnapshotError as exc:
-                raise SnapshotError(f"{path}: {exc}") from None
-            if tenant.app_key != app_key:
-                raise SnapshotError(f"{path}: holds tenant '{tenant.app_key}', not '{app_key}'")
-            self._written[app_key] = hashlib.sha256(data).digest()
-            tenants.append(tenant)
-        return tenants, settings
+                rows = [job.row for job in batch if job.row is not None]
+                if all(job.row is not None for job in batch):
+                    # Rows only, the usual batch: one statement, its own transaction. Each statement
+                    # lets the GIL go and has to get it back from busy request threads, so the fewer
+                    # the better.
+                    for start in range(0, len(rows), _ROWS_PER_INSERT):
+                        chunk = rows[start : start + _ROWS_PER_INSERT]
+                        db.execute(_INSERT_ROWS + ", ".join([_ROW_VALUES] * len(chunk)), _flat(chunk))
+                else:
+                    db.execute("BEGIN")
+                    for job in batch:
+                        if job.row is not None:
+                            db.execute(_INSERT_ROWS + _ROW_VALUES, job.row)
+                        for statement, args in job.sql:
+                            db.execute(statement, args)
+                    db.execute("COMMIT")
+            except Exception as exc:
+                with contextlib.suppress(Exception):
+                    db.execute("ROLLBACK")
+                for job in batch:
+                    job.done.set_exception(exc)
+            else:
+                for job in batch:
+                    job.done.set_result(None)
+            if stop:
+                return
 
 
-def registry_state(registry: TenantRegistry, tenants: Iterable[Tenant]) -> dict[str, Any]:
+_INSERT_ROWS = "INSERT INTO log VALUES "
+_ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_ROWS_PER_INSERT = 3000  # SQLite binds at most 32,766 values in one statement
+
+
+def _flat(rows: list[tuple[Any, ...]]) -> list[Any]:
+    return [value for row in rows for value in row]
+
+
+def iso_micro(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat()
+
+
+def _change(row: tuple[Any, ...]) -> Change:
+    wall, mono, method, path, query, headers, body, throttled = row
+    return Change(
+        datetime.fromisoformat(wall),
+        float(mono),
+        method,
+        path,
+        bytes(query),
+        [(k.encode("latin-1"), v.encode("latin-1")) for k, v in json.loads(headers)],
+        bytes(body),
+        bool(throttled),
+    )
+
+
+def registry_settings(registry: TenantRegistry) -> dict[str, Any]:
     start = registry.defaults["start"]
     return {
-        "format": SNAPSHOT_FORMAT,
-        "tenants": [t.app_key for t in tenants],
         "created": registry.created,
-        "start": iso(start) if isinstance(start, datetime) else None,
+        "start": start if isinstance(start, datetime) else None,
         "frozen": bool(registry.defaults["frozen"]),
     }
+
+
+def _plain(settings: dict[str, Any]) -> dict[str, Any]:
+    start = settings["start"]
+    return {**settings, "start": iso(start) if isinstance(start, datetime) else None}
+
+
+def _settings(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "created": int(raw["created"]),
+        "start": parse_instant(raw["start"]) if raw.get("start") else None,
+        "frozen": bool(raw["frozen"]),
+    }
+
+
+def read_old_format(root: Path) -> tuple[list[Tenant], dict[str, Any]]:
+    """The tenants of a data directory of the older format: ``tenants.json`` (the registry) and
+    ``tenants/APP_KEY.snapshot``; raises ``SnapshotError`` naming the file that cannot be read."""
+    registry_file = root / OLD_REGISTRY_FILE
+    try:
+        registry = json.loads(registry_file.read_bytes())
+        keys = registry["tenants"]
+        if not isinstance(keys, list) or not all(isinstance(k, str) and APP_KEY.match(k) for k in keys):
+            raise ValueError("'tenants' is not a list of app keys")
+        settings = _settings(registry)
+    except OSError as exc:
+        raise SnapshotError(f"{registry_file}: cannot read: {exc.strerror}") from None
+    except Exception as exc:
+        raise SnapshotError(f"{registry_file}: not a tenants registry of the older format ({exc})") from None
+    tenants = []
+    for app_key in keys:
+        path = root / OLD_TENANTS_DIR / f"{app_key}{OLD_SUFFIX}"
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SnapshotError(f"{path}: cannot read: {exc.strerror}") from None
+        try:
+            tenant = load_tenant(data)
+        except SnapshotError as exc:
+            raise SnapshotError(f"{path}: {exc}") from None
+        if tenant.app_key != app_key:
+            raise SnapshotError(f"{path}: holds tenant '{tenant.app_key}', not '{app_key}'")
+        tenants.append(tenant)
+    return tenants, settings

@@ -23,6 +23,8 @@ MAX_BODY_BYTES = 12 * 1024 * 1024  # uploads of up to 10 MB, with their multipar
 BUSY_POLL_SECONDS = 0.002  # how often a request for a busy world looks again
 JOURNAL_KEY = "tts_journal"
 TENANT_KEY = "tts_tenant"  # the tenant a request reached, for the persister
+THROTTLED_KEY = "tts_throttled"  # the server's rate limit refused the request
+TURN_KEY = "tts_turn"  # with a data directory: takes the turn of the request's tenant
 QUERY_KEY = "tts_query"  # the request's parsed query (query_pairs)
 
 
@@ -37,6 +39,14 @@ async def until_free(tenant: Tenant | None) -> None:
     while not lock.acquire(blocking=False):
         await asyncio.sleep(BUSY_POLL_SECONDS)
     lock.release()
+
+
+async def take_turn(scope: Scope) -> None:
+    """With a data directory, wait for the turn of the tenant the request names (see
+    sandbox.http.persister): taken once routing is done, before the request touches any world."""
+    take = scope.get("extensions", {}).get(TURN_KEY)
+    if take is not None:
+        await take()
 
 
 def reached(scope: Scope, tenant: Tenant | None) -> None:

@@ -24,6 +24,7 @@ from sandbox.clock import wall_now
 from sandbox.domain.codes import Code, http_status
 from sandbox.faults import Decision, FaultedRequest
 from sandbox.http.asgi import (
+    THROTTLED_KEY,
     headers,
     query,
     query_joined,
@@ -33,6 +34,7 @@ from sandbox.http.asgi import (
     replay,
     send_json,
     set_context,
+    take_turn,
     until_free,
 )
 from sandbox.http.connexion_private import routing_of
@@ -103,6 +105,7 @@ class Gateway:
             return
         operation_id = routing_of(scope).get("operation_id")
         info = self.operations.get(operation_id or "")
+        await take_turn(scope)
         if is_web_path(scope["path"]):
             await self.app(scope, receive, send)
         elif is_control_path(scope["path"]):
@@ -186,6 +189,7 @@ class Gateway:
         )
         if throttled:
             assert limiter is not None
+            scope.setdefault("extensions", {})[THROTTLED_KEY] = True  # logged as refused (--data-dir)
             decision.code = Code.TOO_MANY_REQUESTS
             decision.message = f"Too many requests: more than {limiter.qps} per second on this API"
             decision.markers.append({"id": "server-rate-limit", "kind": "rate_limit", "code": decision.code})
@@ -380,4 +384,3 @@ def path_parameters(scope: Scope) -> dict[str, str]:
 async def pause(seconds: float) -> None:
     """An injected latency: a real wait, on the event loop (the world is not held meanwhile)."""
     await asyncio.sleep(seconds)
-

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.domain.codes import Code, http_status
-from sandbox.http.asgi import query, send_json
+from sandbox.http.asgi import query, send_json, take_turn
 from sandbox.http.envelope import ControlError, failure
 from sandbox.http.paths import is_json_surface_path, is_web_path
 
@@ -32,6 +32,7 @@ class TrailingSlashGuard:
             error = ControlError(404, "unknown_path", f"{path} is not an operation (no trailing slash)")
             await send_json(send, error.status, error.body())
             return
+        await take_turn(scope)  # the request ID is the tenant's: a change the data directory logs
         tenant = self.host.tenants.get(query(scope).get("app_key", "")) or self.host.tenants.default
         body = failure(
             tenant.world.next_request_id(),

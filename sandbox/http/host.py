@@ -51,7 +51,8 @@ class Host(Protocol):
         ...
 
     def persist(self, tenant: Tenant) -> None:
-        """Write the tenant to the data directory if it changed (nothing without one)."""
+        """Write the tenant whole to the data directory (nothing without one); requests are
+        logged by the persister instead (see sandbox.http.persister)."""
         ...
 
 

@@ -9,6 +9,7 @@ import json
 import os
 import pickle
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,9 +21,12 @@ from typing import Any
 import httpx
 import pytest
 
+from sandbox import persistence
 from sandbox.app import Sandbox
 from sandbox.client import SignedClient
-from sandbox.persistence import SNAPSHOT_FORMAT, SNAPSHOT_MAGIC, SnapshotError
+from sandbox.counters import counter_value
+from sandbox.dispatcher import Answer
+from sandbox.persistence import SNAPSHOT_FORMAT, SNAPSHOT_MAGIC, SnapshotError, dump_tenant
 from tests.helpers import FREEZE, START, cli, free_port
 
 SEARCH = "/order/202309/orders/search"
@@ -83,7 +87,8 @@ def order_status(tts: SignedClient, order_id: str) -> str:
 class Load:
     """Signed and control calls against a live server, keeping what the server acknowledged."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, *, set_up: bool = True):
+        self.set_up = set_up  # subscribe to webhooks and load a scenario first
         self.http = httpx.Client(base_url=base, timeout=10)
         self.tts = signed(self.http)
         self.shipped: list[str] = []
@@ -100,15 +105,16 @@ class Load:
 
     def _run(self, to_ship: list[str], to_cancel: list[str]) -> None:
         address = "http://127.0.0.1:9/hooks"  # nobody listens: deliveries stay in the outbox
-        for event_type in ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE"):
+        for event_type in ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE") if self.set_up else ():
             answer = self.tts.call("PUT", WEBHOOKS, body={"address": address, "event_type": event_type})
             if answer.json()["code"] == 0:
                 self.subscribed[event_type] = address
                 self.acknowledged += 1
-        loaded = self.http.post(
-            "/sandbox/scenarios", content=PROBE, headers={"Content-Type": "application/yaml"}
-        )
-        assert loaded.status_code == 201, loaded.text
+        if self.set_up:
+            loaded = self.http.post(
+                "/sandbox/scenarios", content=PROBE, headers={"Content-Type": "application/yaml"}
+            )
+            assert loaded.status_code == 201, loaded.text
         self.scenario = True
         for step in range(10_000):
             if step % 3 == 0 and to_ship:
@@ -138,43 +144,70 @@ class Load:
                 return
 
 
+def kill_during_load(base: str, process: subprocess.Popen[str], load: Load) -> None:
+    to_ship = order_ids(load.tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")
+    to_cancel = [o for o in order_ids(load.tts, order_status="AWAITING_SHIPMENT") if o not in to_ship]
+    assert len(to_ship) >= 5 and len(to_cancel) >= 5
+    worker = threading.Thread(target=load.run, args=(to_ship, to_cancel))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while load.acknowledged < 25 and worker.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop(process, signal.SIGKILL)  # mid-load: the worker has requests in flight
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert load.shipped and load.cancelled and load.clock and load.scenario
+
+
+def assert_kept(http: httpx.Client, loads: list[Load]) -> None:
+    tts = signed(http)
+    clock = http.get("/sandbox/clock").json()
+    assert clock["frozen"] is True
+    assert clock["now"] >= max(loads[-1].clock)  # a later advance may have been written, never less
+    for load in loads:
+        for order_id in load.shipped:
+            assert order_status(tts, order_id) in LATER, order_id
+        for order_id in load.cancelled:
+            assert order_status(tts, order_id) == "CANCELLED", order_id
+    hooks = tts.get(WEBHOOKS).json()["data"]["webhooks"]
+    assert {h["event_type"]: h["address"] for h in hooks} == loads[0].subscribed
+    assert http.get("/sandbox/scenarios/persisted-probe").status_code == 200
+    outbox = http.get("/sandbox/webhooks/deliveries", params={"limit": 1000}).json()["deliveries"]
+    notified = {d["order_id"] for d in outbox}
+    for load in loads:
+        assert set(load.cancelled) <= notified and set(load.shipped) <= notified
+
+
 def test_kill_9_during_load_loses_no_acknowledged_change(tmp_path):
+    """Killed twice under load, restarted each time on what the log holds: every answered change
+    of both runs is there, and the created tenant with its clock."""
     data_dir = str(tmp_path / "state")
     base, process = start_server("--data-dir", data_dir, "--freeze-at", FREEZE, "--orders", "300")
     try:
-        load = Load(base)
-        to_ship = order_ids(load.tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")
-        to_cancel = [o for o in order_ids(load.tts, order_status="AWAITING_SHIPMENT") if o not in to_ship]
-        assert len(to_ship) >= 5 and len(to_cancel) >= 5
-        worker = threading.Thread(target=load.run, args=(to_ship, to_cancel))
-        worker.start()
-        deadline = time.monotonic() + 60
-        while load.acknowledged < 25 and worker.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        stop(process, signal.SIGKILL)  # mid-load: the worker has requests in flight
-        worker.join(timeout=30)
-        assert not worker.is_alive()
+        first = Load(base)
+        created = first.http.post("/sandbox/tenants", json={"name": "ci-job"}).json()
+        job = {"X-Sandbox-Tenant": created["app_key"]}
+        assert first.http.post("/sandbox/clock/advance", json={"by": "5h"}, headers=job).status_code == 200
+        kill_during_load(base, process, first)
     finally:
         stop(process, signal.SIGKILL)
-    assert load.shipped and load.cancelled and load.clock and load.scenario
 
     base, process = start_server("--data-dir", data_dir)
     try:
         with httpx.Client(base_url=base, timeout=10) as http:
-            tts = signed(http)
-            clock = http.get("/sandbox/clock").json()
-            assert clock["frozen"] is True
-            assert clock["now"] >= max(load.clock)  # a later advance may have been written, never less
-            for order_id in load.shipped:
-                assert order_status(tts, order_id) in LATER, order_id
-            for order_id in load.cancelled:
-                assert order_status(tts, order_id) == "CANCELLED", order_id
-            hooks = tts.get(WEBHOOKS).json()["data"]["webhooks"]
-            assert {h["event_type"]: h["address"] for h in hooks} == load.subscribed
-            assert http.get("/sandbox/scenarios/persisted-probe").status_code == 200
-            outbox = http.get("/sandbox/webhooks/deliveries", params={"limit": 1000}).json()["deliveries"]
-            notified = {d["order_id"] for d in outbox}
-            assert set(load.cancelled) <= notified and set(load.shipped) <= notified
+            assert_kept(http, [first])
+        second = Load(base, set_up=False)
+        second.subscribed = first.subscribed
+        kill_during_load(base, process, second)
+    finally:
+        stop(process, signal.SIGKILL)
+
+    base, process = start_server("--data-dir", data_dir)
+    try:
+        with httpx.Client(base_url=base, timeout=10) as http:
+            assert_kept(http, [first, second])
+            assert http.get("/sandbox/clock", headers=job).json()["now"] == "2026-03-02T14:00:00Z"
+        assert list(Path(data_dir).rglob("*.tmp")) == []
     finally:
         stop(process)
 
@@ -224,12 +257,7 @@ def test_a_restart_on_a_data_dir_keeps_tenants_and_clock_and_the_cli_moves_snaps
         stop(process)
 
 
-def test_an_unreadable_data_dir_is_a_clear_error_naming_the_file(tmp_path):
-    Sandbox(data_dir=tmp_path)
-    tenant_file = tmp_path / "tenants" / "sandbox_app_key.snapshot"
-    tenant_file.write_bytes(tenant_file.read_bytes()[:5000])
-    with pytest.raises(SnapshotError, match=r"sandbox_app_key\.snapshot: the snapshot is damaged"):
-        Sandbox(data_dir=tmp_path)
+def serve_fails(data_dir: Path) -> str:
     result = subprocess.run(
         [
             sys.executable,
@@ -239,7 +267,7 @@ def test_an_unreadable_data_dir_is_a_clear_error_naming_the_file(tmp_path):
             "--port",
             str(free_port()),
             "--data-dir",
-            str(tmp_path),
+            str(data_dir),
         ],
         capture_output=True,
         text=True,
@@ -247,33 +275,98 @@ def test_an_unreadable_data_dir_is_a_clear_error_naming_the_file(tmp_path):
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert str(tenant_file) in result.stderr and "damaged" in result.stderr
-    (tmp_path / "tenants.json").write_text("{not json")
-    with pytest.raises(SnapshotError, match=r"tenants\.json: not a tenants registry"):
-        Sandbox(data_dir=tmp_path)
+    return result.stderr
+
+
+def write_older_format(root: Path, *tenants: Any) -> None:
+    """A data directory as the sandbox wrote it before the database: a registry, a file per tenant."""
+    (root / "tenants").mkdir(parents=True)
+    for tenant in tenants:
+        (root / "tenants" / f"{tenant.app_key}.snapshot").write_bytes(dump_tenant(tenant))
+    registry = {"format": 3, "tenants": [t.app_key for t in tenants], "created": 0, "start": FREEZE}
+    (root / "tenants.json").write_text(json.dumps({**registry, "frozen": True}))
+
+
+def test_an_unreadable_data_dir_is_a_clear_error_naming_the_file(tmp_path):
+    older = tmp_path / "older"
+    write_older_format(older, Sandbox(freeze_at=START).tenants.default)
+    tenant_file = older / "tenants" / "sandbox_app_key.snapshot"
+    tenant_file.write_bytes(tenant_file.read_bytes()[:5000])
+    with pytest.raises(SnapshotError, match=r"sandbox_app_key\.snapshot: the snapshot is damaged"):
+        Sandbox(data_dir=older)
+    stderr = serve_fails(older)
+    assert str(tenant_file) in stderr and "damaged" in stderr
+    (older / "tenants.json").write_text("{not json")
+    with pytest.raises(SnapshotError, match=r"tenants\.json: not a tenants registry of the older format"):
+        Sandbox(data_dir=older)
+
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "sandbox.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(SnapshotError, match=r"sandbox\.db: not a sandbox database"):
+        Sandbox(data_dir=garbage)
+    assert "sandbox.db: not a sandbox database" in serve_fails(garbage)
+
+    later = tmp_path / "later"
+    Sandbox(data_dir=later).close()
+    with sqlite3.connect(later / "sandbox.db") as db:
+        db.execute("UPDATE meta SET value='7' WHERE key='format'")
+    with pytest.raises(
+        SnapshotError, match=r"a data directory of format 7, not the one this sandbox reads \(1\)"
+    ):
+        Sandbox(data_dir=later)
+
+
+def test_a_data_dir_of_the_older_format_is_migrated_once_and_its_files_renamed(tmp_path):
+    source = busy_sandbox()
+    with source.app.test_client() as http:
+        before = unchanged(http)
+    write_older_format(tmp_path, source.tenants.default)
+    (tmp_path / "tenants" / ".sandbox_app_key.snapshot.4242.1.tmp").write_bytes(
+        b"x" * 1000
+    )  # a kill's leftover
+    migrated = Sandbox(data_dir=tmp_path)
+    assert migrated.restored and migrated.store is not None
+    assert any("migrated 1 tenant(s) from the older format" in note for note in migrated.store.notes)
+    assert any("removed 1 temporary file(s)" in note for note in migrated.store.notes)
+    assert not (tmp_path / "tenants.json").exists() and (tmp_path / "tenants.json.migrated").is_file()
+    assert (tmp_path / "tenants.migrated" / "sandbox_app_key.snapshot").is_file()
+    assert list(tmp_path.rglob("*.tmp")) == []
+    with migrated.app.test_client() as http:
+        assert unchanged(http) == before
+        http.post("/sandbox/clock/advance", json={"by": "1h"})
+        after = unchanged(http)
+    migrated.close()
+    again = Sandbox(data_dir=tmp_path)
+    assert again.store is not None and again.store.notes == []  # read from the database alone
+    with again.app.test_client() as http:
+        assert unchanged(http) == after
 
 
 # ----- snapshots between in-process sandboxes ------------------------------------------------------
 def busy_sandbox() -> Sandbox:
     sandbox = Sandbox(freeze_at=START, validate_responses=True)
     with sandbox.app.test_client() as http:
-        tts = signed(http)
-        order_id = order_ids(tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")[0]
-        package_id = tts.get("/order/202309/orders", params={"ids": [order_id]}).json()["data"]["orders"][0][
-            "packages"
-        ][0]["id"]
-        assert (
-            tts.post(
-                f"/fulfillment/202309/packages/{package_id}/ship", {"handover_method": "DROP_OFF"}
-            ).json()["code"]
-            == 0
-        )
-        tts.call(
-            "PUT", WEBHOOKS, body={"address": "http://127.0.0.1:9/h", "event_type": "ORDER_STATUS_CHANGE"}
-        )
-        http.post("/sandbox/scenarios", content=PROBE, headers={"Content-Type": "application/yaml"})
-        http.post("/sandbox/clock/advance", json={"by": "26h"})
+        keep_busy(http)
     return sandbox
+
+
+def keep_busy(http: Any) -> None:
+    """Ship an order, subscribe to a webhook, load a scenario and let a day and more go by."""
+    tts = signed(http)
+    order_id = order_ids(tts, order_status="AWAITING_SHIPMENT", shipping_type="TIKTOK")[0]
+    package_id = tts.get("/order/202309/orders", params={"ids": [order_id]}).json()["data"]["orders"][0][
+        "packages"
+    ][0]["id"]
+    assert (
+        tts.post(f"/fulfillment/202309/packages/{package_id}/ship", {"handover_method": "DROP_OFF"}).json()[
+            "code"
+        ]
+        == 0
+    )
+    tts.call("PUT", WEBHOOKS, body={"address": "http://127.0.0.1:9/h", "event_type": "ORDER_STATUS_CHANGE"})
+    http.post("/sandbox/scenarios", content=PROBE, headers={"Content-Type": "application/yaml"})
+    http.post("/sandbox/clock/advance", json={"by": "26h"})
 
 
 def views(http: Any) -> list[bytes]:
@@ -380,11 +473,93 @@ def test_snapshots_survive_a_restart_of_an_in_process_sandbox_with_a_data_dir(tm
         assert unchanged(http) == before
 
 
-def test_a_full_write_stays_atomic(tmp_path):
-    sandbox = Sandbox(data_dir=tmp_path)
-    leftovers = [p.name for p in Path(tmp_path).rglob("*.tmp")]
-    assert leftovers == []
-    assert sandbox.store is not None and sandbox.store.exists()
+def world_state(tenant: Any) -> list[Any]:
+    """A tenant's world as plain values, all of it that the requests below touch."""
+    world = tenant.world
+    return [
+        world.clock.frozen,
+        world.clock.now() if world.clock.frozen else world.clock._offset,
+        world.pending_deadlines(),
+        world.rng.getstate(),
+        [(e.seq, e.event) for e in world.events],
+        [vars(entry) if hasattr(entry, "__dict__") else entry for entry in world.journal.entries],
+        {o.id: (o.status, o.update_time) for o in world.orders.values()},
+        [(d.id, d.body, d.next_due) for d in world.webhooks.deliveries.values()],
+        sorted(world.scenarios),
+        counter_value(world._request_seq),
+    ]
+
+
+@pytest.mark.parametrize("frozen", [True, False], ids=["frozen clock", "running clock"])
+def test_a_restart_replays_the_logged_requests_into_the_same_world(frozen, tmp_path):
+    first = Sandbox(freeze_at=START if frozen else None, data_dir=tmp_path)
+    with first.app.test_client() as http:
+        keep_busy(http)
+        created = http.post("/sandbox/tenants", json={"name": "ci-job"}).json()
+        http.post(
+            "/sandbox/clock/advance", json={"by": "2h"}, headers={"X-Sandbox-Tenant": created["app_key"]}
+        )
+        assert http.get("/order/202309/nowhere").status_code == 200  # refused, with a request ID
+        assert http.get("/order/202309/orders/").status_code == 200  # the same, before routing
+        tts = signed(http, created["app_key"])
+        assert tts.post(SEARCH, {}, params={"page_size": 5}).json()["code"] == 0
+        seen = unchanged(http)
+    before = [world_state(t) for t in first.tenants.all()]
+    again = Sandbox(data_dir=tmp_path)
+    assert again.restored and again.replayed >= 10
+    assert [t.app_key for t in again.tenants.all()] == ["sandbox_app_key", created["app_key"]]
+    assert [world_state(t) for t in again.tenants.all()] == before
+    if frozen:
+        with again.app.test_client() as http:
+            assert unchanged(http) == seen
+
+
+def test_a_tenant_is_written_whole_every_so_many_changes_and_a_restart_replays_only_the_rest(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(persistence, "SNAPSHOT_EVERY", 4)
+    first = Sandbox(freeze_at=START, data_dir=tmp_path)
+    with first.app.test_client() as http:
+        for _ in range(10):
+            assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+    with sqlite3.connect(tmp_path / "sandbox.db") as db:
+        (kept,) = db.execute("SELECT seq FROM tenants WHERE app_key='sandbox_app_key'").fetchone()
+        rows = [seq for (seq,) in db.execute("SELECT seq FROM log ORDER BY seq")]
+    assert kept == 8 and rows == [9, 10]  # a snapshot after the 4th and the 8th change
+    again = Sandbox(data_dir=tmp_path)
+    assert again.replayed == 2
+    assert world_state(again.tenants.default) == world_state(first.tenants.default)
+
+
+def test_a_change_that_cannot_be_written_answers_503_and_the_next_one_writes_the_tenant_whole(tmp_path):
+    sandbox = Sandbox(freeze_at=START, data_dir=tmp_path)
+    database = tmp_path / "sandbox.db"
+    with sandbox.app.test_client() as http:
+        with sqlite3.connect(database) as db:
+            db.execute("ALTER TABLE log RENAME TO log_away")  # the next row cannot be written
+        failed = http.post("/sandbox/clock/advance", json={"by": "1h"})
+        assert failed.status_code == 503 and failed.json()["error"]["type"] == "state_not_saved"
+        with sqlite3.connect(database) as db:
+            db.execute("ALTER TABLE log_away RENAME TO log")
+        assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM log").fetchone() == (0,)  # a snapshot, not a row
+    assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START + timedelta(hours=2)
+
+
+def test_a_clean_stop_writes_every_changed_tenant_whole(tmp_path):
+    sandbox = Sandbox(freeze_at=START, data_dir=tmp_path)
+    with sandbox.app.test_client() as http:
+        keep_busy(http)
+    sent = []
+    sandbox.dispatcher.send = lambda address, headers, body: sent.append(body) or Answer(200, "ok")
+    assert sandbox.dispatcher.run_due() == len(sent) > 0
+    before = world_state(sandbox.tenants.default)
+    sandbox.close()
+    again = Sandbox(data_dir=tmp_path)
+    assert again.replayed == 0 and world_state(again.tenants.default) == before
+    attempts = again.tenants.default.world.webhooks.deliveries.values()
+    assert all(d.attempts for d in attempts)  # delivered before the stop: not sent again
 
 
 @pytest.mark.parametrize("path", sorted(Path("scenarios").glob("*.yaml")), ids=lambda p: p.stem)
