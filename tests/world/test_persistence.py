@@ -3,7 +3,6 @@ a snapshot moves a tenant's world between sandboxes unchanged, and a bad snapsho
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
@@ -98,10 +97,15 @@ class Load:
         self.scenario = False
         self.acknowledged = 0
         self.stopped = threading.Event()
+        self.error: BaseException | None = None
 
     def run(self, to_ship: list[str], to_cancel: list[str]) -> None:
-        with contextlib.suppress(httpx.TransportError):  # killed: the request in flight is unanswered
+        try:
             self._run(to_ship, to_cancel)
+        except httpx.TransportError:
+            pass  # killed: the request in flight is unanswered
+        except BaseException as exc:  # a failed check in this thread fails the test, not a warning
+            self.error = exc
 
     def _run(self, to_ship: list[str], to_cancel: list[str]) -> None:
         address = "http://127.0.0.1:9/hooks"  # nobody listens: deliveries stay in the outbox
@@ -156,6 +160,8 @@ def kill_during_load(base: str, process: subprocess.Popen[str], load: Load) -> N
     stop(process, signal.SIGKILL)  # mid-load: the worker has requests in flight
     worker.join(timeout=30)
     assert not worker.is_alive()
+    if load.error is not None:
+        raise load.error
     assert load.shipped and load.cancelled and load.clock and load.scenario
 
 
