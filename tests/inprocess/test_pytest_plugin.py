@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import textwrap
 
+# Loaded here, in the outer process: pytester forgets the modules each inner run imports, and
+# libyaml's C module, imported again, would build nodes of the forgotten yaml module.
+import yaml  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 
