@@ -140,13 +140,10 @@ def reset(**_: Any) -> dict[str, Any]:
         return _clock_state(world)
 
 
-def list_deadlines(**_: Any) -> dict[str, Any]:
+def list_deadlines(limit: int | None = None, **_: Any) -> dict[str, Any]:
     with _tenant().world.session() as world:
-        return {
-            "deadlines": [
-                {"due": iso(d.due), "rule": d.rule, "subject": d.subject} for d in world.pending_deadlines()
-            ]
-        }
+        pending = world.pending_deadlines() if limit is None else world.next_deadlines(limit)
+        return {"deadlines": [{"due": iso(d.due), "rule": d.rule, "subject": d.subject} for d in pending]}
 
 
 def list_events(

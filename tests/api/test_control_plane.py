@@ -214,3 +214,11 @@ def test_tenant_created_with_start_instant(http):
     assert http.get("/sandbox/clock", headers=headers).json()["now"] == "2025-12-24T08:00:00Z"
     assert START.isoformat()  # the default tenant's start is untouched
     assert http.get("/sandbox/clock").json()["now"] == "2026-03-02T09:00:00Z"
+
+
+def test_a_limit_gives_the_first_deadlines_in_firing_order(http):
+    every = http.get("/sandbox/deadlines").json()["deadlines"]
+    assert len(every) > 5
+    first = http.get("/sandbox/deadlines", params={"limit": 5}).json()["deadlines"]
+    assert first == every[:5]
+    assert http.get("/sandbox/deadlines", params={"limit": 0}).status_code == 400
