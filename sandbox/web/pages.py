@@ -138,9 +138,11 @@ def orders() -> Response:
                 else None
             )
     except (ControlError, ValueError) as exc:
+        # The filter is refused: its error, and no orders (not every order under the tab asked),
+        # with the tab counts the page still shows.
         problem = exc.message if isinstance(exc, ControlError) else str(exc)
         with tenant.world.session() as world:
-            listing = views.orders_page(world, {}, 1, PAGE_SIZE)
+            listing = {**views.orders_page(world, {}, 1, PAGE_SIZE), "orders": [], "total": 0}
             failed = None
     pages_total = max(1, -(-listing["total"] // PAGE_SIZE))
     return _page(
@@ -157,7 +159,25 @@ def orders() -> Response:
         tabs=[(t.value, TAB_LABELS[t]) for t in Tab],
         todos=[(t.value, TODO_LABELS[t]) for t in ToDo],
         return_statuses=[(s.value, label) for s, label in RETURN_STATUS_LABELS.items()],
-        export_url="/seller-center/orders/export" + _query(params),
+        # the page's own export: of the tenant it shows, not the default one
+        export_url=url_for("web.export_orders") + _query(params),
+    )
+
+
+@pages.get("/orders/export")
+def export_orders() -> Response:
+    """The filtered list as CSV, of the tenant the page shows (its switcher, or ?tenant=), as the
+    Seller Center's export writes it."""
+    tenant = _tenant()
+    try:
+        with tenant.world.session() as world:
+            pieces, count, name = views.export_csv(world, _params())
+    except (ControlError, ValueError) as exc:
+        abort(400, exc.message if isinstance(exc, ControlError) else str(exc))
+    return Response(
+        pieces,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Export-Orders": str(count)},
     )
 
 
