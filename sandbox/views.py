@@ -347,6 +347,14 @@ def order_view(world: World, order_id: str) -> dict[str, Any]:
         "status": order.status.value,
         "shipping_type": order.shipping_type.value,
         "locked": order.locked,
+        # the platform's refund of a cancelled order: its whole payment, and when
+        "refund": {
+            "amount": order.payment.total_amount,
+            "currency": order.payment.currency,
+            "time": iso(order.refund_time),
+        }
+        if order.refund_time is not None
+        else None,
         "late_shipment": order.late_shipment,
         "logistics_issue_tags": world.logistics.tags(order, world.now()),
         "package": None,

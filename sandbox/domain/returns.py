@@ -89,7 +89,7 @@ def failed_return_destroyed(
 
 
 def destroy(order: Order, package: Package, at: datetime, siblings: Sequence[Package] = ()) -> Outcome:
-    package.destroy_at = None
+    package.destroy_at = at  # from now on, when it was destroyed
     outcome = Outcome(
         events=[_return_status(package, ReturnStatus.DESTROYED, at)],
         cancel=[(rules.FAILED_RETURN_DESTROYED, package.id)],

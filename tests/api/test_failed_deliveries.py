@@ -131,6 +131,16 @@ def test_a_failed_return_is_destroyed_after_seven_days_unless_the_seller_claims_
             if e["data"]["return_status"] == "DESTROYED"
         ]
         assert destroyed_at == [notice["destroy_at"]]  # exactly seven days after the notice
+        # once destroyed, the date stays: when it was destroyed; and the order shows its refund
+        destroyed = view(http, abandoned)
+        assert destroyed["failed_delivery"]["destroy_at"] == notice["destroy_at"]
+        assert destroyed["refund"] == {
+            "amount": gone["payment"]["total_amount"],
+            "currency": gone["payment"]["currency"],
+            "time": notice["destroy_at"],
+        }
+        page = http.get(f"/web/orders/{abandoned}").text
+        assert "Destroyed on" in page and "Refunded" in page and gone["payment"]["total_amount"] in page
         assert view(http, wanted)["failed_delivery"]["return_status"] == "DELIVERED_BACK_TO_SELLER"
         assert order_of(tts, wanted)["cancel_reason"] == "returned_to_shipper_other"
 

@@ -135,7 +135,7 @@ def test_a_failed_return_shows_the_red_alert_and_its_destroy_date_then_destroyed
                 "2026-03-16T12:00:00Z",
                 (
                     (True, "Delivered Back to Seller", False, None, "CANCELLED"),
-                    (False, "Destroyed", False, None, "CANCELLED"),
+                    (False, "Destroyed", False, "2026-03-16T11:00:00Z", "CANCELLED"),  # destroyed on
                 ),
             ),
         ]

@@ -46,7 +46,7 @@ def test_destroyed_unless_claimed_cancels_and_refunds_the_order():
     assert kinds(outcome) == ["package.return_status_changed", "order.status_changed", "order.refunded"]
     assert outcome.events[0].data["return_status"] == "DESTROYED"
     assert shipped.package.return_status is ReturnStatus.DESTROYED
-    assert shipped.package.destroy_at is None
+    assert shipped.package.destroy_at == at  # the date it was destroyed stays
     assert shipped.order.status is OrderStatus.CANCELLED
     assert shipped.order.cancellation_initiator is CancellationInitiator.SYSTEM
     assert shipped.order.cancel_reason == "package_scrap"

@@ -539,7 +539,7 @@ def test_a_failed_return_package_the_seller_rejects_is_destroyed_before_the_7_da
     j.queue.add(j.logistics.seller_rejects_parcel(j.package, rejected))
 
     assert j.package.return_status is ReturnStatus.DESTROYED
-    assert j.package.destroy_at is None
+    assert j.package.destroy_at == rejected  # destroyed at once, on that date
     assert j.order.cancel_reason == "package_scrap"
     # The 7-day destruction was called off: nothing more happens when it would have come.
     assert kinds(j.queue.run(BACK + timedelta(days=8))) == []
