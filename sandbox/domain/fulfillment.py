@@ -11,6 +11,7 @@ from sandbox.domain.carrier import DELIVERED, PICKED_UP, Shipment
 from sandbox.domain.events import Deadline, DomainEvent, Outcome
 from sandbox.domain.orders import Order, OrderStatus, ShippingType, system_cancels
 from sandbox.domain.packages import Package, PackageStatus
+from sandbox.domain.returns import ReturnStatus
 
 # The Seller Center's logistics issue tags (each opens a ticket in the matching category).
 UNMOVED_TRACKING = "Unmoved tracking event"
@@ -83,6 +84,15 @@ def completed_order_locks(order: Order, at: datetime) -> Outcome:
     return Outcome(events=[DomainEvent(at, "order.locked", order.id)])
 
 
+def unmoved_after(package: Package) -> timedelta:
+    """How long a parcel may go without a tracking event before it counts as unmoved: two days; on
+    its way back to the seller, the return journey itself (no event comes between "Returning to
+    sender" and its arrival), so a normal trip back is never tagged."""
+    if package.return_status is ReturnStatus.RETURNING_TO_SELLER:
+        return max(deadlines.UNMOVED_TRACKING_AFTER, deadlines.RETURN_JOURNEY)
+    return deadlines.UNMOVED_TRACKING_AFTER
+
+
 def logistics_issue_tags(
     order: Order, package: Package | None, shipment: Shipment | None, now: datetime
 ) -> list[str]:
@@ -92,7 +102,7 @@ def logistics_issue_tags(
     tags = []
     last_move = shipment.events[-1].at if shipment.events else package.arranged_at
     delivered = shipment.has(DELIVERED)
-    quiet = last_move is not None and now - last_move > deadlines.UNMOVED_TRACKING_AFTER
+    quiet = last_move is not None and now - last_move > unmoved_after(package)
     uncollected = (
         order.status is OrderStatus.AWAITING_COLLECTION
         and package.arranged_at is not None

@@ -177,3 +177,28 @@ steps:
     advance(http, "3h")
     results = [(e["action"], e["result"]) for e in report(http, "early")["timeline"] if "action" in e]
     assert results == [("seller_claims_parcel", "skipped"), ("seller_rejects_parcel", "skipped")]
+
+
+def test_a_parcel_on_its_normal_way_back_is_not_tagged_unmoved():
+    """Between "Returning to sender" and its arrival no tracking event comes (the 72-hour return
+    journey): that quiet is the trip itself, not an unmoved parcel."""
+    text = """scenario: quiet-return
+setup: {start: 2026-03-02T09:00:00Z}
+orders:
+  parcel: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, buyer: {address_line2: "[three-failed-attempts]"}}
+"""
+    with Sandbox().app.test_client() as http:
+        order_id = load(http, text).json()["orders"]["parcel"]["order_id"]
+        tts = SignedClient.for_tenant(http, http.get("/sandbox/tenants/default").json())
+        package = order_of(tts, order_id)["packages"][0]["id"]
+        data(tts.post(f"/fulfillment/202309/packages/{package}/ship", {}))
+        seen = []
+        for _ in range(8 * 24):  # hour by hour, until the parcel is back
+            advance(http, "1h")
+            shown = view(http, order_id)
+            status = (shown.get("failed_delivery") or {}).get("return_status")
+            seen.append((status, "Unmoved tracking event" in shown["logistics_issue_tags"]))
+        returning = [unmoved for status, unmoved in seen if status == "RETURNING_TO_SELLER"]
+        assert len(returning) >= 70  # the whole trip back was watched
+        assert not any(returning)
+        assert seen[-1][0] == "DELIVERED_BACK_TO_SELLER"
