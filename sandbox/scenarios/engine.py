@@ -339,17 +339,20 @@ class ScenarioRun:
             if self._matches(step.when, **happening):
                 self.reactions[step.index] = self.reactions.get(step.index, 0) + 1
                 outcome.deadlines += self._occurrences(step, at + step.after)
-        event = happening.get("event")
-        armed_by = dict(event.event.data) if event is not None else None
-        cause = CAUSING_REQUEST.get() if event is not None else None
         for spec in self.scenario.expectations:
-            if spec.after is None or not self._matches(spec.after, **happening):
+            if spec.after is None or (not spec.each and self.expectations[spec.index].armed_at is not None):
+                continue  # armed from the start, or once and for all
+            if not self._matches(spec.after, **happening):
                 continue
+            # what armed it, taken only for an expectation it arms (an advance meets thousands)
+            event = happening.get("event")
+            armed_by = dict(event.event.data) if event is not None else None
+            cause = CAUSING_REQUEST.get() if event is not None else None
             if spec.each:
                 position = self._arm_again(spec)
                 if position is not None:
                     outcome.deadlines += self._arm(position, at, armed_by, cause)
-            elif self.expectations[spec.index].armed_at is None:
+            else:
                 outcome.deadlines += self._arm(spec.index, at, armed_by, cause)
         return outcome
 
