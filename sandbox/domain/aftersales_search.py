@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sandbox.domain.aftersales import ReturnRequest, ReturnStatus
-from sandbox.domain.search import _Compiled, _one_of, _time_bounds
+from sandbox.domain.search import _one_of, _Timed
 
 # Waiting for the seller's (or the platform's) review: the request, or a partial refund offer the
 # buyer has yet to answer (rejected, it comes back to the seller). Every other status follows a
@@ -25,21 +25,16 @@ def request_status(record: ReturnRequest) -> str:
 
 
 @dataclass(frozen=True)
-class AftersalesFilter(_Compiled):
+class AftersalesFilter(_Timed):
     """The body's filters but the buyers' (the world knows whose order a return is)."""
 
     aftersales_request_ids: tuple[str, ...] = ()
     aftersales_request_statuses: tuple[str, ...] = ()
     return_types: tuple[str, ...] = ()
     main_order_ids: tuple[str, ...] = ()
-    create_time_ge: int | None = None
-    create_time_lt: int | None = None
-    update_time_ge: int | None = None
-    update_time_lt: int | None = None
 
     def __post_init__(self) -> None:
-        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
-        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        checks = self._time_checks()
         checks += _one_of(lambda r: r.id, self.aftersales_request_ids)
         checks += _one_of(request_status, self.aftersales_request_statuses)
         checks += _one_of(lambda r: r.type.value, self.return_types)

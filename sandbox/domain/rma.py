@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from sandbox.domain.aftersales import ReturnRequest, ReturnStatus, ships_back
 from sandbox.domain.events import RuleViolation
-from sandbox.domain.search import _Compiled, _one_of, _time_bounds
+from sandbox.domain.search import _one_of, _Timed
 
 
 class RmaStatus(StrEnum):
@@ -84,7 +84,7 @@ def all_of(records: dict[str, ReturnRequest]) -> list[Rma]:
 
 
 @dataclass(frozen=True)
-class RmaFilter(_Compiled):
+class RmaFilter(_Timed):
     """The search's filters: each list given restricts to its values; times are whole seconds."""
 
     rma_ids: tuple[str, ...] = ()
@@ -92,14 +92,9 @@ class RmaFilter(_Compiled):
     statuses: tuple[str, ...] = ()
     aftersales_request_ids: tuple[str, ...] = ()
     main_order_ids: tuple[str, ...] = ()
-    create_time_ge: int | None = None
-    create_time_lt: int | None = None
-    update_time_ge: int | None = None
-    update_time_lt: int | None = None
 
     def __post_init__(self) -> None:
-        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
-        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        checks = self._time_checks()
         checks += _one_of(lambda r: r.id, self.rma_ids)
         checks += _one_of(lambda r: r.package_id, self.package_ids)
         checks += _one_of(lambda r: r.status.value, self.statuses)

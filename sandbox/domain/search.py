@@ -58,20 +58,30 @@ class _Compiled:
 
 
 @dataclass(frozen=True)
-class OrderFilter(_Compiled):
-    order_status: str | None = None
+class _Timed(_Compiled):
+    """A filter with the searches' create and update time bounds (whole seconds, ``ge`` inclusive,
+    ``lt`` exclusive); its own checks come after these."""
+
     create_time_ge: int | None = None
     create_time_lt: int | None = None
     update_time_ge: int | None = None
     update_time_lt: int | None = None
+
+    def _time_checks(self) -> list[Callable[[Any], bool]]:
+        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
+        return checks + _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+
+
+@dataclass(frozen=True)
+class OrderFilter(_Timed):
+    order_status: str | None = None
     shipping_type: str | None = None
     buyer_user_id: str | None = None
     is_buyer_request_cancel: bool | None = None
     warehouse_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
-        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        checks = self._time_checks()
         if self.order_status:
             status = self.order_status
             checks.append(lambda o: o.status.value == status)
@@ -91,16 +101,11 @@ class OrderFilter(_Compiled):
 
 
 @dataclass(frozen=True)
-class PackageFilter(_Compiled):
+class PackageFilter(_Timed):
     package_status: str | None = None
-    create_time_ge: int | None = None
-    create_time_lt: int | None = None
-    update_time_ge: int | None = None
-    update_time_lt: int | None = None
 
     def __post_init__(self) -> None:
-        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
-        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        checks = self._time_checks()
         if self.package_status:
             status = self.package_status
             checks.append(lambda p: shown_status(p) == status)
@@ -113,20 +118,15 @@ def _one_of(attribute: Callable[[Any], str], allowed: Iterable[str]) -> list[Cal
 
 
 @dataclass(frozen=True)
-class CancellationFilter(_Compiled):
+class CancellationFilter(_Timed):
     order_ids: tuple[str, ...] = ()
     cancel_status: tuple[str, ...] = ()
-    create_time_ge: int | None = None
-    create_time_lt: int | None = None
     # 202602's filters besides
     cancel_ids: tuple[str, ...] = ()
     cancel_types: tuple[str, ...] = ()  # BUYER_CANCEL, or CANCEL (by the seller or the system)
-    update_time_ge: int | None = None
-    update_time_lt: int | None = None
 
     def __post_init__(self) -> None:
-        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
-        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        checks = self._time_checks()
         checks += _one_of(lambda r: r.order_id, self.order_ids)
         checks += _one_of(lambda r: r.status.value, self.cancel_status)
         checks += _one_of(lambda r: r.id, self.cancel_ids)
@@ -135,23 +135,18 @@ class CancellationFilter(_Compiled):
 
 
 @dataclass(frozen=True)
-class ReturnFilter(_Compiled):
+class ReturnFilter(_Timed):
     order_ids: tuple[str, ...] = ()
     return_ids: tuple[str, ...] = ()
     return_status: tuple[str, ...] = ()
     return_types: tuple[str, ...] = ()
-    create_time_ge: int | None = None
-    create_time_lt: int | None = None
-    update_time_ge: int | None = None
-    update_time_lt: int | None = None
     # 202602's filters besides: the sandbox's requests go to no arbitration, so naming a status
     # matches none; the seller's proposal is a partial refund offered on the request
     arbitration_status: tuple[str, ...] = ()
     seller_proposed_return_type: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        checks = _time_bounds("create_time", self.create_time_ge, self.create_time_lt)
-        checks += _time_bounds("update_time", self.update_time_ge, self.update_time_lt)
+        checks = self._time_checks()
         checks += _one_of(lambda r: "", self.arbitration_status)
         checks += _one_of(
             lambda r: "PARTIAL_REFUND" if r.partial_refund_amount else "", self.seller_proposed_return_type
