@@ -3,6 +3,7 @@ API paths, the control plane's JSON on /sandbox. Never a 500 page, never problem
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from typing import TYPE_CHECKING, Any
@@ -134,4 +135,23 @@ def install(app: connexion.FlaskApp, host: Host) -> None:
         (Exception, on_unexpected),
     ]
     for exc_type, handler in handlers:
-        app.add_error_handler(exc_type, handler)
+        app.add_error_handler(exc_type, _on_loop_when_free(handler, host))
+
+
+def _on_loop_when_free(handler: Any, host: Host) -> Any:
+    """The handler, answered on the event loop when the world that numbers the error is free.
+
+    A sync handler would be run on a worker thread for every error: a hop there and back that, with
+    a data directory, the tenant's turn waits for (refused calls are common). Only a world busy
+    with a long operation sends the answer to a thread, as the operations' own handlers do
+    (sandbox.http.prepared._inline)."""
+
+    async def answer(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        tenant = host.tenants.get(request.query_params.get("app_key", "")) or host.tenants.default
+        lock = tenant.world.lock
+        if lock.acquire(blocking=False):
+            lock.release()
+            return handler(request, exc)
+        return await asyncio.to_thread(handler, request, exc)
+
+    return answer
