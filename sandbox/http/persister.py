@@ -231,7 +231,7 @@ class Persister:
             )
             commits.append(store.log(tenant, logged))
             if store.needs_snapshot(tenant):
-                await asyncio.to_thread(store.snapshot, tenant)  # amortized; the row covers the change
+                store.snapshot_in_background(tenant)  # amortized; the row covers the change
         except Exception as exc:
             failed: Future[None] = Future()
             failed.set_exception(exc)

@@ -528,6 +528,7 @@ def test_a_tenant_is_written_whole_every_so_many_changes_and_a_restart_replays_o
     with first.app.test_client() as http:
         for _ in range(10):
             assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+            first.store.flush()  # a snapshot is pickled in the background: let it land each time
     with sqlite3.connect(tmp_path / "sandbox.db") as db:
         (kept,) = db.execute("SELECT seq FROM tenants WHERE app_key='sandbox_app_key'").fetchone()
         rows = [seq for (seq,) in db.execute("SELECT seq FROM log ORDER BY seq")]
@@ -535,6 +536,95 @@ def test_a_tenant_is_written_whole_every_so_many_changes_and_a_restart_replays_o
     again = Sandbox(data_dir=tmp_path)
     assert again.replayed == 2
     assert world_state(again.tenants.default) == world_state(first.tenants.default)
+
+
+def held_copies(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Make the forked copies that pickle snapshots wait until a byte is written to the returned
+    descriptor (one byte per copy): the test decides when a background snapshot is made."""
+    gate_read, gate_write = os.pipe()
+    dump = persistence.dump_tenant
+    server = os.getpid()
+
+    def held(tenant: Any) -> bytes:
+        if os.getpid() != server:  # in a copy; the snapshots written in the turn go ahead
+            os.read(gate_read, 1)
+        return dump(tenant)
+
+    monkeypatch.setattr(persistence, "dump_tenant", held)
+    monkeypatch.setattr(os, "closerange", lambda low, high: None)  # the copy keeps the gate open
+    return gate_write
+
+
+needs_fork = pytest.mark.skipif(not persistence.BACKGROUND_SNAPSHOTS, reason="snapshots in the turn here")
+
+
+@needs_fork
+def test_a_background_snapshot_holds_the_world_as_it_was_when_it_was_due_and_the_rows_after_it_stay(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(persistence, "SNAPSHOT_EVERY", 3)
+    gate = held_copies(monkeypatch)
+    first = Sandbox(freeze_at=START, data_dir=tmp_path)
+    with first.app.test_client() as http:
+        for _ in range(5):  # the 3rd change makes the snapshot due; the copy waits at the gate
+            assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+        os.write(gate, b"x")
+        first.store.flush()
+    with sqlite3.connect(tmp_path / "sandbox.db") as db:
+        (kept,) = db.execute("SELECT seq FROM tenants WHERE app_key='sandbox_app_key'").fetchone()
+        rows = [seq for (seq,) in db.execute("SELECT seq FROM log ORDER BY seq")]
+    assert kept == 3 and rows == [4, 5]  # made after the 4th and 5th changes were answered
+    again = Sandbox(data_dir=tmp_path)
+    assert again.replayed == 2 and again.tenants.default.world.now() == START + timedelta(hours=5)
+    assert world_state(again.tenants.default) == world_state(first.tenants.default)
+
+
+@needs_fork
+def test_a_background_snapshot_that_lands_after_a_newer_one_is_dropped(tmp_path, monkeypatch):
+    monkeypatch.setattr(persistence, "SNAPSHOT_EVERY", 2)
+    gate = held_copies(monkeypatch)
+    first = Sandbox(freeze_at=START, data_dir=tmp_path)
+    store, tenant = first.store, first.tenants.default
+    assert store is not None
+    with first.app.test_client() as http:
+        for _ in range(3):  # the 2nd change sends a copy off to pickle
+            assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+        store.snapshot(tenant).result()  # a newer snapshot, written in the turn (seq 3)
+        os.write(gate, b"x")  # the older copy now lands, and must not replace it
+        store.flush()
+    with sqlite3.connect(tmp_path / "sandbox.db") as db:
+        assert db.execute("SELECT seq FROM tenants").fetchall() == [(3,)]
+        assert db.execute("SELECT count(*) FROM log").fetchone() == (0,)
+    assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START + timedelta(hours=3)
+
+
+@needs_fork
+def test_a_background_snapshot_that_fails_loses_nothing_and_the_next_change_writes_the_tenant_whole(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(persistence, "SNAPSHOT_EVERY", 2)
+
+    server, dump = os.getpid(), persistence.dump_tenant
+
+    def broken(tenant: Any) -> bytes:
+        if os.getpid() != server:
+            raise OSError("disk full")
+        return dump(tenant)
+
+    monkeypatch.setattr(persistence, "dump_tenant", broken)
+    first = Sandbox(freeze_at=START, data_dir=tmp_path)
+    with first.app.test_client() as http:
+        for _ in range(2):
+            assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+        assert first.store is not None
+        first.store.flush()
+        with sqlite3.connect(tmp_path / "sandbox.db") as db:
+            assert db.execute("SELECT seq FROM log ORDER BY seq").fetchall() == [(1,), (2,)]
+        monkeypatch.undo()
+        assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+    with sqlite3.connect(tmp_path / "sandbox.db") as db:
+        assert db.execute("SELECT count(*) FROM log").fetchone() == (0,)  # written whole instead
+    assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START + timedelta(hours=3)
 
 
 def test_a_change_that_cannot_be_written_answers_503_and_the_next_one_writes_the_tenant_whole(tmp_path):
