@@ -2,14 +2,15 @@
 server in the same run, at the default size and at 10,000 orders, and the time a server takes to
 restart on the data directory that load left (killed with -9, so that the log has rows to replay).
 
-Run: .venv/bin/python bench/persistence.py [--orders 40 10000] [--clients 8] [--seconds 5]
+Run: .venv/bin/python bench/persistence.py [--orders 40 10000] [--clients 8] [--calls 4000]
      [--sandbox-root PATH]   # measure another checkout's sandbox (before/after a change)
 
 Each server is `tts-sandbox serve` in a subprocess; each client is a process of its own (see
 bench/load.py). The ratio to the in-memory run is the figure to read: the machine is shared.
-Ships go to the packages awaiting shipment, spread over the clients; when a small world has fewer
-packages than the run has calls, the later calls are refused as already shipped (the same path
-through the sandbox and the same log row).
+Both servers get the same calls: one ship for each package awaiting shipment, up to --calls, then
+ships of those packages again until --calls are sent (refused as already shipped: the same path
+through the sandbox and the same log row), spread over the clients; the throughput is the calls
+over the time they took, so that both runs are measured on the same work.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench import load  # noqa: E402
 
 FREEZE = "2026-03-02T09:00:00Z"
+UNBOUNDED = 600.0  # seconds: every client sends all its calls
 
 
 def serve(
@@ -66,7 +68,7 @@ def ships(port: int, clients: int, calls: int) -> list[list[load.Call]]:
     return [plan[i::clients] for i in range(clients)]
 
 
-def measure(root: Path, orders: int, clients: int, seconds: float) -> dict[str, float | int | str]:
+def measure(root: Path, orders: int, clients: int, calls: int) -> dict[str, float | int | str]:
     figures: dict[str, float | int | str] = {"orders": orders}
     with tempfile.TemporaryDirectory() as directory:
         state = str(Path(directory) / "state")
@@ -75,7 +77,7 @@ def measure(root: Path, orders: int, clients: int, seconds: float) -> dict[str, 
             try:
                 figures[f"start {name} s"] = round(started, 2)
                 waiting = len(load._packages_awaiting_shipment(port))
-                result = load.drive(port, ships(port, clients, 200_000), seconds)
+                result = load.drive(port, ships(port, clients, calls), UNBOUNDED)
                 figures[f"ship {name} req/s"] = round(result.rps, 1)
                 figures[f"ship {name} p50 ms"] = round(result.p50_ms, 2)
                 figures[f"ship {name} p99 ms"] = round(result.p99_ms, 2)
@@ -104,12 +106,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, nargs="+", default=[40, 10_000])
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--calls", type=int, default=4000, help="ship calls per server (default 4000)")
     parser.add_argument("--sandbox-root", type=Path, default=ROOT)
     args = parser.parse_args()
     for orders in args.orders:
         print(
-            json.dumps(measure(args.sandbox_root.resolve(), orders, args.clients, args.seconds)), flush=True
+            json.dumps(measure(args.sandbox_root.resolve(), orders, args.clients, args.calls)), flush=True
         )
 
 
