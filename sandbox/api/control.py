@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox import __version__
 from sandbox.clock import ClockError
@@ -14,6 +14,9 @@ from sandbox.http.envelope import ControlError, instant_param
 from sandbox.tenants import Tenant, TenantRefused
 from sandbox.views import order_view
 from sandbox.world import World
+
+if TYPE_CHECKING:
+    from sandbox.world.core import Advancing
 
 Response = tuple[dict[str, Any], int]
 
@@ -88,8 +91,39 @@ def _clock_state(world: World, fired: int | None = None) -> dict[str, Any]:
 
 
 def get_clock(**_: Any) -> dict[str, Any]:
-    with _tenant().world.session() as world:
-        return _clock_state(world)
+    world = _tenant().world
+    if not world.lock.acquire(blocking=False):
+        # A long advance holds the world: answer how far it has got instead of waiting for it.
+        advancing = world.advancing
+        if advancing is not None:
+            return _advancing_state(world, advancing)
+        world.lock.acquire()
+    try:
+        with world.session():
+            return _clock_state(world)
+    finally:
+        world.lock.release()
+
+
+def _advancing_state(world: World, advancing: Advancing) -> dict[str, Any]:
+    """The clock while an advance is under way, from the advance's own record (the next deadlines
+    and the counts by rule are left out: reading them needs the world the advance is changing)."""
+    reached = advancing.reached
+    return {
+        "tenant": _tenant().app_key,
+        "now": iso(reached),
+        "now_unix": int(reached.timestamp()),
+        "frozen": world.clock.frozen,
+        "started_at": iso(world.started_at),
+        "pending_deadlines": advancing.pending,
+        "advancing": {
+            "from": iso(advancing.began),
+            "to": iso(advancing.target),
+            "reached": iso(reached),
+            "fired": advancing.fired,
+            "percent": advancing.percent,
+        },
+    }
 
 
 def freeze_clock(body: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, cast
 
@@ -50,6 +51,25 @@ _COUNTERS = ("_seq", "_event_seq", "_request_seq")
 # Kept up to date from the queue and the events, never pickled: rebuilt from the state on loading.
 _DERIVED = ("_live_by_rule", "_order_counts")
 NEXT_DEADLINES = 5  # how many of the next deadlines the clock shows
+ADVANCE_PROGRESS_EVERY = 256  # rules fired between two updates of an advance's progress
+
+
+@dataclass
+class Advancing:
+    """How far a clock advance has got. The advance holds the world's lock throughout (an advance
+    of a month over a large shop fires rules for seconds); this record is read without it."""
+
+    began: datetime  # the virtual instant the advance started from
+    target: datetime
+    reached: datetime  # the due instant of the last rule fired, as of the last update
+    fired: int = 0
+    pending: int = 0  # live deadlines on the queue, as of the last update
+
+    @property
+    def percent(self) -> float:
+        span = (self.target - self.began).total_seconds()
+        done = (self.reached - self.began).total_seconds()
+        return round(100.0 * done / span, 1) if span > 0 else 100.0
 
 
 class WorldCore:
@@ -61,6 +81,7 @@ class WorldCore:
         self.journal_cap = journal_cap
         self.base_profile = profile  # what unloading every scenario goes back to
         self.lock = threading.RLock()
+        self.advancing: Advancing | None = None  # a clock advance under way (see Advancing)
         self.listeners: list[Callable[[RecordedEvent], None]] = []
         self.request_listeners: list[Callable[[JournalEntry], None]] = []
         # Subscriptions outlive a reset (they are the client's settings); the outbox does not.
@@ -168,6 +189,7 @@ class WorldCore:
         """Everything but the lock and the listeners (a process's own), with counters as numbers."""
         state = dict(self.__dict__)
         del state["lock"], state["listeners"], state["request_listeners"]
+        state.pop("advancing", None)
         for name in _DERIVED:
             state.pop(name, None)
         for name in _COUNTERS:
@@ -182,6 +204,7 @@ class WorldCore:
         for name in _COUNTERS:
             self.__dict__[name] = itertools.count(state[name])
         self.lock = threading.RLock()
+        self.advancing = None
         self.listeners = []
         self.request_listeners = []
         for delivery in self.webhooks.deliveries.values():
@@ -229,7 +252,12 @@ class WorldCore:
         with self.lock:
             if target < self.clock.now():
                 self.clock.set_forward(target)  # raises ClockError: time only moves forward
-            fired = self._fire_until(target)
+            began = self.clock.now()
+            self.advancing = Advancing(began, target, began, pending=self.pending_count())
+            try:
+                fired = self._fire_until(target)
+            finally:
+                self.advancing = None
             self.clock.set_forward(max(target, self.clock.now()))
             return fired
 
@@ -297,9 +325,16 @@ class WorldCore:
                     self.clock.set_forward(item.due)
                 self.apply(TIMED_RULES[item.rule](self._whole, item.subject, item.due))
                 fired += 1
+                if fired % ADVANCE_PROGRESS_EVERY == 0 and self.advancing is not None:
+                    self._progressed(self.advancing, item.due, fired)
         finally:
             CAUSING_REQUEST.reset(cause)
         return fired
+
+    def _progressed(self, advancing: Advancing, reached: datetime, fired: int) -> None:
+        advancing.pending = sum(self._live_by_rule.values())
+        advancing.fired = fired
+        advancing.reached = reached  # last: a reader that sees it sees the counts that go with it
 
     # ----- applying outcomes -----------------------------------------------------------------
     def apply(self, outcome: Outcome) -> None:
