@@ -26,6 +26,8 @@ import uvicorn
 from sandbox.certificates import CertificateAuthority
 from sandbox.connect_proxy import ConnectProxy
 
+TLS_CLOSE_GRACE = 1.0  # seconds a closing TLS connection has to finish before it is cut, at shutdown
+
 
 def listen(host: str, port: int) -> socket.socket | str:
     """A socket bound to host:port and listening, or the reason it cannot be had."""
@@ -83,6 +85,22 @@ class _Server(uvicorn.Server):
         yield
 
 
+class _TlsServer(_Server):
+    """Stops without waiting on idle clients: a TLS connection ends with an exchange of close_notify
+    that a client holding an idle keep-alive connection may never answer, and asyncio would wait
+    half a minute for it. A connection still closing after a grace period is cut instead."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        stopping = asyncio.ensure_future(super().shutdown(sockets))
+        while not stopping.done():
+            await asyncio.wait([stopping], timeout=TLS_CLOSE_GRACE)
+            for connection in list(self.server_state.connections):
+                transport = getattr(connection, "transport", None)
+                if transport is not None and transport.is_closing():
+                    transport.abort()
+        await stopping
+
+
 def serve(app: Any, listeners: Listeners, log_level: str) -> None:
     """Serve ``app`` on every listener until SIGINT or SIGTERM; returns once all have stopped."""
     # No WebSocket routes: without ws="none" uvicorn imports a WebSocket library at start.
@@ -91,7 +109,7 @@ def serve(app: Any, listeners: Listeners, log_level: str) -> None:
     if listeners.https is not None:
         config = uvicorn.Config(app, lifespan="off", **common)
         _load_with_certificate(config, listeners.server_key, listeners.server_certificate)
-        servers.append((_Server(config), listeners.https))
+        servers.append((_TlsServer(config), listeners.https))
     proxy = None
     if listeners.proxy is not None:
         assert listeners.https is not None, "the proxy tunnels to the HTTPS listener"
