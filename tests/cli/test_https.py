@@ -201,6 +201,10 @@ def test_the_same_client_reaches_the_sandbox_through_https_proxy(sandbox, tiktok
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     lists_shops_and_orders_and_ships(hard_coded_client(sandbox.ca))
+    # As docs/https.md has it: HTTPS_PROXY and SSL_CERT_FILE in the environment, nothing in the code.
+    monkeypatch.setenv("SSL_CERT_FILE", str(sandbox.ca))
+    with httpx.Client(base_url=API) as http:
+        assert http.get("/sandbox/health").json()["status"] == "ok"
 
 
 def connect(port: int, target: str, method: str = "CONNECT") -> str:
