@@ -237,6 +237,17 @@ def test_the_proxy_refuses_every_other_host_and_keeps_serving(sandbox, monkeypat
     assert "tts-sandbox proxy: CONNECT to example.com:443 refused" in sandbox.output()
 
 
+def test_the_proxy_alone_tunnels_to_an_https_listener_of_its_own(tmp_path, tiktok_unresolvable):
+    proxy = f"http://127.0.0.1:{free_port()}"
+    with server("--proxy-port", proxy.rsplit(":", 1)[1], "--ca-dir", str(tmp_path)) as (_, process):
+        answer = httpx.get(f"{AUTH}/sandbox/health", proxy=proxy, verify=trusting_only(tmp_path / "ca.pem"))
+        assert answer.json()["status"] == "ok"
+        process.terminate()
+        printed = process.communicate(timeout=10)[0]
+    assert "HTTPS        through the proxy only" in printed
+    assert f"HTTPS_PROXY={proxy}" in printed
+
+
 PRELOAD = """\
 // Name resolution for this test only: TikTok's hostnames are the sandbox (127.0.0.1, its HTTPS port),
 // as a hosts-file line and a server on port 443 would make them.
