@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from sandbox import __version__, signing
@@ -28,6 +28,9 @@ from sandbox.tenants import (
     DEFAULT_SHOP_CIPHER,
     MAX_ORDER_COUNT,
 )
+
+if TYPE_CHECKING:
+    from sandbox.listeners import Listeners
 
 # Where `scenario run` starts virtual time when a scenario sets none: fixed, for reproducible output.
 RUN_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -503,7 +506,7 @@ def serve(args: argparse.Namespace) -> int:
             listeners.close()
 
 
-def _serve(args: argparse.Namespace, started: float, listeners: Any) -> int:
+def _serve(args: argparse.Namespace, started: float, listeners: Listeners | None) -> int:
     import uvicorn
 
     from sandbox.app import Sandbox
@@ -605,7 +608,7 @@ def _serve(args: argparse.Namespace, started: float, listeners: Any) -> int:
     return 0
 
 
-def _tls_listeners(args: argparse.Namespace) -> Any:
+def _tls_listeners(args: argparse.Namespace) -> Listeners | None:
     """Every socket of `serve --https-port/--proxy-port` bound, and the server's certificate issued
     by the CA (made on first use); None, with the reason printed, when one of them cannot be had."""
     from sandbox import certificates
@@ -655,7 +658,7 @@ def _tls_listeners(args: argparse.Namespace) -> Any:
     )
 
 
-def _print_tls_banner(args: argparse.Namespace, listeners: Any) -> None:
+def _print_tls_banner(args: argparse.Namespace, listeners: Listeners) -> None:
     from sandbox.certificates import SERVED_NAMES
 
     authority = listeners.authority

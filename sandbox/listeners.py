@@ -64,12 +64,12 @@ class Listeners:
     before the banner), and the TLS material of the HTTPS one."""
 
     http: socket.socket
+    authority: CertificateAuthority  # what issued the certificate, for the banner
     https: socket.socket | None = None
     proxy: socket.socket | None = None
     server_key: bytes = b""
     server_certificate: bytes = b""
     proxy_names: tuple[str, ...] = ()
-    authority: CertificateAuthority | None = None  # what issued the certificate, for the banner
 
     def close(self) -> None:
         for sock in (self.http, self.https, self.proxy):

@@ -337,6 +337,12 @@ def test_a_ca_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert f"cannot keep the CA in {blocker / 'ca'}" in result.stderr
     assert "--ca-dir" in result.stderr and "Traceback" not in result.stderr
+    shown = subprocess.run(
+        [sys.executable, "-m", "sandbox.cli", "ca", "--ca-dir", str(blocker / "ca")],
+        capture_output=True,
+        text=True,
+    )
+    assert shown.returncode == 2 and f"cannot keep the CA in {blocker / 'ca'}" in shown.stderr
 
 
 def test_a_ca_folder_holding_something_else_is_a_clear_error(tmp_path):
