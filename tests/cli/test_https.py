@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import socket
 import ssl
@@ -401,3 +402,43 @@ def test_ca_prints_its_path_and_how_to_trust_it_and_the_three_routes(tmp_path):
         check=True,
     )
     assert again.stdout == f"{pem}\n"
+
+
+JAVA_CLIENT = """\
+import java.net.*;
+import java.net.http.*;
+
+// The platform's host built in; the proxy is the only thing configured.
+public class Client {
+    public static void main(String[] args) throws Exception {
+        var proxy = ProxySelector.of(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[0])));
+        var client = HttpClient.newBuilder().proxy(proxy).build();
+        var request = HttpRequest.newBuilder(URI.create("https://open-api.tiktokglobalshop.com/sandbox/health")).build();
+        System.out.println(client.send(request, HttpResponse.BodyHandlers.ofString()).body());
+    }
+}
+"""
+
+
+@pytest.mark.skipif(not (shutil.which("java") and shutil.which("keytool")), reason="no Java on PATH")
+def test_the_java_lines_ca_prints_make_a_java_client_trust_the_sandbox(sandbox, tmp_path):
+    printed = subprocess.run(
+        [sys.executable, "-m", "sandbox.cli", "ca", "--ca-dir", str(sandbox.ca.parent)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    java_lines = printed.split("  Java ", 1)[1].split("\n  Go ", 1)[0].replace("\\\n", " ").splitlines()
+    keytool, java = (shlex.split(line) for line in java_lines)
+    subprocess.run(keytool, cwd=tmp_path, check=True, capture_output=True, timeout=60)
+    (tmp_path / "Client.java").write_text(JAVA_CLIENT)
+    assert java[-1] == "..."
+    run = subprocess.run(
+        [*java[:-1], "Client.java", str(sandbox.proxy_port)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["status"] == "ok"
