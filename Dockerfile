@@ -7,5 +7,5 @@ COPY openapi ./openapi
 COPY scenarios ./scenarios
 RUN pip install --no-cache-dir .
 
-EXPOSE 8330
+EXPOSE 8330 443
 CMD ["tts-sandbox", "serve", "--host", "0.0.0.0", "--port", "8330"]

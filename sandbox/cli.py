@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from sandbox import __version__, signing
@@ -28,6 +28,9 @@ from sandbox.tenants import (
     DEFAULT_SHOP_CIPHER,
     MAX_ORDER_COUNT,
 )
+
+if TYPE_CHECKING:
+    from sandbox.listeners import Listeners
 
 # Where `scenario run` starts virtual time when a scenario sets none: fixed, for reproducible output.
 RUN_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -181,6 +184,38 @@ def build_parser() -> argparse.ArgumentParser:
         "or adding it; only load snapshots you trust",
     )
 
+    serve.add_argument(
+        "--https-port",
+        type=_port,
+        metavar="PORT",
+        help="also serve HTTPS on PORT (same --host), with a certificate for TikTok's API and auth "
+        "hostnames, localhost and 127.0.0.1 issued by the sandbox's own CA (see `tts-sandbox ca`); "
+        "443 for a hosts-file or Docker route",
+    )
+    serve.add_argument(
+        "--proxy-port",
+        type=_port,
+        metavar="PORT",
+        help="also run an HTTPS proxy on PORT for clients that honour HTTPS_PROXY: it tunnels CONNECT to "
+        "TikTok's hostnames and the sandbox's own to the sandbox's HTTPS listener, and refuses every "
+        "other host",
+    )
+    add_ca_dir(serve)
+
+    ca = commands.add_parser(
+        "ca",
+        help="print where the sandbox's CA is and how to trust it, with the routes to the sandbox",
+        description="Print the path of the certificate authority that issues the HTTPS certificate of "
+        "`serve --https-port` (made on first use), the lines that make Python, Node, curl and Java "
+        "trust it, and the three ways to route TikTok's hostnames to the sandbox.",
+    )
+    add_ca_dir(ca)
+    ca.add_argument(
+        "--path",
+        action="store_true",
+        help="print only the CA certificate's path, e.g. export SSL_CERT_FILE=$(tts-sandbox ca --path)",
+    )
+
     snapshot = commands.add_parser(
         "snapshot",
         help="export a tenant's world from a running sandbox, or import one into it",
@@ -300,6 +335,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"send no shop_cipher at all (to see error {Code.SHOP_CIPHER_MISSING.value})",
     )
     return parser
+
+
+def add_ca_dir(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--ca-dir",
+        metavar="DIR",
+        default=None,
+        help="where the CA is kept (ca.pem, and its key ca-key.pem, readable by you only), made on first "
+        "use (default $XDG_DATA_HOME/tts-sandbox/ca, else ~/.local/share/tts-sandbox/ca)",
+    )
 
 
 TEST_DESCRIPTION = """\
@@ -439,18 +484,32 @@ def signed_curl(args: argparse.Namespace, timestamp: int) -> str:
 
 
 def serve(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    listeners = None
+    if args.https_port is not None or args.proxy_port is not None:
+        listeners = _tls_listeners(args)
+        if listeners is None:
+            return 2
+    else:
+        problem = _port_problem(args.host, args.port)
+        if problem:
+            print(
+                f"tts-sandbox: cannot listen on {args.host}:{args.port}: {problem}; "
+                "choose another with --port",
+                file=sys.stderr,
+            )
+            return 2
+    try:
+        return _serve(args, started, listeners)
+    finally:
+        if listeners is not None:
+            listeners.close()
+
+
+def _serve(args: argparse.Namespace, started: float, listeners: Listeners | None) -> int:
     import uvicorn
 
     from sandbox.app import Sandbox
-
-    started = time.perf_counter()
-    problem = _port_problem(args.host, args.port)
-    if problem:
-        print(
-            f"tts-sandbox: cannot listen on {args.host}:{args.port}: {problem}; choose another with --port",
-            file=sys.stderr,
-        )
-        return 2
     from sandbox.persistence import SnapshotError
 
     token = control_token(args.host, args.control_token)
@@ -515,6 +574,8 @@ def serve(args: argparse.Namespace) -> int:
     if token is not None:
         print(f"  control token {token}   (Authorization: Bearer TOKEN, or X-Sandbox-Token)")
         print(f"  web page once with {base}/web/?token={token}")
+    if listeners is not None:
+        _print_tls_banner(args, listeners)
     print(f"  Open API docs  {base}/ui/    control plane  {base}/sandbox/ui/")
     print(f"  Web page     {base}/web/   (Manage Orders, Failed Delivery, the clock, scenarios)")
     print(f"  Seller Center API  {base}/seller-center/ui/    webhooks  {base}/sandbox/webhooks/deliveries")
@@ -535,11 +596,81 @@ def serve(args: argparse.Namespace) -> int:
     gc.freeze()
     sandbox.dispatcher.start()  # webhooks go out from their own thread, never from a request
     try:
-        # No WebSocket routes: without ws="none" uvicorn imports a WebSocket library at start.
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws="none")
+        if listeners is not None:
+            from sandbox.listeners import serve as serve_listeners
+
+            serve_listeners(app, listeners, args.log_level)
+        else:
+            # No WebSocket routes: without ws="none" uvicorn imports a WebSocket library at start.
+            uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, ws="none")
     finally:
         sandbox.close()
     return 0
+
+
+def _tls_listeners(args: argparse.Namespace) -> Listeners | None:
+    """Every socket of `serve --https-port/--proxy-port` bound, and the server's certificate issued
+    by the CA (made on first use); None, with the reason printed, when one of them cannot be had."""
+    from sandbox import certificates
+    from sandbox.listeners import Listeners, listen
+
+    wanted = [("--port", args.port), ("--https-port", args.https_port), ("--proxy-port", args.proxy_port)]
+    wanted = [(option, port) for option, port in wanted if port is not None]
+    for index, (option, port) in enumerate(wanted):
+        for other, same in wanted[:index]:
+            if same == port:
+                print(
+                    f"tts-sandbox: {other} and {option} are both {port}; give each its own port",
+                    file=sys.stderr,
+                )
+                return None
+    try:
+        authority = certificates.load_or_create(Path(args.ca_dir) if args.ca_dir else None)
+    except certificates.CertificateAuthorityError as exc:
+        print(f"tts-sandbox: {exc}", file=sys.stderr)
+        return None
+    sockets: dict[str, Any] = {}
+    for option, port in wanted:
+        bound = listen(args.host, port)
+        if isinstance(bound, str):
+            for sock in sockets.values():
+                sock.close()
+            print(
+                f"tts-sandbox: cannot listen on {args.host}:{port}: {bound}; choose another with {option}",
+                file=sys.stderr,
+            )
+            return None
+        sockets[option] = bound
+    https = sockets.get("--https-port")
+    if https is None:  # the proxy's tunnels end at an HTTPS listener of their own, on loopback
+        internal = listen("127.0.0.1", 0)
+        assert not isinstance(internal, str), internal
+        https = internal
+    key, certificate = authority.issue_server_certificate()
+    return Listeners(
+        http=sockets["--port"],
+        https=https,
+        proxy=sockets.get("--proxy-port"),
+        server_key=key,
+        server_certificate=certificate,
+        proxy_names=certificates.SERVED_NAMES,
+        authority=authority,
+    )
+
+
+def _print_tls_banner(args: argparse.Namespace, listeners: Listeners) -> None:
+    from sandbox.certificates import SERVED_NAMES
+
+    authority = listeners.authority
+    names = ", ".join(SERVED_NAMES)
+    if args.https_port is not None:
+        print(f"  HTTPS        https://{args.host}:{args.https_port}   for {names}")
+    else:
+        print(f"  HTTPS        through the proxy only, for {names}")
+    state = "made now" if authority.created else "kept"
+    print(f"  CA           {authority.cert_path}   ({state}; how to trust it: tts-sandbox ca)")
+    if args.proxy_port is not None:
+        print(f"  HTTPS proxy  HTTPS_PROXY=http://{args.host}:{args.proxy_port}   (only to the hosts above)")
 
 
 SEEDING_BAR_FROM = 10_000  # orders from which `serve` shows how far seeding has got
@@ -777,6 +908,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return scenario_run(args)
     if args.command == "snapshot":
         return snapshot_command(args)
+    if args.command == "ca":
+        from sandbox.https_recipes import ca_command
+
+        return ca_command(args.ca_dir, args.path)
     if args.command == "sign":
         print(signed_curl(args, int(time.time())))
         return 0

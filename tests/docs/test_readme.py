@@ -71,6 +71,7 @@ COMMANDS = (
     ["snapshot", "export"],
     ["snapshot", "import"],
     ["test"],
+    ["ca"],
 )
 
 
