@@ -49,9 +49,13 @@ if TYPE_CHECKING:
 
 _COUNTERS = ("_seq", "_event_seq", "_request_seq")
 # Kept up to date from the queue and the events, never pickled: rebuilt from the state on loading.
-_DERIVED = ("_live_by_rule", "_order_counts")
+_DERIVED = ("_live_by_rule", "_order_counts", "_queued_by_key")
 NEXT_DEADLINES = 5  # how many of the next deadlines the clock shows
 ADVANCE_PROGRESS_EVERY = 256  # rules fired between two updates of an advance's progress
+
+
+def _queued_seq(queued: _Queued) -> int:
+    return queued.seq
 
 
 @dataclass
@@ -120,7 +124,6 @@ class WorldCore:
         self.shops = {p.shop.id: p.shop}
         self.grants = Grants()
         self._queue: list[_Queued] = []
-        self._queued_by_key: dict[tuple[str, str], list[_Queued]] = {}
         self._derived_anew()
         self._seq = itertools.count(1)
         self._event_seq = itertools.count(1)
@@ -216,10 +219,14 @@ class WorldCore:
         deadlines by rule (from the queue as it stands) and the Seller Center's counters (built at
         their first reading, then kept up to date from the events)."""
         live: Counter[str] = Counter()
-        for queued in self._queue:
-            if not queued.cancelled:
-                live[queued.rule] += 1
+        by_key: dict[tuple[str, str], list[_Queued]] = {}
+        for queued in sorted((q for q in self._queue if not q.cancelled), key=_queued_seq):
+            live[queued.rule] += 1
+            by_key.setdefault((queued.rule, queued.subject), []).append(queued)
         self._live_by_rule = live
+        # The live rules of each (rule, subject), in the order they were queued: what cancelling
+        # or moving a subject's rules finds them by.
+        self._queued_by_key = by_key
         self._order_counts = OrderCounts()
 
     def _rebuild(self) -> None:
