@@ -696,3 +696,29 @@ def test_a_snapshot_names_the_world_classes_by_their_public_module():
     Naming(io.BytesIO(body)).load()
     assert "sandbox.world" in named
     assert not {m for m in named if m.startswith("sandbox.world.")}, named
+
+
+def test_a_snapshot_of_format_3_pickled_slot_by_slot_is_still_read_as_the_same_world():
+    from sandbox.persistence import load_tenant
+
+    source = busy_sandbox()
+    tenant = source.tenants.default
+    header = {"format": 3, "sandbox_version": "0.x", "app_key": tenant.app_key, "now": FREEZE}
+    older = SNAPSHOT_MAGIC + json.dumps(header).encode() + b"\n" + pickle.dumps(tenant, protocol=5)
+    newer = dump_tenant(tenant)
+    assert len(newer) < len(older) * 0.8  # records as tuples of values, their slot names once
+    assert world_state(load_tenant(older)) == world_state(load_tenant(newer)) == world_state(tenant)
+
+
+class _Forged:
+    """Pickles as a record of a class the sandbox never rebuilds from a snapshot."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return persistence._slotted_record, (set, ("add",), (1,))
+
+
+def test_a_snapshot_record_of_a_class_that_is_not_a_sandbox_record_is_refused():
+    header = {"format": 4, "sandbox_version": "0.x", "app_key": "sandbox_app_key", "now": FREEZE}
+    forged = SNAPSHOT_MAGIC + json.dumps(header).encode() + b"\n" + pickle.dumps(_Forged(), protocol=5)
+    with pytest.raises(SnapshotError, match="it holds a record of 'set' it cannot rebuild"):
+        persistence.load_tenant(forged)
