@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, request, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from sandbox.clock import wall_now
@@ -41,6 +42,7 @@ LABEL_SIZE = "A6"
 MAX_UPLOAD = 1024 * 1024  # a scenario file, well above the largest bundled one
 
 actions = Blueprint("web_actions", __name__)
+actions.register_error_handler(HTTPException, pages.error_page)  # an unknown order, in the page's dress
 
 
 class BadForm(ValueError):

@@ -277,9 +277,22 @@ def render_order(
         actions=offered,
         changed=changed,
         errors=errors or {},
+        stray=_stray_errors(errors or {}, offered),
         typed=typed or {},
         magic=labels.MAGIC_TRACKING,
     )
+
+
+def _stray_errors(errors: dict[str, str], offered: dict[str, Any]) -> list[str]:
+    """The refusals whose form the order no longer offers (shown at the top of its actions)."""
+    package = offered["package"] or {}
+    shown = {
+        "ship": package.get("shippable", False),
+        "label": package.get("printable", False),
+        "cancellation": bool(offered["cancellations"]),
+        "return": bool(offered["returns"]),
+    }
+    return [message for form, message in errors.items() if not shown.get(form)]
 
 
 def _expectations(world: World, order_id: str) -> list[dict[str, Any]]:
