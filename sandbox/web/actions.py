@@ -29,6 +29,7 @@ from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import ShippingType
 from sandbox.domain.packages import HandoverMethod, LabelStatus
+from sandbox.domain.uploads import EvidenceRefused
 from sandbox.journal import BODY_CAP
 from sandbox.scenario_files import bundled_names, find_scenario
 from sandbox.scenarios import ScenarioError
@@ -50,7 +51,9 @@ class BadForm(ValueError):
     request it cannot validate."""
 
 
-def _journal(tenant: Tenant, operation: str, path_params: dict[str, str], code: int) -> None:
+def _journal(
+    tenant: Tenant, operation: str, path_params: dict[str, str], code: int | None, status: int = 200
+) -> None:
     """Journal the action as the API call it stands for, with the form as its body."""
     body = urlencode(sorted((k, v) for k, v in request.form.items(multi=True) if k != "next"))
     tenant.world.record_request(
@@ -63,7 +66,7 @@ def _journal(tenant: Tenant, operation: str, path_params: dict[str, str], code: 
         path=request.path,
         query={k: v for k, v in request.args.items() if k != "message"},
         body=body[:BODY_CAP],
-        status=200,  # the platform answers its refusals in an HTTP 200 envelope
+        status=status,  # the platform answers its refusals in an HTTP 200 envelope
         code=code,
         signature_ok=True,
         path_params=path_params,
@@ -221,6 +224,37 @@ def answer_return(order_id: str, return_id: str, answer: str) -> Response:
     if problem:
         return _refused(tenant, order_id, "return", problem)
     return _done(order_id, done)
+
+
+@actions.post("/orders/<order_id>/tickets")
+def raise_ticket(order_id: str) -> Response:
+    """Contact Logistics Service from the order's logistics issue tag, with evidence files: the
+    Seller Center's create_ticket (POST /seller-center/tickets), journaled as it is (its answer is
+    plain JSON: an HTTP status, no envelope code)."""
+    tenant = pages.current_tenant()
+    files = [(f.read(), f.filename or "") for f in request.files.getlist("evidence") if f.filename]
+    try:
+        ticket = tenant.world.raise_ticket(
+            order_id,
+            request.form.get("category") or None,
+            request.form.get("logistics_issue_tag") or None,
+            request.form.get("description", ""),
+            files,
+        )
+    except RuleViolation as exc:
+        _journal(tenant, "create_ticket", {}, None, _ticket_refusal_status(exc))
+        return _refused(tenant, order_id, "ticket", exc.message)
+    _journal(tenant, "create_ticket", {}, None, 201)
+    return redirect(url_for("web.ticket", ticket_id=ticket.id, message="Ticket raised"), code=303)
+
+
+def _ticket_refusal_status(exc: RuleViolation) -> int:
+    """The HTTP status POST /seller-center/tickets answers the same refusal with."""
+    if isinstance(exc, EvidenceRefused):
+        return {"too_large": 413, "wrong_type": 415}.get(exc.reason, 400)
+    if exc.code == Code.ORDER_NOT_FOUND:
+        return 404
+    return 422  # the ticket desk's rules (TicketRefused), as an illegal transition
 
 
 def order_actions(world: World, order_id: str) -> dict[str, Any]:

@@ -262,6 +262,10 @@ def render_order(
         steps = _scenario_steps(world, order_id)
         expectations = _expectations(world, order_id)
         offered = order_actions(world, order_id)
+        failed = detail.get("failed_delivery") or {}
+        offered["ticket_form"] = bool(
+            detail["logistics_issue_tags"] or failed.get("return_status") == "SELLER_DELIVERY_FAILED"
+        )
         changed = _changes(world).get(order_id, [])
     return _page(
         "order.html",
@@ -291,6 +295,7 @@ def _stray_errors(errors: dict[str, str], offered: dict[str, Any]) -> list[str]:
         "label": package.get("printable", False),
         "cancellation": bool(offered["cancellations"]),
         "return": bool(offered["returns"]),
+        "ticket": offered["ticket_form"],
     }
     return [message for form, message in errors.items() if not shown.get(form)]
 
@@ -313,25 +318,6 @@ def _scenario_steps(world: Any, order_id: str) -> list[dict[str, Any]]:
             if "action" in entry and names & {str(v) for v in entry.get("args", {}).values()}:
                 touched.append({"scenario": name, **entry})
     return sorted(touched, key=lambda e: e["at"])
-
-
-@pages.post("/orders/<order_id>/tickets")
-def raise_ticket(order_id: str) -> Response:
-    """Contact Logistics Service from the order's logistics issue tag, with evidence files."""
-    tenant = current_tenant()
-    files = [(f.read(), f.filename or "") for f in request.files.getlist("evidence") if f.filename]
-    try:
-        ticket = tenant.world.raise_ticket(
-            order_id,
-            request.form.get("category") or None,
-            request.form.get("logistics_issue_tag") or None,
-            request.form.get("description", ""),
-            files,
-        )
-    except RuleViolation as exc:
-        back = url_for("web.order", order_id=order_id)
-        return redirect(f"{back}?{urlencode({'message': exc.message})}", code=303)
-    return redirect(url_for("web.ticket", ticket_id=ticket.id, message="Ticket raised"), code=303)
 
 
 @pages.get("/tickets")

@@ -129,7 +129,9 @@ def test_raising_a_ticket_from_an_orders_logistics_issue_tag(page, served, tmp_p
         data={"logistics_issue_tag": "Unmoved tracking event", "description": "again"},
         follow_redirects=True,
     )
-    message = refused.text.split('role="status">')[1].split("</p>")[0]
-    assert refused.status_code == 200 and "Unmoved tracking event" in message, message
+    message = refused.text.split('<p class="problem" role="alert">')[1].split("</p>")[0]
+    assert refused.status_code == 400 and "Unmoved tracking event" in message, message
+    journaled = httpx.get(f"{server.base}/sandbox/journal", params={"operation": "create_ticket"}).json()
+    assert [e["status"] for e in journaled["entries"]] == [201, 422]  # as the Seller Center's API
     page.goto(f"{server.base}/web/tickets")
     assert page.locator("tr[data-ticket]").count() == 1
