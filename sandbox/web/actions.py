@@ -28,7 +28,7 @@ from sandbox.domain import aftersales, cancellations, packages
 from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import ShippingType
-from sandbox.domain.packages import HandoverMethod, LabelStatus
+from sandbox.domain.packages import HandoverMethod, LabelStatus, Package
 from sandbox.domain.uploads import EvidenceRefused
 from sandbox.journal import BODY_CAP
 from sandbox.scenario_files import bundled_names, find_scenario
@@ -257,6 +257,15 @@ def _ticket_refusal_status(exc: RuleViolation) -> int:
     return 422  # the ticket desk's rules (TicketRefused), as an illegal transition
 
 
+def _printable(world: World, package: Package) -> bool:
+    """Whether the platform has the package's label to print now (the rule the API answers by)."""
+    try:
+        world.logistics.check_document_available(package)
+    except RuleViolation:
+        return False
+    return True
+
+
 def order_actions(world: World, order_id: str) -> dict[str, Any]:
     """What the seller can do to the order now: the forms the order's page offers."""
     order = world.orders[order_id]
@@ -275,7 +284,7 @@ def order_actions(world: World, order_id: str) -> dict[str, Any]:
             "platform": platform,
             "shippable": not package.arranged and order.status in packages.SHIPPABLE_STATUSES,
             "rejected": package.label_status is LabelStatus.REJECTED,
-            "printable": platform and package.arranged and package.label_status is LabelStatus.CREATED,
+            "printable": _printable(world, package),
         }
         try:
             offered["slots"] = [

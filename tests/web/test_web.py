@@ -56,7 +56,7 @@ def test_search_by_order_id_and_several_at_once(page, served):
     assert page.locator("article.card").count() == len(shown)
 
 
-def test_the_clock_advances_moves_an_order_between_tabs_and_reports_bad_input(page, served):
+def test_the_clock_advances_moves_an_order_between_tabs_and_reports_bad_input(page, served, shot):
     _, server = served
     page.goto(f"{server.base}/web/orders?tab=processing")
     on_hold = [r.get_attribute("data-order") for r in page.locator("tbody tr[data-order]").all()]
@@ -70,9 +70,16 @@ def test_the_clock_advances_moves_an_order_between_tabs_and_reports_bad_input(pa
     page.get_by_label("Advance by").fill("soon")
     page.get_by_role("button", name="Advance", exact=True).click()
     assert "not a duration" in page.get_by_role("status").inner_text()
-    assert page.locator("#now").inner_text() == "2026-03-02 10:00:00 UTC"  # nothing half-applied
+    assert page.locator("#now").inner_text() == "2026-03-02 10:00:00 UTC"  # nothing half-applied, no microseconds
+    page.get_by_role("link", name="All").click()
+    page.get_by_role("button", name="Advance 1d").click()
+    changed = page.locator("tr.changed")
+    assert changed.count() >= 1  # the rows the day changed, marked with what changed
+    assert all(c.locator(".changes").inner_text() for c in changed.all())
+    shot(page, "changed-rows")
     page.get_by_role("button", name="Resume").click()
     assert page.locator("#clock-state").inner_text() == "running"
+    assert page.locator("tr.changed").count() == 0  # the marks are for the page the clock came back to
 
 
 def test_scenarios_page_and_tenant_switcher(page, served, shot):
