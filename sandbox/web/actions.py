@@ -102,9 +102,12 @@ def _slot(value: str) -> tuple[datetime, datetime] | None:
     if not value:
         return None
     start, _, end = value.partition("-")
-    if not (start.isdigit() and end.isdigit()):
-        raise BadForm(f"'{value}' is not a pickup slot: choose one of the package's handover time slots")
-    return datetime.fromtimestamp(int(start), UTC), datetime.fromtimestamp(int(end), UTC)
+    try:
+        return datetime.fromtimestamp(int(start), UTC), datetime.fromtimestamp(int(end), UTC)
+    except (ValueError, OverflowError, OSError):  # not numbers, or instants no calendar has
+        raise BadForm(
+            f"'{value}' is not a pickup slot: choose one of the package's handover time slots"
+        ) from None
 
 
 def _handover(value: str) -> HandoverMethod | None:

@@ -79,8 +79,15 @@ def test_a_refused_form_keeps_what_was_typed_and_changes_nothing(http, tts, sand
     error = re.search(r'<p class="problem" role="alert" id="ship-error">([^<]*)</p>', refused.text)
     assert error and "is not a pickup slot" in error.group(1)
     assert re.search(r'value="PICKUP" checked', refused.text)  # the choice kept beside the error
+    for slot in ("99999999999999999999-1", "-"):  # beyond any calendar, or no numbers at all
+        beyond = post(
+            http,
+            f"/web/orders/{parcel}/ship",
+            data={"package_id": package_id, "handover_method": "PICKUP", "pickup_slot": slot},
+        )
+        assert beyond.status_code == 400 and "is not a pickup slot" in beyond.text
     assert order_status(tts, parcel) == "AWAITING_SHIPMENT"
-    assert [e["code"] for e in journal(http, "ship_package")] == [Code.INVALID_REQUEST]
+    assert [e["code"] for e in journal(http, "ship_package")] == [Code.INVALID_REQUEST] * 3
 
     # The label cannot be printed before the shipment is arranged: the platform's refusal.
     label = post(http, f"/web/orders/{parcel}/label", data={"package_id": package_id})
