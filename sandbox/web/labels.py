@@ -15,7 +15,7 @@ from sandbox.domain.aftersales import ReturnStatus as AftersalesStatus
 from sandbox.domain.aftersales import ReturnType
 from sandbox.domain.cancellations import CancelStatus
 from sandbox.domain.carrier import AttemptFailure
-from sandbox.domain.manage_orders import RETURN_STATUS_LABELS, ToDo
+from sandbox.domain.manage_orders import RETURN_STATUS_LABELS, TAB_LABELS, ToDo
 from sandbox.domain.orders import CancellationInitiator, OrderStatus, ShippingType
 from sandbox.domain.packages import HandoverMethod, LabelStatus, PackageStatus, RejectionReason
 
@@ -92,6 +92,8 @@ ATTEMPT_FAILURE: dict[str, str] = {
 
 RETURN_STATUS = {status.value: label for status, label in RETURN_STATUS_LABELS.items()}
 
+TAB = {tab.value: label for tab, label in TAB_LABELS.items()}
+
 CANCELLATION_STATUS: dict[str, str] = {
     CancelStatus.PENDING: "Cancellation requested",
     CancelStatus.SUCCESS: "Cancellation approved",
@@ -147,6 +149,7 @@ WORDS: dict[str, Mapping[str, str]] = {
     "rejection": REJECTION,
     "attempt_failure": ATTEMPT_FAILURE,
     "return_status": RETURN_STATUS,
+    "tab": TAB,
     "cancellation_status": CANCELLATION_STATUS,
     "aftersales_status": AFTERSALES_STATUS,
     "return_type": RETURN_TYPE,

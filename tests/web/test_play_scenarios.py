@@ -74,11 +74,15 @@ def test_three_failed_attempts_from_the_page_alone(page, served, shot):
         if "Delivered Back to Seller" in seen[-1] and not changed_on_return:
             changed_on_return = page.locator("#changed").inner_text()
     assert seen == [
-        ("pending_shipping", "Awaiting shipment", ""),
-        ("shipped", "Awaiting collection", ""),  # arranged from the page
-        ("shipped", "In transit", ""),
-        ("failed_delivery", "In transit", "Returning to Seller"),  # the third attempt failed on day 4
-        ("canceled, failed_delivery", "Cancelled", "Delivered Back to Seller"),  # and refunded
+        ("Pending shipping", "Awaiting shipment", ""),
+        ("Shipped", "Awaiting collection", ""),  # arranged from the page
+        ("Shipped", "In transit", ""),
+        ("Failed Delivery", "In transit", "Returning to Seller"),  # the third attempt failed on day 4
+        ("Canceled, Failed Delivery", "Cancelled", "Delivered Back to Seller"),  # and refunded
+    ]
+    assert [t.get_attribute("title") for t in page.locator("#tabs span").all()] == [
+        "canceled",
+        "failed_delivery",
     ]
     # What the clock move changed, on the order's page.
     assert "Delivered Back to Seller" in changed_on_return and "Status: Cancelled" in changed_on_return
