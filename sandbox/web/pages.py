@@ -301,11 +301,17 @@ def _stray_errors(errors: dict[str, str], offered: dict[str, Any]) -> list[str]:
 
 
 def _expectations(world: World, order_id: str) -> list[dict[str, Any]]:
-    """The expectations of the loaded scenarios that name this order, as their reports say."""
+    """The expectations about this order of the loaded scenarios (and those about no order in
+    particular), as their reports say."""
     found = []
     for name, run in world.scenarios.items():
-        if order_id in run.refs.values():
-            found += [{"scenario": name, **e} for e in run.report()["expectations"]]
+        refs = {ref for ref, oid in run.refs.items() if oid == order_id}
+        if refs:
+            found += [
+                {"scenario": name, **e}
+                for e in run.report()["expectations"]
+                if e["order"] is None or e["order"] in refs
+            ]
     return found
 
 

@@ -39,7 +39,7 @@ def expectation(page, name: str) -> str:
 def test_three_failed_attempts_from_the_page_alone(page, served, shot):
     _, server = served
     load(page, server.base, "three-failed-attempts")
-    shot(page, "scenarios")
+    shot(page, "scenario-loaded")
     parcel = open_order(page, "three-failed-attempts", "parcel")
     assert expectation(page, "the client ships the parcel within a day") == "pending"
     seen = []
@@ -175,8 +175,18 @@ def test_answering_a_buyers_cancellation_and_shipping_it_oneself(page, served, s
     assert page.locator("#actions .cancellation").count() == 0
     page.get_by_label("Advance by").fill("2h")
     page.get_by_role("button", name="Advance", exact=True).click()
+    assert page.locator("#cancel-reason").inner_text() == "Found a better price elsewhere"
+    assert page.locator("#cancel-reason").locator("xpath=preceding-sibling::dt[1]").inner_text() == (
+        "Cancellation requested"
+    )
+    # Only the expectations about this order (not the other buyer's).
+    assert page.locator("#expectations td:nth-child(2)").all_inner_texts() == [
+        "the client sees the cancellation request",
+        "the client never ships the order whose buyer asked to cancel",
+    ]
     cancellation = page.locator("#actions .cancellation")
     assert "Cancellation requested by the buyer: Found a better price elsewhere" in cancellation.inner_text()
+    shot(page, "cancellation-request")
     cancellation.get_by_label("Reason").select_option(label="The buyer agreed to keep the order")
     page.get_by_role("button", name="Reject cancellation").click()
     assert page.get_by_role("status").inner_text() == "Cancellation rejected"

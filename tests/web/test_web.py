@@ -128,6 +128,7 @@ def test_raising_a_ticket_from_an_orders_logistics_issue_tag(page, served, tmp_p
     assert page.locator("#resolution").inner_text().startswith("RESOLVED")
     page.get_by_role("link", name="Tickets").first.click()
     assert page.locator("tr[data-ticket] td.ticket-status").all_inner_texts() == ["Ticket closed"]
+    shot(page, "tickets")
     page.goto(f"{server.base}/web/orders/{unmoved}")
     assert "Ticket closed" in page.locator("#tickets").inner_text()
     # The tag is gone: a second ticket is refused with the reason, and nothing is created.
