@@ -129,6 +129,9 @@ def _render(row: Row, world: World, now: datetime) -> dict[str, Any]:
         "return_status_label": RETURN_STATUS_LABELS[row.return_status] if row.return_status else None,
         "logistics_issue_tags": world.logistics.tags(order, now),
         "logistics_ticket": _ticket_summary(row.ticket),
+        "failed_attempts": _failed_attempts(row),
+        "destroy_at": _when(package.destroy_at) if package is not None else None,
+        "refund": _refund(order),
         "cancel_reason": order.cancel_reason or None,
         "cancellation_initiator": order.cancellation_initiator.value
         if order.cancellation_initiator
@@ -146,6 +149,18 @@ def _render(row: Row, world: World, now: datetime) -> dict[str, Any]:
             for item in order.line_items
         ],
     }
+
+
+def _failed_attempts(row: Row) -> int:
+    return sum(not a.delivered for a in row.shipment.attempts) if row.shipment is not None else 0
+
+
+def _refund(order: Order) -> dict[str, Any] | None:
+    """The platform's refund of a cancelled order: its whole payment, and when."""
+    if order.refund_time is None:
+        return None
+    payment = order.payment
+    return {"amount": payment.total_amount, "currency": payment.currency, "time": iso(order.refund_time)}
 
 
 def _page(items: list[Row], page: int, page_size: int) -> list[Row]:
@@ -207,6 +222,7 @@ def _failed_delivery(row: Row, world: World) -> dict[str, Any]:
         "destroy_at": _when(package.destroy_at),
         "cancel_reason": row.order.cancel_reason or None,
         "refunded": row.order.refund_time is not None,
+        "refund": _refund(row.order),
         "logistics_ticket": _ticket_summary(row.ticket),
         "attempts": [
             {"time": iso(a.at), "delivered": a.delivered, "reason": a.failure.value if a.failure else None}
@@ -347,14 +363,7 @@ def order_view(world: World, order_id: str) -> dict[str, Any]:
         "status": order.status.value,
         "shipping_type": order.shipping_type.value,
         "locked": order.locked,
-        # the platform's refund of a cancelled order: its whole payment, and when
-        "refund": {
-            "amount": order.payment.total_amount,
-            "currency": order.payment.currency,
-            "time": iso(order.refund_time),
-        }
-        if order.refund_time is not None
-        else None,
+        "refund": _refund(order),
         "late_shipment": order.late_shipment,
         "logistics_issue_tags": world.logistics.tags(order, world.now()),
         "package": None,

@@ -91,9 +91,12 @@ def install(app: connexion.FlaskApp, host: Host) -> None:
 
     def page(status: int, message: str) -> ConnexionResponse:
         text = html.escape(message)
+        # In the page's dress (its stylesheet), for errors no page of the web page answered.
         body = (
-            f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{text}</p>"
-            "<p><a href='/web/'>Manage Orders</a></p>"
+            f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{status}</title>"
+            "<link rel='stylesheet' href='/web/static/style.css'></head><body><main>"
+            f"<section class='error-page'><h1>{status}</h1><p class='problem' role='alert'>{text}</p>"
+            "<p><a href='/web/'>Manage Orders</a></p></section></main></body></html>"
         )
         return ConnexionResponse(status_code=status, content_type="text/html; charset=utf-8", body=body)
 

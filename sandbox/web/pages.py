@@ -2,8 +2,9 @@
 detail, the clock, scenarios, and a tenant switcher.
 
 It reads the worlds through the same views as the Seller Center and control APIs (no second
-implementation) and changes them only through the clock. Plain HTML forms: no build step, no
-script needed, nothing fetched from outside.
+implementation); it changes them through the clock and through the seller's actions
+(sandbox/web/actions.py), which call the world's operations as the API does. Plain HTML forms: no
+build step, no script needed, nothing fetched from outside.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from sandbox import views
@@ -22,12 +24,16 @@ from sandbox.domain.manage_orders import RETURN_STATUS_LABELS, TAB_LABELS, Tab, 
 from sandbox.durations import InvalidDuration, iso, parse_duration
 from sandbox.http.envelope import ControlError
 from sandbox.http.host import ControlPlane
+from sandbox.scenario_files import bundled_names
 from sandbox.tenants import Tenant
 from sandbox.views import order_view
+from sandbox.web import labels
+from sandbox.world import World
 
 WEB_PREFIX = "/web"
 TENANT_COOKIE = "tts_sandbox_tenant"
 PAGE_SIZE = 20
+PAGE_SIZES = (20, 50, 100)
 FILTERS = (
     "tab",
     "search",
@@ -39,13 +45,11 @@ FILTERS = (
     "time_returned_to",
     "logistics_ticket_status",
 )
-TODO_LABELS = {
-    ToDo.SHIPPING_WITHIN_24_HOURS: "Shipping within 24 hours",
-    ToDo.AUTOMATIC_CANCELLATION_WITHIN_24_HOURS: "Automatic cancellation within 24 hours",
-    ToDo.STOCKING_TIMEOUT: "Stocking timeout",
-    ToDo.REQUESTED_CANCELLATION: "Requested cancellation",
-    ToDo.RETURN_REFUND_REQUESTED: "Return/refund requested",
-}
+# What the page's links carry from one page to the next besides the filters: the card view and the
+# page size stay as chosen across tabs.
+KEPT = ("view", "page_size")
+# Passed once, to the page a form sends back to: not kept in the links.
+ONCE = ("message", "changes")
 ADVANCE_CHOICES = ("1h", "1d", "7d")
 
 pages = Blueprint("web", __name__, template_folder="templates", static_folder="static")
@@ -53,41 +57,48 @@ pages = Blueprint("web", __name__, template_folder="templates", static_folder="s
 
 def install(app: Flask, control: ControlPlane) -> None:
     """The page reads the tenants through the control plane's narrow view, as its handlers do."""
+    from sandbox.web.actions import actions  # its routes render the pages of this module
+
     app.config["TTS_SANDBOX"] = control
     app.register_blueprint(pages, url_prefix=WEB_PREFIX)
+    app.register_blueprint(actions, url_prefix=WEB_PREFIX)
 
 
-def _sandbox() -> ControlPlane:
+def control_plane() -> ControlPlane:
     from flask import current_app
 
     control: ControlPlane = current_app.config["TTS_SANDBOX"]
     return control
 
 
-def _tenant() -> Tenant:
+def current_tenant() -> Tenant:
     """The tenant chosen with ?tenant=, remembered in a cookie; the default tenant otherwise."""
-    sandbox = _sandbox()
+    sandbox = control_plane()
     wanted = request.args.get("tenant") or request.cookies.get(TENANT_COOKIE) or ""
     tenant = sandbox.tenants.get(wanted) if wanted else None
     return tenant or sandbox.tenants.default
 
 
-def _page(template: str, tenant: Tenant, **context: Any) -> Response:
+def _page(
+    template: str, tenant: Tenant, http_status: int = 200, back_to: str = "", **context: Any
+) -> Response:
+    """Render a page; ``back_to`` is the path its clock comes back to (a refused form's answer is
+    the page the form is on, not the form's address)."""
     world = tenant.world
     with world.session():
         now, frozen = world.now(), world.clock.frozen
     body = render_template(
         template,
         tenant=tenant,
-        tenants=_sandbox().tenants.all(),
+        tenants=control_plane().tenants.all(),
         now=iso(now),
         frozen=frozen,
         advance_choices=ADVANCE_CHOICES,
         message=request.args.get("message", ""),
-        here=request.path + _query({k: v for k, v in request.args.items() if k != "message"}),
+        here=back_to or request.path + _query({k: v for k, v in request.args.items() if k not in ONCE}),
         **context,
     )
-    response = Response(body, mimetype="text/html")
+    response = Response(body, status=http_status, mimetype="text/html")
     response.set_cookie(TENANT_COOKIE, tenant.app_key, samesite="Lax")
     return response
 
@@ -119,56 +130,99 @@ def home() -> Response:
     return redirect(url_for("web.orders") + _query(dict(request.args)))
 
 
+def _number(name: str, default: int, lowest: int = 1) -> int:
+    """A whole number from the query; a value that is none (a typed page "x") counts as the default."""
+    try:
+        return max(lowest, int(request.args.get(name, "")))
+    except ValueError:
+        return default
+
+
 @pages.get("/orders")
 def orders() -> Response:
-    tenant = _tenant()
+    tenant = current_tenant()
     params = _params()
-    try:
-        number = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        number = 1
+    number = _number("page", 1)
+    size = _number("page_size", PAGE_SIZE)
+    size = size if size in PAGE_SIZES else PAGE_SIZE
     view = request.args.get("view", "list")
+    view = view if view in ("list", "card") else "list"
     problem = ""
     try:
         with tenant.world.session() as world:
-            listing = views.orders_page(world, params, number, PAGE_SIZE)
+            listing = views.orders_page(world, params, number, size)
             failed = (
-                views.failed_deliveries_page(world, params, number, PAGE_SIZE)
+                views.failed_deliveries_page(world, params, number, size)
                 if params.get("tab") == Tab.FAILED_DELIVERY.value
                 else None
             )
+            every = len(world.orders)
+            changes = _changes(world)
     except (ControlError, ValueError) as exc:
         # The filter is refused: its error, and no orders (not every order under the tab asked),
         # with the tab counts the page still shows.
         problem = exc.message if isinstance(exc, ControlError) else str(exc)
         with tenant.world.session() as world:
-            listing = {**views.orders_page(world, {}, 1, PAGE_SIZE), "orders": [], "total": 0}
+            listing = {**views.orders_page(world, {}, 1, size), "orders": [], "total": 0}
             failed = None
-    pages_total = max(1, -(-listing["total"] // PAGE_SIZE))
+            every = len(world.orders)
+            changes = {}
+    pages_total = max(1, -(-listing["total"] // size))
+    kept = {"view": view if view != "list" else None, "page_size": size if size != PAGE_SIZE else None}
     return _page(
         "orders.html",
         tenant,
         params=params,
+        kept=kept,
         listing=listing,
         failed=failed,
-        view=view if view in ("list", "card") else "list",
+        every=every,
+        changes=changes,
+        view=view,
         page=number,
+        page_size=size,
+        page_sizes=PAGE_SIZES,
         pages_total=pages_total,
         problem=problem,
         query=_query,
         tabs=[(t.value, TAB_LABELS[t]) for t in Tab],
-        todos=[(t.value, TODO_LABELS[t]) for t in ToDo],
+        todos=[(t.value, labels.TODO[t]) for t in ToDo],
         return_statuses=[(s.value, label) for s, label in RETURN_STATUS_LABELS.items()],
         # the page's own export: of the tenant it shows, not the default one
         export_url=url_for("web.export_orders") + _query(params),
     )
 
 
+def _changes(world: World) -> dict[str, list[str]]:
+    """What the last clock move changed on each order, in words, by order ID: the events numbered
+    in ``?changes=FIRST-LAST`` (the clock's form sends them back)."""
+    first, _, last = request.args.get("changes", "").partition("-")
+    if not (first.isdigit() and last.isdigit()):
+        return {}
+    low, high = int(first), int(last)
+    found: dict[str, list[str]] = {}
+    for recorded in reversed(world.events):
+        if recorded.seq < low:
+            break
+        if recorded.seq > high:
+            continue
+        event = recorded.event
+        order_id = event.data.get("order_id") if event.kind.startswith("carrier.") else event.subject
+        words = labels.change(event.kind, event.data)
+        if words and isinstance(order_id, str) and order_id in world.orders:
+            seen = found.setdefault(order_id, [])
+            if words not in seen:
+                seen.append(words)
+    for seen in found.values():
+        seen.reverse()  # oldest first: in the order they happened
+    return found
+
+
 @pages.get("/orders/export")
 def export_orders() -> Response:
     """The filtered list as CSV, of the tenant the page shows (its switcher, or ?tenant=), as the
     Seller Center's export writes it."""
-    tenant = _tenant()
+    tenant = current_tenant()
     try:
         with tenant.world.session() as world:
             pieces, count, name = views.export_csv(world, _params())
@@ -183,7 +237,20 @@ def export_orders() -> Response:
 
 @pages.get("/orders/<order_id>")
 def order(order_id: str) -> Response:
-    tenant = _tenant()
+    return render_order(current_tenant(), order_id)
+
+
+def render_order(
+    tenant: Tenant,
+    order_id: str,
+    *,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """An order's page; with a refused action's error beside its form and what was typed in it."""
+    from sandbox.web.actions import order_actions
+
     with tenant.world.session() as world:
         try:
             detail = order_view(world, order_id)
@@ -193,16 +260,59 @@ def order(order_id: str) -> Response:
         deliveries = [d for d in world.webhooks.deliveries.values() if d.order_id == order_id]
         raised = [views.ticket_view(t) for t in world.desk.tickets.values() if t.order_id == order_id]
         steps = _scenario_steps(world, order_id)
+        expectations = _expectations(world, order_id)
+        offered = order_actions(world, order_id)
+        failed = detail.get("failed_delivery") or {}
+        offered["ticket_form"] = bool(
+            detail["logistics_issue_tags"] or failed.get("return_status") == "SELLER_DELIVERY_FAILED"
+        )
+        changed = _changes(world).get(order_id, [])
     return _page(
         "order.html",
         tenant,
+        status,
+        url_for("web.order", order_id=order_id),
         order=detail,
         row=row,
         deliveries=deliveries,
         steps=steps,
+        expectations=expectations,
         tickets=raised,
-        return_labels={s.value: label for s, label in RETURN_STATUS_LABELS.items()},
+        actions=offered,
+        changed=changed,
+        errors=errors or {},
+        stray=_stray_errors(errors or {}, offered),
+        typed=typed or {},
+        magic=labels.MAGIC_TRACKING,
     )
+
+
+def _stray_errors(errors: dict[str, str], offered: dict[str, Any]) -> list[str]:
+    """The refusals whose form the order no longer offers (shown at the top of its actions)."""
+    package = offered["package"] or {}
+    shown = {
+        "ship": package.get("shippable", False),
+        "label": package.get("printable", False),
+        "cancellation": bool(offered["cancellations"]),
+        "return": bool(offered["returns"]),
+        "ticket": offered["ticket_form"],
+    }
+    return [message for form, message in errors.items() if not shown.get(form)]
+
+
+def _expectations(world: World, order_id: str) -> list[dict[str, Any]]:
+    """The expectations about this order of the loaded scenarios (and those about no order in
+    particular), as their reports say."""
+    found = []
+    for name, run in world.scenarios.items():
+        refs = {ref for ref, oid in run.refs.items() if oid == order_id}
+        if refs:
+            found += [
+                {"scenario": name, **e}
+                for e in run.report()["expectations"]
+                if e["order"] is None or e["order"] in refs
+            ]
+    return found
 
 
 def _scenario_steps(world: Any, order_id: str) -> list[dict[str, Any]]:
@@ -216,28 +326,9 @@ def _scenario_steps(world: Any, order_id: str) -> list[dict[str, Any]]:
     return sorted(touched, key=lambda e: e["at"])
 
 
-@pages.post("/orders/<order_id>/tickets")
-def raise_ticket(order_id: str) -> Response:
-    """Contact Logistics Service from the order's logistics issue tag, with evidence files."""
-    tenant = _tenant()
-    files = [(f.read(), f.filename or "") for f in request.files.getlist("evidence") if f.filename]
-    try:
-        ticket = tenant.world.raise_ticket(
-            order_id,
-            request.form.get("category") or None,
-            request.form.get("logistics_issue_tag") or None,
-            request.form.get("description", ""),
-            files,
-        )
-    except RuleViolation as exc:
-        back = url_for("web.order", order_id=order_id)
-        return redirect(f"{back}?{urlencode({'message': exc.message})}", code=303)
-    return redirect(url_for("web.ticket", ticket_id=ticket.id, message="Ticket raised"), code=303)
-
-
 @pages.get("/tickets")
 def tickets() -> Response:
-    tenant = _tenant()
+    tenant = current_tenant()
     status = request.args.get("status", "")
     with tenant.world.session() as world:
         found = [
@@ -250,7 +341,7 @@ def tickets() -> Response:
 
 @pages.get("/tickets/<ticket_id>")
 def ticket(ticket_id: str) -> Response:
-    tenant = _tenant()
+    tenant = current_tenant()
     with tenant.world.session() as world:
         try:
             found = views.ticket_view(world.ticket(ticket_id))
@@ -261,7 +352,7 @@ def ticket(ticket_id: str) -> Response:
 
 @pages.get("/tickets/<ticket_id>/evidence/<evidence_id>")
 def evidence(ticket_id: str, evidence_id: str) -> Response:
-    tenant = _tenant()
+    tenant = current_tenant()
     with tenant.world.session() as world:
         try:
             found = next((e for e in world.ticket(ticket_id).evidence if e.id == evidence_id), None)
@@ -274,27 +365,47 @@ def evidence(ticket_id: str, evidence_id: str) -> Response:
 
 @pages.get("/scenarios")
 def scenarios() -> Response:
-    tenant = _tenant()
+    return render_scenarios(current_tenant())
+
+
+def render_scenarios(
+    tenant: Tenant, *, error: str = "", typed: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    """The loaded scenarios with their expectations, and the form that loads one."""
     with tenant.world.session() as world:
         reports = [run.report() for run in world.scenarios.values()]
-    return _page("scenarios.html", tenant, reports=reports)
+    return _page(
+        "scenarios.html",
+        tenant,
+        status,
+        url_for("web.scenarios"),
+        reports=reports,
+        bundled=bundled_names(),
+        error=error,
+        typed=typed or {},
+    )
 
 
 @pages.post("/clock")
 def clock() -> Response:
     """Freeze, advance or resume the tenant's clock, then go back where the form was."""
-    tenant = _tenant()
+    tenant = current_tenant()
     back = request.form.get("next") or url_for("web.orders")
     if not back.startswith(WEB_PREFIX):
         back = url_for("web.orders")
     action = request.form.get("action", "")
     world = tenant.world
     message = ""
+    changes = ""
     try:
         if action == "advance":
             by = request.form.get("by", "").strip()
-            world.advance_to(world.now() + parse_duration(by))
+            target = world.now() + parse_duration(by)
+            before = _last_event(world)
+            world.advance_to(target)
             message = f"Advanced {by}"
+            after = _last_event(world)
+            changes = f"{before + 1}-{after}" if after > before else ""
         elif action == "freeze":
             world.freeze()
             message = "Clock frozen"
@@ -306,12 +417,39 @@ def clock() -> Response:
     except (InvalidDuration, ClockError) as exc:
         message = str(exc)
     separator = "&" if "?" in back else "?"
-    return redirect(f"{back}{separator}{urlencode({'message': message})}", code=303)
+    answer = {"message": message, "changes": changes} if changes else {"message": message}
+    return redirect(f"{back}{separator}{urlencode(answer)}", code=303)
+
+
+def _last_event(world: World) -> int:
+    with world.session():
+        return world.events[-1].seq if world.events else 0
+
+
+@pages.errorhandler(HTTPException)
+def error_page(exc: HTTPException) -> Response:
+    """The page's own errors (an unknown order, a refused export) in the page's dress."""
+    return _page("error.html", current_tenant(), exc.code or 500, code=exc.code, detail=exc.description)
 
 
 @pages.app_template_filter("when")
 def when(value: datetime | str | None) -> str:
+    """An instant as the page shows it: to the second, in UTC (a running clock has microseconds)."""
     if value is None:
         return "—"
     text = iso(value) if isinstance(value, datetime) else str(value)
-    return text.replace("T", " ").replace("Z", " UTC")
+    date, _, rest = text.partition("T")
+    if not rest:
+        return text
+    return f"{date} {rest.rstrip('Z').split('.')[0]} UTC"
+
+
+@pages.app_template_filter("word")
+def word(value: str | None, table: str) -> Any:
+    """The Seller Center's word for an API value, with the value on hover."""
+    return labels.word(value, table)
+
+
+@pages.app_template_filter("text")
+def text(value: str | None, table: str) -> str:
+    return labels.text(value, table)
