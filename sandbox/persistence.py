@@ -448,10 +448,16 @@ class Store:
         values = (*row, change.query, headers, change.body, int(change.throttled))
         return self._submit([], app_key, values)
 
+    def must_write_whole(self, tenant: Tenant) -> bool:
+        """Whether the tenant's next change is written as a snapshot instead of a row: the database
+        does not hold this tenant object yet (created, imported), or a write of its failed."""
+        key = tenant.app_key
+        return key in self._unsaved or self._written.get(key) is not tenant
+
     def needs_snapshot(self, tenant: Tenant) -> bool:
         """Whether the tenant is due to be written whole (called in its turn, after ``log``)."""
         key = tenant.app_key
-        if key in self._unsaved or self._written.get(key) is not tenant:
+        if self.must_write_whole(tenant):
             return True
         if key in self._background:
             return False  # the one being pickled covers the rows so far; the next is counted anew

@@ -215,7 +215,7 @@ class Persister:
                 return commits
             if routing_of(scope).get("operation_id") in UNLOGGED:
                 return commits
-            if store.needs_snapshot(tenant):
+            if store.must_write_whole(tenant):
                 commits.append(await asyncio.to_thread(store.snapshot, tenant))
                 return commits
             throttled = bool(extensions.get(THROTTLED_KEY))

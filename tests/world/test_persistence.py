@@ -580,6 +580,28 @@ def test_a_background_snapshot_holds_the_world_as_it_was_when_it_was_due_and_the
 
 
 @needs_fork
+def test_a_snapshot_due_while_one_is_being_pickled_is_pickled_in_the_background_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(persistence, "SNAPSHOT_EVERY", 2)
+    gate = held_copies(monkeypatch)
+    first = Sandbox(freeze_at=START, data_dir=tmp_path)
+    store = first.store
+    assert store is not None
+    in_the_turn: list[str] = []
+    snapshot = store.snapshot
+    monkeypatch.setattr(store, "snapshot", lambda t, p=None: in_the_turn.append(t.app_key) or snapshot(t, p))
+    with first.app.test_client() as http:
+        for _ in range(6):  # the 2nd change sends a copy off; 4 more come while it is held
+            assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+        os.write(gate, b"xx")
+        store.flush()
+        assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200  # due again
+        store.flush()
+    assert in_the_turn == []
+    with sqlite3.connect(tmp_path / "sandbox.db") as db:
+        assert db.execute("SELECT seq FROM tenants").fetchall() == [(7,)]
+
+
+@needs_fork
 def test_a_background_snapshot_that_lands_after_a_newer_one_is_dropped(tmp_path, monkeypatch):
     monkeypatch.setattr(persistence, "SNAPSHOT_EVERY", 2)
     gate = held_copies(monkeypatch)
