@@ -142,6 +142,20 @@ def test_an_error_quoting_a_lone_surrogate_is_still_json(http):
     assert b"unknown key '\\ud800\\udc00'" in response.content  # the key quoted back, escaped
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("TRACE", "/sandbox/clock", "GET, HEAD"),
+        ("PUT", "/carrier/v1/pickups", "POST"),
+        ("DELETE", "/seller-center/orders", "GET, HEAD"),
+    ],
+)
+def test_a_method_the_path_lacks_is_a_405_naming_those_it_has(http, method, path, allowed):
+    response = http.request(method, path)
+    assert response.status_code == 405 and response.json()["error"]["type"] == "invalid_request"
+    assert response.headers["allow"] == allowed
+
+
 def test_trailing_slash_is_refused_not_redirected(tts, http):
     response = tts.post(SEARCH + "/", {}, params={"page_size": 5})
     assert error_code(response) == 36009009
