@@ -132,10 +132,20 @@ def _real_in(value: Any) -> Any:
 
 
 # Refusals made before a handler gets past its first lookup: a request that only ever met these
-# did not reach the operation's own rules.
+# did not reach the operation's own rules. The gateway's refusals count among them (a generated ID
+# with a slash in it is an unknown path, not a call of the operation).
 BEFORE_THE_HANDLER = frozenset(
     {
+        Code.INVALID_PATH,
+        Code.INVALID_METHOD,
+        Code.UNKNOWN_VERSION,
+        Code.NOT_SHOP_OWNER,
+        Code.TOKEN_EXPIRED,
+        Code.NO_API_SCOPE,
+        Code.SHOP_CIPHER_MISSING,
+        Code.TOO_MANY_REQUESTS,
         Code.INVALID_REQUEST,
+        Code.ORDER_NOT_FOUND,
         Code.PACKAGE_NOT_FOUND,
         Code.ORDER_NOT_IN_SHOP,
         Code.RETURN_NOT_FOUND,
