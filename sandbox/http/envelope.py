@@ -77,7 +77,13 @@ def dumps(body: Any) -> bytes:
     fast = fast_json(body)
     if fast is not None:
         return fast
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (a YAML escape such as "\ud800" quoted back in an error) has no UTF-8
+        # bytes: JSON's \u escapes carry the same string.
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 def instant_param(value: Any, name: str) -> Any:

@@ -50,11 +50,14 @@ def install(app: connexion.FlaskApp, host: Host) -> None:
             headers=dict(headers or {}),
         )
 
-    def control(status: int, type_: str, message: str) -> ConnexionResponse:
+    def control(
+        status: int, type_: str, message: str, headers: dict[str, str] | None = None
+    ) -> ConnexionResponse:
         return ConnexionResponse(
             status_code=status,
             content_type="application/json",
             body=dumps(ControlError(status, type_, message).body()),
+            headers=dict(headers or {}),
         )
 
     def on_api_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
@@ -89,7 +92,7 @@ def install(app: connexion.FlaskApp, host: Host) -> None:
             return respond(request, Code.INVALID_PATH, f"Invalid path: {request.method} {request.url.path}")
         return respond(request, Code.INVALID_REQUEST, f"Invalid request: {detail}")
 
-    def page(status: int, message: str) -> ConnexionResponse:
+    def page(status: int, message: str, headers: dict[str, str] | None = None) -> ConnexionResponse:
         text = html.escape(message)
         # In the page's dress (its stylesheet), for errors no page of the web page answered.
         body = (
@@ -98,16 +101,26 @@ def install(app: connexion.FlaskApp, host: Host) -> None:
             f"<section class='error-page'><h1>{status}</h1><p class='problem' role='alert'>{text}</p>"
             "<p><a href='/web/'>Manage Orders</a></p></section></main></body></html>"
         )
-        return ConnexionResponse(status_code=status, content_type="text/html; charset=utf-8", body=body)
+        return ConnexionResponse(
+            status_code=status,
+            content_type="text/html; charset=utf-8",
+            body=body,
+            headers=dict(headers or {}),
+        )
 
     def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         assert isinstance(exc, HTTPException)
+        # The router's headers stay: a 405 names the methods the path has (Allow, RFC 9110), in a
+        # fixed order (the router keeps them in a set), so that the same call gives the same bytes.
+        headers = dict(exc.headers or {})
+        if "Allow" in headers:
+            headers["Allow"] = ", ".join(sorted(m.strip() for m in headers["Allow"].split(",")))
         if is_web_path(request.url.path):
-            return page(exc.status_code, str(exc.detail))
+            return page(exc.status_code, str(exc.detail), headers)
         if _is_control(request):
-            return control(exc.status_code, "invalid_request", str(exc.detail))
+            return control(exc.status_code, "invalid_request", str(exc.detail), headers)
         code = {404: Code.INVALID_PATH, 405: Code.INVALID_METHOD}.get(exc.status_code, Code.INVALID_REQUEST)
-        return respond(request, code, f"{exc.detail}: {request.method} {request.url.path}")
+        return respond(request, code, f"{exc.detail}: {request.method} {request.url.path}", headers)
 
     def on_bad_form(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         # A multipart body the form parser cannot read is the client's mistake, not the sandbox's.

@@ -130,6 +130,32 @@ def test_control_bodies_are_read_whatever_the_content_type(http, content_type):
     assert created["shop"]["region"] == "DE" and created["name"] == "mine"
 
 
+def test_an_error_quoting_a_lone_surrogate_is_still_json(http):
+    """Found by the fuzzing gate: YAML's "\\ud800" escape gives a string with no UTF-8 bytes, and the
+    refusal that quotes it back is answered with JSON's \\u escapes, not a crash."""
+    response = http.post(
+        "/sandbox/scenarios", content=b'{"\\ud800\\udc00": null}', headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "invalid_scenario"
+    assert b"unknown key '\\ud800\\udc00'" in response.content  # the key quoted back, escaped
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("TRACE", "/sandbox/clock", "GET, HEAD"),
+        ("PUT", "/carrier/v1/pickups", "POST"),
+        ("DELETE", "/seller-center/orders", "GET, HEAD"),
+    ],
+)
+def test_a_method_the_path_lacks_is_a_405_naming_those_it_has(http, method, path, allowed):
+    response = http.request(method, path)
+    assert response.status_code == 405 and response.json()["error"]["type"] == "invalid_request"
+    assert response.headers["allow"] == allowed
+
+
 def test_trailing_slash_is_refused_not_redirected(tts, http):
     response = tts.post(SEARCH + "/", {}, params={"page_size": 5})
     assert error_code(response) == 36009009
