@@ -21,6 +21,7 @@ and a few standard types; still, load only snapshots from sources you trust.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copyreg
 import dataclasses
@@ -49,6 +50,8 @@ from sandbox.world import World
 from sandbox.world.building import collector_paused
 
 _log = logging.getLogger("sandbox.persistence")
+# What a write answers: done once it is committed (a loop's future for rows logged on a loop).
+Committed = Future[None] | asyncio.Future[None]
 
 SNAPSHOT_MAGIC = b"tts-sandbox-snapshot\n"
 # 2: orders, line items, packages, shipments and queued rules are pickled as slotted objects.
@@ -96,13 +99,19 @@ class _Reducers(dict[type, Any]):
     """How each class is pickled, decided at its first instance: the sandbox's slotted dataclasses
     as ``_slotted_record``, the rest as pickle does."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._own_way: set[type] = set()  # classes pickle's own way is kept for: decided once
+
     def __missing__(self, cls: type) -> Any:
-        names = _record_slots(cls)
-        reducer = copyreg.dispatch_table.get(cls) if names is None else _record_reducer(names)
-        if reducer is None:
-            raise KeyError(cls)  # pickle's own way for this class
-        self[cls] = reducer
-        return reducer
+        if cls not in self._own_way:
+            names = _record_slots(cls)
+            reducer = copyreg.dispatch_table.get(cls) if names is None else _record_reducer(names)
+            if reducer is not None:
+                self[cls] = reducer
+                return reducer
+            self._own_way.add(cls)
+        raise KeyError(cls)
 
 
 def _record_slots(cls: type) -> tuple[str, ...] | None:
@@ -234,6 +243,7 @@ STORE_FORMAT = 1  # the database's own layout; the snapshots inside it are SNAPS
 # A tenant is written whole again after this many logged changes (or sooner, once its rows since
 # the last snapshot weigh as much as the snapshot): the bound on what a restart replays.
 SNAPSHOT_EVERY = 1000
+CHECKPOINT_EVERY = 1000  # rows committed on event loops between two checkpoints by the writer thread
 # Where fork exists, the snapshot a tenant is due for after so many changes is pickled by a forked
 # copy of the process: the copy holds the world as it was at that instant and pickles it on another
 # core, so that the tenant's next requests wait for the fork (a few milliseconds) and not for the
@@ -286,6 +296,7 @@ class Change:
 class _Job:
     sql: list[tuple[str, tuple[Any, ...]]]
     row: tuple[Any, ...] | None = None  # a log row (sql is empty)
+    checkpoint: bool = False  # copy the write-ahead log into the database file afterwards
     done: Future[None] = field(default_factory=Future)
 
 
@@ -315,6 +326,12 @@ class Store:
         self._unsaved: set[str] = set()  # a row of theirs failed: a snapshot, not a row, comes next
         self._generations: dict[str, int] = {}  # per tenant: snapshots taken (the newest one wins)
         self._background: dict[str, threading.Thread] = {}  # per tenant: a snapshot being pickled
+        # Rows logged on an event loop, committed at the end of its turn (see ``log``).
+        self._pending: dict[
+            asyncio.AbstractEventLoop, list[tuple[tuple[Any, ...], asyncio.Future[None]]]
+        ] = {}
+        self._db_lock = threading.Lock()  # the connection is used by the writer thread and the loops
+        self._since_checkpoint = 0  # rows committed on loops since the writer last checkpointed
 
     # ----- opening ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -330,6 +347,9 @@ class Store:
             # FULL: each commit is fsynced before it returns, so an answered change survives a power
             # cut, not only a crash of the process (NORMAL would only fsync at checkpoints).
             db.execute("PRAGMA synchronous=FULL")
+            # Checkpoints (copying the log into the database file) are the writer thread's, never
+            # a commit's on an event loop (after a snapshot of megabytes, that would hold it).
+            db.execute("PRAGMA wal_autocheckpoint=0")
             db.executescript(_SCHEMA)
             found = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         except sqlite3.DatabaseError as exc:
@@ -434,9 +454,15 @@ class Store:
         return loaded, settings
 
     # ----- writing ---------------------------------------------------------------------------
-    def log(self, tenant: Tenant, change: Change) -> Future[None]:
+    def log(self, tenant: Tenant, change: Change) -> Committed:
         """Append a request that reached ``tenant``; done once it is committed. Call it in the
-        tenant's turn (``sandbox.http.persister``), so that rows are in the order of their effects."""
+        tenant's turn (``sandbox.http.persister``), so that rows are in the order of their effects.
+
+        On an event loop, the rows logged during one turn of the loop are committed together at its
+        end, on the loop itself: a commit is one statement and a sync of the log (a fraction of a
+        millisecond), where handing each row to the writer thread and its answer back cost the
+        request two thread switches. Without a loop, or while the writer holds the database (a
+        snapshot, a checkpoint), the writer thread commits them."""
         app_key = tenant.app_key
         with self._lock:
             self._seq += 1
@@ -446,7 +472,46 @@ class Store:
         headers = json.dumps([[k.decode("latin-1"), v.decode("latin-1")] for k, v in change.headers])
         row = (seq, app_key, iso_micro(change.wall), change.mono, change.method, change.path)
         values = (*row, change.query, headers, change.body, int(change.throttled))
-        return self._submit([], app_key, values)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self._submit([], app_key, values)
+        committed = loop.create_future()
+        with self._lock:
+            pending = self._pending.setdefault(loop, [])
+            pending.append((values, committed))
+        if len(pending) == 1:
+            loop.call_soon(self._commit_pending, loop)
+        return committed
+
+    def _commit_pending(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self._lock:
+            batch = self._pending.pop(loop, [])
+        if not batch:
+            return
+        rows = [values for values, _ in batch]
+        if self._db is None or not self._db_lock.acquire(blocking=False):
+            for values, committed in batch:  # the writer thread's, then (or the closed error)
+                _chain(self._submit([], values[1], values), committed, loop)
+            return
+        try:
+            for start in range(0, len(rows), _ROWS_PER_INSERT):
+                chunk = rows[start : start + _ROWS_PER_INSERT]
+                self._db.execute(_INSERT_ROWS + ", ".join([_ROW_VALUES] * len(chunk)), _flat(chunk))
+        except Exception as exc:
+            for values, committed in batch:
+                self._unsaved.add(values[1])  # that tenant's next change writes it whole
+                committed.set_exception(exc)
+            return
+        finally:
+            self._db_lock.release()
+        self._since_checkpoint += len(rows)
+        if self._since_checkpoint >= CHECKPOINT_EVERY:
+            self._since_checkpoint = 0
+            self._submit([], checkpoint=True)
+        for _, committed in batch:
+            if not committed.done():
+                committed.set_result(None)
 
     def must_write_whole(self, tenant: Tenant) -> bool:
         """Whether the tenant's next change is written as a snapshot instead of a row: the database
@@ -623,8 +688,10 @@ class Store:
         sql: list[tuple[str, tuple[Any, ...]]],
         tenant: str | None = None,
         row: tuple[Any, ...] | None = None,
+        *,
+        checkpoint: bool = False,
     ) -> Future[None]:
-        job = _Job(sql, row)
+        job = _Job(sql, row, checkpoint or bool(sql))
         if self._writer is None:
             job.done.set_exception(SnapshotError(f"{self.database}: the data directory is closed"))
             return job.done
@@ -637,6 +704,30 @@ class Store:
     def _failed(self, done: Future[None], tenant: str) -> None:
         if done.exception() is not None:
             self._unsaved.add(tenant)
+
+    @staticmethod
+    def _commit(db: sqlite3.Connection, batch: list[_Job]) -> Exception | None:
+        """Commit a batch of jobs in one transaction; the error if it could not be."""
+        try:
+            rows = [job.row for job in batch if job.row is not None]
+            if all(job.row is not None for job in batch):
+                # Rows only: one statement, its own transaction.
+                for start in range(0, len(rows), _ROWS_PER_INSERT):
+                    chunk = rows[start : start + _ROWS_PER_INSERT]
+                    db.execute(_INSERT_ROWS + ", ".join([_ROW_VALUES] * len(chunk)), _flat(chunk))
+            else:
+                db.execute("BEGIN")
+                for job in batch:
+                    if job.row is not None:
+                        db.execute(_INSERT_ROWS + _ROW_VALUES, job.row)
+                    for statement, args in job.sql:
+                        db.execute(statement, args)
+                db.execute("COMMIT")
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                db.execute("ROLLBACK")
+            return exc
+        return None
 
     def _write_loop(self) -> None:
         assert self._db is not None
@@ -656,33 +747,33 @@ class Store:
                     stop = True
                     break
                 batch.append(job)
-            try:
-                rows = [job.row for job in batch if job.row is not None]
-                if all(job.row is not None for job in batch):
-                    # Rows only, the usual batch: one statement, its own transaction. Each statement
-                    # lets the GIL go and has to get it back from busy request threads, so the fewer
-                    # the better.
-                    for start in range(0, len(rows), _ROWS_PER_INSERT):
-                        chunk = rows[start : start + _ROWS_PER_INSERT]
-                        db.execute(_INSERT_ROWS + ", ".join([_ROW_VALUES] * len(chunk)), _flat(chunk))
-                else:
-                    db.execute("BEGIN")
-                    for job in batch:
-                        if job.row is not None:
-                            db.execute(_INSERT_ROWS + _ROW_VALUES, job.row)
-                        for statement, args in job.sql:
-                            db.execute(statement, args)
-                    db.execute("COMMIT")
-            except Exception as exc:
-                with contextlib.suppress(Exception):
-                    db.execute("ROLLBACK")
-                for job in batch:
-                    job.done.set_exception(exc)
-            else:
-                for job in batch:
+            with self._db_lock:
+                failed = self._commit(db, batch)
+                if any(job.checkpoint for job in batch):
+                    with contextlib.suppress(sqlite3.Error):  # a reader in the way: next time
+                        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            for job in batch:
+                if failed is None:
                     job.done.set_result(None)
+                else:
+                    job.done.set_exception(failed)
             if stop:
                 return
+
+
+def _chain(done: Future[None], committed: asyncio.Future[None], loop: asyncio.AbstractEventLoop) -> None:
+    """Settle a loop's future from the writer thread's."""
+
+    def settle(_: Future[None]) -> None:
+        if committed.done():
+            return
+        error = done.exception()
+        if error is None:
+            committed.set_result(None)
+        else:
+            committed.set_exception(error)
+
+    done.add_done_callback(lambda _: loop.call_soon_threadsafe(settle, done))
 
 
 def _snapshot_sql(key: str, position: int, data: bytes, seq: int) -> list[tuple[str, tuple[Any, ...]]]:

@@ -32,7 +32,7 @@ from sandbox.http.paths import (
     is_seller_center_path,
     is_web_path,
 )
-from sandbox.persistence import Change, Store
+from sandbox.persistence import Change, Committed, Store
 
 if TYPE_CHECKING:
     from sandbox.http.host import Host
@@ -166,7 +166,7 @@ class Persister:
         extensions = scope.setdefault("extensions", {})
         extensions.pop(TENANT_KEY, None)
         extensions[TURN_KEY] = take
-        commits: list[Future[None]] = []
+        commits: list[Committed] = []
         try:
             await self.app(scope, recording, hold)
         finally:
@@ -179,7 +179,7 @@ class Persister:
         saved = True
         for commit in commits:
             try:
-                await asyncio.wrap_future(commit)
+                await (commit if isinstance(commit, asyncio.Future) else asyncio.wrap_future(commit))
             except Exception:
                 _log.exception("could not write to the data directory %s", self.store.root)
                 saved = False
@@ -195,10 +195,10 @@ class Persister:
         for message in held:
             await send(message)
 
-    async def _write(self, scope: Scope, named: Tenant, change: Change, body: bytes) -> list[Future[None]]:
+    async def _write(self, scope: Scope, named: Tenant, change: Change, body: bytes) -> list[Committed]:
         """In the tenant's turn: the registry's changes, then the request's row (or a snapshot)."""
         store = self.store
-        commits = []
+        commits: list[Committed] = []
         try:
             if store.registry_changed(self.host.tenants):
                 done = await asyncio.to_thread(store.sync_registry, self.host.tenants)

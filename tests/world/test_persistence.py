@@ -650,6 +650,43 @@ def test_a_background_snapshot_that_fails_loses_nothing_and_the_next_change_writ
     assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START + timedelta(hours=3)
 
 
+class _HeldByTheWriter:
+    """A lock the event loop finds taken (as while the writer thread writes a snapshot)."""
+
+    def __init__(self, lock: Any):
+        self.lock, self.refused = lock, 0
+
+    def acquire(self, blocking: bool = True) -> bool:
+        if not blocking:
+            self.refused += 1
+            return False
+        return bool(self.lock.acquire())
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def __enter__(self) -> None:
+        self.acquire()
+
+    def __exit__(self, *_: Any) -> None:
+        self.release()
+
+
+def test_rows_logged_while_the_writer_holds_the_database_are_committed_by_the_writer_before_the_answer(
+    tmp_path,
+):
+    sandbox = Sandbox(freeze_at=START, data_dir=tmp_path)
+    store = sandbox.store
+    assert store is not None
+    held = store._db_lock = _HeldByTheWriter(store._db_lock)  # type: ignore[assignment]
+    with sandbox.app.test_client() as http:
+        assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+        with sqlite3.connect(tmp_path / "sandbox.db") as db:  # committed before the answer came
+            assert db.execute("SELECT seq, path FROM log").fetchall() == [(1, "/sandbox/clock/advance")]
+    assert held.refused == 1
+    assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START + timedelta(hours=1)
+
+
 def test_a_change_that_cannot_be_written_answers_503_and_the_next_one_writes_the_tenant_whole(tmp_path):
     sandbox = Sandbox(freeze_at=START, data_dir=tmp_path)
     database = tmp_path / "sandbox.db"
