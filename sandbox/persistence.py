@@ -732,10 +732,11 @@ class Store:
     def _write_loop(self) -> None:
         assert self._db is not None
         db = self._db
+        checkpointer: sqlite3.Connection | None = None
         while True:
             first = self._jobs.get()
             if first is None:
-                return
+                break
             batch = [first]
             stop = False
             while True:
@@ -749,16 +750,22 @@ class Store:
                 batch.append(job)
             with self._db_lock:
                 failed = self._commit(db, batch)
-                if any(job.checkpoint for job in batch):
-                    with contextlib.suppress(sqlite3.Error):  # a reader in the way: next time
-                        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             for job in batch:
                 if failed is None:
                     job.done.set_result(None)
                 else:
                     job.done.set_exception(failed)
+            if any(job.checkpoint for job in batch):
+                # On a connection of its own: a checkpoint runs beside the commits (WAL), so the
+                # loops' rows do not wait for megabytes of a snapshot to be copied.
+                with contextlib.suppress(sqlite3.Error):  # a reader in the way: next time
+                    if checkpointer is None:
+                        checkpointer = sqlite3.connect(self.database, isolation_level=None)
+                    checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
             if stop:
-                return
+                break
+        if checkpointer is not None:
+            checkpointer.close()
 
 
 def _chain(done: Future[None], committed: asyncio.Future[None], loop: asyncio.AbstractEventLoop) -> None:
