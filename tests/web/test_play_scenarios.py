@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+# Waits until the page shows it (a count read at once can see the page before a click's answer).
+expect = pytest.importorskip("playwright.sync_api").expect
+
 
 def load(page, base: str, name: str) -> None:
     page.goto(f"{base}/web/scenarios")
     page.get_by_label("Bundled scenario").select_option(name)
     page.get_by_role("button", name="Load scenario").click()
-    assert page.get_by_role("status").inner_text() == f"Loaded {name}"
-    assert page.get_by_role("heading", name=name).count() == 1
+    expect(page.get_by_role("status")).to_have_text(f"Loaded {name}", use_inner_text=True)
+    expect(page.get_by_role("heading", name=name)).to_have_count(1)
 
 
 def open_order(page, scenario: str, ref: str) -> str:
@@ -22,13 +27,13 @@ def open_order(page, scenario: str, ref: str) -> str:
     link = section.locator("li", has_text=f"{ref}:").get_by_role("link")
     order_id = link.inner_text()
     link.click()
-    assert page.get_by_role("heading", name=f"Order {order_id}").count() == 1
+    expect(page.get_by_role("heading", name=f"Order {order_id}")).to_have_count(1)
     return order_id
 
 
 def advance(page, by: str = "1d") -> None:
     page.get_by_role("button", name=f"Advance {by}").click()
-    assert page.get_by_role("status").inner_text() == f"Advanced {by}"
+    expect(page.get_by_role("status")).to_have_text(f"Advanced {by}", use_inner_text=True)
 
 
 def expectation(page, name: str) -> str:
@@ -57,7 +62,7 @@ def test_three_failed_attempts_from_the_page_alone(page, served, shot):
     look()
     page.get_by_label("Drop-off at a carrier point").check()
     page.get_by_role("button", name="Arrange shipment").click()
-    assert page.get_by_role("status").inner_text() == "Shipment arranged"
+    expect(page.get_by_role("status")).to_have_text("Shipment arranged", use_inner_text=True)
     # The page's shipment is the client's ship_package: the scenario counts it.
     assert expectation(page, "the client ships the parcel within a day") == "passed"
     pdf = page.context.expect_event("response", lambda r: r.url.endswith(".pdf"))
@@ -90,9 +95,9 @@ def test_three_failed_attempts_from_the_page_alone(page, served, shot):
     assert page.locator("#order-status span").get_attribute("title") == "CANCELLED"
     attempts = page.locator("ol.attempts li").all_inner_texts()
     assert len(attempts) == 3 and all("failed: Addressee not available" in a for a in attempts)
-    assert page.locator("#failed-attempts").inner_text() == "3"
+    expect(page.locator("#failed-attempts")).to_have_text("3", use_inner_text=True)
     reason = page.locator("#cancel-reason")
-    assert reason.inner_text() == "Platform: Returned to sender: not delivered"
+    expect(reason).to_have_text("Platform: Returned to sender: not delivered", use_inner_text=True)
     assert reason.locator("span").last.get_attribute("title") == "returned_to_shipper_other"
     refund = page.locator("#refund-summary").inner_text()
     assert re.fullmatch(r"\d+\.\d\d USD, 2026-03-\d\d \d\d:\d\d:\d\d UTC", refund), refund
@@ -104,17 +109,19 @@ def test_three_failed_attempts_from_the_page_alone(page, served, shot):
 
     page.get_by_role("link", name="Failed Delivery").first.click()
     row = page.locator(f"tr[data-order='{parcel}']")
-    assert "Delivered Back to Seller" in row.locator("td.return-status").inner_text()
-    assert row.locator("td.attempts").inner_text() == "3"
-    assert row.locator(".cancel-reason").inner_text() == "Returned to sender: not delivered"
+    expect(row.locator("td.return-status")).to_contain_text("Delivered Back to Seller", use_inner_text=True)
+    expect(row.locator("td.attempts")).to_have_text("3", use_inner_text=True)
+    expect(row.locator(".cancel-reason")).to_have_text(
+        "Returned to sender: not delivered", use_inner_text=True
+    )
     assert refund.split(",")[0] in row.locator("td.refund").inner_text()
     page.get_by_label("Returning to Seller").check()
     page.get_by_role("button", name="Apply").click()
-    assert page.locator(f"tr[data-order='{parcel}']").count() == 0  # filtered out
+    expect(page.locator(f"tr[data-order='{parcel}']")).to_have_count(0)  # filtered out
     page.get_by_label("Returning to Seller").uncheck()
     page.get_by_label("Delivered Back to Seller").check()
     page.get_by_role("button", name="Apply").click()
-    assert page.locator(f"tr[data-order='{parcel}']").count() == 1
+    expect(page.locator(f"tr[data-order='{parcel}']")).to_have_count(1)
     shot(page, "failed-delivery")
 
     page.get_by_role("link", name="Manage Orders").first.click()
@@ -151,18 +158,18 @@ def test_rejected_label_re_created_from_the_page(page, served, shot):
     advance(page, "1h")  # the buyer adds the postal code two hours after the rejection
     page.get_by_label("Drop-off at a carrier point").check()
     page.get_by_role("button", name="Re-create shipping label").click()
-    assert page.get_by_role("status").inner_text() == "Shipping label re-created"
-    assert page.locator("#label-status").inner_text() == "Label created"
+    expect(page.get_by_role("status")).to_have_text("Shipping label re-created", use_inner_text=True)
+    expect(page.locator("#label-status")).to_have_text("Label created", use_inner_text=True)
     assert expectation(page, "the client re-requests the lamp's label within 24 hours") == "passed"
-    assert page.locator("#order-status").inner_text() == "Awaiting collection"
+    expect(page.locator("#order-status")).to_have_text("Awaiting collection", use_inner_text=True)
 
     open_order(page, "rejected-label", "kettle")
     page.get_by_role("button", name="Arrange shipment").click()
     assert "carrier" in page.locator("#ship-error").inner_text().lower()
-    assert "Carrier order error" in page.locator("#label-status").inner_text()
+    expect(page.locator("#label-status")).to_contain_text("Carrier order error", use_inner_text=True)
     advance(page, "1h")  # the carrier's systems recover
     page.get_by_role("button", name="Re-create shipping label").click()
-    assert page.get_by_role("status").inner_text() == "Shipping label re-created"
+    expect(page.get_by_role("status")).to_have_text("Shipping label re-created", use_inner_text=True)
     page.get_by_role("link", name="Scenarios").click()
     statuses = page.locator("section.scenario tbody tr td:nth-child(2)").all_inner_texts()
     assert statuses == ["passed", "passed"]
@@ -172,10 +179,10 @@ def test_answering_a_buyers_cancellation_and_shipping_it_oneself(page, served, s
     _, server = served
     load(page, server.base, "buyer-cancellation")
     open_order(page, "buyer-cancellation", "regret")
-    assert page.locator("#actions .cancellation").count() == 0
+    expect(page.locator("#actions .cancellation")).to_have_count(0)
     page.get_by_label("Advance by").fill("2h")
     page.get_by_role("button", name="Advance", exact=True).click()
-    assert page.locator("#cancel-reason").inner_text() == "Found a better price elsewhere"
+    expect(page.locator("#cancel-reason")).to_have_text("Found a better price elsewhere", use_inner_text=True)
     assert page.locator("#cancel-reason").locator("xpath=preceding-sibling::dt[1]").inner_text() == (
         "Cancellation requested"
     )
@@ -185,22 +192,26 @@ def test_answering_a_buyers_cancellation_and_shipping_it_oneself(page, served, s
         "the client never ships the order whose buyer asked to cancel",
     ]
     cancellation = page.locator("#actions .cancellation")
-    assert "Cancellation requested by the buyer: Found a better price elsewhere" in cancellation.inner_text()
+    expect(cancellation).to_contain_text(
+        "Cancellation requested by the buyer: Found a better price elsewhere", use_inner_text=True
+    )
     shot(page, "cancellation-request")
     cancellation.get_by_label("Reason").select_option(label="The buyer agreed to keep the order")
     page.get_by_role("button", name="Reject cancellation").click()
-    assert page.get_by_role("status").inner_text() == "Cancellation rejected"
-    assert page.locator("#actions .cancellation").count() == 0
-    assert page.locator("#order-status").inner_text() == "Awaiting shipment"
+    expect(page.get_by_role("status")).to_have_text("Cancellation rejected", use_inner_text=True)
+    expect(page.locator("#actions .cancellation")).to_have_count(0)
+    expect(page.locator("#order-status")).to_have_text("Awaiting shipment", use_inner_text=True)
 
     # Seller shipping: the shipment information, with the magic values offered.
     page.get_by_text("Magic tracking numbers").click()
-    assert "SBX3FAIL" in page.locator("#magic-hint").inner_text()
+    expect(page.locator("#magic-hint")).to_contain_text("SBX3FAIL", use_inner_text=True)
     page.get_by_label("Tracking number").fill("SBX3FAIL0001")
     page.get_by_role("button", name="Add shipment information").click()
-    assert page.get_by_role("status").inner_text() == "Shipment information added"
-    assert page.locator("#order-status").inner_text() == "Awaiting collection"
-    assert "SBX3FAIL0001" in page.locator("dl.summary", has_text="Tracking number").inner_text()
+    expect(page.get_by_role("status")).to_have_text("Shipment information added", use_inner_text=True)
+    expect(page.locator("#order-status")).to_have_text("Awaiting collection", use_inner_text=True)
+    expect(page.locator("dl.summary", has_text="Tracking number")).to_contain_text(
+        "SBX3FAIL0001", use_inner_text=True
+    )
     shot(page, "seller-shipping")
     # The scenario saw the client ship an order whose buyer had asked to cancel.
     assert expectation(page, "the client never ships the order whose buyer asked to cancel") == "failed"

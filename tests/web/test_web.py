@@ -5,9 +5,13 @@ test-artifacts/screenshots/ ($TTS_SCREENSHOTS to put them elsewhere)."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from sandbox.client import SignedClient
 from tests.helpers import ROOT
+
+# expect waits until the page shows it (a count read at once can see the page before a click's answer).
+sync_api = pytest.importorskip("playwright.sync_api")
 
 
 def tab_counts(page) -> dict[str, int]:
@@ -27,12 +31,14 @@ def test_tab_and_to_do_counts_match_the_seller_center_api(page, served, shot):
         for card in page.locator("a.todo-card").all()
     }
     assert todos == api["todo_counts"]
-    assert page.locator("#total").inner_text() == f"{api['total']} orders"
-    assert page.locator("nav.tabs a[data-all] .count").inner_text() == str(api["total"])
+    sync_api.expect(page.locator("#total")).to_have_text(f"{api['total']} orders", use_inner_text=True)
+    sync_api.expect(page.locator("nav.tabs a[data-all] .count")).to_have_text(
+        str(api["total"]), use_inner_text=True
+    )
     shot(page, "manage-orders")
     page.get_by_role("link", name="Pending shipping").click()
     rows = page.locator("table.orders tbody tr[data-order]")
-    assert rows.count() == api["tab_counts"]["pending_shipping"]
+    sync_api.expect(rows).to_have_count(api["tab_counts"]["pending_shipping"])
     statuses = [r.locator("td.status .order-status span") for r in rows.all()]
     assert {s.inner_text() for s in statuses} == {"Awaiting shipment"}  # the seller's words
     assert {s.get_attribute("title") for s in statuses} == {"AWAITING_SHIPMENT"}  # the API's on hover
@@ -53,7 +59,7 @@ def test_search_by_order_id_and_several_at_once(page, served):
     assert {listed[1]["order_id"], listed[2]["order_id"]} <= shown
     page.get_by_label("View").select_option("card")
     page.get_by_role("button", name="Apply").click()
-    assert page.locator("article.card").count() == len(shown)
+    sync_api.expect(page.locator("article.card")).to_have_count(len(shown))
 
 
 def test_the_clock_advances_moves_an_order_between_tabs_and_reports_bad_input(page, served, shot):
@@ -62,15 +68,19 @@ def test_the_clock_advances_moves_an_order_between_tabs_and_reports_bad_input(pa
     on_hold = [r.get_attribute("data-order") for r in page.locator("tbody tr[data-order]").all()]
     assert on_hold
     page.get_by_role("button", name="Advance 1h").click()
-    assert page.get_by_role("status").inner_text() == "Advanced 1h"
+    sync_api.expect(page.get_by_role("status")).to_have_text("Advanced 1h", use_inner_text=True)
     assert "tab=processing" in page.url
-    assert page.locator(f"tr[data-order='{on_hold[0]}']").count() == 0  # out of the remorse window
+    sync_api.expect(page.locator(f"tr[data-order='{on_hold[0]}']")).to_have_count(
+        0
+    )  # out of the remorse window
     page.get_by_role("link", name="Pending shipping").click()
-    assert page.locator(f"tr[data-order='{on_hold[0]}']").count() == 1
+    sync_api.expect(page.locator(f"tr[data-order='{on_hold[0]}']")).to_have_count(1)
     page.get_by_label("Advance by").fill("soon")
     page.get_by_role("button", name="Advance", exact=True).click()
-    assert "not a duration" in page.get_by_role("status").inner_text()
-    assert page.locator("#now").inner_text() == "2026-03-02 10:00:00 UTC"  # nothing half-applied
+    sync_api.expect(page.get_by_role("status")).to_contain_text("not a duration", use_inner_text=True)
+    sync_api.expect(page.locator("#now")).to_have_text(
+        "2026-03-02 10:00:00 UTC", use_inner_text=True
+    )  # nothing half-applied
     page.get_by_role("link", name="All").click()
     page.get_by_role("button", name="Advance 1d").click()
     changed = page.locator("tr.changed")
@@ -78,8 +88,10 @@ def test_the_clock_advances_moves_an_order_between_tabs_and_reports_bad_input(pa
     assert all(c.locator(".changes").inner_text() for c in changed.all())
     shot(page, "changed-rows")
     page.get_by_role("button", name="Resume").click()
-    assert page.locator("#clock-state").inner_text() == "running"
-    assert page.locator("tr.changed").count() == 0  # the marks are for the page the clock came back to
+    sync_api.expect(page.locator("#clock-state")).to_have_text("running", use_inner_text=True)
+    sync_api.expect(page.locator("tr.changed")).to_have_count(
+        0
+    )  # the marks are for the page the clock came back to
 
 
 def test_scenarios_page_and_tenant_switcher(page, served, shot):
@@ -87,14 +99,14 @@ def test_scenarios_page_and_tenant_switcher(page, served, shot):
     sandbox.load_scenario(ROOT / "scenarios/happy-path.yaml")
     other = sandbox.tenants.create(name="second shop", order_count=3)
     page.goto(f"{server.base}/web/scenarios")
-    assert page.get_by_role("heading", name="happy-path").count() == 1
+    sync_api.expect(page.get_by_role("heading", name="happy-path")).to_have_count(1)
     assert page.locator("section.scenario table tbody tr").count() >= 1
     shot(page, "scenarios")
     with page.expect_navigation():  # the switcher switches on change
         page.get_by_label("Tenant").select_option(other.app_key)
-    assert page.locator("#total").inner_text() == "3 orders"
+    sync_api.expect(page.locator("#total")).to_have_text("3 orders", use_inner_text=True)
     page.goto(f"{server.base}/web/scenarios")  # the cookie keeps the chosen tenant
-    assert "No scenario loaded" in page.locator("main").inner_text()
+    sync_api.expect(page.locator("main")).to_contain_text("No scenario loaded", use_inner_text=True)
 
 
 def test_raising_a_ticket_from_an_orders_logistics_issue_tag(page, served, tmp_path, shot):
@@ -111,26 +123,26 @@ def test_raising_a_ticket_from_an_orders_logistics_issue_tag(page, served, tmp_p
     page.goto(f"{server.base}/web/orders/{unmoved}")
     for _ in range(3):  # collected at 15:00, then quiet: tagged after two days without movement
         page.get_by_role("button", name="Advance 1d").click()
-    assert page.locator("form.ticket-form").count() == 1
+    sync_api.expect(page.locator("form.ticket-form")).to_have_count(1)
     assert page.get_by_label("Logistics issue").input_value() == "Unmoved tracking event"
     evidence = tmp_path / "tracking.png"
     evidence.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     page.get_by_label("Description").fill("No tracking movement for two days")
     page.get_by_label("Evidence").set_input_files(str(evidence))
     page.get_by_role("button", name="Raise ticket").click()
-    assert page.locator("#ticket-status").inner_text() == "Ticket in process"
-    assert page.get_by_role("status").inner_text() == "Ticket raised"
+    sync_api.expect(page.locator("#ticket-status")).to_have_text("Ticket in process", use_inner_text=True)
+    sync_api.expect(page.get_by_role("status")).to_have_text("Ticket raised", use_inner_text=True)
     shot(page, "ticket")
     link = page.locator("dd a", has_text="tracking.png")
     assert httpx.get(server.base + link.get_attribute("href")).content == evidence.read_bytes()
     page.get_by_role("button", name="Advance 7d").click()
-    assert page.locator("#ticket-status").inner_text() == "Ticket closed"
+    sync_api.expect(page.locator("#ticket-status")).to_have_text("Ticket closed", use_inner_text=True)
     assert page.locator("#resolution").inner_text().startswith("RESOLVED")
     page.get_by_role("link", name="Tickets").first.click()
     assert page.locator("tr[data-ticket] td.ticket-status").all_inner_texts() == ["Ticket closed"]
     shot(page, "tickets")
     page.goto(f"{server.base}/web/orders/{unmoved}")
-    assert "Ticket closed" in page.locator("#tickets").inner_text()
+    sync_api.expect(page.locator("#tickets")).to_contain_text("Ticket closed", use_inner_text=True)
     # The tag is gone: a second ticket is refused with the reason, and nothing is created.
     refused = httpx.post(
         f"{server.base}/web/orders/{unmoved}/tickets",
@@ -142,4 +154,4 @@ def test_raising_a_ticket_from_an_orders_logistics_issue_tag(page, served, tmp_p
     journaled = httpx.get(f"{server.base}/sandbox/journal", params={"operation": "create_ticket"}).json()
     assert [e["status"] for e in journaled["entries"]] == [201, 422]  # as the Seller Center's API
     page.goto(f"{server.base}/web/tickets")
-    assert page.locator("tr[data-ticket]").count() == 1
+    sync_api.expect(page.locator("tr[data-ticket]")).to_have_count(1)
