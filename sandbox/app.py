@@ -20,6 +20,7 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 # connexion still imports jsonschema's deprecated RefResolver; nothing a user of the sandbox can act on.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="connexion.json_schema")
 
+import sandbox.http  # noqa: E402, F401, I001  (first: it imports connexion without what serving never uses)
 import connexion  # noqa: E402
 from connexion.jsonifier import Jsonifier  # noqa: E402
 from connexion.middleware import MiddlewarePosition  # noqa: E402

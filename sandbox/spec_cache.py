@@ -7,23 +7,22 @@ as connexion resolves it for routing and validation (its defaults set, every ``$
 what it names). orjson reads both in a few milliseconds, and each read is a fresh copy, so no
 build shares (or deep-copies) another's dicts.
 
-They are kept in a cache folder (TTS_SANDBOX_CACHE_DIR, else the user's cache folder), named by a
-hash of the YAML file's bytes, of connexion's version and of this format: an edited spec or
-another install of connexion gets its own, never a stale one. Where no folder is writable the specs are
-parsed each start, as before; the answers are the same either way.
+They are kept in the cache folder (sandbox.cache_files), named by a hash of the YAML file's
+bytes, of connexion's install and of this format: an edited spec or another connexion gets its
+own, never a stale one. Where no folder is writable the specs are parsed each start, as before;
+the answers are the same either way.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from sandbox import cache_files
 
 FORMAT = "1"  # bump when what is stored changes
 
@@ -50,38 +49,22 @@ class PreparedSpec:
         return loaded
 
 
-def cache_dir() -> Path:
-    configured = os.environ.get("TTS_SANDBOX_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tiktok-shop-sandbox"
-
-
 def prepare(path: Path) -> PreparedSpec:
     """The prepared form of the spec file at ``path``: read from the cache, or made and stored."""
     text = path.read_bytes()
-    key = hashlib.sha256(b"%s\0%s\0%s" % (FORMAT.encode(), _connexion_stamp().encode(), text)).hexdigest()
-    stored = cache_dir() / f"{path.stem}-{key[:24]}"
-    try:
-        return PreparedSpec(
-            path.name, (stored / "parsed.json").read_bytes(), (stored / "resolved.json").read_bytes()
-        )
-    except OSError:
-        pass
-    prepared = _made(path.name, text)
-    if prepared.unprepared is None:
-        _store(stored, prepared)
-    return prepared
-
-
-def _connexion_stamp() -> str:
-    """What tells one install of connexion's spec resolution from another (reading its version
-    from the package metadata would cost more than the rest of the lookup)."""
     from connexion import json_schema, spec
 
-    stamps = [os.stat(module.__file__ or "") for module in (json_schema, spec)]
-    return ";".join(f"{s.st_size}:{s.st_mtime_ns}" for s in stamps)
+    # connexion's resolution is part of what is stored: another install of it gets its own.
+    made_by = ";".join(cache_files.installed(m.__name__) for m in (json_schema, spec))
+    name = f"specs/{path.stem}-{cache_files.key(FORMAT, made_by, text)}"
+    parsed, resolved = cache_files.read(f"{name}.parsed.json"), cache_files.read(f"{name}.resolved.json")
+    if parsed is not None and resolved is not None:
+        return PreparedSpec(path.name, parsed, resolved)
+    prepared = _made(path.name, text)
+    if prepared.resolved is not None:
+        cache_files.write(f"{name}.resolved.json", prepared.resolved)
+        cache_files.write(f"{name}.parsed.json", prepared.parsed)
+    return prepared
 
 
 def _made(name: str, text: bytes) -> PreparedSpec:
@@ -101,18 +84,3 @@ def _made(name: str, text: bytes) -> PreparedSpec:
         # stand for it, and connexion is given the parsed spec, as before.
         return PreparedSpec(name, b"", None, unprepared=spec)
     return PreparedSpec(name, parsed, orjson.dumps(resolve_spec(orjson.loads(parsed))))
-
-
-def _store(folder: Path, prepared: PreparedSpec) -> None:
-    """Written whole or not at all (a file renamed into place), so that a start running
-    alongside never reads half of one; a folder that cannot be written is left alone."""
-    assert prepared.resolved is not None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for file_name, data in (("resolved.json", prepared.resolved), ("parsed.json", prepared.parsed)):
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{file_name}.")
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temporary, folder / file_name)
-    except OSError:
-        return

@@ -73,7 +73,7 @@ def test_an_edited_spec_gets_its_own_prepared_form(tmp_path: Path, monkeypatch: 
     edited["info"]["title"] = "Edited carrier"
     spec.write_text(yaml.safe_dump(edited), encoding="utf-8")
     assert prepare(spec).spec() == edited != before
-    assert len(list((tmp_path / "cache").iterdir())) == 2
+    assert len(list((tmp_path / "cache" / "specs").iterdir())) == 4  # parsed and resolved, twice
 
 
 def test_specs_are_parsed_each_time_where_no_cache_folder_can_be_written(
