@@ -1,6 +1,7 @@
 """The sandbox beside what its users would pick instead, and beside the ceiling, in one run.
 
 Run: python bench/compare.py [--quick] [--rounds 3] [--seconds 5] [--sandbox-root PATH]
+                             [--before-root PATH]
 
 Three servers answer the same four calls, driven by the same load generator (wrk, one thread,
 8 connections, bench/calls.lua), one after the other and in a rotating order, each round:
@@ -19,7 +20,8 @@ shipping (each package once; the world is reset before each round's run), an ord
 Each figure comes with its ratios to WireMock and to the bare app from the same round; the summary
 gives the median and the spread over the rounds. JSON goes to bench/results/. The machine's other
 work weighs on every party alike only if they alternate, which is why ratios are the figures to
-read, and why the spread is quoted.
+read, and why the spread is quoted. With --before-root, a second sandbox from another checkout (say,
+before a change) is served and measured in the same rounds, as a fourth party.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ WIREMOCK_DIR = CACHE / "wiremock"
 START = "2026-03-02T09:00:00+00:00"
 CONNECTIONS = 8
 PARTIES = ("sandbox", "wiremock", "bare")
+SANDBOXES = ("sandbox", "before")  # the parties that are sandboxes: signed calls, their own IDs
 
 
 @dataclass(frozen=True)
@@ -244,7 +247,10 @@ def stubs_of(port: int, ops: list[Operation]) -> dict[str, tuple[str, str, bytes
 
 
 @contextmanager
-def parties(root: Path, orders: int, folder: Path) -> Iterator[tuple[dict[str, Served], list[Operation]]]:
+def parties(
+    root: Path, before: Path | None, orders: int, folder: Path
+) -> Iterator[tuple[dict[str, Served], dict[str, list[Operation]]]]:
+    """The servers, and each one's operations (a sandbox's own IDs; the others take the first's)."""
     with ExitStack() as stack:
         sandbox = stack.enter_context(sandbox_server(root, orders))
         ops = operations(sandbox.port)
@@ -254,39 +260,48 @@ def parties(root: Path, orders: int, folder: Path) -> Iterator[tuple[dict[str, S
             "wiremock": stack.enter_context(wiremock_server(stubs, folder / "wiremock")),
             "bare": stack.enter_context(bare_server(stubs, folder)),
         }
-        yield servers, ops
+        own = {name: ops for name in servers}
+        if before is not None:
+            servers["before"] = stack.enter_context(sandbox_server(before, orders))
+            own["before"] = operations(servers["before"].port)
+        yield servers, own
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     need_wrk()
     rounds: list[dict[str, dict[str, Run]]] = []
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        parties(args.sandbox_root, args.orders, Path(tmp)) as (
-            servers,
-            ops,
-        ),
-    ):
-        folder = Path(tmp)
-        # Warm-up: the JVM compiles what runs often, the sandbox fills its caches.
-        for op in ops:
-            for name, server in servers.items():
-                if name == "sandbox" and op.once:
+    folder = Path(tempfile.mkdtemp())
+    with parties(args.sandbox_root, args.before_root, args.orders, folder) as (servers, own):
+        names = tuple(servers)
+        # Warm-up: the JVM compiles what runs often, the sandboxes fill their caches.
+        for name, server in servers.items():
+            for op in own[name]:
+                if name in SANDBOXES and op.once:
                     continue  # would ship the packages; the measured run is the first
-                drive(server.port, op, args.warmup, name == "sandbox", folder)
+                drive(server.port, op, args.warmup, name in SANDBOXES, folder)
         for index in range(args.rounds):
             figures: dict[str, dict[str, Run]] = {}
-            for op in ops:
-                if op.once:
-                    reset(servers["sandbox"].port)
-                    op = Operation(op.name, op.method, ships(servers["sandbox"].port), once=True)
-                order = PARTIES[index % 3 :] + PARTIES[: index % 3]
-                figures[op.name] = {
-                    name: drive(servers[name].port, op, args.seconds, name == "sandbox", folder)
-                    for name in order
-                }
+            for position, first in enumerate(own["sandbox"]):
+                turn = names[index % len(names) :] + names[: index % len(names)]
+                calls = {name: own[name][position] for name in names}
+                if first.once:
+                    # Fresh packages for each sandbox; the others answer the first one's list.
+                    for name in SANDBOXES:
+                        if name in servers:
+                            reset(servers[name].port)
+                            calls[name] = Operation(first.name, first.method, ships(servers[name].port), True)
+                    for name in names:
+                        if name not in SANDBOXES:
+                            calls[name] = calls["sandbox"]
+                runs: dict[str, Run] = {}
+                for name in turn:
+                    runs[name] = drive(
+                        servers[name].port, calls[name], args.seconds, name in SANDBOXES, folder
+                    )
+                figures[first.name] = runs
             rounds.append(figures)
             show_round(index, figures)
+    shutil.rmtree(folder, ignore_errors=True)
     return summarise(rounds)
 
 
@@ -296,6 +311,8 @@ def show_round(index: int, figures: dict[str, dict[str, Run]]) -> None:
         own = runs["sandbox"]
         shown = "  ".join(f"{party} {r.rps:,.0f} req/s p99 {r.p99_ms:.1f} ms" for party, r in runs.items())
         ratio = f"x{own.rps / runs['wiremock'].rps:.2f} WireMock, {own.rps / runs['bare'].rps:.2f} of bare"
+        if "before" in runs:
+            ratio += f", x{own.rps / runs['before'].rps:.2f} before"
         print(f"  {name:34} {shown}  ({ratio}; {own.succeeded}/{own.requests} succeeded)")
     sys.stdout.flush()
 
@@ -322,6 +339,15 @@ def summarise(rounds: list[dict[str, dict[str, Run]]]) -> dict[str, Any]:
                 r["sandbox"].requests - r["sandbox"].succeeded for r in runs
             ),
         }
+        if "before" in runs[0]:
+            summary[name]["before: ratio to WireMock"] = spread(
+                [r["before"].rps / r["wiremock"].rps for r in runs]
+            )
+            summary[name]["before: ratio to bare ASGI"] = spread(
+                [r["before"].rps / r["bare"].rps for r in runs]
+            )
+            summary[name]["ratio to before"] = spread([r["sandbox"].rps / r["before"].rps for r in runs])
+            summary[name]["before p99 ms, worst round"] = max(r["before"].p99_ms for r in runs)
     return summary
 
 
@@ -334,6 +360,7 @@ def main() -> int:
     parser.add_argument(
         "--sandbox-root", type=Path, default=HERE.parent, help="the checkout to measure (this one)"
     )
+    parser.add_argument("--before-root", type=Path, help="another checkout, measured in the same rounds")
     args = parser.parse_args()
     args.seconds = args.seconds or (2.0 if args.quick else 5.0)
     args.warmup = 1.0 if args.quick else 3.0
@@ -346,6 +373,17 @@ def main() -> int:
             f"{bare['median']:.2f} of bare ASGI ({bare['min']:.2f}-{bare['max']:.2f}), "
             f"p99 {figures['sandbox p99 ms, worst round']:.1f} ms at worst"
         )
+        if "ratio to before" in figures:
+            wm, bare, gain = (
+                figures[k]
+                for k in ("before: ratio to WireMock", "before: ratio to bare ASGI", "ratio to before")
+            )
+            print(
+                f"  {'  before':34} x{wm['median']:.2f} WireMock ({wm['min']:.2f}-{wm['max']:.2f}), "
+                f"{bare['median']:.2f} of bare ASGI ({bare['min']:.2f}-{bare['max']:.2f}), "
+                f"p99 {figures['before p99 ms, worst round']:.1f} ms at worst; "
+                f"after/before x{gain['median']:.2f} ({gain['min']:.2f}-{gain['max']:.2f})"
+            )
     out = HERE / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -357,6 +395,7 @@ def main() -> int:
                 "python": platform.python_version(),
                 "cores": os.cpu_count(),
                 "sandbox root": str(args.sandbox_root),
+                "before root": str(args.before_root) if args.before_root else None,
                 "seconds per run": args.seconds,
                 "connections": CONNECTIONS,
                 "results": summary,
