@@ -27,10 +27,16 @@ local headers = {
   ["content-type"] = "application/json",
 }
 
-for line in io.lines(os.getenv("WRK_CALLS")) do
-  local method, target, body = line:match("^([^\t]*)\t([^\t]*)\t?(.*)$")
-  if body == "" then body = nil end
-  calls[#calls + 1] = wrk.format(method, target, headers, body)
+-- Formatted in init, once wrk has set its Host header (at the script's load it has not yet, and
+-- a request without one is refused by a strict HTTP/1.1 server, as WireMock's Jetty does).
+function init(args)
+  for line in io.lines(os.getenv("WRK_CALLS")) do
+    local method, target, body = line:match("^([^\t]*)\t([^\t]*)\t?(.*)$")
+    if body == "" then body = nil end
+    local sent = {}
+    for name, value in pairs(headers) do sent[name] = value end
+    calls[#calls + 1] = wrk.format(method, target, sent, body)
+  end
 end
 
 function request()

@@ -116,7 +116,7 @@ def sandbox_server(root: Path, orders: int) -> Served:
     return Served(command, port, "/sandbox/health", env={"PYTHONPATH": str(root)}, timeout=120)
 
 
-def wiremock_server(stubs: dict[str, tuple[str, str, bytes]], folder: Path) -> Served:
+def wiremock_server(stubs: dict[str, tuple[str, str, bytes]], folder: Path, defaults: bool = False) -> Served:
     """``stubs``: name to (method, path or path pattern ending in .*, body)."""
     mappings = folder / "mappings"
     mappings.mkdir(parents=True)
@@ -140,10 +140,11 @@ def wiremock_server(stubs: dict[str, tuple[str, str, bytes]], folder: Path) -> S
         str(port),
         "--root-dir",
         str(folder),
-        "--no-request-journal",
-        "--disable-request-logging",
         "--disable-banner",
     ]
+    if not defaults:
+        # As WireMock's documentation advises for load: no journal of requests kept in memory.
+        command += ["--no-request-journal", "--disable-request-logging"]
     return Served(command, port, "/__admin/mappings", timeout=120)
 
 
@@ -248,7 +249,7 @@ def stubs_of(port: int, ops: list[Operation]) -> dict[str, tuple[str, str, bytes
 
 @contextmanager
 def parties(
-    root: Path, before: Path | None, orders: int, folder: Path
+    root: Path, before: Path | None, orders: int, folder: Path, wiremock_defaults: bool = False
 ) -> Iterator[tuple[dict[str, Served], dict[str, list[Operation]]]]:
     """The servers, and each one's operations (a sandbox's own IDs; the others take the first's)."""
     with ExitStack() as stack:
@@ -257,7 +258,7 @@ def parties(
         stubs = stubs_of(sandbox.port, ops)
         servers = {
             "sandbox": sandbox,
-            "wiremock": stack.enter_context(wiremock_server(stubs, folder / "wiremock")),
+            "wiremock": stack.enter_context(wiremock_server(stubs, folder / "wiremock", wiremock_defaults)),
             "bare": stack.enter_context(bare_server(stubs, folder)),
         }
         own = {name: ops for name in servers}
@@ -271,7 +272,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     need_wrk()
     rounds: list[dict[str, dict[str, Run]]] = []
     folder = Path(tempfile.mkdtemp())
-    with parties(args.sandbox_root, args.before_root, args.orders, folder) as (servers, own):
+    with parties(args.sandbox_root, args.before_root, args.orders, folder, args.wiremock_defaults) as (
+        servers,
+        own,
+    ):
         names = tuple(servers)
         # Warm-up: the JVM compiles what runs often, the sandboxes fill their caches.
         for name, server in servers.items():
@@ -313,7 +317,10 @@ def show_round(index: int, figures: dict[str, dict[str, Run]]) -> None:
         ratio = f"x{own.rps / runs['wiremock'].rps:.2f} WireMock, {own.rps / runs['bare'].rps:.2f} of bare"
         if "before" in runs:
             ratio += f", x{own.rps / runs['before'].rps:.2f} before"
+        failed = {party: r.requests - r.succeeded for party, r in runs.items() if r.succeeded < r.requests}
         print(f"  {name:34} {shown}  ({ratio}; {own.succeeded}/{own.requests} succeeded)")
+        if failed:
+            print(f"  {'':34} answers that were not a success: {failed}")
     sys.stdout.flush()
 
 
@@ -361,6 +368,11 @@ def main() -> int:
         "--sandbox-root", type=Path, default=HERE.parent, help="the checkout to measure (this one)"
     )
     parser.add_argument("--before-root", type=Path, help="another checkout, measured in the same rounds")
+    parser.add_argument(
+        "--wiremock-defaults",
+        action="store_true",
+        help="run WireMock as it starts by default (request journal and request logging on)",
+    )
     args = parser.parse_args()
     args.seconds = args.seconds or (2.0 if args.quick else 5.0)
     args.warmup = 1.0 if args.quick else 3.0
@@ -398,6 +410,9 @@ def main() -> int:
                 "before root": str(args.before_root) if args.before_root else None,
                 "seconds per run": args.seconds,
                 "connections": CONNECTIONS,
+                "wiremock": "defaults"
+                if args.wiremock_defaults
+                else "no request journal, no request logging",
                 "results": summary,
             },
             indent=2,

@@ -315,6 +315,7 @@ def main() -> int:
         argparse.Namespace(
             sandbox_root=ROOT,
             before_root=None,
+            wiremock_defaults=False,
             orders=10_000,
             rounds=3,
             seconds=2.0 if args.quick else 5.0,
