@@ -18,7 +18,7 @@ def cache_dir() -> Path:
     if configured:
         return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tiktok-shop-sandbox"
+    return Path(base) / "tts-sandbox"
 
 
 def key(*parts: bytes | str) -> str:
