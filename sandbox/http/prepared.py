@@ -179,6 +179,23 @@ class PreparedOperation:
     ):
         self.operation = operation
         self.jsonifier = jsonifier
+        self.validate_responses = validate_responses
+
+    def __getattr__(self, name: str) -> Any:
+        # Built on the first call of the operation (or the first look at what it is built of),
+        # not at start: a start would build the 240 operations of the four specs, and most
+        # processes answer a handful. Each attribute is whole once set, so two threads that
+        # both find one missing both build, alike, and neither reads half of the other's.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        self._build()
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def _build(self) -> None:
+        operation, validate_responses = self.operation, self.validate_responses
         self.uri_parser = uri_parser_of(operation)
         parameters = [_Parameter(p) for p in operation.parameters]
         self.query = [p for p in parameters if p.location == "query"]

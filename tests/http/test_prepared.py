@@ -411,3 +411,26 @@ def test_other_schemas_are_left_to_jsonschema() -> None:
     assert _plain_check({"type": "array", "items": [{"type": "string"}]}) is None
     assert _plain_check({"type": "array", "items": {"type": "array", "items": {"type": "string"}}}) is None
     assert _plain_check({"type": "string", "format": "date-time"}) is None
+
+
+def test_an_operation_is_prepared_by_its_first_call() -> None:
+    from sandbox.http import connexion_private as private
+    from sandbox.http.prepared import PreparedOperations
+
+    sandbox = Sandbox()
+    app = sandbox.app
+    private.build_middleware_stack(app)
+    stack = app.middleware.middleware_stack
+    (middleware,) = [m for m in stack if isinstance(m, PreparedOperations)]
+    operations = {
+        name: op
+        for apis in middleware.apis.values()
+        for api in apis
+        for name, op in api.operations.items()
+        if op
+    }
+    assert not any("uri_parser" in vars(op) for op in operations.values())  # nothing built at start
+    with app.test_client() as http:
+        assert http.get("/sandbox/health").status_code == 200
+    built = [name for name, op in operations.items() if "uri_parser" in vars(op)]
+    assert built == ["sandbox.api.control.health"], built
