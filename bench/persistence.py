@@ -110,7 +110,9 @@ def main() -> None:
     parser.add_argument("--sandbox-root", type=Path, default=ROOT)
     args = parser.parse_args()
     for orders in args.orders:
-        print(json.dumps(measure(args.sandbox_root.resolve(), orders, args.clients, args.calls)), flush=True)
+        print(
+            json.dumps(measure(args.sandbox_root.resolve(), orders, args.clients, args.calls)), flush=True
+        )
 
 
 if __name__ == "__main__":
