@@ -159,9 +159,18 @@ class Served:
         self.process.wait(10)
 
 
+def sandbox_command(root: Path = ROOT) -> list[str]:
+    """How to start `tts-sandbox` from the checkout at ``root``: its own venv's command, or this
+    interpreter running that checkout's CLI (with PYTHONPATH set to ``root``)."""
+    installed = root / ".venv/bin/tts-sandbox"
+    if installed.exists():
+        return [str(installed)]
+    return [sys.executable, "-c", "import sys; from sandbox.cli import main; sys.exit(main(sys.argv[1:]))"]
+
+
 def sandbox_server(orders: int) -> Served:
     port = free_port()
-    command = [str(ROOT / ".venv/bin/tts-sandbox"), "serve", "--port", str(port), "--orders", str(orders)]
+    command = [*sandbox_command(), "serve", "--port", str(port), "--orders", str(orders)]
     return Served(command, port, "/sandbox/health")
 
 
@@ -191,7 +200,7 @@ def throughput(orders: int, clients: int, seconds: float) -> dict[str, dict[str,
         order_id = first_page[0]["id"]
         detail = Call("GET", "/order/202309/orders", {"ids": order_id})
         tracking = Call("GET", f"/fulfillment/202309/orders/{order_id}/tracking", {})
-        waiting = _packages_awaiting_shipment(server.port)
+        waiting = packages_awaiting_shipment(server.port)
         ships = [Call("POST", f"/fulfillment/202309/packages/{p}/ship", {}, "{}") for p in waiting]
         plans: dict[str, tuple[Call, list[list[Call]]]] = {
             "order detail": (detail, repeat(detail, clients)),
@@ -220,7 +229,7 @@ def throughput(orders: int, clients: int, seconds: float) -> dict[str, dict[str,
     return results
 
 
-def _packages_awaiting_shipment(port: int) -> list[str]:
+def packages_awaiting_shipment(port: int) -> list[str]:
     """Packages of platform-shipped orders awaiting shipment: each can be shipped once."""
     found: list[str] = []
     token = ""
@@ -232,3 +241,6 @@ def _packages_awaiting_shipment(port: int) -> list[str]:
         token = page.get("next_page_token", "")
         if not token:
             return found
+
+
+_packages_awaiting_shipment = packages_awaiting_shipment  # the name bench/persistence.py uses

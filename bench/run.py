@@ -3,15 +3,16 @@
 Run: .venv/bin/python bench/run.py [--quick]
 
 Each figure is a median over repeated runs on this machine; times depend on the machine, so compare
-figures from one run with each other, not across machines. Throughput figures (bench/load.py) come
-with their ratio to a baseline measured in the same run: a bare Flask app behind gunicorn with one
-sync worker, returning a JSON body of the same size (install it with `pip install -e '.[bench]'`).
+figures from one run with each other, not across machines. Throughput figures (bench/compare.py)
+come with their ratios to WireMock serving the same answers as static stubs and to a bare ASGI
+app returning the same bytes, measured in the same rounds with the same load generator (wrk).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import socket
 import statistics
@@ -51,11 +52,14 @@ def cold_start() -> float:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    import load
+
     began = time.perf_counter()
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/tts-sandbox"), "serve", "--port", str(port)],
+        [*load.sandbox_command(ROOT), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
         while True:
@@ -126,10 +130,13 @@ def call_paths(count: int, rounds: int = 7) -> dict[str, tuple[float, float]]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    import load
+
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/tts-sandbox"), "serve", "--port", str(port)],
+        [*load.sandbox_command(ROOT), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     tiktok = "https://open-api.tiktokglobalshop.com"
     medians: dict[str, dict[str, list[float]]] = {
@@ -219,7 +226,7 @@ def seed_and_export(count: int) -> dict[str, float | int | str]:
     def served(orders: int) -> tuple[load.Served, float]:
         port = load.free_port()
         began = time.perf_counter()
-        command = [str(ROOT / ".venv/bin/tts-sandbox"), "serve", "--port", str(port), "--orders", str(orders)]
+        command = [*load.sandbox_command(ROOT), "serve", "--port", str(port), "--orders", str(orders)]
         server = load.Served(
             [*command, "--freeze-at", START.isoformat()], port, "/sandbox/health", timeout=600
         )
@@ -295,7 +302,6 @@ def journal_memory(total: int) -> dict[str, float | int | str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, smaller worlds")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients for throughput (8)")
     args = parser.parse_args()
     runs = 3 if args.quick else 7
     results: dict[str, dict[str, float | int | str]] = {}
@@ -303,10 +309,27 @@ def main() -> int:
     compile_package()
     results["cold start to first answer"] = {"seconds": median_of(runs, cold_start)}
 
-    import load
+    import compare
 
-    orders = 2_000 if args.quick else 10_000
-    results.update(load.throughput(orders, args.clients, 2.0 if args.quick else 5.0))
+    measured = compare.measure(
+        argparse.Namespace(
+            sandbox_root=ROOT,
+            before_root=None,
+            wiremock_defaults=False,
+            orders=10_000,
+            rounds=3,
+            seconds=2.0 if args.quick else 5.0,
+            warmup=1.0 if args.quick else 3.0,
+        )
+    )
+    for name, figures in measured.items():
+        worst = max(r["sandbox"]["p99_ms"] for r in figures["rounds"])
+        results[f"{name} (wrk, 8 connections)"] = {
+            "median req/s": statistics.median(r["sandbox"]["req/s"] for r in figures["rounds"]),
+            "worst p99 ms": worst,
+            "ratio": figures["ratio to WireMock"]["median"],
+            "of bare ASGI": figures["ratio to bare ASGI"]["median"],
+        }
 
     sandbox = Sandbox(freeze_at=START)
     world = sandbox.tenants.default.world

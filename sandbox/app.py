@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import json
 import os
 import threading
@@ -21,8 +20,8 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 # connexion still imports jsonschema's deprecated RefResolver; nothing a user of the sandbox can act on.
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="connexion.json_schema")
 
+import sandbox.http  # noqa: E402, F401, I001  (first: it imports connexion without what serving never uses)
 import connexion  # noqa: E402
-import yaml  # noqa: E402
 from connexion.jsonifier import Jsonifier  # noqa: E402
 from connexion.middleware import MiddlewarePosition  # noqa: E402
 from connexion.options import SwaggerUIOptions  # noqa: E402
@@ -34,7 +33,11 @@ from sandbox.dispatcher import Dispatcher  # noqa: E402
 from sandbox.durations import parse_instant  # noqa: E402
 from sandbox.faults import PLATFORM_QPS, RateLimiter, WallClock, monotonic  # noqa: E402
 from sandbox.http import errors  # noqa: E402
-from sandbox.http.connexion_private import replace_flask_bridge, skip_spec_validation  # noqa: E402
+from sandbox.http.connexion_private import (  # noqa: E402
+    prepared_specifications,
+    replace_flask_bridge,
+    skip_spec_validation,
+)
 from sandbox.http.control_token import ControlTokenGuard  # noqa: E402
 from sandbox.http.gate import Gateway, OperationInfo  # noqa: E402
 from sandbox.http.guards import TrailingSlashGuard  # noqa: E402
@@ -48,6 +51,7 @@ from sandbox.journal import DEFAULT_CAP, Journal  # noqa: E402
 from sandbox.persistence import Change, Store  # noqa: E402
 from sandbox.scenarios import Scenario, ScenarioError, parse_scenario  # noqa: E402
 from sandbox.scenarios.engine import ScenarioRun  # noqa: E402
+from sandbox.spec_cache import PreparedSpec, prepare  # noqa: E402
 from sandbox.tenants import (  # noqa: E402
     DEFAULT_ORDER_COUNT,
     DEFAULT_REGION,
@@ -77,16 +81,14 @@ def openapi_dir() -> Path:
 
 
 @cache
-def _load_spec(name: str) -> dict[str, Any]:
-    # libyaml's loader is several times faster than the pure-Python one connexion would use.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(openapi_dir() / name, encoding="utf-8") as handle:
-        spec: dict[str, Any] = yaml.load(handle, Loader=loader)
-    return spec
+def _load_spec(name: str) -> PreparedSpec:
+    # Parsed from YAML once per content of the file, then read from JSON (see sandbox.spec_cache).
+    return prepare(openapi_dir() / name)
 
 
 def load_spec(name: str) -> dict[str, Any]:
-    return copy.deepcopy(_load_spec(name))
+    """A fresh copy of the spec ``name`` (a file of openapi_dir())."""
+    return _load_spec(name).spec()
 
 
 def bundled_specs() -> bool:
@@ -173,10 +175,14 @@ class Sandbox:
             restored=restored,
             created=settings["created"],
         )
-        self.tiktok_spec = load_spec("tiktok-shop.yaml")
-        self.control_spec = load_spec("sandbox.yaml")
-        self.carrier_spec = load_spec("carrier.yaml")
-        self.seller_center_spec = load_spec("seller-center.yaml")
+        self._prepared = {
+            name: _load_spec(name)
+            for name in ("tiktok-shop.yaml", "sandbox.yaml", "carrier.yaml", "seller-center.yaml")
+        }
+        self.tiktok_spec = self._prepared["tiktok-shop.yaml"].spec()
+        self.control_spec = self._prepared["sandbox.yaml"].spec()
+        self.carrier_spec = self._prepared["carrier.yaml"].spec()
+        self.seller_center_spec = self._prepared["seller-center.yaml"].spec()
         self.tiktok_paths = list(self.tiktok_spec["paths"])
         self._app: connexion.FlaskApp | None = None
         self._dispatcher: Dispatcher | None = None
@@ -374,7 +380,7 @@ class Sandbox:
             (self.seller_center_spec, SELLER_CENTER_PREFIX, "seller-center"),
             (self.tiktok_spec, "", "tiktok"),
         )
-        with _specs_already_validated(bundled_specs()):
+        with _specs_already_validated(bundled_specs()), prepared_specifications(self._resolved):
             for spec, base_path, name in surfaces:
                 app.add_api(
                     spec,
@@ -389,6 +395,22 @@ class Sandbox:
         if self.inline:
             replace_flask_bridge(app, InlineWSGI)
         return app
+
+    def _resolved(self, spec: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """For the build: one of this sandbox's specs, as parsed and as connexion resolves it, from
+        their prepared form, unless the spec was changed since it was read (then connexion
+        resolves it as usual)."""
+        name = {
+            id(self.tiktok_spec): "tiktok-shop.yaml",
+            id(self.control_spec): "sandbox.yaml",
+            id(self.carrier_spec): "carrier.yaml",
+            id(self.seller_center_spec): "seller-center.yaml",
+        }.get(id(spec))
+        if name is None or self._prepared[name].resolved is None:
+            return None
+        parsed = self._prepared[name].spec()
+        resolved = self._prepared[name].resolved_spec()
+        return (parsed, resolved) if spec == parsed and resolved is not None else None
 
 
 class _ReplayedLimit(RateLimiter):

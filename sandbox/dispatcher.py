@@ -15,8 +15,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import httpx
-
 from sandbox.clock import wall_now
 from sandbox.tenants import Tenant
 from sandbox.webhooks import RECEIVER_TIMEOUT_SECONDS, RESPONSE_KEPT, Attempt, Delivery, signature
@@ -36,6 +34,10 @@ Send = Callable[[str, dict[str, str], bytes], Answer]
 
 
 def http_send(address: str, headers: dict[str, str], body: bytes) -> Answer:
+    # Imported by the first delivery, not at start: a twentieth of a second of every start, for
+    # servers most of which never send a webhook.
+    import httpx
+
     try:
         with httpx.Client(timeout=RECEIVER_TIMEOUT_SECONDS, follow_redirects=False) as client:
             response = client.post(address, content=body, headers=headers)

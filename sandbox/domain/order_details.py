@@ -74,18 +74,25 @@ def money(value: Decimal) -> str:
 def split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
     """``total`` shared in proportion to ``weights``, in cents, adding up to it exactly (the cents
     rounding leaves over go to the largest remainders, the first of equal ones)."""
+    return list(_split(total, tuple(weights)))
+
+
+@lru_cache(maxsize=4096)
+def _split(total: Decimal, weights: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
+    # Kept: the shares depend on the amounts alone (not on how they are spelt: 1.5 and 1.50 share
+    # alike), and every rendering of an order asks for them again, each line item and part.
     whole = sum(weights, Decimal(0))
     if not weights:
-        return []
+        return ()
     if whole == 0:
-        weights, whole = [Decimal(1)] * len(weights), Decimal(len(weights))
+        weights, whole = (Decimal(1),) * len(weights), Decimal(len(weights))
     cents = int((total / CENT).to_integral_value())
     exact = [Decimal(cents) * w / whole for w in weights]
     shares = [int(e) for e in exact]
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - shares[i]), i))
     for i in order[: cents - sum(shares)]:
         shares[i] += 1
-    return [Decimal(s) * CENT for s in shares]
+    return tuple(Decimal(s) * CENT for s in shares)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ TENANT_KEY = "tts_tenant"  # the tenant a request reached, for the persister
 THROTTLED_KEY = "tts_throttled"  # the server's rate limit refused the request
 TURN_KEY = "tts_turn"  # with a data directory: takes the turn of the request's tenant
 QUERY_KEY = "tts_query"  # the request's parsed query (query_pairs)
+JSON_BODY_KEY = "tts_json_body"  # (raw body, what it parsed to): the gate's reading, for validation
 
 
 async def until_free(tenant: Tenant | None) -> None:
@@ -81,8 +82,11 @@ def query_joined(scope: Scope) -> dict[str, str]:
     return joined
 
 
-def set_context(scope: Scope, ctx: RequestContext) -> None:
-    host = headers(scope).get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
+def set_context(scope: Scope, ctx: RequestContext, request_headers: dict[str, str] | None = None) -> None:
+    """``request_headers``: headers(scope), when the caller has read them already."""
+    host = (request_headers if request_headers is not None else headers(scope)).get("host") or "{}:{}".format(
+        *(scope.get("server") or ("127.0.0.1", 80))
+    )
     ctx = replace(ctx, base_url=f"{scope.get('scheme', 'http')}://{host}")
     context_of(scope)[CONTEXT_KEY] = ctx
 

@@ -30,11 +30,11 @@ from connexion.decorators.parameter import (
     unwrap_decorators,
 )
 from connexion.decorators.response import BaseResponseDecorator
-from connexion.json_schema import Draft4RequestValidator, format_error_with_path
+from connexion.json_schema import Draft4RequestValidator, format_error_with_path, resolve_refs
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedAPI, RoutedMiddleware
 from connexion.middleware.response_validation import ResponseValidationOperation
 from connexion.operations import AbstractOperation
-from connexion.spec import OpenAPISpecification
+from connexion.spec import OpenAPISpecification, Specification
 from connexion.utils import deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable
 from starlette.types import ASGIApp, Receive, Scope
 
@@ -57,8 +57,10 @@ __all__ = [
     "is_json_mimetype",
     "is_null",
     "is_nullable",
+    "prepared_specifications",
     "query_defaults",
     "replace_flask_bridge",
+    "resolve_spec",
     "routing_of",
     "sanitized",
     "set_operation_context",
@@ -100,6 +102,9 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("connexion.utils", "is_null"),
     ("connexion.utils", "is_nullable"),
     ("connexion.spec", "OpenAPISpecification._validate_spec"),
+    ("connexion.spec", "OpenAPISpecification._set_defaults"),
+    ("connexion.spec", "Specification.load"),
+    ("connexion.json_schema", "resolve_refs"),
     ("connexion.apps.flask", "FlaskASGIApp"),
     ("connexion.middleware.main", "ConnexionMiddleware._build_middleware_stack"),
 )
@@ -208,6 +213,50 @@ def skip_spec_validation() -> Iterator[None]:
         yield
     finally:
         del OpenAPISpecification._validate_spec
+
+
+def resolve_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec as connexion's Specification keeps it for routing and validation: its defaults
+    set, and every ``$ref`` replaced by what it names (a private classmethod and an undocumented
+    function, which Specification's constructor runs on each build, after deep-copying the spec)."""
+    OpenAPISpecification._set_defaults(spec)
+    resolved: dict[str, Any] = resolve_refs(spec)
+    return resolved
+
+
+@contextmanager
+def prepared_specifications(
+    prepared: Callable[[Any], tuple[dict[str, Any], dict[str, Any]] | None],
+) -> Iterator[None]:
+    """Apps built inside this take each spec for which ``prepared`` gives (the spec as parsed,
+    the spec resolve_spec made of it) as a Specification made of those two, instead of
+    deep-copying and resolving it again (sandbox.spec_cache keeps them). Anything else loads as
+    connexion loads it. The spec is still validated, unless skip_spec_validation says not to.
+    Specification.load, the classmethod connexion's add_api calls, is overridden for the
+    duration, then put back. Call it under a lock: it is process-wide."""
+    assert "load" in Specification.__dict__ and "load" not in OpenAPISpecification.__dict__
+    original = Specification.__dict__["load"]
+
+    def load(cls: type[Specification], spec: Any, *, arguments: Any = None) -> Specification:
+        found = prepared(spec)
+        if found is None:
+            loaded: Specification = original.__func__(cls, spec, arguments=arguments)
+            return loaded
+        parsed, resolved = found
+        with_defaults = dict(parsed)
+        OpenAPISpecification._set_defaults(with_defaults)
+        OpenAPISpecification._validate_spec(with_defaults)
+        specification = OpenAPISpecification.__new__(OpenAPISpecification)
+        specification._raw_spec = parsed
+        specification._spec = resolved
+        specification._base_uri = ""
+        return specification
+
+    Specification.load = classmethod(load)
+    try:
+        yield
+    finally:
+        Specification.load = original
 
 
 def validate_spec(spec: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ from sandbox.clock import wall_now
 from sandbox.domain.codes import Code, http_status
 from sandbox.faults import Decision, FaultedRequest
 from sandbox.http.asgi import (
+    JSON_BODY_KEY,
     THROTTLED_KEY,
     headers,
     query,
@@ -150,10 +151,11 @@ class Gateway:
                 )
                 tenant = verified.tenant
                 reached(scope, tenant)
-                set_context(scope, RequestContext(self.control, verified.tenant, verified.shop))
+                context = RequestContext(self.control, verified.tenant, verified.shop)
+                set_context(scope, context, request_headers)
             else:
-                set_context(scope, RequestContext(self.control))
-            _normalize_body(scope, request.body, info.media_types)
+                set_context(scope, RequestContext(self.control), request_headers)
+            _normalize_body(scope, request.body, info.media_types, request_headers)
         except (ApiError, BadBody) as problem:
             await until_free(tenant)  # the error's request ID is the tenant's
             error = problem if isinstance(problem, ApiError) else ApiError(Code.INVALID_REQUEST, str(problem))
@@ -238,7 +240,8 @@ class Gateway:
             )
             await send_json(send, error.status, error.body())
             return
-        wanted = headers(scope).get(surface.tenant_header, "").strip()
+        request_headers = headers(scope)
+        wanted = request_headers.get(surface.tenant_header, "").strip()
         tenant = self.host.tenants.get(wanted) if wanted else self.host.tenants.default
         if tenant is None and info.tenant_scoped:
             error = ControlError(
@@ -253,13 +256,13 @@ class Gateway:
         reached(scope, tenant)
         try:
             body = await read_body(receive)
-            _normalize_body(scope, body, info.media_types)
+            _normalize_body(scope, body, info.media_types, request_headers)
         except (ApiError, BadBody) as problem:
             message = problem.message if isinstance(problem, ApiError) else str(problem)
             error = ControlError(400, "invalid_request", message)
             await send_json(send, error.status, error.body())
             return
-        set_context(scope, RequestContext(self.control, tenant, tenant.shop))
+        set_context(scope, RequestContext(self.control, tenant, tenant.shop), request_headers)
         if not surface.journaled:
             await self.app(scope, replay(body, receive), send)
             return
@@ -327,19 +330,24 @@ SELLER_CENTER = JsonSurface(
 )
 
 
-def _normalize_body(scope: Scope, body: bytes, media_types: tuple[str, ...]) -> None:
+def _normalize_body(
+    scope: Scope, body: bytes, media_types: tuple[str, ...], request_headers: dict[str, str]
+) -> None:
     """Hand validation a body it can read: the right content type and length, whatever the client
     sent (any letter case, no content type, chunked), or refuse it with the reason.
+    ``request_headers``: headers(scope), as the client sent them.
 
     A JSON body is checked here too, so that undecodable bytes or absurd nesting are a clear
-    "invalid request" rather than a crash further down.
+    "invalid request" rather than a crash further down; what it parsed to is left in the scope
+    (JSON_BODY_KEY) for validation, which would parse the same bytes the same way.
     """
     if not media_types:
         return
     # The body is whole now: its length replaces any chunked transfer the client used.
     replaced = (b"content-type", b"content-length", b"transfer-encoding")
     kept = [(k, v) for k, v in scope["headers"] if k.lower() not in replaced]
-    given = headers(scope).get("content-type", "").split(";")[0].strip().lower()
+    sent_type = request_headers.get("content-type", "")
+    given = sent_type.split(";")[0].strip().lower()
     media_type = given if given in media_types else media_types[0]
     if body and media_type == JSON:
         try:
@@ -347,13 +355,15 @@ def _normalize_body(scope: Scope, body: bytes, media_types: tuple[str, ...]) -> 
         except UnicodeDecodeError:
             raise BadBody("the body is not UTF-8 text; send JSON encoded as UTF-8") from None
         try:
-            _check_depth(json.loads(text))
+            parsed = json.loads(text)
+            _check_depth(parsed)
         except RecursionError:
             raise BadBody(f"the JSON body is nested more than {MAX_JSON_DEPTH} levels deep") from None
         except ValueError as exc:
             raise BadBody(f"the body is not valid JSON: {exc}") from None
+        scope.setdefault("extensions", {})[JSON_BODY_KEY] = (body, parsed)
     # Canonical spelling; a multipart body keeps its parameters (the boundary).
-    params = headers(scope).get("content-type", "").partition(";")[2]
+    params = sent_type.partition(";")[2]
     if media_type.startswith("multipart/") and "boundary=" not in params.lower():
         raise BadBody(
             f"send the form as {media_type} with its boundary (for example curl -F field=value "

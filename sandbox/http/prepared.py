@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -40,7 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from sandbox.http.asgi import query_pairs
+from sandbox.http.asgi import JSON_BODY_KEY, query_pairs
 from sandbox.http.connexion_private import (
     AbstractOperation,
     Draft4RequestValidator,
@@ -72,24 +73,33 @@ if TYPE_CHECKING:
     from sandbox.http.host import Host
 
 JSON = "application/json"
+_HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")
 _FORMATS = Draft4Validator.FORMAT_CHECKER
 _SCALARS = (str, int, float, bool, type(None))
 
 
-# Keywords of the schemas most parameters have (a string, an integer in a range, one of a few
-# values): those are checked directly, and jsonschema only runs, for its message, on a value the
-# direct check refuses. Any other keyword leaves the whole check to jsonschema.
-_PLAIN_KEYWORDS = frozenset({"type", "enum", "default", "minimum", "maximum", "minLength", "maxLength"})
+# Keywords of the schemas most parameters have (a string, maybe of a pattern, an integer in a
+# range, one of a few values, or an array of those, such as order IDs): those are checked
+# directly, and jsonschema only runs, for its message, on a value the direct check refuses. Any
+# other keyword leaves the whole check to jsonschema.
+_PLAIN_KEYWORDS = frozenset(
+    {"type", "enum", "default", "minimum", "maximum", "minLength", "maxLength", "pattern"}
+)
+_ARRAY_KEYWORDS = frozenset({"type", "items", "minItems", "maxItems", "default"})
 
 
 def _plain_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
     """A direct check for a plain schema (True: valid), or None for one it does not cover."""
+    if schema.get("type") == "array":
+        return _plain_array_check(schema)
     if not set(schema) <= _PLAIN_KEYWORDS or schema.get("type") not in ("string", "integer", "boolean"):
         return None
     kind = {"string": str, "integer": int, "boolean": bool}[schema["type"]]
     choices = frozenset(schema["enum"]) if "enum" in schema else None
     low, high = schema.get("minimum"), schema.get("maximum")
     shortest, longest = schema.get("minLength", 0), schema.get("maxLength")
+    # As jsonschema reads "pattern": re.search, anywhere in the string unless anchored.
+    pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
 
     def check(value: Any) -> bool:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -97,10 +107,34 @@ def _plain_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
         if choices is not None and value not in choices:
             return False
         if isinstance(value, str):
-            return len(value) >= shortest and (longest is None or len(value) <= longest)
+            return (
+                len(value) >= shortest
+                and (longest is None or len(value) <= longest)
+                and (pattern is None or pattern.search(value) is not None)
+            )
         if isinstance(value, int) and not isinstance(value, bool):
             return (low is None or value >= low) and (high is None or value <= high)
         return True
+
+    return check
+
+
+def _plain_array_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
+    items = schema.get("items")
+    if not set(schema) <= _ARRAY_KEYWORDS or not isinstance(items, dict):
+        return None
+    item = _plain_check(items)
+    if item is None or items.get("type") == "array":
+        return None
+    fewest, most = schema.get("minItems", 0), schema.get("maxItems")
+
+    def check(value: Any) -> bool:
+        return (
+            isinstance(value, list)
+            and len(value) >= fewest
+            and (most is None or len(value) <= most)
+            and all(map(item, value))
+        )
 
     return check
 
@@ -145,6 +179,23 @@ class PreparedOperation:
     ):
         self.operation = operation
         self.jsonifier = jsonifier
+        self.validate_responses = validate_responses
+
+    def __getattr__(self, name: str) -> Any:
+        # Built on the first call of the operation (or the first look at what it is built of),
+        # not at start: a start would build the 240 operations of the four specs, and most
+        # processes answer a handful. Each attribute is whole once set, so two threads that
+        # both find one missing both build, alike, and neither reads half of the other's.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        self._build()
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def _build(self) -> None:
+        operation, validate_responses = self.operation, self.validate_responses
         self.uri_parser = uri_parser_of(operation)
         parameters = [_Parameter(p) for p in operation.parameters]
         self.query = [p for p in parameters if p.location == "query"]
@@ -188,9 +239,10 @@ class PreparedOperation:
         path = self.uri_parser.resolve_path(scope.get("path_params", {}))
         self._check_parameters(scope, query, path)
         raw_query: bytes = scope.get("query_string", b"")
-        if b"%" in raw_query or not raw_query.isascii():
-            # Escapes can decode differently for the handler than for validation (as on the
-            # Flask path): see _argument_lists.
+        if not raw_query.isascii() or _HIGH_ESCAPE.search(raw_query):
+            # Escapes of bytes beyond ASCII can decode differently for the handler than for
+            # validation (as on the Flask path): see _argument_lists. ASCII, escaped or not (a
+            # comma sent as %2C), reads the same both ways.
             query = self.uri_parser.resolve_query(_argument_lists(raw_query))
         body = await self.body.read(scope, receive) if self.body is not None else None
         kwargs = self._arguments(query, path, body)
@@ -288,11 +340,15 @@ class _Body:
 
     async def read(self, scope: Scope, receive: Receive) -> Any:
         raw = await _read_all(receive)
+        # The gate parsed these very bytes already (with the same json.loads), for its checks.
+        parsed = scope.get("extensions", {}).get(JSON_BODY_KEY)
         if not raw:
             # No body: the schema's default stands in for it, as if the client had sent it.
             body = copy.deepcopy(self.schema.get("default"))
             if body is None and self.required:
                 raise BadRequestProblem("RequestBody is required")
+        elif parsed is not None and parsed[0] == raw:
+            body = parsed[1]
         else:
             try:
                 body = json.loads(raw.decode("utf-8"))

@@ -103,7 +103,7 @@ class WorldCore:
 
     # ----- building and resetting -------------------------------------------------------------
     def _build(self) -> None:
-        with collector_paused():
+        with collector_paused(long_lived=True):
             self._build_world()
             # The counters are counted once here, then kept: no reading of a big world pays it.
             steps = 2 * self.profile.order_count + 1

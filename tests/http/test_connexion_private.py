@@ -82,6 +82,17 @@ def class_method(arguments: int) -> Check:
     return check
 
 
+def own_class_method(arguments: int) -> Check:
+    """A classmethod defined on the class itself (prepared_specifications overrides
+    Specification.load for a build, then puts it back)."""
+
+    def check(owner: Any, name: str, value: Any) -> bool:
+        raw = vars(owner).get(name)
+        return isinstance(raw, classmethod) and _positional(raw.__func__) == arguments
+
+    return check
+
+
 def a_class(owner: Any, name: str, value: Any) -> bool:
     return inspect.isclass(value)
 
@@ -124,6 +135,9 @@ KINDS: dict[tuple[str, str], Check] = {
     ("connexion.utils", "is_null"): function(1),
     ("connexion.utils", "is_nullable"): function(1),
     ("connexion.spec", "OpenAPISpecification._validate_spec"): class_method(2),
+    ("connexion.spec", "OpenAPISpecification._set_defaults"): own_class_method(2),
+    ("connexion.spec", "Specification.load"): own_class_method(2),
+    ("connexion.json_schema", "resolve_refs"): function(3),
     ("connexion.apps.flask", "FlaskASGIApp"): a_class,
     ("connexion.middleware.main", "ConnexionMiddleware._build_middleware_stack"): method(1),
 }

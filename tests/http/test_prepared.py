@@ -346,8 +346,27 @@ PLAIN_SCHEMAS = [
     {"type": "integer", "minimum": 1, "maximum": 50},
     {"type": "integer", "enum": [1, 2]},
     {"type": "boolean"},
+    {"type": "string", "pattern": "^[0-9]{1,4}$"},
+    {"type": "string", "pattern": "b"},  # anywhere in the string, as jsonschema reads it
+    {"type": "array", "items": {"type": "string"}},
+    {"type": "array", "minItems": 1, "maxItems": 2, "items": {"type": "string", "pattern": "^[0-9]{1,32}$"}},
+    {"type": "array", "items": {"type": "integer", "minimum": 1}},
 ]
 VALUES = [
+    "0",
+    "0123",
+    "01234",
+    "12a",
+    "abc",
+    ["1"],
+    ["1", "22"],
+    ["1", "22", "333"],
+    ["1", "x"],
+    ["1", 2],
+    [1, 2],
+    [0],
+    [True],
+    [["1"]],
     "",
     "a",
     "ab",
@@ -387,7 +406,31 @@ def test_the_direct_parameter_check_agrees_with_jsonschema(schema: dict[str, Any
 def test_other_schemas_are_left_to_jsonschema() -> None:
     from sandbox.http.prepared import _plain_check
 
-    assert _plain_check({"type": "string", "pattern": "^[0-9]+$"}) is None
     assert _plain_check({"type": "integer", "minimum": 1, "exclusiveMinimum": True}) is None
-    assert _plain_check({"type": "array", "items": {"type": "string"}}) is None
+    assert _plain_check({"type": "array", "items": {"type": "string"}, "uniqueItems": True}) is None
+    assert _plain_check({"type": "array", "items": [{"type": "string"}]}) is None
+    assert _plain_check({"type": "array", "items": {"type": "array", "items": {"type": "string"}}}) is None
     assert _plain_check({"type": "string", "format": "date-time"}) is None
+
+
+def test_an_operation_is_prepared_by_its_first_call() -> None:
+    from sandbox.http import connexion_private as private
+    from sandbox.http.prepared import PreparedOperations
+
+    sandbox = Sandbox()
+    app = sandbox.app
+    private.build_middleware_stack(app)
+    stack = app.middleware.middleware_stack
+    (middleware,) = [m for m in stack if isinstance(m, PreparedOperations)]
+    operations = {
+        name: op
+        for apis in middleware.apis.values()
+        for api in apis
+        for name, op in api.operations.items()
+        if op
+    }
+    assert not any("uri_parser" in vars(op) for op in operations.values())  # nothing built at start
+    with app.test_client() as http:
+        assert http.get("/sandbox/health").status_code == 200
+    built = [name for name, op in operations.items() if "uri_parser" in vars(op)]
+    assert built == ["sandbox.api.control.health"], built
