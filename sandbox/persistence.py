@@ -239,7 +239,12 @@ def load_tenant(data: bytes) -> Tenant:
 
 
 DATABASE_FILE = "sandbox.db"
-STORE_FORMAT = 1  # the database's own layout; the snapshots inside it are SNAPSHOT_FORMAT
+# The database's own layout (the snapshots inside it are SNAPSHOT_FORMAT). 2: a snapshot is written
+# in parts (snapshot_parts), each committed on its own, so that no commit waits for megabytes; a
+# database of format 1 (each snapshot in its tenant's row) is read, and taken to 2 at its opening.
+STORE_FORMAT = 2
+READ_STORE_FORMATS = ("1", "2")
+SNAPSHOT_PART_BYTES = 1 << 20
 # A tenant is written whole again after this many logged changes (or sooner, once its rows since
 # the last snapshot weigh as much as the snapshot): the bound on what a restart replays.
 SNAPSHOT_EVERY = 1000
@@ -258,7 +263,11 @@ MIGRATED_SUFFIX = ".migrated"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tenants (
-    app_key TEXT PRIMARY KEY, position INTEGER NOT NULL, snapshot BLOB NOT NULL, seq INTEGER NOT NULL
+    app_key TEXT PRIMARY KEY, position INTEGER NOT NULL, snapshot BLOB NOT NULL, seq INTEGER NOT NULL,
+    parts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS snapshot_parts (
+    snapshot INTEGER NOT NULL, part INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (snapshot, part)
 );
 CREATE TABLE IF NOT EXISTS log (
     seq INTEGER PRIMARY KEY, app_key TEXT NOT NULL, wall TEXT NOT NULL, mono REAL NOT NULL,
@@ -297,6 +306,9 @@ class _Job:
     sql: list[tuple[str, tuple[Any, ...]]]
     row: tuple[Any, ...] | None = None  # a log row (sql is empty)
     checkpoint: bool = False  # copy the write-ahead log into the database file afterwards
+    # Statements committed one at a time before ``sql`` (a snapshot's parts), so that the rows the
+    # loops commit meanwhile do not wait for the whole of it.
+    parts: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     done: Future[None] = field(default_factory=Future)
 
 
@@ -332,6 +344,7 @@ class Store:
         ] = {}
         self._db_lock = threading.Lock()  # the connection is used by the writer thread and the loops
         self._since_checkpoint = 0  # rows committed on loops since the writer last checkpointed
+        self._snapshot_id = 0  # the last number given to a snapshot's parts
 
     # ----- opening ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -354,13 +367,28 @@ class Store:
             found = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise SnapshotError(f"{self.database}: not a sandbox database ({exc})") from None
-        if found is not None and found[0] != str(STORE_FORMAT):
+        if found is not None and found[0] not in READ_STORE_FORMATS:
             raise SnapshotError(
-                f"{self.database}: a data directory of format {found[0]}, not the one this sandbox "
-                f"reads ({STORE_FORMAT})"
+                f"{self.database}: a data directory of format {found[0]}, not one this sandbox "
+                f"reads ({' or '.join(READ_STORE_FORMATS)})"
             )
-        if found is None:
-            db.execute("INSERT INTO meta VALUES ('format', ?)", (str(STORE_FORMAT),))
+        try:
+            columns = {row[1] for row in db.execute("PRAGMA table_info(tenants)")}
+            if "parts" not in columns:  # format 1: every snapshot in its tenant's row
+                db.execute("ALTER TABLE tenants ADD COLUMN parts INTEGER NOT NULL DEFAULT 0")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(STORE_FORMAT),))
+            # The parts of a snapshot a kill cut short: no tenant names them.
+            cut = db.execute("DELETE FROM snapshot_parts WHERE snapshot NOT IN (SELECT parts FROM tenants)")
+            if cut.rowcount:
+                self.notes.append(f"removed {cut.rowcount} part(s) of a snapshot an interrupted write left")
+            self._snapshot_id = int(
+                db.execute(
+                    "SELECT max(coalesce((SELECT max(snapshot) FROM snapshot_parts), 0), "
+                    "coalesce((SELECT max(parts) FROM tenants), 0))"
+                ).fetchone()[0]
+            )
+        except sqlite3.DatabaseError as exc:
+            raise SnapshotError(f"{self.database}: not a sandbox database ({exc})") from None
         self._db = db
         if (self.root / OLD_REGISTRY_FILE).is_file():
             self._migrate()
@@ -385,7 +413,8 @@ class Store:
             self._db.execute("BEGIN")
             for position, tenant in enumerate(tenants):
                 self._db.execute(
-                    "INSERT INTO tenants VALUES (?, ?, ?, 0)", (tenant.app_key, position, dump_tenant(tenant))
+                    "INSERT INTO tenants (app_key, position, snapshot, seq) VALUES (?, ?, ?, 0)",
+                    (tenant.app_key, position, dump_tenant(tenant)),
                 )
             self._db.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('registry', ?)", (json.dumps(_plain(settings)),)
@@ -420,9 +449,18 @@ class Store:
             settings = (
                 _settings(json.loads(raw[0])) if raw else {"created": 0, "start": None, "frozen": False}
             )
-            rows = self._db.execute("SELECT app_key, position, snapshot, seq FROM tenants ORDER BY position")
+            rows = self._db.execute(
+                "SELECT app_key, position, snapshot, seq, parts FROM tenants ORDER BY position"
+            )
             loaded = []
-            for app_key, position, data, seq in rows.fetchall():
+            for app_key, position, data, seq, parts in rows.fetchall():
+                if parts:
+                    data = b"".join(
+                        part
+                        for (part,) in self._db.execute(
+                            "SELECT data FROM snapshot_parts WHERE snapshot=? ORDER BY part", (parts,)
+                        )
+                    )
                 try:
                     tenant = load_tenant(data)
                 except SnapshotError as exc:
@@ -546,7 +584,9 @@ class Store:
             if position is None:
                 position = self._positions.get(key, len(self._positions))
             self._positions[key] = position
-            return self._submit(_snapshot_sql(key, position, data, seq), key)
+            self._snapshot_id += 1
+            parts, sql = _snapshot_sql(key, position, data, seq, self._snapshot_id)
+            return self._submit(sql, key, parts=parts)
 
     def snapshot_in_background(self, tenant: Tenant) -> None:
         """The snapshot a tenant is due for after so many changes (in its turn, after ``log``),
@@ -604,7 +644,9 @@ class Store:
                 self._unsaved.add(key)
                 return
             self._snapshot_bytes[key] = len(data)
-            self._submit(_snapshot_sql(key, position, data, seq), key)
+            self._snapshot_id += 1
+            parts, sql = _snapshot_sql(key, position, data, seq, self._snapshot_id)
+            self._submit(sql, key, parts=parts)
 
     def registry_changed(self, registry: TenantRegistry) -> bool:
         """Whether ``sync_registry`` has anything to write (cheap: no tenant is serialized)."""
@@ -633,6 +675,7 @@ class Store:
                 self._positions.pop(gone, None)
             done = self._submit(
                 [
+                    (_DROP_PARTS, (gone,)),
                     ("DELETE FROM tenants WHERE app_key=?", (gone,)),
                     ("DELETE FROM log WHERE app_key=?", (gone,)),
                 ]
@@ -690,8 +733,9 @@ class Store:
         row: tuple[Any, ...] | None = None,
         *,
         checkpoint: bool = False,
+        parts: list[tuple[str, tuple[Any, ...]]] | None = None,
     ) -> Future[None]:
-        job = _Job(sql, row, checkpoint or bool(sql))
+        job = _Job(sql, row, checkpoint or bool(sql), parts or [])
         if self._writer is None:
             job.done.set_exception(SnapshotError(f"{self.database}: the data directory is closed"))
             return job.done
@@ -748,13 +792,24 @@ class Store:
                     stop = True
                     break
                 batch.append(job)
+            cut: dict[int, Exception] = {}
+            for index, job in enumerate(batch):
+                for statement, args in job.parts:
+                    try:
+                        with self._db_lock:
+                            db.execute(statement, args)
+                    except Exception as exc:
+                        cut[index] = exc  # its parts are left to the next start's cleaning
+                        break
+            whole = [job for index, job in enumerate(batch) if index not in cut]
             with self._db_lock:
-                failed = self._commit(db, batch)
-            for job in batch:
-                if failed is None:
+                failed = self._commit(db, whole) if whole else None
+            for index, job in enumerate(batch):
+                error = cut.get(index, failed)
+                if error is None:
                     job.done.set_result(None)
                 else:
-                    job.done.set_exception(failed)
+                    job.done.set_exception(error)
             if any(job.checkpoint for job in batch):
                 # On a connection of its own: a checkpoint runs beside the commits (WAL), so the
                 # loops' rows do not wait for megabytes of a snapshot to be copied.
@@ -783,9 +838,29 @@ def _chain(done: Future[None], committed: asyncio.Future[None], loop: asyncio.Ab
     done.add_done_callback(lambda _: loop.call_soon_threadsafe(settle, done))
 
 
-def _snapshot_sql(key: str, position: int, data: bytes, seq: int) -> list[tuple[str, tuple[Any, ...]]]:
-    return [
-        ("INSERT OR REPLACE INTO tenants VALUES (?, ?, ?, ?)", (key, position, data, seq)),
+_DROP_PARTS = "DELETE FROM snapshot_parts WHERE snapshot = (SELECT parts FROM tenants WHERE app_key=?)"
+_ADD_PART = "INSERT INTO snapshot_parts VALUES (?, ?, ?)"
+Statements = list[tuple[str, tuple[Any, ...]]]
+
+
+def _snapshot_sql(
+    key: str, position: int, data: bytes, seq: int, snapshot: int
+) -> tuple[Statements, Statements]:
+    """A snapshot as its parts (each committed on its own), then the transaction that makes it the
+    tenant's: its older parts and the rows it includes dropped."""
+    parts: Statements = [
+        (
+            "INSERT INTO snapshot_parts VALUES (?, ?, ?)",
+            (snapshot, index, data[start : start + SNAPSHOT_PART_BYTES]),
+        )
+        for index, start in enumerate(range(0, len(data), SNAPSHOT_PART_BYTES))
+    ]
+    return parts, [
+        (_DROP_PARTS, (key,)),
+        (
+            "INSERT OR REPLACE INTO tenants (app_key, position, snapshot, seq, parts) VALUES (?, ?, ?, ?, ?)",
+            (key, position, b"", seq, snapshot),
+        ),
         ("DELETE FROM log WHERE app_key=? AND seq<=?", (key, seq)),
     ]
 

@@ -319,7 +319,7 @@ def test_an_unreadable_data_dir_is_a_clear_error_naming_the_file(tmp_path):
     with sqlite3.connect(later / "sandbox.db") as db:
         db.execute("UPDATE meta SET value='7' WHERE key='format'")
     with pytest.raises(
-        SnapshotError, match=r"a data directory of format 7, not the one this sandbox reads \(1\)"
+        SnapshotError, match=r"a data directory of format 7, not one this sandbox reads \(1 or 2\)"
     ):
         Sandbox(data_dir=later)
 
@@ -782,3 +782,48 @@ def test_a_snapshot_record_of_a_class_that_is_not_a_sandbox_record_is_refused():
     forged = SNAPSHOT_MAGIC + json.dumps(header).encode() + b"\n" + pickle.dumps(_Forged(), protocol=5)
     with pytest.raises(SnapshotError, match="it holds a record of 'set' it cannot rebuild"):
         persistence.load_tenant(forged)
+
+
+def test_a_snapshot_is_written_in_parts_and_a_data_dir_of_format_1_is_read_and_taken_to_2(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(persistence, "SNAPSHOT_PART_BYTES", 4096)
+    first = Sandbox(freeze_at=START, data_dir=tmp_path)
+    with first.app.test_client() as http:
+        assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+    first.close()  # written whole on the way out
+    database = tmp_path / "sandbox.db"
+    with sqlite3.connect(database) as db:
+        ((parts, whole),) = db.execute("SELECT parts, length(snapshot) FROM tenants").fetchall()
+        sizes = [
+            n for (n,) in db.execute("SELECT length(data) FROM snapshot_parts WHERE snapshot=?", (parts,))
+        ]
+        assert whole == 0 and len(sizes) > 2 and max(sizes) == 4096
+        # The same world as format 1 kept it: the snapshot in its tenant's row, no parts.
+        data = b"".join(d for (d,) in db.execute("SELECT data FROM snapshot_parts ORDER BY part"))
+        db.execute("DROP TABLE snapshot_parts")
+        db.execute("ALTER TABLE tenants DROP COLUMN parts")
+        db.execute("UPDATE tenants SET snapshot=?", (data,))
+        db.execute("UPDATE meta SET value='1' WHERE key='format'")
+    again = Sandbox(data_dir=tmp_path)
+    assert again.restored and again.tenants.default.world.now() == START + timedelta(hours=1)
+    with again.app.test_client() as http:  # the next snapshot of the tenant is written in parts
+        assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
+    again.close()
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT value FROM meta WHERE key='format'").fetchone() == ("2",)
+        assert db.execute("SELECT count(*) FROM snapshot_parts").fetchone()[0] > 2
+        assert db.execute("SELECT length(snapshot) FROM tenants").fetchone() == (0,)
+    assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START + timedelta(hours=2)
+
+
+def test_the_parts_of_a_snapshot_a_kill_cut_short_are_removed_at_start_and_the_tenant_kept(tmp_path):
+    Sandbox(freeze_at=START, data_dir=tmp_path).close()
+    with sqlite3.connect(tmp_path / "sandbox.db") as db:
+        db.execute("INSERT INTO snapshot_parts VALUES (999, 0, ?)", (b"half a snapshot",))
+    again = Sandbox(data_dir=tmp_path)
+    assert again.restored and again.tenants.default.world.now() == START
+    assert again.store is not None
+    assert any("part(s) of a snapshot" in note for note in again.store.notes)
+    with sqlite3.connect(tmp_path / "sandbox.db") as db:
+        assert db.execute("SELECT count(*) FROM snapshot_parts WHERE snapshot=999").fetchone() == (0,)
