@@ -2,18 +2,21 @@
 
 A data directory is one SQLite database, ``sandbox.db`` (WAL, ``synchronous=FULL``), holding:
 
-- ``tenants``: every tenant, in order, with its latest snapshot (the format below, as a BLOB) and
-  the sequence number of the last logged request that snapshot includes;
+- ``tenants``: every tenant, in order, with the number of its latest snapshot (the format below)
+  and the sequence number of the last logged request that snapshot includes;
+- ``snapshot_parts``: each snapshot in parts of ``SNAPSHOT_PART_BYTES``, committed one at a time
+  before a small transaction makes the snapshot its tenant's;
 - ``log``: the requests that reached a tenant since its snapshot, as they came (method, path,
   query, headers, body) with the wall instant they were handled at; the world is deterministic,
   so replaying them in order on the snapshot rebuilds the tenant exactly;
 - ``meta``: the format and the registry's own settings.
 
 A request's row is committed before its answer leaves (``sandbox.http.persister``); rows from
-concurrent requests share one commit. After ``SNAPSHOT_EVERY`` rows of one tenant, or once its rows
-since the snapshot weigh as much as the snapshot, the tenant is written whole again and its older
-rows dropped: one snapshot per that many changes, so a change costs the same at any world size and
-a restart replays a bounded number of rows.
+concurrent requests share one commit, made on the event loop (see ``Store.log``). After
+``SNAPSHOT_EVERY`` rows of one tenant, or once its rows since the snapshot weigh as much as the
+snapshot, the tenant is written whole again (by a forked copy: see ``BACKGROUND_SNAPSHOTS``) and its
+older rows dropped: one snapshot per that many changes, so a change costs the same at any world
+size and a restart replays a bounded number of rows.
 
 Snapshots are pickles read by a restricted unpickler that only builds the sandbox's own classes
 and a few standard types; still, load only snapshots from sources you trust.
