@@ -15,9 +15,9 @@ import argparse
 import contextlib
 import http.client
 import json
+import multiprocessing
 import statistics
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,21 +118,26 @@ def measure(orders: int, runs: int) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _watching(port: int, headers: dict[str, str]) -> Iterator[list[float]]:
-    """The tenant's clock asked over and over, on a thread, while the block runs."""
-    during: list[float] = []
-    done = threading.Event()
-
-    def poke() -> None:
-        while not done.is_set():
-            during.append(_get(port, "/sandbox/clock", headers)[0])
-
-    poker = threading.Thread(target=poke)
+    """The tenant's clock asked over and over while the block runs, from a process of its own: a
+    thread of this one would share its interpreter with the download it watches, and measure that."""
+    stop = multiprocessing.Event()
+    out: multiprocessing.Queue = multiprocessing.Queue()
+    poker = multiprocessing.Process(target=_poke, args=(port, headers, stop, out))
     poker.start()
+    during: list[float] = []
     try:
         yield during
     finally:
-        done.set()
+        stop.set()
+        during.extend(out.get())
         poker.join()
+
+
+def _poke(port: int, headers: dict[str, str], stop: Any, out: Any) -> None:
+    times: list[float] = []
+    while not stop.is_set() or not times:
+        times.append(_get(port, "/sandbox/clock", headers)[0])
+    out.put(times)
 
 
 def _spread(during: list[float], quiet: float) -> dict[str, Any]:
