@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 
 from sandbox.domain.events import DomainEvent
 from sandbox.domain.manage_orders import SOON, Row, Tab, ToDo
@@ -140,9 +141,10 @@ class OrderCounts:
         entries = self.entries
         for row in rows:
             entries[row.order.id] = entry(row)
+        # Counted in one pass each (Counter's own loop), not order by order: 200,000 orders.
+        self.tabs = Counter(chain.from_iterable(found.tabs for found in entries.values()))
+        self.standing = Counter(chain.from_iterable(found.standing for found in entries.values()))
         for order_id, found in entries.items():
-            self.tabs.update(found.tabs)
-            self.standing.update(found.standing)
             if found.return_status is not None:
                 self.returns[found.return_status] += 1
                 self.returned.add(order_id)
