@@ -59,7 +59,7 @@ from sandbox.tenants import (  # noqa: E402
     Tenant,
     TenantRegistry,
 )
-from sandbox.web import pages as web  # noqa: E402
+from sandbox.web import site as web  # noqa: E402
 from sandbox.world import ScenarioConflict  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"

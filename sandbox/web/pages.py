@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -28,6 +28,7 @@ from sandbox.scenario_files import bundled_names
 from sandbox.tenants import Tenant
 from sandbox.views import order_view
 from sandbox.web import labels
+from sandbox.web.offers import order_actions
 from sandbox.world import World
 
 WEB_PREFIX = "/web"
@@ -53,15 +54,6 @@ ONCE = ("message", "changes")
 ADVANCE_CHOICES = ("1h", "1d", "7d")
 
 pages = Blueprint("web", __name__, template_folder="templates", static_folder="static")
-
-
-def install(app: Flask, control: ControlPlane) -> None:
-    """The page reads the tenants through the control plane's narrow view, as its handlers do."""
-    from sandbox.web.actions import actions  # its routes render the pages of this module
-
-    app.config["TTS_SANDBOX"] = control
-    app.register_blueprint(pages, url_prefix=WEB_PREFIX)
-    app.register_blueprint(actions, url_prefix=WEB_PREFIX)
 
 
 def control_plane() -> ControlPlane:
@@ -249,7 +241,6 @@ def render_order(
     status: int = 200,
 ) -> Response:
     """An order's page; with a refused action's error beside its form and what was typed in it."""
-    from sandbox.web.actions import order_actions
 
     with tenant.world.session() as world:
         try:
