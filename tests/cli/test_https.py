@@ -123,13 +123,7 @@ def test_a_client_with_tiktoks_host_built_in_lists_shops_and_orders_and_ships_ov
     order_id = lists_shops_and_orders_and_ships(tts)
     # The same world as on plain HTTP: the order shipped over HTTPS is awaiting collection there too.
     with httpx.Client(base_url=sandbox.base) as plain:
-        http_tts = SignedClient(
-            plain,
-            app_key="sandbox_app_key",
-            app_secret="sandbox_app_secret",
-            access_token="TTP_sandbox_access_token",
-            shop_cipher="ROW_sandbox_shop_cipher",
-        )
+        http_tts = SignedClient.for_tenant(plain, plain.get("/sandbox/tenants/default").json())
         assert status_of(http_tts, order_id) == "AWAITING_COLLECTION"
     # The package's label is handed out under the host the client called.
     detail = data(tts.get("/order/202309/orders", params={"ids": [order_id]}))["orders"][0]
@@ -249,29 +243,14 @@ def test_the_proxy_alone_tunnels_to_an_https_listener_of_its_own(tmp_path, tikto
     assert f"HTTPS_PROXY={proxy}" in printed
 
 
-PRELOAD = """\
-// Name resolution for this test only: TikTok's hostnames are the sandbox (127.0.0.1, its HTTPS port),
-// as a hosts-file line and a server on port 443 would make them.
-const dns = require("dns");
-const net = require("net");
-const HOSTS = new Set(%(hosts)s);
-const PORT = %(port)d;
-const lookup = dns.lookup;
-dns.lookup = function (hostname, options, callback) {
-  if (!HOSTS.has(hostname)) return lookup.apply(this, arguments);
-  if (typeof options === "function") [callback, options] = [options, {}];
-  if (options && options.all) return process.nextTick(callback, null, [{ address: "127.0.0.1", family: 4 }]);
-  return process.nextTick(callback, null, "127.0.0.1", 4);
-};
-const connect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function (...args) {
-  const options = args[0];
-  if (options && typeof options === "object" && HOSTS.has(options.host) && Number(options.port) === 443) {
-    args[0] = { ...options, port: PORT };
-  }
-  return connect.apply(this, args);
-};
-"""
+RESOLVE = (
+    Path(__file__).parent / "clients" / "resolve_to_sandbox.cjs"
+)  # node --require: TikTok's hosts are the sandbox
+
+
+def resolving(port: int) -> dict[str, str]:
+    """The environment RESOLVE reads: TikTok's hostnames, and the sandbox's HTTPS port."""
+    return {"TTS_RESOLVE_HOSTS": json.dumps(list(TIKTOK_HOSTS)), "TTS_RESOLVE_PORT": str(port)}
 
 
 def node_or_skip() -> str:
@@ -285,12 +264,10 @@ def node_or_skip() -> str:
 
 def test_a_node_client_with_tiktoks_host_built_in_lists_shops_and_orders_and_ships(sandbox, tmp_path):
     node = node_or_skip()
-    preload = tmp_path / "resolve-tiktok-to-sandbox.cjs"
-    preload.write_text(PRELOAD % {"hosts": json.dumps(list(TIKTOK_HOSTS)), "port": sandbox.https_port})
     environment = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
     run = subprocess.run(
-        [node, "--require", str(preload), str(NODE_CLIENT)],
-        env={**environment, "NODE_EXTRA_CA_CERTS": str(sandbox.ca)},
+        [node, "--require", str(RESOLVE), str(NODE_CLIENT)],
+        env={**environment, **resolving(sandbox.https_port), "NODE_EXTRA_CA_CERTS": str(sandbox.ca)},
         capture_output=True,
         text=True,
         timeout=60,
@@ -303,18 +280,12 @@ def test_a_node_client_with_tiktoks_host_built_in_lists_shops_and_orders_and_shi
     assert seen["refresh_code"] == 0
     # The sandbox saw the shipment: the order awaits collection on its plain HTTP port too.
     with httpx.Client(base_url=sandbox.base) as plain:
-        http_tts = SignedClient(
-            plain,
-            app_key="sandbox_app_key",
-            app_secret="sandbox_app_secret",
-            access_token="TTP_sandbox_access_token",
-            shop_cipher="ROW_sandbox_shop_cipher",
-        )
+        http_tts = SignedClient.for_tenant(plain, plain.get("/sandbox/tenants/default").json())
         assert status_of(http_tts, seen["shipped_order"]) == "AWAITING_COLLECTION"
     # Without the sandbox's CA, Node refuses the certificate.
     untrusting = subprocess.run(
-        [node, "--require", str(preload), str(NODE_CLIENT)],
-        env=environment,
+        [node, "--require", str(RESOLVE), str(NODE_CLIENT)],
+        env={**environment, **resolving(sandbox.https_port)},
         capture_output=True,
         text=True,
         timeout=60,

@@ -52,27 +52,8 @@ def test_the_client_trusts_the_ca_the_sandbox_keeps_in_the_shared_volume():
     assert CLIENT["depends_on"]["sandbox"]["condition"] == "service_healthy"
 
 
-PRELOAD = """\
-// What the network aliases do on Docker's network: TikTok's hostnames are the sandbox.
-const dns = require("dns");
-const net = require("net");
-const HOSTS = new Set(%(hosts)s);
-const lookup = dns.lookup;
-dns.lookup = function (hostname, options, callback) {
-  if (!HOSTS.has(hostname)) return lookup.apply(this, arguments);
-  if (typeof options === "function") [callback, options] = [options, {}];
-  if (options && options.all) return process.nextTick(callback, null, [{ address: "127.0.0.1", family: 4 }]);
-  return process.nextTick(callback, null, "127.0.0.1", 4);
-};
-const connect = net.Socket.prototype.connect;
-net.Socket.prototype.connect = function (...args) {
-  const options = args[0];
-  if (options && typeof options === "object" && HOSTS.has(options.host) && Number(options.port) === 443) {
-    args[0] = { ...options, port: %(port)d };
-  }
-  return connect.apply(this, args);
-};
-"""
+# What the network aliases do on Docker's network: TikTok's hostnames are the sandbox.
+RESOLVE = ROOT / "tests" / "cli" / "clients" / "resolve_to_sandbox.cjs"
 
 
 def test_the_client_service_reaches_the_sandbox_under_tiktoks_hostname(tmp_path):
@@ -85,8 +66,6 @@ def test_the_client_service_reaches_the_sandbox_under_tiktoks_hostname(tmp_path)
     ca_dir = tmp_path / "ca"
     # The service's options, but on ports a test may take and with the volume as a folder.
     with server("--https-port", str(https_port), "--ca-dir", str(ca_dir)):
-        preload = tmp_path / "aliases.cjs"
-        preload.write_text(PRELOAD % {"hosts": json.dumps(list(TIKTOK_HOSTS)), "port": https_port})
         command = CLIENT["command"]
         assert command[0] == "node"
         mounted = serve_options().ca_dir
@@ -95,8 +74,13 @@ def test_the_client_service_reaches_the_sandbox_under_tiktoks_hostname(tmp_path)
         }
         outside = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
         run = subprocess.run(
-            [node, "--require", str(preload), *command[1:]],
-            env={**outside, **environment},
+            [node, "--require", str(RESOLVE), *command[1:]],
+            env={
+                **outside,
+                **environment,
+                "TTS_RESOLVE_HOSTS": json.dumps(list(TIKTOK_HOSTS)),
+                "TTS_RESOLVE_PORT": str(https_port),
+            },
             capture_output=True,
             text=True,
             timeout=60,
