@@ -12,8 +12,8 @@ A data directory is one SQLite database, ``sandbox.db`` (WAL, ``synchronous=FULL
 - ``meta``: the format and the registry's own settings.
 
 A request's row is committed before its answer leaves (``sandbox.http.persister``); rows from
-concurrent requests share one commit, made on the event loop (see ``Store.log``). After
-``SNAPSHOT_EVERY`` rows of one tenant, or once its rows since the snapshot weigh as much as the
+concurrent requests share one commit, made by the log's own thread (see ``sandbox.log_writer``).
+After ``SNAPSHOT_EVERY`` rows of one tenant, or once its rows since the snapshot weigh as much as the
 snapshot, the tenant is written whole again (by a forked copy: see ``BACKGROUND_SNAPSHOTS``) and its
 older rows dropped: one snapshot per that many changes, so a change costs the same at any world
 size and a restart replays a bounded number of rows.
@@ -48,6 +48,7 @@ from typing import Any
 
 from sandbox import __version__
 from sandbox.durations import iso, parse_instant
+from sandbox.log_writer import LogWriter
 from sandbox.tenants import Tenant, TenantRegistry
 from sandbox.world import World
 from sandbox.world.building import collector_paused
@@ -307,7 +308,6 @@ class Change:
 @dataclass
 class _Job:
     sql: list[tuple[str, tuple[Any, ...]]]
-    row: tuple[Any, ...] | None = None  # a log row (sql is empty)
     checkpoint: bool = False  # copy the write-ahead log into the database file afterwards
     # Statements committed one at a time before ``sql`` (a snapshot's parts), so that the rows the
     # loops commit meanwhile do not wait for the whole of it.
@@ -341,12 +341,9 @@ class Store:
         self._unsaved: set[str] = set()  # a row of theirs failed: a snapshot, not a row, comes next
         self._generations: dict[str, int] = {}  # per tenant: snapshots taken (the newest one wins)
         self._background: dict[str, threading.Thread] = {}  # per tenant: a snapshot being pickled
-        # Rows logged on an event loop, committed at the end of its turn (see ``log``).
-        self._pending: dict[
-            asyncio.AbstractEventLoop, list[tuple[tuple[Any, ...], asyncio.Future[None]]]
-        ] = {}
-        self._db_lock = threading.Lock()  # the connection is used by the writer thread and the loops
-        self._since_checkpoint = 0  # rows committed on loops since the writer last checkpointed
+        self._db_lock = threading.Lock()  # the connection is the writer thread's and the log's
+        self._log: LogWriter | None = None  # commits the rows (see ``log``)
+        self._since_checkpoint = 0  # rows committed by the log since the writer last checkpointed
         self._snapshot_id = 0  # the last number given to a snapshot's parts
 
     # ----- opening ---------------------------------------------------------------------------
@@ -393,6 +390,7 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise SnapshotError(f"{self.database}: not a sandbox database ({exc})") from None
         self._db = db
+        self._log = LogWriter(db, self._db_lock, failed=self._unsaved.update, committed=self._rows_committed)
         if (self.root / OLD_REGISTRY_FILE).is_file():
             self._migrate()
         self._writer = threading.Thread(target=self._write_loop, name="data-dir writer", daemon=True)
@@ -499,60 +497,38 @@ class Store:
         """Append a request that reached ``tenant``; done once it is committed. Call it in the
         tenant's turn (``sandbox.http.persister``), so that rows are in the order of their effects.
 
-        On an event loop, the rows logged during one turn of the loop are committed together at its
-        end, on the loop itself: a commit is one statement and a sync of the log (a fraction of a
-        millisecond), where handing each row to the writer thread and its answer back cost the
-        request two thread switches. Without a loop, or while the writer holds the database (a
-        snapshot, a checkpoint), the writer thread commits them."""
+        The row is committed by the log's thread (``sandbox.log_writer``) with the rows logged
+        while it was busy, and the returned future (the loop's, on an event loop) is settled once
+        that commit is on disk: the caller's loop goes on meanwhile."""
         app_key = tenant.app_key
-        with self._lock:
+        headers = json.dumps([[k.decode("latin-1"), v.decode("latin-1")] for k, v in change.headers])
+        wall = iso_micro(change.wall)
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        waiter: Committed = loop.create_future() if loop is not None else Future()
+        with self._lock:  # numbered and appended at once: the log commits in this order
             self._seq += 1
-            seq = self._seq
             self._rows[app_key] = self._rows.get(app_key, 0) + 1
             self._bytes[app_key] = self._bytes.get(app_key, 0) + change.size
-        headers = json.dumps([[k.decode("latin-1"), v.decode("latin-1")] for k, v in change.headers])
-        row = (seq, app_key, iso_micro(change.wall), change.mono, change.method, change.path)
-        values = (*row, change.query, headers, change.body, int(change.throttled))
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return self._submit([], app_key, values)
-        committed = loop.create_future()
-        with self._lock:
-            pending = self._pending.setdefault(loop, [])
-            pending.append((values, committed))
-        if len(pending) == 1:
-            loop.call_soon(self._commit_pending, loop)
-        return committed
+            values = (
+                *(self._seq, app_key, wall, change.mono, change.method, change.path, change.query),
+                *(headers, change.body, int(change.throttled)),
+            )
+            try:
+                if self._log is None:
+                    raise OSError("closed")
+                self._log.append(values, waiter, loop)
+            except OSError:
+                waiter.set_exception(SnapshotError(f"{self.database}: the data directory is closed"))
+        return waiter
 
-    def _commit_pending(self, loop: asyncio.AbstractEventLoop) -> None:
-        with self._lock:
-            batch = self._pending.pop(loop, [])
-        if not batch:
-            return
-        rows = [values for values, _ in batch]
-        if self._db is None or not self._db_lock.acquire(blocking=False):
-            for values, committed in batch:  # the writer thread's, then (or the closed error)
-                _chain(self._submit([], values[1], values), committed, loop)
-            return
-        try:
-            for start in range(0, len(rows), _ROWS_PER_INSERT):
-                chunk = rows[start : start + _ROWS_PER_INSERT]
-                self._db.execute(_INSERT_ROWS + ", ".join([_ROW_VALUES] * len(chunk)), _flat(chunk))
-        except Exception as exc:
-            for values, committed in batch:
-                self._unsaved.add(values[1])  # that tenant's next change writes it whole
-                committed.set_exception(exc)
-            return
-        finally:
-            self._db_lock.release()
-        self._since_checkpoint += len(rows)
+    def _rows_committed(self, count: int) -> None:
+        self._since_checkpoint += count
         if self._since_checkpoint >= CHECKPOINT_EVERY:
             self._since_checkpoint = 0
             self._submit([], checkpoint=True)
-        for _, committed in batch:
-            if not committed.done():
-                committed.set_result(None)
 
     def must_write_whole(self, tenant: Tenant) -> bool:
         """Whether the tenant's next change is written as a snapshot instead of a row: the database
@@ -716,11 +692,16 @@ class Store:
         background included (raises if it could not be)."""
         for landing in list(self._background.values()):
             landing.join()
+        if self._log is not None:
+            self._log.flush()
         self._submit([]).result()
 
     def close(self) -> None:
         for landing in list(self._background.values()):
             landing.join()
+        if self._log is not None:
+            self._log.close()  # its last rows committed first
+            self._log = None
         if self._writer is not None:
             self._jobs.put(None)
             self._writer.join()
@@ -733,17 +714,16 @@ class Store:
         self,
         sql: list[tuple[str, tuple[Any, ...]]],
         tenant: str | None = None,
-        row: tuple[Any, ...] | None = None,
         *,
         checkpoint: bool = False,
         parts: list[tuple[str, tuple[Any, ...]]] | None = None,
     ) -> Future[None]:
-        job = _Job(sql, row, checkpoint or bool(sql), parts or [])
+        job = _Job(sql, checkpoint or bool(sql), parts or [])
         if self._writer is None:
             job.done.set_exception(SnapshotError(f"{self.database}: the data directory is closed"))
             return job.done
         if tenant is not None:
-            # A row or snapshot of it that could not be written: its next write is a whole snapshot.
+            # A snapshot of it that could not be written: its next write is a whole snapshot.
             job.done.add_done_callback(lambda f: self._failed(f, tenant))
         self._jobs.put(job)
         return job.done
@@ -756,20 +736,13 @@ class Store:
     def _commit(db: sqlite3.Connection, batch: list[_Job]) -> Exception | None:
         """Commit a batch of jobs in one transaction; the error if it could not be."""
         try:
-            rows = [job.row for job in batch if job.row is not None]
-            if all(job.row is not None for job in batch):
-                # Rows only: one statement, its own transaction.
-                for start in range(0, len(rows), _ROWS_PER_INSERT):
-                    chunk = rows[start : start + _ROWS_PER_INSERT]
-                    db.execute(_INSERT_ROWS + ", ".join([_ROW_VALUES] * len(chunk)), _flat(chunk))
-            else:
-                db.execute("BEGIN")
-                for job in batch:
-                    if job.row is not None:
-                        db.execute(_INSERT_ROWS + _ROW_VALUES, job.row)
-                    for statement, args in job.sql:
-                        db.execute(statement, args)
-                db.execute("COMMIT")
+            if all(not job.sql for job in batch):
+                return None  # waiting for what was before them
+            db.execute("BEGIN")
+            for job in batch:
+                for statement, args in job.sql:
+                    db.execute(statement, args)
+            db.execute("COMMIT")
         except Exception as exc:
             with contextlib.suppress(Exception):
                 db.execute("ROLLBACK")
@@ -826,21 +799,6 @@ class Store:
             checkpointer.close()
 
 
-def _chain(done: Future[None], committed: asyncio.Future[None], loop: asyncio.AbstractEventLoop) -> None:
-    """Settle a loop's future from the writer thread's."""
-
-    def settle(_: Future[None]) -> None:
-        if committed.done():
-            return
-        error = done.exception()
-        if error is None:
-            committed.set_result(None)
-        else:
-            committed.set_exception(error)
-
-    done.add_done_callback(lambda _: loop.call_soon_threadsafe(settle, done))
-
-
 _DROP_PARTS = "DELETE FROM snapshot_parts WHERE snapshot = (SELECT parts FROM tenants WHERE app_key=?)"
 _ADD_PART = "INSERT INTO snapshot_parts VALUES (?, ?, ?)"
 Statements = list[tuple[str, tuple[Any, ...]]]
@@ -883,15 +841,6 @@ def _pickle_in_copy(tenant: Tenant, read_end: int, write_end: int) -> None:
         code = 0
     finally:
         os._exit(code)
-
-
-_INSERT_ROWS = "INSERT INTO log VALUES "
-_ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_ROWS_PER_INSERT = 3000  # SQLite binds at most 32,766 values in one statement
-
-
-def _flat(rows: list[tuple[Any, ...]]) -> list[Any]:
-    return [value for row in rows for value in row]
 
 
 def iso_micro(instant: datetime) -> str:

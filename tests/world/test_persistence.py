@@ -650,41 +650,69 @@ def test_a_background_snapshot_that_fails_loses_nothing_and_the_next_change_writ
     assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START + timedelta(hours=3)
 
 
-class _HeldByTheWriter:
-    """A lock the event loop finds taken (as while the writer thread writes a snapshot)."""
+class _Wanted:
+    """A lock that says when someone starts waiting for it."""
 
-    def __init__(self, lock: Any):
-        self.lock, self.refused = lock, 0
-
-    def acquire(self, blocking: bool = True) -> bool:
-        if not blocking:
-            self.refused += 1
-            return False
-        return bool(self.lock.acquire())
-
-    def release(self) -> None:
-        self.lock.release()
+    def __init__(self, lock: Any, wanted: threading.Event):
+        self.lock, self.wanted = lock, wanted
 
     def __enter__(self) -> None:
-        self.acquire()
+        self.wanted.set()
+        self.lock.acquire()
 
     def __exit__(self, *_: Any) -> None:
-        self.release()
+        self.lock.release()
 
 
-def test_rows_logged_while_the_writer_holds_the_database_are_committed_by_the_writer_before_the_answer(
+def test_a_row_logged_while_the_writer_holds_the_database_waits_for_it_and_the_answer_waits_for_the_row(
     tmp_path,
 ):
     sandbox = Sandbox(freeze_at=START, data_dir=tmp_path)
     store = sandbox.store
-    assert store is not None
-    held = store._db_lock = _HeldByTheWriter(store._db_lock)  # type: ignore[assignment]
+    assert store is not None and store._log is not None
+    wanted = threading.Event()
     with sandbox.app.test_client() as http:
         assert http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code == 200
-        with sqlite3.connect(tmp_path / "sandbox.db") as db:  # committed before the answer came
-            assert db.execute("SELECT seq, path FROM log").fetchall() == [(1, "/sandbox/clock/advance")]
-    assert held.refused == 1
-    assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START + timedelta(hours=1)
+        store._log._db_lock = _Wanted(store._db_lock, wanted)  # type: ignore[assignment]
+        answers: list[int] = []
+        request = threading.Thread(
+            target=lambda: answers.append(http.post("/sandbox/clock/advance", json={"by": "1h"}).status_code)
+        )
+        with store._db_lock:  # as while the writer thread writes a snapshot's part
+            request.start()
+            assert wanted.wait(30)  # the log's thread has the row and waits for the database
+            assert answers == []  # and the answer waits for the row
+        request.join(30)
+        assert answers == [200]
+        with sqlite3.connect(tmp_path / "sandbox.db") as db:
+            assert [seq for (seq,) in db.execute("SELECT seq FROM log ORDER BY seq")] == [1, 2]
+    assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START + timedelta(hours=2)
+
+
+def test_rows_logged_from_many_threads_are_committed_in_the_order_they_were_numbered(tmp_path):
+    sandbox = Sandbox(freeze_at=START, data_dir=tmp_path)
+    store = sandbox.store
+    assert store is not None
+    tenant = sandbox.tenants.default
+    change = persistence.Change(START, 0.0, "POST", "/sandbox/clock/advance", b"", [], b'{"by": "1m"}')
+    committed: list[int] = []
+    real_commit = store._log._commit  # type: ignore[union-attr]
+
+    def watched(rows: list[tuple[Any, ...]]) -> Exception | None:
+        committed.extend(row[0] for row in rows)
+        return real_commit(rows)
+
+    store._log._commit = watched  # type: ignore[union-attr,method-assign]
+    threads = [
+        threading.Thread(target=lambda: [store.log(tenant, change).result() for _ in range(50)])
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert committed == sorted(committed) == list(range(1, 201))  # a prefix at every commit
+    store.close()
 
 
 def test_a_change_that_cannot_be_written_answers_503_and_the_next_one_writes_the_tenant_whole(tmp_path):
