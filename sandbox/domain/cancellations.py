@@ -64,15 +64,26 @@ def new_id(rng: random.Random, taken: dict[str, Cancellation]) -> str:
             return cancel_id
 
 
+def lines_cancelled_by_order(records: dict[str, Cancellation]) -> dict[str, set[str]]:
+    """Per order, the line items its line-level cancellations name (the index ``follow`` keeps)."""
+    by_order: dict[str, set[str]] = {}
+    for record in records.values():
+        if record.line_item_ids is not None:
+            by_order.setdefault(record.order_id, set()).update(record.line_item_ids)
+    return by_order
+
+
 def follow(
     records: dict[str, Cancellation],
     order: Order,
     event: DomainEvent,
     rng: random.Random,
     open_by_order: dict[str, Cancellation],
+    lines_by_order: dict[str, set[str]],
 ) -> None:
     """Keep the records in step with what happened to the order. ``open_by_order`` holds each
-    order's pending request, so that following an event never scans every record."""
+    order's pending request and ``lines_by_order`` the line items cancelled on their own (see
+    ``lines_cancelled_by_order``), so that following an event never scans every record."""
     if event.kind == "order.buyer_cancel_requested":
         cancel_id = new_id(rng, records)
         records[cancel_id] = open_by_order[order.id] = Cancellation(
@@ -102,6 +113,7 @@ def follow(
             line_item_ids=[line for line in str(event.data["line_item_ids"]).split(",") if line],
             refund_total=str(event.data.get("amount", "")),
         )
+        lines_by_order.setdefault(order.id, set()).update(records[cancel_id].line_item_ids or [])
     elif event.kind == "order.status_changed" and event.data.get("to") == OrderStatus.CANCELLED.value:
         if order.id in open_by_order:
             open_request = open_by_order.pop(order.id)
@@ -112,14 +124,10 @@ def follow(
         record = Cancellation(
             cancel_id, order.id, CancelStatus.COMPLETE, initiator, order.cancel_reason, event.at, event.at
         )
-        earlier = {
-            line
-            for r in records.values()
-            if r.order_id == order.id and r.line_item_ids is not None
-            for line in r.line_item_ids
-        }
+        earlier = lines_by_order.get(order.id)
         if earlier:  # what earlier line-level cancellations left
             record.line_item_ids = [item.id for item in order.line_items if item.id not in earlier]
+            earlier.update(record.line_item_ids)
         records[cancel_id] = record
 
 

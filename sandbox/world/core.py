@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 _COUNTERS = ("_seq", "_event_seq", "_request_seq")
 # Kept up to date from the queue and the events, never pickled: rebuilt from the state on loading.
-_DERIVED = ("_live_by_rule", "_order_counts", "_queued_by_key")
+_DERIVED = ("_live_by_rule", "_order_counts", "_queued_by_key", "_lines_cancelled")
 NEXT_DEADLINES = 5  # how many of the next deadlines the clock shows
 ADVANCE_PROGRESS_EVERY = 256  # rules fired between two updates of an advance's progress
 
@@ -158,6 +158,7 @@ class WorldCore:
                     DomainEvent(order.cancel_time, "order.status_changed", order.id, {"to": "CANCELLED"}),
                     self.rng,
                     self.open_cancellations,
+                    self._lines_cancelled,
                 )
         self.returns: dict[str, aftersales.ReturnRequest] = {}
         self.uploads = Uploads()
@@ -216,8 +217,8 @@ class WorldCore:
 
     def _derived_anew(self) -> None:
         """What is kept beside the state so that reading it costs nothing at any size: the live
-        deadlines by rule (from the queue as it stands) and the Seller Center's counters (built at
-        their first reading, then kept up to date from the events)."""
+        deadlines by rule (from the queue as it stands), the Seller Center's counters (built at
+        their first reading, then kept up to date from the events) and the cancelled line items."""
         live: Counter[str] = Counter()
         by_key: dict[tuple[str, str], list[_Queued]] = {}
         for queued in sorted((q for q in self._queue if not q.cancelled), key=_queued_seq):
@@ -228,6 +229,9 @@ class WorldCore:
         # or moving a subject's rules finds them by.
         self._queued_by_key = by_key
         self._order_counts = OrderCounts()
+        # The line items each order had cancelled on their own (none yet while the world is built).
+        records = self.__dict__.get("cancellations", {})
+        self._lines_cancelled = cancellations.lines_cancelled_by_order(records)
 
     def _rebuild(self) -> None:
         """Build anew, or leave the world exactly as it was if building fails."""
@@ -392,7 +396,9 @@ class WorldCore:
         order = self.orders.get(event.subject)
         if order is None or not event.kind.startswith("order."):
             return
-        cancellations.follow(self.cancellations, order, event, self.rng, self.open_cancellations)
+        cancellations.follow(
+            self.cancellations, order, event, self.rng, self.open_cancellations, self._lines_cancelled
+        )
         if event.kind != "order.status_changed":
             return
         if event.data["to"] == OrderStatus.AWAITING_SHIPMENT.value:

@@ -8,12 +8,12 @@ import random
 from datetime import timedelta
 
 import pytest
-from domain_builders import PAID, awaiting_shipment, kinds, only, shipped_order
+from domain_builders import PAID, awaiting_shipment, kinds, new_order, only, shipped_order
 
 from sandbox.domain import cancellations, orders
 from sandbox.domain.cancellations import CancelStatus
 from sandbox.domain.codes import Code
-from sandbox.domain.events import RuleViolation
+from sandbox.domain.events import DomainEvent, RuleViolation
 from sandbox.domain.orders import CancellationInitiator, OrderStatus
 
 ASKED = PAID + timedelta(hours=6)
@@ -116,11 +116,30 @@ def test_the_cancellation_record_follows_the_request():
     open_by_order: dict[str, cancellations.Cancellation] = {}
     rng = random.Random(7)
     for event in requested.events:
-        cancellations.follow(records, order, event, rng, open_by_order)
+        cancellations.follow(records, order, event, rng, open_by_order, {})
     (record,) = records.values()
     assert (record.status, record.response_due) == (CancelStatus.PENDING, DUE)
 
     for event in orders.buyer_cancel_auto_approved(order, DUE).events:
-        cancellations.follow(records, order, event, rng, open_by_order)
+        cancellations.follow(records, order, event, rng, open_by_order, {})
     assert (record.status, record.update_time) == (CancelStatus.COMPLETE, DUE)
     assert open_by_order == {}
+
+
+def test_an_order_cancelled_after_some_of_its_line_items_is_recorded_for_the_rest_only():
+    order = new_order(items=3)
+    first, *rest = (item.id for item in order.line_items)
+    records: dict[str, cancellations.Cancellation] = {}
+    lines_by_order: dict[str, set[str]] = {}
+    rng = random.Random(7)
+    lines_cancelled = DomainEvent(
+        PAID, "order.lines_cancelled", order.id, {"line_item_ids": first, "amount": "6.87"}
+    )
+    cancellations.follow(records, order, lines_cancelled, rng, {}, lines_by_order)
+    assert lines_by_order == {order.id: {first}}
+
+    cancelled = DomainEvent(PAID, "order.status_changed", order.id, {"to": "CANCELLED"})
+    cancellations.follow(records, order, cancelled, rng, {}, lines_by_order)
+    assert sorted(r.line_item_ids or [] for r in records.values()) == sorted([[first], rest])
+    # The index the world keeps is the one its records give when a snapshot is loaded.
+    assert lines_by_order == cancellations.lines_cancelled_by_order(records)
