@@ -341,6 +341,7 @@ class Store:
         self._written: dict[str, Tenant] = {}  # the tenant object the database holds, by app_key
         self._positions: dict[str, int] = {}
         self._settings = b""
+        self._settings_key: tuple[Any, ...] | None = None  # the registry as last written
         self._attempted: set[str] = set()  # tenants whose outbox the dispatcher changed
         self._unsaved: set[str] = set()  # a row of theirs failed: a snapshot, not a row, comes next
         self._generations: dict[str, int] = {}  # per tenant: snapshots taken (the newest one wins)
@@ -636,7 +637,7 @@ class Store:
         tenants = registry.all()
         if len(tenants) != len(self._written):
             return True
-        if json.dumps(_plain(registry_settings(registry))).encode() != self._settings:
+        if _settings_key(registry) != self._settings_key:
             return True
         return any(self._written.get(t.app_key) is not t for t in tenants)
 
@@ -664,6 +665,7 @@ class Store:
                 ]
             )
         settings = json.dumps(_plain(registry_settings(registry))).encode()
+        self._settings_key = _settings_key(registry)
         if settings != self._settings:
             self._settings = settings
             done = self._submit(
@@ -872,6 +874,11 @@ def registry_settings(registry: TenantRegistry) -> dict[str, Any]:
         "start": start if isinstance(start, datetime) else None,
         "frozen": bool(registry.defaults["frozen"]),
     }
+
+
+def _settings_key(registry: TenantRegistry) -> tuple[Any, ...]:
+    """What ``registry_settings`` reads, compared as it is (every request asks, see ``registry_changed``)."""
+    return (registry.created, registry.defaults["start"], registry.defaults["frozen"])
 
 
 def _plain(settings: dict[str, Any]) -> dict[str, Any]:

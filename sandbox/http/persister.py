@@ -79,7 +79,10 @@ class Turn:
                 self._held = False
                 return
             loop, waiter = self._waiting.popleft()
-        loop.call_soon_threadsafe(self._hand_over, waiter)
+        if asyncio._get_running_loop() is loop:  # the usual case: no wake-up through the loop's pipe
+            loop.call_soon(self._hand_over, waiter)
+        else:
+            loop.call_soon_threadsafe(self._hand_over, waiter)
 
     def _hand_over(self, waiter: asyncio.Future[None]) -> None:
         if waiter.cancelled():  # its request went away while waiting: the next one's turn
