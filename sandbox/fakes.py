@@ -29,6 +29,7 @@ from sandbox.domain.orders import (
     Payment,
     ShippingType,
     pay,
+    unpaid_deadline,
 )
 
 if TYPE_CHECKING:
@@ -489,6 +490,8 @@ def new_order(
         line_items=items,
     )
     pending: list[Deadline] = []
+    if status is OrderStatus.UNPAID:
+        pending.append(unpaid_deadline(order))
     if paid is not None:
         # Replay the payment rule so that made-up orders carry the same deadlines as live ones.
         paid_outcome = pay(order, paid)

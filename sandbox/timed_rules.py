@@ -112,6 +112,7 @@ TIMED_RULES: dict[str, TimedRule] = {
     rules.PARCEL_DEEMED_LOST: _with_package(fulfillment.parcel_deemed_lost),
     rules.UNTRACKED_REMINDER: _untracked_reminder,
     rules.UNTRACKED_AUTO_CANCEL: _untracked_auto_cancel,
+    rules.UNPAID_AUTO_CANCEL: _on_order(orders.unpaid_auto_cancel),
     rules.CARRIER_RETURN_ARRIVES: _carrier_return_arrives,
     rules.FAILED_RETURN_DESTROYED: _failed_return_destroyed,
     rules.SELLER_SHIPPED_UPDATE_DUE: _seller_shipped_update_due,

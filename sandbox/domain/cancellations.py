@@ -191,6 +191,7 @@ REASON_TEXT = {
     "package_damaged": "The package was damaged in transit",
     "package_scrap": "The package could not be returned to the seller and was destroyed",
     "system_cancel_order_untracked": "The package was not tracked by the carrier in time",
+    "system_cancel_order_unpaid": "The order was not paid in time",
     "system_cancel_order_reason_shipping_timeout": "The order was not shipped in time",
     "system_cancel_order_exceed_edt_not_arrive": "The package did not arrive by the estimated delivery date",
 }

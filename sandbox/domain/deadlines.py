@@ -90,6 +90,10 @@ DESTROY_WINDOW = timedelta(days=7)
 # reminded daily over the last days ("Automatic cancellation within 24 hours" on the to-do list).
 UNTRACKED_AUTO_CANCEL = timedelta(days=15)
 UNTRACKED_REMINDER_DAYS = 3
+# The same rule covers orders never paid: "If the customer paid beforehand, their payment will be
+# refunded at once", so an order placed but not paid is cancelled too, 15 days after its placement,
+# with nothing to refund (the articles give no shorter payment window).
+UNPAID_AUTO_CANCEL = UNTRACKED_AUTO_CANCEL
 
 # "If the intended recipient fails to acknowledge receipt after 12 days of order creation, the
 # package is deemed lost" (the order is then cancelled and the buyer refunded).

@@ -211,6 +211,23 @@ class Logistics:
                 candidates.append((order, found[0]))
         return combine.combinable_groups(candidates)
 
+    def combinable_with(self, order: Order) -> tuple[Package, list[Order]] | None:
+        """The group of ``combinable`` that holds the order, if any: found among the orders of
+        its buyer alone (the groups share a buyer), so that one order's page does not group the
+        whole shop."""
+        if combine.cannot_combine_reason(order, self.packages_of(order)):
+            return None
+        key = combine.combine_key(order)
+        candidates = []
+        for other in self.orders.values():
+            if other.user_id != order.user_id or combine.combine_key(other) != key:
+                continue
+            found = self.packages_of(other)
+            if not combine.cannot_combine_reason(other, found):
+                candidates.append((other, found[0]))
+        groups = combine.combinable_groups(candidates)
+        return groups[0] if groups else None
+
     def combine(self, package_id: str, order_ids: list[str], at: datetime) -> tuple[Package, Outcome]:
         """The orders named (every order combinable with the package, when none is) go out in the
         package ``package_id``; their own packages are gone."""

@@ -167,7 +167,29 @@ def pay(order: Order, at: datetime) -> Outcome:
     return Outcome(
         events=[_status_changed(order, OrderStatus.ON_HOLD, at)],
         deadlines=[Deadline(at + deadlines.REMORSE_WINDOW, rules.REMORSE_WINDOW_ENDS, order.id)],
+        cancel=[(rules.UNPAID_AUTO_CANCEL, order.id)],
     )
+
+
+# The platform's reason for cancelling an order never paid (its own reasons are named like
+# system_cancel_order_untracked).
+UNPAID_CANCEL_REASON = "system_cancel_order_unpaid"
+
+
+def unpaid_deadline(order: Order) -> Deadline:
+    """When the platform cancels an order placed and never paid: 15 days after its placement, as
+    it cancels every order with no tracking by then (``deadlines.UNPAID_AUTO_CANCEL``)."""
+    return Deadline(order.create_time + deadlines.UNPAID_AUTO_CANCEL, rules.UNPAID_AUTO_CANCEL, order.id)
+
+
+def unpaid_auto_cancel(order: Order, at: datetime) -> Outcome:
+    """Orders "placed but ... not marked with a Tracking Status Update will be automatically
+    canceled by the TikTok system after 15 days of order placement": one still unpaid then is
+    cancelled by the platform, with no refund (nothing was paid). A paid one is the untracked
+    rule's."""
+    if order.status is not OrderStatus.UNPAID:
+        return Outcome()
+    return _cancel(order, at, CancellationInitiator.SYSTEM, UNPAID_CANCEL_REASON)
 
 
 def remorse_window_ends(order: Order, at: datetime) -> Outcome:
@@ -187,7 +209,11 @@ def _cancel(order: Order, at: datetime, initiator: CancellationInitiator, reason
     event = _status_changed(order, OrderStatus.CANCELLED, at)
     return Outcome(
         events=[event],
-        cancel=[(rules.REMORSE_WINDOW_ENDS, order.id), (rules.BUYER_CANCEL_AUTO_APPROVED, order.id)],
+        cancel=[
+            (rules.REMORSE_WINDOW_ENDS, order.id),
+            (rules.BUYER_CANCEL_AUTO_APPROVED, order.id),
+            (rules.UNPAID_AUTO_CANCEL, order.id),
+        ],
     )
 
 

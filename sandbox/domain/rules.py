@@ -13,6 +13,7 @@ SHIP_WITHIN_24_HOURS = "ship_within_24_hours"
 STOCKING_TIMEOUT = "stocking_timeout"
 UNTRACKED_REMINDER = "untracked_reminder"
 UNTRACKED_AUTO_CANCEL = "untracked_auto_cancel"
+UNPAID_AUTO_CANCEL = "unpaid_auto_cancel"
 ORDER_COMPLETES = "order_completes"
 COMPLETED_ORDER_LOCKS = "completed_order_locks"
 # Parcels and the carrier

@@ -1,6 +1,7 @@
 """The seller's actions on the QA page, so that a scenario can be played from the browser alone:
 arrange shipment (pickup slot or drop-off) and print the label for platform shipping, add the
-shipment information for seller shipping, re-create a rejected label, answer the buyer's
+shipment information for seller shipping, re-create a rejected label, split an order into
+packages, combine orders into one package and take them out again, answer the buyer's
 cancellation and return requests, and load a scenario.
 
 Each seller action calls the same world operation as the Open API's handler for it, and is
@@ -91,8 +92,11 @@ def _done(order_id: str, message: str) -> Response:
 
 
 def _refused(tenant: Tenant, order_id: str, form: str, message: str) -> Response:
-    """The order's page again, the refusal beside the form, what was typed kept."""
-    return pages.render_order(tenant, order_id, errors={form: message}, typed=dict(request.form), status=400)
+    """The order's page again, the refusal beside the form, what was typed kept (the orders
+    ticked, as a list)."""
+    typed: dict[str, Any] = dict(request.form)
+    typed["order_ids"] = request.form.getlist("order_ids")
+    return pages.render_order(tenant, order_id, errors={form: message}, typed=typed, status=400)
 
 
 def _slot(value: str) -> tuple[datetime, datetime] | None:
@@ -168,6 +172,82 @@ def print_label(order_id: str) -> Response:
     if problem:
         return _refused(tenant, order_id, "label", problem)
     return redirect(found[0], code=303)
+
+
+SPLIT_FIELD = "package_of_"  # the split form's field per line item: package_of_<line item ID>
+MAX_SPLIT_PACKAGES = 100
+
+
+def _split_groups(form: Any) -> list[tuple[str, list[str]]]:
+    """The split form as the API's splittable groups: the line items chosen for each package,
+    the packages in their numbers' order."""
+    groups: dict[int, list[str]] = {}
+    for name, value in form.items():
+        if not name.startswith(SPLIT_FIELD):
+            continue
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if not 1 <= number <= MAX_SPLIT_PACKAGES:
+            raise BadForm(f"'{value}' is not a package number: choose 1 to {MAX_SPLIT_PACKAGES}")
+        groups.setdefault(number, []).append(name.removeprefix(SPLIT_FIELD))
+    return [(str(number), groups[number]) for number in sorted(groups)]
+
+
+@actions.post("/orders/<order_id>/split")
+def split_order(order_id: str) -> Response:
+    """Split the order into packages, the line items where the seller put them: the Open API's
+    confirm_order_split (POST /fulfillment/202309/orders/{order_id}/split)."""
+    tenant = pages.current_tenant()
+    made: list[Any] = []
+
+    def call() -> None:
+        made.extend(tenant.world.split_order(order_id, _split_groups(request.form)))
+
+    problem = _perform(tenant, "confirm_order_split", {"order_id": order_id}, call)
+    if problem:
+        return _refused(tenant, order_id, "split", problem)
+    return _done(order_id, f"Order split into {len(made)} packages")
+
+
+@actions.post("/orders/<order_id>/combine")
+def combine_package(order_id: str) -> Response:
+    """Combine the orders ticked into the package named: the Open API's combine_package (POST
+    /fulfillment/202309/packages/combine) for that one package."""
+    tenant = pages.current_tenant()
+    package_id = request.form.get("package_id", "").strip()
+    order_ids = [i.strip() for i in request.form.getlist("order_ids") if i.strip()]
+
+    def call() -> None:
+        if not order_ids:
+            raise BadForm("tick at least one order to combine into the package")
+        _, refused = tenant.world.combine_packages([(package_id, order_ids)])
+        if refused:
+            raise refused[0][1]
+
+    problem = _perform(tenant, "combine_package", {}, call)
+    if problem:
+        return _refused(tenant, order_id, "combine", problem)
+    return _done(order_id, f"Orders combined into package {package_id}")
+
+
+@actions.post("/orders/<order_id>/uncombine")
+def uncombine_package(order_id: str) -> Response:
+    """Take the orders ticked (or every one but the first) out of the combined package: the Open
+    API's uncombine_packages (POST /fulfillment/202309/packages/{package_id}/uncombine)."""
+    tenant = pages.current_tenant()
+    package_id = request.form.get("package_id", "").strip()
+    order_ids = [i.strip() for i in request.form.getlist("order_ids") if i.strip()]
+    problem = _perform(
+        tenant,
+        "uncombine_packages",
+        {"package_id": package_id},
+        lambda: tenant.world.uncombine_package(package_id, order_ids),
+    )
+    if problem:
+        return _refused(tenant, order_id, "uncombine", problem)
+    return _done(order_id, f"Orders taken out of package {package_id}")
 
 
 @actions.post("/orders/<order_id>/cancellations/<cancel_id>/<answer>")

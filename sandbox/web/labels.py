@@ -39,6 +39,7 @@ CANCEL_REASON = {
     "package_damaged": "Package damaged",
     "package_scrap": "Package destroyed",
     "system_cancel_order_untracked": "Not tracked in time",
+    "system_cancel_order_unpaid": "Not paid in time",
     "system_cancel_order_reason_shipping_timeout": "Not shipped in time",
     "system_cancel_order_exceed_edt_not_arrive": "Not delivered by the estimated date",
     "seller_cancel_reason_out_of_stock": "Out of stock",

@@ -237,7 +237,7 @@ def render_order(
     order_id: str,
     *,
     errors: dict[str, str] | None = None,
-    typed: dict[str, str] | None = None,
+    typed: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
     """An order's page; with a refused action's error beside its form and what was typed in it."""
@@ -287,6 +287,9 @@ def _stray_errors(errors: dict[str, str], offered: dict[str, Any]) -> list[str]:
         "cancellation": bool(offered["cancellations"]),
         "return": bool(offered["returns"]),
         "ticket": offered["ticket_form"],
+        "split": bool(offered["split"]),
+        "combine": bool(offered["combine"]),
+        "uncombine": bool(offered["uncombine"]),
     }
     return [message for form, message in errors.items() if not shown.get(form)]
 

@@ -10,7 +10,8 @@ from sandbox.domain.aftersales import ReturnStatus, ReturnType
 from sandbox.domain.codes import Code
 from sandbox.domain.logistics import SELLER_NUMBER_MARKS
 from sandbox.web import labels
-from tests.helpers import ROOT
+from tests import helpers
+from tests.helpers import ROOT, order
 
 
 def post(http, path: str, **options):
@@ -236,3 +237,148 @@ def test_error_pages_wear_the_pages_dress(http):
         answer = http.get(path)
         assert answer.status_code == 404
         assert "/web/static/style.css" in answer.text and "error-page" in answer.text
+
+
+ONE_BUYER = """
+scenario: one-buyer-two-orders
+description: Ada orders a tote, then a mug an hour later; Grace orders a scarf.
+setup: {start: 2026-03-02T09:00:00Z, seed: 11, background_orders: 0}
+orders:
+  tote: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 3h, buyer: {account: ada}}
+  mug: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 2h, buyer: {account: ada}}
+  scarf: {status: AWAITING_SHIPMENT, shipping_type: TIKTOK, age: 1h, buyer: {account: grace}}
+until: 21d
+"""
+
+
+def one_buyer(http) -> dict[str, str]:
+    loaded = helpers.load(http, ONE_BUYER)
+    assert loaded.status_code == 201, loaded.text
+    return {name: ref["order_id"] for name, ref in loaded.json()["orders"].items()}
+
+
+def split_fields(page: str) -> list[str]:
+    return re.findall(r'<select id="(package_of_\d+)"', page)
+
+
+def test_splitting_an_order_on_the_page_is_the_apis_confirm_order_split(http, tts, sandbox):
+    load(http, "oversized-parcel")
+    anvils = sandbox.tenants.default.world.scenarios["oversized-parcel"].refs["anvils"]
+    page = http.get(f"/web/orders/{anvils}").text
+    fields = split_fields(page)
+    assert "Split order" in page and len(fields) == 3  # one choice per unit, one package each
+
+    # All three in one package is no split: refused beside the form, the choices kept.
+    refused = post(http, f"/web/orders/{anvils}/split", data={f: "2" for f in fields})
+    assert refused.status_code == 400
+    error = re.search(r'id="split-error">([^<]*)</p>', refused.text)
+    assert error and "at least two" in error.group(1)
+    assert refused.text.count('<option value="2" selected>') == 3
+    bad = post(http, f"/web/orders/{anvils}/split", data={fields[0]: "first", fields[1]: "2"})
+    assert bad.status_code == 400 and "is not a package number" in bad.text
+    assert len(order(tts, anvils)["packages"]) == 1  # nothing changed
+
+    split = post(http, f"/web/orders/{anvils}/split", data={fields[0]: "1", fields[1]: "2", fields[2]: "2"})
+    assert split.status_code == 303 and "split+into+2+packages" in split.headers["location"]
+    packages = order(tts, anvils)["packages"]
+    assert len(packages) == 2
+    codes = [e["code"] for e in journal(http, "confirm_order_split")]
+    assert codes == [Code.INVALID_REQUEST, Code.INVALID_REQUEST, 0]
+    assert journal(http, "confirm_order_split")[-1]["path"] == f"/web/orders/{anvils}/split"
+
+
+def test_a_split_orders_packages_are_each_shipped_from_the_page(http, tts, sandbox):
+    load(http, "oversized-parcel")
+    anvils = sandbox.tenants.default.world.scenarios["oversized-parcel"].refs["anvils"]
+    fields = split_fields(http.get(f"/web/orders/{anvils}").text)
+    post(http, f"/web/orders/{anvils}/split", data={f: str(n) for n, f in enumerate(fields, 1)})
+    shipped = []
+    for _ in range(3):
+        page = http.get(f"/web/orders/{anvils}").text
+        package_id = re.search(r'id="ship-form".*?name="package_id" value="(\d+)"', page, re.S).group(1)
+        answer = post(
+            http, f"/web/orders/{anvils}/ship", data={"package_id": package_id, "handover_method": "DROP_OFF"}
+        )
+        assert answer.status_code == 303, answer.text
+        shipped.append(package_id)
+    assert len(set(shipped)) == 3
+    assert 'id="ship-form"' not in http.get(f"/web/orders/{anvils}").text  # nothing left to ship
+    assert order_status(tts, anvils) == "AWAITING_COLLECTION"
+
+
+def test_combining_and_uncombining_on_the_page_are_the_apis(http, tts, sandbox):
+    ids = one_buyer(http)
+    world = sandbox.tenants.default.world
+    tote_package = package_of(sandbox, ids["tote"])
+    page = http.get(f"/web/orders/{ids['mug']}").text
+    assert 'id="combine-form"' in page and f'value="{tote_package}"' in page  # the API's group
+    assert f'name="order_ids" value="{ids["mug"]}" checked' in page
+    assert 'id="combine-form"' not in http.get(f"/web/orders/{ids['scarf']}").text  # no other order
+    assert 'id="uncombine-form"' not in page
+
+    nothing = post(http, f"/web/orders/{ids['mug']}/combine", data={"package_id": tote_package})
+    assert nothing.status_code == 400 and 'id="combine-error"' in nothing.text
+    assert f'value="{ids["mug"]}" >' in nothing.text  # unticked, as it was sent
+    foreign = post(
+        http,
+        f"/web/orders/{ids['mug']}/combine",
+        data={"package_id": tote_package, "order_ids": ids["scarf"]},
+    )
+    assert foreign.status_code == 400 and "another buyer" in foreign.text
+    assert f'value="{ids["scarf"]}" checked' not in foreign.text  # the scarf is not offered
+    assert package_of(sandbox, ids["mug"]) != tote_package  # nothing changed
+
+    combined = post(
+        http, f"/web/orders/{ids['mug']}/combine", data={"package_id": tote_package, "order_ids": ids["mug"]}
+    )
+    assert combined.status_code == 303 and "Orders+combined" in combined.headers["location"]
+    assert package_of(sandbox, ids["mug"]) == tote_package
+    assert [o.id for o in world.logistics.orders_in(world.logistics.package(tote_package))] == [
+        ids["tote"],
+        ids["mug"],
+    ]
+    assert [e["code"] for e in journal(http, "combine_package")] == [
+        Code.INVALID_REQUEST,
+        Code.NOT_COMBINABLE,
+        0,
+    ]
+    page = http.get(f"/web/orders/{ids['tote']}").text
+    assert 'id="uncombine-form"' in page and 'id="combine-form"' not in page
+
+    wrong = post(
+        http,
+        f"/web/orders/{ids['tote']}/uncombine",
+        data={"package_id": tote_package, "order_ids": ids["scarf"]},
+    )
+    assert wrong.status_code == 400 and 'id="uncombine-error"' in wrong.text
+    assert f'value="{ids["scarf"]}"' not in wrong.text.split('id="uncombine-form"')[1].split("</form>")[0]
+    taken = post(
+        http,
+        f"/web/orders/{ids['tote']}/uncombine",
+        data={"package_id": tote_package, "order_ids": ids["mug"]},
+    )
+    assert taken.status_code == 303 and "taken+out" in taken.headers["location"]
+    assert package_of(sandbox, ids["mug"]) not in (tote_package, "")
+    assert [e["code"] for e in journal(http, "uncombine_packages")] == [Code.NOT_COMBINABLE, 0]
+    assert f"package_id={tote_package}" in journal(http, "uncombine_packages")[-1]["body"]
+    assert 'id="combine-form"' in http.get(f"/web/orders/{ids['mug']}").text  # combinable again
+
+
+def test_split_and_combine_are_offered_only_where_the_world_accepts_them(http, tts, sandbox):
+    ids = one_buyer(http)
+    tote_package = package_of(sandbox, ids["tote"])
+    page = http.get(f"/web/orders/{ids['tote']}").text
+    assert 'id="split-form"' not in page  # one line item: nothing to split
+    shipped = post(
+        http,
+        f"/web/orders/{ids['tote']}/ship",
+        data={"package_id": tote_package, "handover_method": "DROP_OFF"},
+    )
+    assert shipped.status_code == 303
+    for name in ("tote", "mug"):  # a shipped package can take no other order
+        assert 'id="combine-form"' not in http.get(f"/web/orders/{ids[name]}").text
+    late = post(
+        http, f"/web/orders/{ids['mug']}/combine", data={"package_id": tote_package, "order_ids": ids["mug"]}
+    )
+    assert late.status_code == 400 and "already been shipped" in late.text
+    assert post(http, "/web/orders/123/split", data={}).status_code == 404

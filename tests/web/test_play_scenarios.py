@@ -1,6 +1,7 @@
 """Bundled scenarios played from the QA page alone, as a new user would with only a browser: load
-the scenario, arrange shipment, print the label, re-create a rejected label, answer the buyer, and
-advance the clock day by day. No API call from the test: clicks and form fills only."""
+the scenario, arrange shipment, print the label, re-create a rejected label, split an oversized
+order into packages, answer the buyer, and advance the clock day by day. No API call from the
+test: clicks and form fills only."""
 
 from __future__ import annotations
 
@@ -215,3 +216,37 @@ def test_answering_a_buyers_cancellation_and_shipping_it_oneself(page, served, s
     shot(page, "seller-shipping")
     # The scenario saw the client ship an order whose buyer had asked to cancel.
     assert expectation(page, "the client never ships the order whose buyer asked to cancel") == "failed"
+
+
+def test_oversized_parcel_split_and_shipped_from_the_page(page, served, shot):
+    _, server = served
+    load(page, server.base, "oversized-parcel")
+    open_order(page, "oversized-parcel", "anvils")
+    page.get_by_label("Drop-off at a carrier point").check()
+    page.get_by_role("button", name="Arrange shipment").click()
+    expect(page.locator("#label-status")).to_contain_text("Products oversized", use_inner_text=True)
+    assert "weight" in page.locator("#ship-error").inner_text()
+
+    # Two anvils in the first package, one in the second: the form shows one choice per unit.
+    choices = page.locator("#split-form select")
+    expect(choices).to_have_count(3)
+    choices.nth(1).select_option(label="Package 1")
+    choices.nth(2).select_option(label="Package 2")
+    page.get_by_role("button", name="Split order").click()
+    expect(page.get_by_role("status")).to_have_text("Order split into 2 packages", use_inner_text=True)
+    expect(page.locator("#packages tbody tr")).to_have_count(2)
+    page.get_by_role("button", name="Arrange shipment").click()  # 40 kg: refused again
+    assert "weight" in page.locator("#ship-error").inner_text()
+    assert page.locator("#ship-error").evaluate("e => getComputedStyle(e).color") == "rgb(180, 35, 24)"
+
+    # One anvil a package (the form's own choice), and each package shipped in turn.
+    page.get_by_role("button", name="Split order").click()
+    expect(page.get_by_role("status")).to_have_text("Order split into 3 packages", use_inner_text=True)
+    shot(page, "split-order")
+    for _ in range(3):
+        page.get_by_role("button", name="Arrange shipment").click()
+        expect(page.get_by_role("status")).to_have_text("Shipment arranged", use_inner_text=True)
+    expect(page.locator("#order-status")).to_have_text("Awaiting collection", use_inner_text=True)
+    expect(page.locator("#ship-form")).to_have_count(0)
+    statuses = page.locator("#expectations .expectation-status").all_inner_texts()
+    assert statuses and "failed" not in statuses

@@ -125,3 +125,16 @@ def test_advancing_fires_the_untracked_auto_cancel_on_its_day():
     assert order.status is OrderStatus.AWAITING_SHIPMENT
     world.advance_to(due)
     assert order.status is OrderStatus.CANCELLED
+
+
+def test_an_orders_combinable_group_is_the_one_the_shop_wide_search_lists():
+    world = new_world(orders=400)
+    groups = {
+        o.id: (package.id, [m.id for m in members])
+        for package, members in world.combinable_packages()
+        for o in members
+    }
+    assert groups  # some buyers have several orders awaiting shipment
+    for order in world.orders.values():
+        found = world.logistics.combinable_with(order)
+        assert (None if found is None else (found[0].id, [m.id for m in found[1]])) == groups.get(order.id)
