@@ -17,7 +17,7 @@ import random
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, cast
@@ -52,6 +52,7 @@ _COUNTERS = ("_seq", "_event_seq", "_request_seq")
 _DERIVED = ("_live_by_rule", "_order_counts", "_queued_by_key", "_lines_cancelled")
 NEXT_DEADLINES = 5  # how many of the next deadlines the clock shows
 ADVANCE_PROGRESS_EVERY = 256  # rules fired between two updates of an advance's progress
+PAUSE_COLLECTOR_AFTER = 256  # rules fired at once before the rest are fired with the collector paused
 
 
 def _queued_seq(queued: _Queued) -> int:
@@ -329,8 +330,14 @@ class WorldCore:
         if not self._queue or self._queue[0].due > until:
             return fired
         cause = CAUSING_REQUEST.set(None)  # the clock causes what timed rules do, not a call
+        paused = ExitStack()
         try:
             while self._queue and self._queue[0].due <= until:
+                if fired == PAUSE_COLLECTOR_AFTER:
+                    # A backlog (the rules a big world's first request finds due, a clock that ran
+                    # on): what it records would be walked by the collector, all of it at each full
+                    # collection, holding the interpreter from every other tenant meanwhile.
+                    paused.enter_context(collector_paused())
                 item = heapq.heappop(self._queue)
                 self._forget(item)
                 if item.cancelled:
@@ -343,6 +350,7 @@ class WorldCore:
                 if fired % ADVANCE_PROGRESS_EVERY == 0 and self.advancing is not None:
                     self._progressed(self.advancing, item.due, fired)
         finally:
+            paused.close()
             CAUSING_REQUEST.reset(cause)
         return fired
 

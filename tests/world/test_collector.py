@@ -3,11 +3,17 @@ walked by a collection in the middle of some later request."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 
-from tests.helpers import ROOT
+from sandbox.app import Sandbox
+from sandbox.domain.events import Deadline, Outcome
+from sandbox.timed_rules import TIMED_RULES
+from sandbox.world.core import PAUSE_COLLECTOR_AFTER
+from tests.helpers import ROOT, START
 
 
 def run(code: str) -> str:
@@ -47,3 +53,24 @@ def test_elsewhere_what_was_built_goes_to_the_oldest_generation_and_nothing_stay
         """
     )
     assert printed == "0 True True"
+
+
+def test_a_backlog_of_due_rules_is_fired_with_the_collector_paused_after_the_first_few(monkeypatch):
+    world = Sandbox(order_count=5, freeze_at=START).tenants.default.world
+    collecting: list[bool] = []
+
+    def noted(whole: object, subject: str, due: object) -> Outcome:
+        collecting.append(gc.isenabled())
+        return Outcome()
+
+    monkeypatch.setitem(TIMED_RULES, "noted", noted)
+    due = START + timedelta(minutes=1)
+    world.apply(
+        Outcome(deadlines=[Deadline(due, "noted", str(n)) for n in range(PAUSE_COLLECTOR_AFTER + 100)])
+    )
+    world.clock.set_forward(due + timedelta(minutes=1))  # the rules are due, none has fired yet
+    with world.session():  # the next request finds them all due
+        pass
+    paused_from = collecting.index(False)  # the world's own rules due by then fired first
+    assert 0 < paused_from <= PAUSE_COLLECTOR_AFTER and not any(collecting[paused_from:])
+    assert gc.isenabled()
