@@ -61,6 +61,9 @@ def start(root: Path, folder: Path) -> tuple[float, float]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
+        # In the checkout: `python -c` puts the working directory ahead of PYTHONPATH, so started
+        # from elsewhere (another checkout) it would run that folder's sandbox instead.
+        cwd=root,
     )
     try:
         while not _answered(port, "/sandbox/health", {}):

@@ -36,6 +36,7 @@ from sandbox.http import errors  # noqa: E402
 from sandbox.http.connexion_private import (  # noqa: E402
     prepared_specifications,
     replace_flask_bridge,
+    set_up_flask_on_first_call,
     skip_spec_validation,
 )
 from sandbox.http.control_token import ControlTokenGuard  # noqa: E402
@@ -59,7 +60,6 @@ from sandbox.tenants import (  # noqa: E402
     Tenant,
     TenantRegistry,
 )
-from sandbox.web import site as web  # noqa: E402
 from sandbox.world import ScenarioConflict  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
@@ -391,9 +391,17 @@ class Sandbox:
                     validate_responses=self.validate_responses,
                 )
         errors.install(app, host)
-        web.install(app.app, control)
         if self.inline:
             replace_flask_bridge(app, InlineWSGI)
+
+        def web_page(flask_app: Any) -> None:
+            from sandbox.web import site
+
+            site.install(flask_app, control)
+
+        # Flask answers only what the prepared operations do not (the web page, uploads): it gets
+        # its routes, and the web page is imported, when a request first reaches it.
+        set_up_flask_on_first_call(app, web_page, _BUILD_LOCK)
         return app
 
     def _resolved(self, spec: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -81,7 +82,10 @@ def _journal_cap(text: str) -> int:
     return value
 
 
+@cache
 def build_parser() -> argparse.ArgumentParser:
+    # Built once per process (parsing leaves a parser as it was): `serve` parses its banner's
+    # signed first call with it too, and building one is some fifty add_argument calls.
     parser = argparse.ArgumentParser(
         prog="tts-sandbox",
         description="A local, deterministic, time-controllable TikTok Shop Open API for "
@@ -485,6 +489,18 @@ def signed_curl(args: argparse.Namespace, timestamp: int) -> str:
 
 def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    # No cyclic garbage collection until the server is about to listen: importing the web stack
+    # and building the app allocate a few hundred thousand objects and leave about two thousand
+    # behind, and the collector would walk the growing heap again and again meanwhile (a tenth
+    # of the start on this machine). What is left is frozen with the rest (see _serve).
+    gc.disable()
+    try:
+        return _listen_and_serve(args, started)
+    finally:
+        gc.enable()
+
+
+def _listen_and_serve(args: argparse.Namespace, started: float) -> int:
     listeners = None
     if args.https_port is not None or args.proxy_port is not None:
         listeners = _tls_listeners(args)
@@ -513,7 +529,6 @@ def _serve(args: argparse.Namespace, started: float, listeners: Listeners | None
     from sandbox.persistence import SnapshotError
 
     token = control_token(args.host, args.control_token)
-    gc.collect()  # before the worlds exist, so that it is cheap; they are frozen once built (below)
     from sandbox.world.building import BUILD_PROGRESS
 
     shown = BUILD_PROGRESS.set(_seeding_bar(args.orders) if args.orders >= SEEDING_BAR_FROM else None)
@@ -587,13 +602,15 @@ def _serve(args: argparse.Namespace, started: float, listeners: Listeners | None
     sys.stdout.flush()
     # The seeded worlds are long-lived: moved out of the collector's sight, they are not rescanned by
     # every collection that request garbage triggers (a large world made each search 2-3x slower).
-    # The start-up garbage was collected before the worlds were built (a collection now would walk
-    # them all: 4 s for 200,000 orders), and building one leaves none behind. Loading scenarios or
-    # snapshots replaces worlds, though, and what they replaced must be collected before freezing,
-    # or it would stay in memory for good.
-    if runs or args.snapshot:
+    # Building a world leaves no garbage, and the start's own (about 2,000 objects from imports
+    # and the app, whatever the worlds' size) is frozen with them rather than found by a collection
+    # that would walk every world (4 s for 200,000 orders). Loading scenarios or snapshots replaces
+    # worlds, though, and replaying a data directory's log runs requests: what they left must be
+    # collected before freezing, or it would stay in memory for good.
+    if runs or args.snapshot or sandbox.replayed:
         gc.collect()
     gc.freeze()
+    gc.enable()
     # A long operation (a month's advance, a big export) runs Python on a worker thread; every time
     # the event loop needs the interpreter back for another tenant's request it waits out the
     # thread's slice. A shorter slice keeps those requests within milliseconds (measured by

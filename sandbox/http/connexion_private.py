@@ -5,9 +5,9 @@ The sandbox leans on connexion beyond its documented API in two places: the prep
 parameter decorator, response decorator and context middleware do per request, with connexion's
 own pieces so the answers stay byte-identical; and the build of the app reaches into the app
 object (skipping the validation of the bundled specs, calling Flask inline in-process, building
-the middleware stack up front). None of this is covered by connexion's compatibility promise, so
-it all sits here, each name with what it is for and why no public API does it, and every other
-module calls these instead.
+the middleware stack up front, giving Flask its routes on its first call). None of this is
+covered by connexion's compatibility promise, so it all sits here, each name with what it is for
+and why no public API does it, and every other module calls these instead.
 
 ``PRIVATE_NAMES`` lists the (module, attribute) pairs relied on; tests/http/test_connexion_private.py
 resolves each one, so that an upgrade of connexion that moves or changes one fails there, by name,
@@ -18,7 +18,7 @@ version this was checked against.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from connexion import context as _public_context
@@ -31,12 +31,12 @@ from connexion.decorators.parameter import (
 )
 from connexion.decorators.response import BaseResponseDecorator
 from connexion.json_schema import Draft4RequestValidator, format_error_with_path, resolve_refs
-from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedAPI, RoutedMiddleware
+from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedAPI, RoutedMiddleware, SpecMiddleware
 from connexion.middleware.response_validation import ResponseValidationOperation
 from connexion.operations import AbstractOperation
 from connexion.spec import OpenAPISpecification, Specification
 from connexion.utils import deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable
-from starlette.types import ASGIApp, Receive, Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = [
     "PRIVATE_NAMES",
@@ -64,6 +64,7 @@ __all__ = [
     "routing_of",
     "sanitized",
     "set_operation_context",
+    "set_up_flask_on_first_call",
     "skip_spec_validation",
     "unpack_handler_response",
     "unwrap_decorators",
@@ -106,6 +107,8 @@ PRIVATE_NAMES: tuple[tuple[str, str], ...] = (
     ("connexion.spec", "Specification.load"),
     ("connexion.json_schema", "resolve_refs"),
     ("connexion.apps.flask", "FlaskASGIApp"),
+    ("connexion.apps.flask", "FlaskASGIApp.add_api"),
+    ("connexion.middleware.abstract", "SpecMiddleware"),
     ("connexion.middleware.main", "ConnexionMiddleware._build_middleware_stack"),
 )
 
@@ -286,3 +289,53 @@ def build_middleware_stack(app: Any) -> None:
     middleware = getattr(app, "middleware", None)
     if middleware is not None and getattr(middleware, "middleware_stack", False) is None:
         middleware.app, middleware.middleware_stack = middleware._build_middleware_stack()
+
+
+def set_up_flask_on_first_call(
+    app: Any, set_up: Callable[[Any], None], lock: AbstractContextManager[Any]
+) -> None:
+    """Give a FlaskApp's Flask its routes when a request first reaches it, not when the middleware
+    stack is built: ``set_up(flask_app)`` then the APIs' blueprints, in that order, under ``lock``.
+
+    Most calls never reach Flask (the prepared operations and the gateway answer them in front of
+    it); those that do are the web page's and multipart uploads. Turning each spec's operations
+    into Flask view functions and compiling werkzeug's rules for them (werkzeug writes and compiles
+    Python source per rule) was two thirds of building the stack, and so a tenth of every start,
+    for a surface most starts never call; the first request that reaches Flask pays it instead, once.
+    The stack is built with a stand-in in Flask's place: a SpecMiddleware, so that connexion hands
+    it each API (ConnexionMiddleware keeps the app it wraps in ``.app``, and adds the APIs to
+    whichever of the stack's apps is a SpecMiddleware), which keeps them for Flask's first call.
+    The Flask app and the bridge to it stay the app's own."""
+    middleware = app.middleware
+    bridge = flask_bridge(app)
+    assert middleware.app is bridge and middleware.middleware_stack is None
+    middleware.app = _FlaskOnFirstCall(bridge, set_up, lock)
+
+
+class _FlaskOnFirstCall(SpecMiddleware):
+    def __init__(self, bridge: Any, set_up: Callable[[Any], None], lock: AbstractContextManager[Any]):
+        self.bridge = bridge
+        self._set_up = set_up
+        self._lock = lock
+        self._apis: list[tuple[Any, dict[str, Any]]] = []
+        self.ready = False
+
+    def add_api(self, specification: Any, **kwargs: Any) -> None:
+        self._apis.append((specification, kwargs))
+
+    def set_up(self) -> None:
+        """Flask's routes, now (once; a second call does nothing)."""
+        with self._lock:
+            if self.ready:
+                return
+            self._set_up(self.bridge.app)
+            for specification, kwargs in self._apis:
+                self.bridge.add_api(specification, **kwargs)
+            self.ready = True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The server's start-up and shutdown (the lifespan protocol) come down to Flask's bridge
+        # too, which answers them itself: no route is needed for them.
+        if not self.ready and scope["type"] != "lifespan":
+            self.set_up()
+        await self.bridge(scope, receive, send)

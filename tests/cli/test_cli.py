@@ -157,3 +157,18 @@ def test_a_key_given_twice_is_sent_and_signed_once_per_value():
         app_secret=DEFAULT_APP_SECRET,
     )
     assert dict(query)["sign"] == documented
+
+
+def test_serve_that_cannot_listen_leaves_the_garbage_collector_on():
+    """`serve` pauses the collector while it starts: every way out turns it back on."""
+    import gc
+    import socket
+
+    from sandbox.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert gc.isenabled()

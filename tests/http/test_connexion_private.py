@@ -139,6 +139,8 @@ KINDS: dict[tuple[str, str], Check] = {
     ("connexion.spec", "Specification.load"): own_class_method(2),
     ("connexion.json_schema", "resolve_refs"): function(3),
     ("connexion.apps.flask", "FlaskASGIApp"): a_class,
+    ("connexion.apps.flask", "FlaskASGIApp.add_api"): method(2),
+    ("connexion.middleware.abstract", "SpecMiddleware"): a_class,
     ("connexion.middleware.main", "ConnexionMiddleware._build_middleware_stack"): method(1),
 }
 
@@ -264,3 +266,24 @@ def test_app_internals_are_where_the_sandbox_reaches_for_them() -> None:
     parser = operations[0].uri_parser
     assert isinstance(parser.resolve_query({}), dict), UPDATE
     assert isinstance(parser.resolve_path({}), dict), UPDATE
+
+
+def test_flask_gets_its_routes_when_a_request_first_reaches_it() -> None:
+    app = Sandbox().app
+    bridge = private.flask_bridge(app)
+    assert app.middleware.app.bridge is bridge, UPDATE  # the stand-in the stack is built around
+    private.build_middleware_stack(app)
+    assert not bridge.app.blueprints  # nothing of Flask's is built with the stack
+    with app.test_client() as http:
+        assert http.get("/sandbox/health").status_code == 200
+        assert not bridge.app.blueprints  # answered in front of Flask
+        assert http.get("/web/").status_code == 200
+        assert set(bridge.app.blueprints) == {
+            "web",
+            "web_actions",
+            "control",
+            "carrier",
+            "seller-center",
+            "tiktok",
+        }
+        assert http.get("/web/").status_code == 200  # set up once
