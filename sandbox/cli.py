@@ -529,7 +529,7 @@ def _serve(args: argparse.Namespace, started: float, listeners: Listeners | None
     from sandbox.persistence import SnapshotError
 
     token = control_token(args.host, args.control_token)
-    from sandbox.world.building import BUILD_PROGRESS
+    from sandbox.world.building import BUILD_PROGRESS, keep_frozen
 
     shown = BUILD_PROGRESS.set(_seeding_bar(args.orders) if args.orders >= SEEDING_BAR_FROM else None)
     try:
@@ -609,7 +609,7 @@ def _serve(args: argparse.Namespace, started: float, listeners: Listeners | None
     # collected before freezing, or it would stay in memory for good.
     if runs or args.snapshot or sandbox.replayed:
         gc.collect()
-    gc.freeze()
+    keep_frozen()
     gc.enable()
     # A long operation (a month's advance, a big export) runs Python on a worker thread; every time
     # the event loop needs the interpreter back for another tenant's request it waits out the

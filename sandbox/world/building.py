@@ -52,6 +52,21 @@ def shop_stock(rng: random.Random, seed: int, region: str, buyers: int) -> fakes
     return stock
 
 
+class _Frozen:
+    """Whether this process keeps its worlds frozen (see ``keep_frozen``). Kept here, not asked of
+    the collector: ``gc.get_freeze_count()`` walks every frozen object to count them, half a second
+    at 200,000 orders, at the end of every paused section."""
+
+    kept = False
+
+
+def keep_frozen() -> None:
+    """Freeze every object now (the server's worlds, once built), and from now on what a paused
+    section makes too (see ``collector_paused``)."""
+    gc.freeze()
+    _Frozen.kept = True
+
+
 @contextmanager
 def collector_paused(*, long_lived: bool = False) -> Iterator[None]:
     """Building a world allocates its whole order book (millions of objects for a large one) and
@@ -61,9 +76,9 @@ def collector_paused(*, long_lived: bool = False) -> Iterator[None]:
     Afterwards the new objects would still be walked by the young generations' next collections
     (about a second per million objects) before reaching the oldest one. When nothing else is
     frozen, freezing and at once unfreezing moves them there directly, walking nothing. A process
-    that froze objects itself (the server, after seeding) keeps them frozen, and freezes what was
-    made meanwhile too: the young generations' next collection would walk it all at once, in the
-    middle of some request of any tenant (half a second after an advance of a day over 200,000
+    that froze objects itself (the server, after seeding: ``keep_frozen``) keeps them frozen, and
+    freezes what was made meanwhile too: the young generations' next collection would walk it all
+    at once, in the middle of some request of any tenant (half a second after an advance of a day over 200,000
     orders). What is built ``long_lived`` (a world) is frozen once what it replaced (a reset's
     old world) is collected; otherwise nothing is collected first (that would walk the heap), so
     the price is that a reference cycle that was already garbage when the section ended is kept."""
@@ -74,7 +89,7 @@ def collector_paused(*, long_lived: bool = False) -> Iterator[None]:
     try:
         yield
     finally:
-        if gc.get_freeze_count() == 0:
+        if not _Frozen.kept:
             gc.freeze()
             gc.unfreeze()
         else:

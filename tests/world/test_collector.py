@@ -29,9 +29,9 @@ def test_in_a_server_that_froze_its_worlds_what_an_advance_made_is_frozen_too_no
     printed = run(
         """
         import gc
-        from sandbox.world.building import collector_paused
+        from sandbox.world.building import collector_paused, keep_frozen
         gc.collect()
-        gc.freeze()  # as the server does once its worlds are built
+        keep_frozen()  # as the server does once its worlds are built
         before = gc.get_freeze_count()
         with collector_paused():
             made = [[n] for n in range(50_000)]  # what an advance records
