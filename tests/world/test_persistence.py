@@ -855,3 +855,25 @@ def test_the_parts_of_a_snapshot_a_kill_cut_short_are_removed_at_start_and_the_t
     assert any("part(s) of a snapshot" in note for note in again.store.notes)
     with sqlite3.connect(tmp_path / "sandbox.db") as db:
         assert db.execute("SELECT count(*) FROM snapshot_parts WHERE snapshot=999").fetchone() == (0,)
+
+
+def test_after_each_part_of_a_snapshot_the_database_syncs_every_commit_again(tmp_path):
+    sandbox = Sandbox(freeze_at=START, data_dir=tmp_path)
+    store = sandbox.store
+    assert store is not None and store._db is not None
+    settings: list[int] = []
+    real = persistence._commit_unsynced
+
+    def watched(db: sqlite3.Connection, statement: str, args: tuple[Any, ...]) -> None:
+        real(db, statement, args)
+        settings.append(db.execute("PRAGMA synchronous").fetchone()[0])
+
+    persistence._commit_unsynced = watched  # type: ignore[assignment]
+    try:
+        store.snapshot(sandbox.tenants.default).result()
+    finally:
+        persistence._commit_unsynced = real  # type: ignore[assignment]
+    assert settings and set(settings) == {2}  # FULL again after each part: rows are synced
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 2
+    sandbox.close()
+    assert Sandbox(data_dir=tmp_path).tenants.default.world.now() == START
