@@ -23,11 +23,34 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
     from sandbox.client import SignedClient
+    from sandbox.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every test world starts frozen at a fixed instant: tests never depend on the wall clock.
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def seeded_world(orders: int, *, seed: int = 7, shop_id: str = "7494000000000000001") -> World:
+    """A shop's world on its own, without a sandbox around it: seeded, frozen at START."""
+    from sandbox.tenants import _profile
+    from sandbox.world import World
+
+    profile = _profile(
+        seed,
+        "US",
+        orders,
+        shop_id=shop_id,
+        cipher="ROW_test",
+        access_token="TTP_access",
+        refresh_token="TTP_refresh",
+        name="Test shop",
+        start=START,
+        frozen=True,
+    )
+    return World(profile)
+
+
 FREEZE = "2026-03-02T09:00:00Z"  # START, as the command line takes it
 
 

@@ -5,26 +5,13 @@ from __future__ import annotations
 
 import pickle
 
-from sandbox.tenants import _profile
 from sandbox.world import World
 from sandbox.world.building import BUILD_PROGRESS
-from tests.helpers import START
+from tests.helpers import seeded_world
 
 
 def build(orders: int) -> World:
-    profile = _profile(
-        5,
-        "US",
-        orders,
-        shop_id="7494000000000000005",
-        cipher="ROW_test",
-        access_token="TTP_access",
-        refresh_token="TTP_refresh",
-        name="Test shop",
-        start=START,
-        frozen=True,
-    )
-    return World(profile)
+    return seeded_world(orders, seed=5, shop_id="7494000000000000005")
 
 
 def test_seeding_reports_its_progress_forward_to_the_end():

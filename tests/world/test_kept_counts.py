@@ -15,25 +15,12 @@ from sandbox.domain.events import Deadline, Outcome, RuleViolation
 from sandbox.domain.manage_orders import Tab, ToDo
 from sandbox.domain.orders import OrderStatus
 from sandbox.domain.returns import ReturnStatus
-from sandbox.tenants import _profile
 from sandbox.world import World
-from tests.helpers import START
+from tests.helpers import seeded_world
 
 
 def new_world(orders: int) -> World:
-    profile = _profile(
-        11,
-        "US",
-        orders,
-        shop_id="7494000000000000011",
-        cipher="ROW_test",
-        access_token="TTP_access",
-        refresh_token="TTP_refresh",
-        name="Test shop",
-        start=START,
-        frozen=True,
-    )
-    return World(profile)
+    return seeded_world(orders, seed=11, shop_id="7494000000000000011")
 
 
 def recount(world: World) -> tuple[dict[str, int], dict[str, int]]:

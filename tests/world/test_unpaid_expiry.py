@@ -5,30 +5,16 @@ reason and the ORDER_STATUS_CHANGE webhook, and without a refund."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sandbox.domain import cancellations, rules
 from sandbox.domain.orders import UNPAID_CANCEL_REASON, CancellationInitiator, OrderStatus
-from sandbox.tenants import _profile
 from sandbox.world import World
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from tests.helpers import START, seeded_world
 
 
 def new_world(orders: int = 200) -> World:
-    profile = _profile(
-        7,
-        "US",
-        orders,
-        shop_id="7494000000000000001",
-        cipher="ROW_test",
-        access_token="TTP_access",
-        refresh_token="TTP_refresh",
-        name="Test shop",
-        start=START,
-        frozen=True,
-    )
-    return World(profile)
+    return seeded_world(orders)
 
 
 def unpaid(world: World) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,26 +11,12 @@ from sandbox.domain.codes import Code
 from sandbox.domain.events import RuleViolation
 from sandbox.domain.orders import OrderStatus, ShippingType
 from sandbox.domain.packages import HandoverMethod, LabelStatus, RejectionReason
-from sandbox.tenants import _profile
 from sandbox.world import World
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from tests.helpers import seeded_world
 
 
 def new_world(orders: int = 40) -> World:
-    profile = _profile(
-        7,
-        "US",
-        orders,
-        shop_id="7494000000000000001",
-        cipher="ROW_test",
-        access_token="TTP_access",
-        refresh_token="TTP_refresh",
-        name="Test shop",
-        start=START,
-        frozen=True,
-    )
-    return World(profile)
+    return seeded_world(orders)
 
 
 def awaiting(world: World, shipping_type: ShippingType) -> str:
